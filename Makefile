@@ -1,0 +1,59 @@
+# 整改台账 — the two commands are `make run` and `make test`; everything they need is installed here.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+# System packages: PDF rendering with Chinese fonts (fast subsetting needs libharfbuzz-subset0),
+# translations, PDF checks (pdffonts, pdfsig, certutil) and the browser for end-to-end tests.
+SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 gettext \
+	poppler-utils libnss3-tools chromium
+# The production stack the suite runs against (PostgreSQL and Redis run on this machine kind).
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: install system run test test-fast smoke-embedded lint messages compilemessages clean
+
+install: system $(VENV)/.installed compilemessages
+
+system:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "Installing system packages: $$missing"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	fi
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+compilemessages: $(VENV)/.installed
+	@cd . && $(PY) manage.py compilemessages --ignore=.venv -v 0
+
+messages: $(VENV)/.installed
+	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=tests --no-obsolete
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+# The whole suite against PostgreSQL and Redis, then the embedded default (SQLite, no Redis).
+test: install
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) tools/check_services.py
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest -q -p no:cacheprovider
+	$(MAKE) --no-print-directory smoke-embedded
+
+# Quick local loop: reuse the test database, skip the browser.
+test-fast: $(VENV)/.installed
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest -q --reuse-db -m "not browser" -x
+
+smoke-embedded: $(VENV)/.installed
+	env -u DATABASE_URL -u REDIS_URL bash tools/smoke_embedded.sh
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) staticfiles .test_media

@@ -1,0 +1,123 @@
+"""The organization tree, the roles people hold in it, and the audit trail of changes to both."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+PATH_SEPARATOR = "/"
+
+
+class UnitKind(models.TextChoices):
+    COMMITTEE = "committee", _("党委")
+    GENERAL_BRANCH = "general_branch", _("党总支")
+    BRANCH = "branch", _("党支部")
+
+
+class OrgUnit(models.Model):
+    """A party organization at any depth of the tree.
+
+    `path` is the materialized path of primary keys ("1/5/23/"): a subtree is a prefix match, which
+    stays an index range scan at 300,000 units (FACTS.md). Ledger rows copy it for the same reason.
+    """
+
+    kind = models.CharField(_("类型"), max_length=20, choices=UnitKind.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级组织"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    code = models.CharField(_("组织代码"), max_length=50, unique=True)
+    name = models.CharField(_("名称"), max_length=200)
+    path = models.CharField(max_length=255, unique=True, editable=False)
+    depth = models.PositiveSmallIntegerField(default=0, editable=False)
+    secretary_name = models.CharField(_("书记姓名"), max_length=50, blank=True)
+    full_members = models.PositiveIntegerField(_("正式党员数"), default=0)
+    probationary_members = models.PositiveIntegerField(_("预备党员数"), default=0)
+    committee_members = models.PositiveIntegerField(_("委员人数"), default=0)
+    committee_elected_on = models.DateField(_("本届委员会选举日期"), null=True, blank=True)
+    committee_term_years = models.PositiveSmallIntegerField(_("任期（年）"), default=3)
+    is_active = models.BooleanField(_("有效"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("党组织")
+        verbose_name_plural = _("党组织")
+        ordering = ["path"]
+        indexes = [
+            models.Index(fields=["path"], name="orgunit_path_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["kind", "path"], name="orgunit_kind_path"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(committee_term_years__gte=1) & Q(committee_term_years__lte=5),
+                name="orgunit_term_years_1_5",
+            ),
+            models.CheckConstraint(condition=~Q(code=""), name="orgunit_code_not_blank"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def committee_expires_on(self) -> datetime.date | None:
+        """The day the committee's term ends (换届 is due); None when no election is recorded."""
+        elected = self.committee_elected_on
+        if elected is None:
+            return None
+        try:
+            return elected.replace(year=elected.year + self.committee_term_years)
+        except ValueError:  # elected on 29 February
+            return elected.replace(year=elected.year + self.committee_term_years, day=28)
+
+    def is_within(self, other: OrgUnit) -> bool:
+        """True when self is `other` or lies in its subtree."""
+        return self.path.startswith(other.path)
+
+
+class Role(models.TextChoices):
+    BRANCH_SECRETARY = "branch_secretary", _("党支部书记")
+    BRANCH_MEMBER = "branch_member", _("支部委员")
+    GENERAL_BRANCH_STAFF = "general_branch_staff", _("党总支工作人员")
+    ORG_DEPARTMENT = "org_department", _("组织部")
+    INSPECTOR = "inspector", _("督查（只读）")
+
+
+class RoleAssignment(models.Model):
+    """One role a user holds at one unit; it reaches that unit's whole subtree."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_assignments")
+    unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="role_assignments")
+    role = models.CharField(_("角色"), max_length=30, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("角色分配")
+        verbose_name_plural = _("角色分配")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "unit", "role"], name="roleassignment_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.unit}"
+
+
+class AuditRecord(models.Model):
+    """A change to configuration data (units, accounts, templates, campaigns): who, when, what."""
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    object_type = models.CharField(max_length=50)
+    object_id = models.CharField(max_length=50)
+    action = models.CharField(max_length=50)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.object_type}#{self.object_id} {self.action}"

@@ -1,0 +1,95 @@
+"""Writes to the organization tree and accounts."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from branches.models import PATH_SEPARATOR, AuditRecord, OrgUnit, Role, RoleAssignment, UnitKind
+
+
+def audit(*, actor, obj, action: str, data: dict | None = None) -> AuditRecord:
+    return AuditRecord.objects.create(
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        action=action,
+        data=data or {},
+    )
+
+
+def _check_parent_kind(kind: str, parent: OrgUnit | None) -> None:
+    if parent is not None and parent.kind == UnitKind.BRANCH:
+        raise ValidationError(_("党支部下不能再设下级组织。"))
+    if parent is None and kind == UnitKind.BRANCH:
+        raise ValidationError(_("党支部必须有上级组织。"))
+
+
+@transaction.atomic
+def unit_create(*, actor=None, parent: OrgUnit | None, kind: str, code: str, name: str, **fields) -> OrgUnit:
+    """Create a unit under `parent` and give it its materialized path."""
+    code = code.strip()
+    if not code:
+        raise ValidationError(_("组织代码不能为空。"))
+    if OrgUnit.objects.filter(code=code).exists():
+        raise ValidationError(_("组织代码“%(code)s”已被使用。") % {"code": code})
+    _check_parent_kind(kind, parent)
+    # A unique temporary path lets the row exist before its primary key is known.
+    unit = OrgUnit.objects.create(
+        parent=parent, kind=kind, code=code, name=name.strip(), path=f"tmp-{code}", **fields
+    )
+    unit.path = f"{parent.path if parent else ''}{unit.pk}{PATH_SEPARATOR}"
+    unit.depth = parent.depth + 1 if parent else 0
+    unit.save(update_fields=["path", "depth"])
+    audit(actor=actor, obj=unit, action="create", data={"code": code, "name": unit.name})
+    return unit
+
+
+UNIT_EDITABLE_FIELDS = (
+    "name",
+    "secretary_name",
+    "full_members",
+    "probationary_members",
+    "committee_members",
+    "committee_elected_on",
+    "committee_term_years",
+    "is_active",
+)
+
+
+@transaction.atomic
+def unit_update(*, actor, unit: OrgUnit, **changes) -> OrgUnit:
+    unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
+    before = {name: str(getattr(unit, name)) for name in changes}
+    for name, value in changes.items():
+        if name not in UNIT_EDITABLE_FIELDS:
+            raise ValueError(f"{name} is not editable here")
+        setattr(unit, name, value)
+    unit.full_clean()
+    unit.save()
+    audit(actor=actor, obj=unit, action="update", data={"before": before, "after": {k: str(v) for k, v in changes.items()}})
+    return unit
+
+
+@transaction.atomic
+def account_create(
+    *, actor=None, username: str, password: str, full_name: str, unit: OrgUnit, role: str, email: str = ""
+):
+    User = get_user_model()
+    if User.objects.filter(username=username).exists():
+        raise ValidationError(_("登录名“%(name)s”已被使用。") % {"name": username})
+    user = User.objects.create_user(username=username, password=password, email=email, first_name=full_name)
+    role_grant(actor=actor, user=user, unit=unit, role=role)
+    return user
+
+
+@transaction.atomic
+def role_grant(*, actor=None, user, unit: OrgUnit, role: str) -> RoleAssignment:
+    if role not in Role.values:
+        raise ValidationError(_("未知角色。"))
+    assignment, created = RoleAssignment.objects.get_or_create(user=user, unit=unit, role=role)
+    if created:
+        audit(actor=actor, obj=assignment, action="grant", data={"user": user.username, "unit": unit.code, "role": role})
+    return assignment

@@ -1,0 +1,16 @@
+"""Test settings: the real services when DATABASE_URL / REDIS_URL are set, a fast hasher."""
+
+from config.settings.base import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+DEBUG = False
+PRIVATE_MEDIA_ROOT = BASE_DIR / ".test_media"  # noqa: F405
+MEDIA_ROOT = PRIVATE_MEDIA_ROOT
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Tests queue through the code path of production but run the task in-process unless a test
+# starts a real worker (those tests switch this off themselves).
+CELERY_TASK_ALWAYS_EAGER = True
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

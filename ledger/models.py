@@ -1,0 +1,401 @@
+"""Checklist templates, campaigns and their phases, and the ledgers: problems, measures, evidence, events.
+
+Nothing a branch filed is deleted by a cascade: problems, items, notes, evidence and events are all
+PROTECT; a withdrawn problem stays in the table and in the history.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from branches.models import OrgUnit, UnitKind
+
+
+class ChecklistTemplate(models.Model):
+    """An ordered list of categories with their typical manifestations (e.g. 附件1 党支部问题台账)."""
+
+    name = models.CharField(_("名称"), max_length=200)
+    code = models.SlugField(_("代码"), max_length=60, unique=True)
+    source = models.CharField(_("出处"), max_length=300, blank=True)
+    description = models.TextField(_("说明"), blank=True)
+    is_builtin = models.BooleanField(_("内置"), default=False)
+    owner = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="templates")
+    copied_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="copies")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("对照清单模板")
+        verbose_name_plural = _("对照清单模板")
+        ordering = ["-is_builtin", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_frozen(self) -> bool:
+        """A template used by a published or closed campaign may no longer change (copy it instead)."""
+        return self.campaigns.exclude(status=CampaignStatus.DRAFT).exists()
+
+
+class TemplateCategory(models.Model):
+    template = models.ForeignKey(ChecklistTemplate, on_delete=models.CASCADE, related_name="categories")
+    order = models.PositiveSmallIntegerField(_("序号"))
+    title = models.CharField(_("查摆内容"), max_length=500)
+    target = models.TextField(_("整治目标"), blank=True)
+    requirements = models.TextField(_("具体要求"), blank=True)
+
+    class Meta:
+        verbose_name = _("问题类别")
+        verbose_name_plural = _("问题类别")
+        ordering = ["template", "order"]
+        constraints = [models.UniqueConstraint(fields=["template", "order"], name="category_order_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.order}. {self.title}"
+
+
+class Manifestation(models.Model):
+    """A typical manifestation (主要表现) of a category, checked item by item (逐条逐项)."""
+
+    category = models.ForeignKey(TemplateCategory, on_delete=models.CASCADE, related_name="manifestations")
+    order = models.PositiveSmallIntegerField(_("序号"))
+    text = models.TextField(_("表现"))
+
+    class Meta:
+        verbose_name = _("主要表现")
+        verbose_name_plural = _("主要表现")
+        ordering = ["category", "order"]
+        constraints = [models.UniqueConstraint(fields=["category", "order"], name="manifestation_order_unique")]
+
+    def __str__(self) -> str:
+        return f"({self.order}) {self.text[:40]}"
+
+
+class CampaignStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    PUBLISHED = "published", _("已发布")
+    CLOSED = "closed", _("已结束")
+
+
+class TargetKind(models.TextChoices):
+    BRANCHES = "branch", _("下属全部党支部")
+    GENERAL_BRANCHES = "general_branch", _("下属全部党总支")
+    COMMITTEES = "committee", _("下属全部党委")
+    ISSUER = "issuer", _("仅发文单位本身")
+
+
+class Campaign(models.Model):
+    """A rectification campaign (专项行动) issued by a unit to its subtree."""
+
+    issuer = models.ForeignKey(OrgUnit, verbose_name=_("发文单位"), on_delete=models.PROTECT, related_name="campaigns")
+    name = models.CharField(_("名称"), max_length=200)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    doc_number = models.CharField(_("文号"), max_length=100, blank=True)
+    template = models.ForeignKey(
+        ChecklistTemplate, verbose_name=_("对照清单"), on_delete=models.PROTECT, related_name="campaigns"
+    )
+    target_kind = models.CharField(_("对象"), max_length=20, choices=TargetKind.choices, default=TargetKind.BRANCHES)
+    report_deadline = models.DateField(_("报告报送截止日期"), null=True, blank=True)
+    results_deadline = models.DateField(_("结果运用截止日期"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=20, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT)
+    issuer_path = models.CharField(max_length=255, editable=False, db_index=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("专项行动")
+        verbose_name_plural = _("专项行动")
+        ordering = ["-year", "-created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.issuer_path = self.issuer.path
+        super().save(*args, **kwargs)
+
+
+class PhaseStage(models.TextChoices):
+    SELF_CHECK = "self_check", _("对账查摆")
+    RECTIFICATION = "rectification", _("立项整改")
+    SUPERVISION = "supervision", _("督查落实")
+    RESULTS = "results", _("结果运用")
+    OTHER = "other", _("其他")
+
+
+class Phase(models.Model):
+    """One step of a campaign: a deadline, or a date range (phases are data, not code)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="phases")
+    order = models.PositiveSmallIntegerField(_("序号"))
+    name = models.CharField(_("阶段名称"), max_length=100)
+    stage = models.CharField(_("阶段类型"), max_length=20, choices=PhaseStage.choices, default=PhaseStage.OTHER)
+    starts_on = models.DateField(_("开始日期"), null=True, blank=True)
+    ends_on = models.DateField(_("截止日期"), null=True, blank=True)
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("阶段")
+        verbose_name_plural = _("阶段")
+        ordering = ["campaign", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "order"], name="phase_order_unique"),
+            models.CheckConstraint(
+                condition=Q(starts_on__isnull=True) | Q(ends_on__isnull=True) | Q(starts_on__lte=F("ends_on")),
+                name="phase_starts_before_it_ends",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LedgerStatus(models.TextChoices):
+    DRAFT = "draft", _("填报中")
+    SUBMITTED = "submitted", _("已提交")
+    RETURNED = "returned", _("已退回")
+    ACCEPTED = "accepted", _("已通过")
+
+
+class Ledger(models.Model):
+    """One unit's rectification ledger (整改台账) in one campaign."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="ledgers")
+    unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="ledgers")
+    unit_path = models.CharField(max_length=255, editable=False)
+    status = models.CharField(_("状态"), max_length=20, choices=LedgerStatus.choices, default=LedgerStatus.DRAFT)
+    version = models.PositiveIntegerField(default=1)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("整改台账")
+        verbose_name_plural = _("整改台账")
+        ordering = ["unit_path"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "unit"], name="ledger_one_per_unit")]
+        indexes = [
+            models.Index(fields=["campaign", "unit_path"], name="ledger_campaign_path"),
+            models.Index(fields=["unit_path"], name="ledger_path_prefix", opclasses=["varchar_pattern_ops"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} · {self.campaign}"
+
+
+class ProblemSource(models.TextChoices):
+    SELF_CHECK = "self_check", _("对照检查")
+    EXTENDED = "extended", _("延伸自查")
+    REPORT_REVIEW = "report_review", _("述职评议")
+    INSPECTION = "inspection", _("巡视巡察反馈")
+    SUPERVISION = "supervision", _("督查发现")
+    HIGHER_LEVEL = "higher_level", _("上级反馈")
+
+
+class ProblemNature(models.TextChoices):
+    INDIVIDUAL = "individual", _("个性问题")
+    COMMON = "common", _("共性问题")
+
+
+class ProblemStatus(models.TextChoices):
+    ACTIVE = "active", _("有效")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+class Problem(models.Model):
+    """A problem found (查摆问题), in one category, optionally one listed manifestation."""
+
+    ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="problems")
+    unit_path = models.CharField(max_length=255, editable=False)
+    category = models.ForeignKey(TemplateCategory, verbose_name=_("查摆内容"), on_delete=models.PROTECT)
+    manifestation = models.ForeignKey(
+        Manifestation, verbose_name=_("对应表现"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    number = models.PositiveIntegerField(_("编号"))
+    description = models.TextField(_("查摆问题"))
+    source = models.CharField(_("来源"), max_length=20, choices=ProblemSource.choices, default=ProblemSource.SELF_CHECK)
+    nature = models.CharField(_("性质"), max_length=20, choices=ProblemNature.choices, default=ProblemNature.INDIVIDUAL)
+    status = models.CharField(_("状态"), max_length=20, choices=ProblemStatus.choices, default=ProblemStatus.ACTIVE)
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("查摆问题")
+        verbose_name_plural = _("查摆问题")
+        ordering = ["ledger", "category__order", "number"]
+        constraints = [models.UniqueConstraint(fields=["ledger", "number"], name="problem_number_unique")]
+        indexes = [models.Index(fields=["unit_path"], name="problem_path_prefix", opclasses=["varchar_pattern_ops"])]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.description[:40]}"
+
+
+class ItemStatus(models.TextChoices):
+    PLANNED = "planned", _("未开始")
+    IN_PROGRESS = "in_progress", _("整改中")
+    CLOSURE_REQUESTED = "closure_requested", _("申请销号")
+    CLOSED = "closed", _("已销号")
+
+
+OPEN_ITEM_STATUSES = (ItemStatus.PLANNED, ItemStatus.IN_PROGRESS, ItemStatus.CLOSURE_REQUESTED)
+
+
+class RectificationItem(models.Model):
+    """One measure (整改措施) for one problem, with its time limit and responsible person."""
+
+    problem = models.ForeignKey(Problem, on_delete=models.PROTECT, related_name="items")
+    ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="items")
+    unit_path = models.CharField(max_length=255, editable=False)
+    number = models.PositiveSmallIntegerField(_("序号"))
+    measure = models.TextField(_("整改措施"))
+    is_ongoing = models.BooleanField(_("立行立改、长期坚持"), default=False)
+    deadline = models.DateField(_("整改时限"), null=True, blank=True)
+    responsible_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("责任人账号"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="responsible_items",
+    )
+    responsible_name = models.CharField(_("责任人"), max_length=50)
+    responsible_leader = models.CharField(_("责任领导"), max_length=50, blank=True)
+    responsible_unit = models.CharField(_("责任单位"), max_length=200, blank=True)
+    status = models.CharField(_("状态"), max_length=20, choices=ItemStatus.choices, default=ItemStatus.PLANNED)
+    closed_at = models.DateTimeField(_("销号时间"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("整改措施")
+        verbose_name_plural = _("整改措施")
+        ordering = ["problem", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["problem", "number"], name="item_number_unique"),
+            models.CheckConstraint(
+                condition=Q(is_ongoing=True, deadline__isnull=True) | Q(is_ongoing=False, deadline__isnull=False),
+                name="item_deadline_xor_ongoing",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="closed") | Q(closed_at__isnull=False), name="item_closed_has_time"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["unit_path"], name="item_path_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["status", "deadline"], name="item_status_deadline"),
+            models.Index(fields=["ledger", "status"], name="item_ledger_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.measure[:40]}"
+
+    def is_overdue(self, today: datetime.date | None = None) -> bool:
+        """Overdue is derived, never stored: a dated item not closed after its deadline."""
+        if self.is_ongoing or self.deadline is None or self.status == ItemStatus.CLOSED:
+            return False
+        return self.deadline < (today or timezone.localdate())
+
+    @property
+    def overdue(self) -> bool:
+        return self.is_overdue()
+
+
+def overdue_condition(today: datetime.date, prefix: str = "") -> Q:
+    """Items overdue on `today`, as a query condition (the database counts them, not Python)."""
+    return Q(**{f"{prefix}is_ongoing": False, f"{prefix}deadline__lt": today}) & ~Q(
+        **{f"{prefix}status": ItemStatus.CLOSED}
+    )
+
+
+class ProgressNote(models.Model):
+    item = models.ForeignKey(RectificationItem, on_delete=models.PROTECT, related_name="progress_notes")
+    text = models.TextField(_("进展情况"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("进展")
+        verbose_name_plural = _("进展")
+        ordering = ["item", "created_at"]
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+
+def evidence_path(instance: Evidence, filename: str) -> str:
+    # The stored name is never the user's: only a random token and the checked extension.
+    return f"evidence/{instance.unit_path.replace('/', '_')}{instance.token}{instance.extension}"
+
+
+class Evidence(models.Model):
+    """A file proving an item's rectification. Stored privately; served only through a scoped view."""
+
+    item = models.ForeignKey(RectificationItem, on_delete=models.PROTECT, related_name="evidence")
+    unit_path = models.CharField(max_length=255, editable=False)
+    file = models.FileField(upload_to=evidence_path, max_length=300)
+    token = models.CharField(max_length=40, unique=True)
+    extension = models.CharField(max_length=10)
+    original_name = models.CharField(_("文件名"), max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("佐证材料")
+        verbose_name_plural = _("佐证材料")
+        ordering = ["item", "uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class LedgerEvent(models.Model):
+    """One recorded change in a ledger: who, when, from, to, comment (可跟踪、可评价、可问责)."""
+
+    ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="events")
+    problem = models.ForeignKey(Problem, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
+    item = models.ForeignKey(RectificationItem, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    action = models.CharField(max_length=40)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    comment = models.TextField(blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("台账记录")
+        verbose_name_plural = _("台账记录")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["ledger", "at"], name="event_ledger_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+
+TARGET_UNIT_KINDS = {
+    TargetKind.BRANCHES: UnitKind.BRANCH,
+    TargetKind.GENERAL_BRANCHES: UnitKind.GENERAL_BRANCH,
+    TargetKind.COMMITTEES: UnitKind.COMMITTEE,
+}

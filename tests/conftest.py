@@ -1,0 +1,67 @@
+"""Shared fixtures: a small tree with two separate roots, and one account per role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from branches import services
+from branches.models import OrgUnit, Role, UnitKind
+
+
+@dataclass
+class Tree:
+    root: OrgUnit  # the committee (党委)
+    gb1: OrgUnit  # a general branch
+    b1: OrgUnit  # a branch of gb1
+    b2: OrgUnit  # its sibling
+    gb2: OrgUnit  # another general branch under the same committee
+    b3: OrgUnit  # a branch of gb2
+    other_root: OrgUnit  # another committee, another tree
+    other_gb: OrgUnit
+    other_branch: OrgUnit
+
+
+def make_unit(parent, kind, code, name=None, **fields) -> OrgUnit:
+    return services.unit_create(parent=parent, kind=kind, code=code, name=name or code, **fields)
+
+
+@pytest.fixture
+def tree(db) -> Tree:
+    root = make_unit(None, UnitKind.COMMITTEE, "R", "学院党委")
+    gb1 = make_unit(root, UnitKind.GENERAL_BRANCH, "G1", "第一党总支")
+    gb2 = make_unit(root, UnitKind.GENERAL_BRANCH, "G2", "第二党总支")
+    other_root = make_unit(None, UnitKind.COMMITTEE, "X", "另一党委")
+    other_gb = make_unit(other_root, UnitKind.GENERAL_BRANCH, "XG", "另一党总支")
+    return Tree(
+        root=root,
+        gb1=gb1,
+        b1=make_unit(gb1, UnitKind.BRANCH, "B1", "第一党支部", full_members=9),
+        b2=make_unit(gb1, UnitKind.BRANCH, "B2", "第二党支部", full_members=6),
+        gb2=gb2,
+        b3=make_unit(gb2, UnitKind.BRANCH, "B3", "第三党支部"),
+        other_root=other_root,
+        other_gb=other_gb,
+        other_branch=make_unit(other_gb, UnitKind.BRANCH, "XB", "另一党支部"),
+    )
+
+
+def make_user(username: str, unit: OrgUnit | None = None, role: str | None = None):
+    user = get_user_model().objects.create_user(username=username, password="pw-123456", first_name=username)
+    if unit is not None:
+        services.role_grant(user=user, unit=unit, role=role)
+    return user
+
+
+@pytest.fixture
+def users(tree):
+    """One account per role, each at the unit the role is normally held at."""
+    return {
+        "secretary": make_user("secretary", tree.b1, Role.BRANCH_SECRETARY),
+        "member": make_user("member", tree.b1, Role.BRANCH_MEMBER),
+        "gb_staff": make_user("gb_staff", tree.gb1, Role.GENERAL_BRANCH_STAFF),
+        "org": make_user("org", tree.root, Role.ORG_DEPARTMENT),
+        "inspector": make_user("inspector", tree.root, Role.INSPECTOR),
+    }
