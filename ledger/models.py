@@ -370,6 +370,31 @@ class Evidence(models.Model):
         return self.original_name
 
 
+class EventAction(models.TextChoices):
+    """What a ledger event records. Notifications and reminders key on these values."""
+
+    LEDGER_CREATED = "ledger_created", _("台账生成")
+    SELF_CHECK_ANSWERED = "self_check_answered", _("对照检查")
+    PROBLEM_ADDED = "problem_added", _("新增问题")
+    PROBLEM_CHANGED = "problem_changed", _("修改问题")
+    PROBLEM_WITHDRAWN = "problem_withdrawn", _("撤回问题")
+    PROBLEM_OPENED_BY_SUPERVISION = "problem_opened_by_supervision", _("督查发现问题")
+    ITEM_ADDED = "item_added", _("新增措施")
+    ITEM_CHANGED = "item_changed", _("修改措施")
+    ITEM_STARTED = "item_started", _("开始整改")
+    PROGRESS_NOTED = "progress_noted", _("报告进展")
+    EVIDENCE_ADDED = "evidence_added", _("上传佐证")
+    CLOSURE_REQUESTED = "closure_requested", _("申请销号")
+    ITEM_CLOSED = "item_closed", _("销号")
+    ITEM_SENT_BACK = "item_sent_back", _("退回整改")
+    ITEM_REOPENED = "item_reopened", _("回头看重新整改")
+    LEDGER_SUBMITTED = "ledger_submitted", _("提交台账")
+    LEDGER_RETURNED = "ledger_returned", _("退回台账")
+    LEDGER_ACCEPTED = "ledger_accepted", _("通过台账")
+    LEDGER_AMENDED = "ledger_amended", _("通过后修改")
+    COMMENTED = "commented", _("审核意见")
+
+
 class LedgerEvent(models.Model):
     """One recorded change in a ledger: who, when, from, to, comment (可跟踪、可评价、可问责)."""
 
@@ -378,7 +403,7 @@ class LedgerEvent(models.Model):
     item = models.ForeignKey(RectificationItem, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(default=timezone.now, db_index=True)
-    action = models.CharField(max_length=40)
+    action = models.CharField(max_length=40, choices=EventAction.choices)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20, blank=True)
     comment = models.TextField(blank=True)

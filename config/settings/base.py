@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "branches",
     "ledger",
     "reviews",
+    "jobs",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""Scoped ledger reads, split by area."""

@@ -1,0 +1,1 @@
+"""Ledger writes, split by area: templates and campaigns (setup), the branch workflow (workflow)."""
