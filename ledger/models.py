@@ -11,6 +11,7 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -129,6 +130,9 @@ class Campaign(models.Model):
         self.issuer_path = self.issuer.path
         super().save(*args, **kwargs)
 
+    def get_absolute_url(self) -> str:
+        return reverse("ledger:campaign_detail", args=[self.pk])
+
 
 class PhaseStage(models.TextChoices):
     SELF_CHECK = "self_check", _("对账查摆")
@@ -197,6 +201,9 @@ class Ledger(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} · {self.campaign}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("ledger:ledger_detail", args=[self.pk])
 
 
 class ProblemSource(models.TextChoices):
@@ -307,6 +314,9 @@ class RectificationItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number}. {self.measure[:40]}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("ledger:item_detail", args=[self.pk])
 
     def is_overdue(self, today: datetime.date | None = None) -> bool:
         """Overdue is derived, never stored: a dated item not closed after its deadline."""
