@@ -1,0 +1,139 @@
+"""Campaign writes: create with phases, publish (one ledger per target unit, in bulk), close."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from branches.models import OrgUnit
+from branches.services import audit
+from ledger.models import (
+    TARGET_UNIT_KINDS,
+    Campaign,
+    CampaignStatus,
+    ChecklistTemplate,
+    EventAction,
+    Ledger,
+    LedgerEvent,
+    Phase,
+    PhaseStage,
+    TargetKind,
+)
+
+
+@dataclass(frozen=True)
+class PhaseSpec:
+    name: str
+    stage: str = PhaseStage.OTHER
+    starts_on: datetime.date | None = None
+    ends_on: datetime.date | None = None
+    note: str = ""
+
+
+def _check_phases(phases: list[PhaseSpec]) -> None:
+    for spec in phases:
+        if not spec.name.strip():
+            raise ValidationError(_("阶段名称不能为空。"))
+        if spec.starts_on is None and spec.ends_on is None:
+            raise ValidationError(_("阶段“%(name)s”需要截止日期或起止日期。") % {"name": spec.name})
+        if spec.starts_on and spec.ends_on and spec.ends_on < spec.starts_on:
+            raise ValidationError(_("阶段“%(name)s”的截止日期早于开始日期。") % {"name": spec.name})
+
+
+@transaction.atomic
+def campaign_create(
+    *,
+    actor,
+    issuer: OrgUnit,
+    name: str,
+    year: int,
+    template: ChecklistTemplate,
+    phases: list[PhaseSpec],
+    doc_number: str = "",
+    target_kind: str = TargetKind.BRANCHES,
+    report_deadline: datetime.date | None = None,
+    results_deadline: datetime.date | None = None,
+) -> Campaign:
+    if not name.strip():
+        raise ValidationError(_("专项行动名称不能为空。"))
+    if not template.categories.exists():
+        raise ValidationError(_("对照清单“%(name)s”没有任何类别，不能用于专项行动。") % {"name": template.name})
+    _check_phases(phases)
+    campaign = Campaign.objects.create(
+        issuer=issuer, name=name.strip(), year=year, doc_number=doc_number.strip(), template=template,
+        target_kind=target_kind, report_deadline=report_deadline, results_deadline=results_deadline,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    phase_replace(campaign=campaign, phases=phases)
+    audit(actor=actor, obj=campaign, action="create", data={"name": campaign.name})
+    return campaign
+
+
+def phase_replace(*, campaign: Campaign, phases: list[PhaseSpec]) -> None:
+    """Set the campaign's phases to `phases`, in order (only while it is a draft)."""
+    _check_phases(phases)
+    campaign.phases.all().delete()
+    Phase.objects.bulk_create(
+        Phase(campaign=campaign, order=order, name=spec.name.strip(), stage=spec.stage, starts_on=spec.starts_on,
+              ends_on=spec.ends_on, note=spec.note)
+        for order, spec in enumerate(phases, start=1)
+    )
+
+
+def target_units(campaign: Campaign):
+    """The units that get a ledger: a kind of unit across the issuer's subtree, or the issuer alone."""
+    if campaign.target_kind == TargetKind.ISSUER:
+        return OrgUnit.objects.filter(pk=campaign.issuer_id)
+    return OrgUnit.objects.filter(
+        path__startswith=campaign.issuer.path, kind=TARGET_UNIT_KINDS[campaign.target_kind], is_active=True
+    )
+
+
+@transaction.atomic
+def campaign_publish(*, actor, campaign: Campaign) -> int:
+    """Publish a draft campaign: one ledger per target unit, created in bulk. Returns the ledger count."""
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.status != CampaignStatus.DRAFT:
+        raise ValidationError(_("该专项行动已发布，不能重复发布。"))
+    if not campaign.phases.exists():
+        raise ValidationError(_("请先设置专项行动的阶段，再发布。"))
+    units = list(target_units(campaign).values_list("pk", "path"))
+    if not units:
+        raise ValidationError(_("发文单位下没有符合条件的对象单位，无法发布。"))
+    now = timezone.now()
+    ledgers = Ledger.objects.bulk_create(
+        (Ledger(campaign=campaign, unit_id=pk, unit_path=path, created_at=now, updated_at=now) for pk, path in units),
+        batch_size=5000,
+    )
+    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    # On SQLite bulk_create may not return keys; read them back in one query.
+    ledger_ids = [ledger.pk for ledger in ledgers] if ledgers and ledgers[0].pk else list(
+        Ledger.objects.filter(campaign=campaign).values_list("pk", flat=True)
+    )
+    LedgerEvent.objects.bulk_create(
+        (LedgerEvent(ledger_id=pk, actor_id=actor_id, at=now, action=EventAction.LEDGER_CREATED, to_status="draft")
+         for pk in ledger_ids),
+        batch_size=5000,
+    )
+    campaign.status = CampaignStatus.PUBLISHED
+    campaign.published_at = now
+    campaign.published_by = actor if actor_id else None
+    campaign.save(update_fields=["status", "published_at", "published_by", "updated_at"])
+    audit(actor=actor, obj=campaign, action="publish", data={"ledgers": len(units)})
+    return len(units)
+
+
+@transaction.atomic
+def campaign_close(*, actor, campaign: Campaign) -> Campaign:
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.status != CampaignStatus.PUBLISHED:
+        raise ValidationError(_("只有已发布的专项行动可以结束。"))
+    campaign.status = CampaignStatus.CLOSED
+    campaign.save(update_fields=["status", "updated_at"])
+    audit(actor=actor, obj=campaign, action="close")
+    return campaign
