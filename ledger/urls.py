@@ -20,6 +20,7 @@ urlpatterns = [
     path("ledgers/<int:pk>/", workflow.ledger_detail, name="ledger_detail"),
     path("items/<int:pk>/", workflow.item_detail, name="item_detail"),
     path("evidence/<int:pk>/", workflow.evidence_download, name="evidence_download"),
+    path("ledgers/", workflow.my_ledgers, name="my_ledgers"),
     path("evidence/<int:pk>/thumbnail/", workflow.evidence_thumbnail, name="evidence_thumbnail"),
     path("ledgers/<int:pk>/self-check/", workflow.self_check, name="self_check"),
     path("ledgers/<int:pk>/self-check/<int:manifestation_pk>/", workflow.self_check_answer, name="self_check_answer"),

@@ -248,3 +248,15 @@ def campaign_get(user, pk: int) -> Campaign:
     from django.http import Http404
 
     raise Http404
+
+
+def my_ledgers(user) -> dict[str, QuerySet[Ledger]]:
+    """The unit's own ledgers to fill, and the ledgers waiting for this viewer's review or 销号."""
+    from django.db.models import Exists
+
+    base = Ledger.objects.select_related("campaign", "unit").order_by("-campaign__year", "unit_path")
+    waiting = RectificationItem.objects.filter(ledger=OuterRef("pk"), status=ItemStatus.CLOSURE_REQUESTED)
+    review = visible(user, base, Action.SUPERVISE).annotate(n_requested=_count(
+        RectificationItem, Q(status=ItemStatus.CLOSURE_REQUESTED))).filter(
+        Q(status=LedgerStatus.SUBMITTED) | Exists(waiting))
+    return {"own": visible(user, base, Action.FILL)[:100], "review": review[:200]}

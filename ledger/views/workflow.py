@@ -45,6 +45,11 @@ def _require_fill(request: HttpRequest, ledger) -> None:
 
 
 @login_required
+def my_ledgers(request: HttpRequest) -> HttpResponse:
+    return render(request, "ledger/my_ledgers.html", sel.my_ledgers(request.user))
+
+
+@login_required
 def campaign_ledgers(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = sel.campaign_get(request.user, pk)
     status = request.GET.get("status", "")

@@ -323,3 +323,14 @@ def test_amendment_after_acceptance_shows_on_the_changes_page(client, users, tre
     client.force_login(users["gb_staff"])
     body = client.get(reverse("ledger:ledger_changes", args=[ledger.pk])).content.decode()
     assert "通过后调整的措施" in body and "2022-10-31" in body and "2022-11-20" in body
+
+
+def test_my_ledgers_lists_own_and_waiting_for_review(client, users, targets):
+    client.force_login(users["secretary"])
+    response = client.get(reverse("ledger:my_ledgers"))
+    assert [ledger.unit.code for ledger in response.context["own"]] == ["B1"]
+    assert list(response.context["review"]) == []
+    client.force_login(users["gb_staff"])
+    response = client.get(reverse("ledger:my_ledgers"))
+    assert sorted(ledger.unit.code for ledger in response.context["review"]) == ["B1", "B2"]
+    assert "1项待销号" in response.content.decode()
