@@ -23,4 +23,8 @@ class Command(BaseCommand):
 
 def demo_steps() -> list:
     """Later parts of the product add their demo data here, in order; each step is idempotent."""
-    return []
+    from ledger.workflow_demo import seed_workflow
+
+    return [
+        seed_workflow,  # ledgers of the Weifang campaign in every workflow state (after the campaign's step)
+    ]
