@@ -347,7 +347,8 @@ def dashboard(*, scope: Scope, campaign: Campaign, focus: OrgUnit, today: dateti
         for key, value in counts.items():
             bucket[key] = bucket.get(key, 0) + value
     units = {unit.path: unit for unit in OrgUnit.objects.filter(path__in=list(totals))}
-    rows = [DashboardRow(unit=units[path], **counts) for path, counts in sorted(totals.items()) if path in units]
+    rows = sorted((DashboardRow(unit=units[path], **counts) for path, counts in totals.items() if path in units),
+                  key=lambda row: (row.unit.pk != focus.pk, row.unit.code))
     total = DashboardRow(unit=focus)
     for row in rows:
         for key in ("ledgers", "handed_in", "accepted", "problems", "items", "closed", "overdue"):

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from branches.demo import DEMO_PASSWORD, seed_tree
+from reviews.demo import seed_reviews
 
 
 class Command(BaseCommand):
@@ -23,4 +24,6 @@ class Command(BaseCommand):
 
 def demo_steps() -> list:
     """Later parts of the product add their demo data here, in order; each step is idempotent."""
-    return []
+    return [
+        seed_reviews,
+    ]
