@@ -19,6 +19,7 @@ from branches.models import OrgUnit, Role
 from branches.selectors import Action, Scope
 from ledger.models import (
     Campaign,
+    CampaignStatus,
     EventAction,
     ItemStatus,
     Ledger,
@@ -56,6 +57,13 @@ def campaign_for(*, scope: Scope, pk: int) -> Campaign:
     if scope.filter(Ledger.objects.filter(campaign=campaign), Action.VIEW, "unit_path").exists():
         return campaign
     raise Http404
+
+
+def campaigns_for(scope: Scope) -> QuerySet[Campaign]:
+    """Published or closed campaigns the viewer sees: issued within their subtree or holding one of their ledgers."""
+    ledgers = scope.filter(Ledger.objects.filter(campaign=OuterRef("pk")), Action.VIEW, "unit_path")
+    visible = scope.condition(Action.VIEW, "issuer_path") | Q(Exists(ledgers))
+    return Campaign.objects.filter(visible).exclude(status=CampaignStatus.DRAFT)
 
 
 def focus_unit(*, scope: Scope, campaign: Campaign, unit_pk: int | None = None) -> OrgUnit:

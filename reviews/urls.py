@@ -5,6 +5,7 @@ from reviews import views
 app_name = "reviews"
 urlpatterns = [
     # dashboards and the scoped lists behind every figure
+    path("", views.index, name="index"),
     path("campaigns/<int:pk>/dashboard/", views.dashboard, name="dashboard"),
     path("campaigns/<int:pk>/items/", views.item_list, name="item_list"),
     path("campaigns/<int:pk>/problems/", views.problem_list, name="problem_list"),

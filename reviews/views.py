@@ -55,6 +55,13 @@ def _error_text(error: ValidationError) -> str:
 
 
 @login_required
+def index(request: HttpRequest) -> HttpResponse:
+    """The campaigns the viewer follows, each with its dashboard and results."""
+    campaigns = selectors.campaigns_for(scope_for(request.user)).select_related("issuer").order_by("-year", "-pk")
+    return render(request, "reviews/index.html", {"page": _page(request, campaigns), "query": ""})
+
+
+@login_required
 def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     scope, campaign, focus = _campaign_and_focus(request, pk)
     data = selectors.dashboard(scope=scope, campaign=campaign, focus=focus)

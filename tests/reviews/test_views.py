@@ -168,3 +168,11 @@ def test_supervision_form_refuses_a_branch_outside_the_scope(client, users, tree
         "visited_units": [tree.b3.pk]})
     assert response.status_code == 200 and not SupervisionRecord.objects.exists()
     assert "visited_units" in response.context["form"].errors
+
+
+@pytest.mark.parametrize("who", ROLES)
+def test_index_lists_only_campaigns_the_viewer_follows(client, users, world, who):
+    client.force_login(users[who])
+    response = client.get(reverse("reviews:index"))
+    assert response.status_code == 200
+    assert [c.pk for c in response.context["page"]] == [world.campaign.pk]
