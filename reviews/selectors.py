@@ -268,12 +268,18 @@ def ratings_in(*, scope: Scope, campaign: Campaign, unit: OrgUnit) -> QuerySet[S
     return scope.filter(ratings, Action.VIEW, "unit_path")
 
 
-def can_rate(*, scope: Scope, user, unit: OrgUnit) -> bool:
+def rating_paths(*, scope: Scope, user) -> list[str]:
+    """The subtrees (paths) where `user` may decide ratings: MANAGE grants and active delegations. One query."""
+    paths = [grant.path for grant in scope.grants if scope.can(Action.MANAGE, grant.path)]
+    if getattr(user, "is_authenticated", False):
+        paths += RatingDelegation.objects.filter(user=user, is_active=True).values_list("unit_path", flat=True)
+    return paths
+
+
+def can_rate(*, scope: Scope, user, unit: OrgUnit, paths: list[str] | None = None) -> bool:
     """The organization department (MANAGE) or someone it delegated rating to for this subtree."""
-    if scope.can(Action.MANAGE, unit):
-        return True
-    delegations = RatingDelegation.objects.filter(user=user, is_active=True).values_list("unit_path", flat=True)
-    return any(unit.path.startswith(path) for path in delegations)
+    paths = rating_paths(scope=scope, user=user) if paths is None else paths
+    return any(unit.path.startswith(path) for path in paths)
 
 
 def weak_and_lax_candidates(*, scope: Scope, campaign: Campaign, unit: OrgUnit) -> list[tuple[StarRating, LedgerResult]]:

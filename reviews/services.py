@@ -109,6 +109,7 @@ def supervision_open_problem(
     _require(scope.can(Action.SUPERVISE, unit), _("您无权在“%(unit)s”的台账中新增问题。") % {"unit": unit})
     _require(record.visits.filter(unit=unit).exists(), _("“%(unit)s”不是本次督查的对象。") % {"unit": unit})
     _require(bool(description.strip()), _("请填写发现的问题。"))
+    _require(record.campaign_id in (None, campaign.pk), _("本次督查属于另一专项行动。"))
     _require(category.template_id == campaign.template_id, _("问题类别不属于该专项行动的对照清单。"))
     _require(manifestation is None or manifestation.category_id == category.pk, _("所选表现不属于该问题类别。"))
     _require(nature in ProblemNature.values, _("请选择问题性质。"))
@@ -200,6 +201,8 @@ def rating_decide(*, actor, campaign: Campaign, unit: OrgUnit, stars: int, basis
     message lists why, and nothing is saved.
     """
     _check_rater(actor, unit)
+    _require(unit.path.startswith(campaign.issuer_path) and campaign.ledgers.filter(unit=unit).exists(),
+             _("“%(unit)s”不是该专项行动的对象。") % {"unit": unit})
     _require(stars in range(1, 6), _("星级应为 1 到 5 星。"))
     _require(bool(basis.strip()), _("请填写评定依据。"))
     if stars == 5:

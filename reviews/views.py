@@ -141,12 +141,14 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
     ledgers = list(page.object_list)
     outcome = selectors.ledger_results(ledger_ids=[ledger.pk for ledger in ledgers], campaign=campaign, policy=policy)
     ratings = {r.unit_id: r for r in StarRating.objects.filter(year=campaign.year, unit_id__in=[x.unit_id for x in ledgers])}
+    rating_paths = selectors.rating_paths(scope=scope, user=request.user)
     rows = []
     for ledger in ledgers:
         rating = ratings.get(ledger.unit_id)
         rows.append({"ledger": ledger, "result": outcome[ledger.pk], "rating": rating,
                      "tier": Tier(selectors.tier_for(rating.stars, policy)).label if rating else "",
-                     "can_rate": selectors.can_rate(scope=scope, user=request.user, unit=ledger.unit)})
+                     "can_rate": selectors.can_rate(scope=scope, user=request.user, unit=ledger.unit,
+                                                    paths=rating_paths)})
     return render(request, "reviews/results.html", {
         "campaign": campaign, "focus": focus, "page": page, "rows": rows, "policy": policy,
         "as_of": selectors.results_as_of(campaign),

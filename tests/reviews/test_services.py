@@ -214,3 +214,9 @@ def test_policy_is_checked(users, campaign):
     with pytest.raises(ValidationError, match="只有发文单位的组织部"):
         services.policy_set(actor=users["gb_staff"], campaign=campaign, progress_period_days=30, advanced_min_stars=4,
                             middle_min_stars=3)
+
+
+def test_rating_a_unit_outside_the_campaign_is_refused(tree, users, campaign):
+    with pytest.raises(ValidationError, match="“第一党总支”不是该专项行动的对象。"):
+        services.rating_decide(actor=users["org"], campaign=campaign, unit=tree.gb1, stars=3, basis="一般")
+    assert not StarRating.objects.exists()
