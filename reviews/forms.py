@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from ledger.models import ProblemNature
@@ -74,3 +75,18 @@ class ObjectionForm(forms.Form):
 
 class ResolutionForm(forms.Form):
     resolution = forms.CharField(label=_("处理结果"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DelegationForm(forms.Form):
+    unit = forms.ModelChoiceField(queryset=None, label=_("授权范围（党总支或党委）"))
+    username = forms.CharField(label=_("被授权人账号"), max_length=150)
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+
+    def clean_username(self):
+        user = get_user_model().objects.filter(username=self.cleaned_data["username"].strip(), is_active=True).first()
+        if user is None:
+            raise forms.ValidationError(_("没有这个账号。"))
+        return user

@@ -188,6 +188,15 @@ def delegation_grant(*, actor, unit: OrgUnit, user) -> RatingDelegation:
     return delegation
 
 
+@transaction.atomic
+def delegation_revoke(*, actor, delegation: RatingDelegation) -> RatingDelegation:
+    delegation = RatingDelegation.objects.select_for_update().select_related("unit").get(pk=delegation.pk)
+    _require(scope_for(actor).can(Action.MANAGE, delegation.unit), _("只有组织部可以收回评星授权。"))
+    delegation.is_active = False
+    delegation.save(update_fields=["is_active"])
+    return delegation
+
+
 def _check_rater(actor, unit: OrgUnit) -> None:
     _require(can_rate(scope=scope_for(actor), user=actor, unit=unit),
              _("您无权评定“%(unit)s”的星级（需组织部或其授权的人员）。") % {"unit": unit})

@@ -16,11 +16,12 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from branches.models import OrgUnit
+from branches.models import OrgUnit, UnitKind
 from branches.selectors import Action, scope_for
 from ledger.models import Campaign, ItemStatus, LedgerStatus, ProblemSource, RectificationItem, TemplateCategory
 from reviews import selectors, services
 from reviews.forms import (
+    DelegationForm,
     FindingForm,
     ObjectionForm,
     PolicyForm,
@@ -30,7 +31,7 @@ from reviews.forms import (
     ResolutionForm,
     SupervisionForm,
 )
-from reviews.models import RatingObjection, StarRating, Tier
+from reviews.models import RatingDelegation, RatingObjection, StarRating, Tier
 
 PAGE_SIZE = 50
 
@@ -199,7 +200,54 @@ def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("结果运用规则已保存。"))
             return redirect("reviews:results", pk=campaign.pk)
-    return render(request, "reviews/policy_form.html", {"campaign": campaign, "form": form})
+    return render(request, "reviews/policy_form.html", {
+        "campaign": campaign, "form": form, "delegation_form": _delegation_form(scope, campaign),
+        "delegations": _delegations(scope, campaign)})
+
+
+def _delegation_form(scope, campaign, data=None) -> DelegationForm:
+    units = scope.filter(OrgUnit.objects.filter(path__startswith=campaign.issuer_path), Action.MANAGE)
+    return DelegationForm(data, units=units.exclude(kind=UnitKind.BRANCH).order_by("path"))
+
+
+def _delegations(scope, campaign):
+    delegations = RatingDelegation.objects.filter(is_active=True, unit_path__startswith=campaign.issuer_path)
+    return scope.filter(delegations, Action.MANAGE, "unit_path").select_related("unit", "user", "granted_by")
+
+
+@login_required
+@require_POST
+def delegation_grant(request: HttpRequest, pk: int) -> HttpResponse:
+    scope = scope_for(request.user)
+    campaign = selectors.campaign_for(scope=scope, pk=pk)
+    if not scope.can(Action.MANAGE, campaign.issuer_path):
+        raise PermissionDenied
+    form = _delegation_form(scope, campaign, request.POST)
+    if form.is_valid():
+        try:
+            services.delegation_grant(actor=request.user, unit=form.cleaned_data["unit"],
+                                      user=form.cleaned_data["username"])
+        except ValidationError as error:
+            messages.error(request, _error_text(error))
+        else:
+            messages.success(request, _("已授权。"))
+    else:
+        messages.error(request, "；".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect("reviews:policy_edit", pk=campaign.pk)
+
+
+@login_required
+@require_POST
+def delegation_revoke(request: HttpRequest, pk: int, delegation_pk: int) -> HttpResponse:
+    scope = scope_for(request.user)
+    campaign = selectors.campaign_for(scope=scope, pk=pk)
+    delegation = get_object_or_404(scope.filter(RatingDelegation.objects.all(), Action.VIEW, "unit_path"),
+                                   pk=delegation_pk)
+    if not scope.can(Action.MANAGE, delegation.unit_path):
+        raise PermissionDenied
+    services.delegation_revoke(actor=request.user, delegation=delegation)
+    messages.success(request, _("已收回授权。"))
+    return redirect("reviews:policy_edit", pk=campaign.pk)
 
 
 @login_required

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from branches.models import Role
 from reviews import services
-from reviews.models import RatingChange, StarRating, SupervisionKind, SupervisionRecord
+from reviews.models import RatingChange, RatingDelegation, StarRating, SupervisionKind, SupervisionRecord
 from tests.conftest import make_user
 from tests.factories import ledger_of, make_campaign, make_item, make_problem
 
@@ -176,3 +176,24 @@ def test_index_lists_only_campaigns_the_viewer_follows(client, users, world, who
     response = client.get(reverse("reviews:index"))
     assert response.status_code == 200
     assert [c.pk for c in response.context["page"]] == [world.campaign.pk]
+
+
+def test_org_department_delegates_rating_through_the_policy_page(client, users, tree):
+    campaign = make_campaign(tree.root, actor=users["org"])
+    url = reverse("reviews:rating_edit", args=[campaign.pk, tree.b1.pk])
+    client.force_login(users["gb_staff"])
+    assert client.get(url).status_code == 403
+    assert client.post(reverse("reviews:delegation_grant", args=[campaign.pk]),
+                       {"unit": tree.gb1.pk, "username": "gb_staff"}).status_code == 403
+    client.force_login(users["org"])
+    response = client.post(reverse("reviews:delegation_grant", args=[campaign.pk]),
+                           {"unit": tree.gb1.pk, "username": "gb_staff"})
+    assert response.status_code == 302
+    client.force_login(users["gb_staff"])
+    assert client.get(url).status_code == 200
+    assert client.get(reverse("reviews:rating_edit", args=[campaign.pk, tree.b3.pk])).status_code == 404
+    client.force_login(users["org"])
+    delegation = RatingDelegation.objects.get()
+    client.post(reverse("reviews:delegation_revoke", args=[campaign.pk, delegation.pk]))
+    client.force_login(users["gb_staff"])
+    assert client.get(url).status_code == 403
