@@ -4,27 +4,21 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Exists, OuterRef
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from branches.models import OrgUnit, UnitKind
 from branches.selectors import Action, scope_for
+from branches.spreadsheets import xlsx_response
 from jobs.services import job_create
 from ledger.exports import ExportSelection, build_workbook_bytes, export_file_name
 from ledger.jobs import LEDGER_EXPORT
 from ledger.models import Campaign, CampaignStatus, Ledger
 from ledger.selectors.exports import export_ledgers
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 UNIT_LIST_LIMIT = 300
-
-
-def xlsx_response(content: bytes, name: str) -> FileResponse:
-    import io
-
-    return FileResponse(io.BytesIO(content), as_attachment=True, filename=name, content_type=XLSX)
 
 
 def _visible_campaign(request: HttpRequest, pk: int) -> Campaign:
