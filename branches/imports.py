@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -258,7 +259,8 @@ def _creation_order(new_rows: list[UnitRow], in_file: dict, plan: ImportPlan) ->
 
 
 @transaction.atomic
-def tree_import_apply(*, actor, content: bytes) -> tuple[ImportPlan, list[CreatedAccount]]:
+def tree_import_apply(*, actor, content: bytes, progress: Callable[[int, int], None] | None = None
+                      ) -> tuple[ImportPlan, list[CreatedAccount]]:
     """Plan again (inside the transaction) and apply everything, or raise ValidationError and apply nothing."""
     plan = tree_import_plan(actor=actor, content=content)
     if not plan.ok:
@@ -266,7 +268,10 @@ def tree_import_apply(*, actor, content: bytes) -> tuple[ImportPlan, list[Create
     units: dict[str, OrgUnit] = {}
     accounts: list[CreatedAccount] = []
     parents = _lookup(OrgUnit.objects.all(), "code", {row.parent_code for row in plan.creates if row.parent_code})
-    for row in plan.creates:
+    total = len(plan.creates) + len(plan.updates)
+    for done, row in enumerate(plan.creates, start=1):
+        if progress and done % 200 == 0:
+            progress(done, total)
         parent = units.get(row.parent_code) or parents.get(row.parent_code)
         unit = services.unit_create(actor=actor, parent=parent, kind=row.kind, code=row.code, name=row.name,
                                     **row.fields)

@@ -206,6 +206,16 @@ def _sweep_old_uploads(directory: Path) -> None:
             old.unlink(missing_ok=True)
 
 
+def pending_path(token: str) -> Path:
+    if not TOKEN_RE.match(token or ""):
+        raise ValidationError(_("上传的文件已失效，请重新上传。"))
+    return _pending_dir() / f"{token}.xlsx"
+
+
+def pending_entry(request, token: str) -> dict | None:
+    return request.session.get(SESSION_KEY, {}).get(token) if TOKEN_RE.match(token or "") else None
+
+
 def pending_store(request, *, kind: str, content: bytes, context: dict) -> str:
     """Keep an uploaded file for this user's session; returns the token naming it."""
     if len(content) > MAX_IMPORT_BYTES:
@@ -236,10 +246,15 @@ def pending_load(request, *, kind: str, token: str, context: dict) -> bytes:
     return content
 
 
-def pending_discard(request, *, token: str) -> None:
+def pending_forget(request, *, token: str) -> None:
+    """Drop the session's claim on the file (the file itself stays: a background job now owns it)."""
     pending = request.session.get(SESSION_KEY, {})
     if pending.pop(token, None) is not None:
         request.session[SESSION_KEY] = pending
+
+
+def pending_discard(request, *, token: str) -> None:
+    pending_forget(request, token=token)
     if TOKEN_RE.match(token or ""):
         (_pending_dir() / f"{token}.xlsx").unlink(missing_ok=True)
 

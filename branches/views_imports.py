@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,16 +19,19 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from branches import imports
+from branches.jobs import BACKGROUND_ROWS, TREE_IMPORT
 from branches.selectors import Action, scope_for
 from branches.spreadsheets import (
     MAX_IMPORT_BYTES,
     ImportPlan,
     pending_discard,
+    pending_forget,
     pending_load,
     pending_store,
     read_sheet,
     xlsx_response,
 )
+from jobs.services import job_create
 
 PREVIEW_LIMIT = 200
 
@@ -46,6 +50,8 @@ class ImportKind:
     columns: list[str]
     describe: Callable[[object], list[str]]
     context: dict
+    # Large files are confirmed in the background: queue(token, sha256) -> Job
+    queue: Callable[[str, str], object] | None = None
 
 
 def import_flow(request: HttpRequest, kind: ImportKind) -> HttpResponse:
@@ -63,6 +69,10 @@ def import_flow(request: HttpRequest, kind: ImportKind) -> HttpResponse:
         pending_discard(request, token=token)
         return redirect(request.path)
     if request.method == "POST" and "confirm" in request.POST:
+        if kind.queue is not None and len(read_sheet(content, kind.headers)) > BACKGROUND_ROWS:
+            job = kind.queue(token, hashlib.sha256(content).hexdigest())
+            pending_forget(request, token=token)
+            return redirect("jobs:job_detail", pk=job.pk)
         try:
             plan, extra = kind.apply(content)
         except ValidationError as exc:
@@ -102,6 +112,8 @@ def _preview(request, kind: ImportKind, page: dict, token: str, content: bytes, 
     return render(request, "imports/preview.html", {
         **page, "plan": plan, "token": token, "error": error, "rows": _described(kind, plan),
         "errors": plan.errors[:1000], "preview_limit": PREVIEW_LIMIT,
+        "background": kind.queue is not None
+        and len(plan.creates) + len(plan.updates) + plan.unchanged > BACKGROUND_ROWS,
     }, status=status if plan.ok else 400)
 
 
@@ -123,6 +135,8 @@ def tree_import_kind(request: HttpRequest) -> ImportKind:
         apply=lambda content: imports.tree_import_apply(actor=actor, content=content),
         columns=[_("组织代码"), _("名称"), _("类型"), _("上级组织代码"), _("变更")],
         describe=_describe_unit, context={},
+        queue=lambda token, sha256: job_create(owner=actor, kind=TREE_IMPORT, title=_("导入组织架构与账号"),
+                                               params={"token": token, "sha256": sha256}),
     )
 
 

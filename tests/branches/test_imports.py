@@ -201,3 +201,26 @@ def test_ten_thousand_rows_import(users, tree):
     plan, _accounts = tree_import_apply(actor=users["org"], content=big_sheet(10000))
     assert len(plan.creates) == 10000
     assert OrgUnit.objects.filter(path__startswith=OrgUnit.objects.get(code="BIG").path).count() == 10000
+
+
+def test_a_large_file_is_imported_in_the_background(client, users, tree, monkeypatch,
+                                                    django_capture_on_commit_callbacks):
+    from jobs.models import Job, JobStatus
+
+    monkeypatch.setattr("branches.views_imports.BACKGROUND_ROWS", 2)
+    client.force_login(users["org"])
+    response = upload(client, xlsx_bytes(HEADERS, rows_ok()))
+    preview = client.get(response["Location"])
+    assert "后台导入" in preview.content.decode()
+    token = response["Location"].split("token=")[1]
+    with django_capture_on_commit_callbacks(execute=True):
+        confirm = client.post(URL, {"token": token, "confirm": "1"})
+    job = Job.objects.get()
+    assert confirm["Location"] == reverse("jobs:job_detail", args=[job.pk])
+    assert job.status == JobStatus.DONE, job.message
+    assert OrgUnit.objects.filter(code__startswith="N1").count() == 3
+    result = load_bytes(b"".join(client.get(reverse("jobs:job_download", args=[job.pk])).streaming_content))
+    rows = [[c.value for c in row] for row in result.worksheets[0].iter_rows()]
+    assert rows[0][0] == "新建 3 条，更新 0 条，0 条不变。"
+    logins = {row[0]: row[1] for row in rows[2:]}
+    assert get_user_model().objects.get(username="newgb").check_password(logins["newgb"])
