@@ -96,7 +96,6 @@ def _lookup(model_objects, field: str, values: set[str]) -> dict:
 def _parse_row(sheet_row: SheetRow, plan: ImportPlan) -> UnitRow | None:
     n = sheet_row.number
     code, name = sheet_row.text(CODE), sheet_row.text(NAME)
-    errors_before = len(plan.errors)
     if not code:
         plan.error(n, CODE, _("组织代码不能为空。"))
     elif len(code) > 50:
@@ -135,8 +134,9 @@ def _parse_row(sheet_row: SheetRow, plan: ImportPlan) -> UnitRow | None:
         "committee_term_years": parse_count(sheet_row.values.get(TERM), column=TERM, row=n, plan=plan, default=3,
                                             low=1, high=5),
     }
-    if len(plan.errors) > errors_before:
-        return None
+    if not code or len(code) > 50 or kind is None:
+        return None  # nothing to check the row against the file and the database with
+    # Other errors still let the row be checked against the file and the database: every error shows at once.
     return UnitRow(row=n, code=code, name=name, kind=kind, parent_code=sheet_row.text(PARENT), login=login,
                    fields=fields)
 

@@ -111,10 +111,10 @@ def _preview(request, kind: ImportKind, page: dict, token: str, content: bytes, 
     plan = kind.plan(content)
     return render(request, "imports/preview.html", {
         **page, "plan": plan, "token": token, "error": error, "rows": _described(kind, plan),
-        "errors": plan.errors[:1000], "preview_limit": PREVIEW_LIMIT,
+        "errors": sorted(plan.errors, key=lambda e: e.row)[:1000], "preview_limit": PREVIEW_LIMIT,
         "background": kind.queue is not None
         and len(plan.creates) + len(plan.updates) + plan.unchanged > BACKGROUND_ROWS,
-    }, status=status if plan.ok else 400)
+    }, status=status)
 
 
 def _describe_unit(row: imports.UnitRow) -> list[str]:

@@ -57,8 +57,14 @@ def campaign_export(request: HttpRequest, pk: int) -> HttpResponse:
                                                    unit_path__startswith=OuterRef("path")).exclude(
                  unit_id=OuterRef("pk"))))
              .order_by("path")[:UNIT_LIST_LIMIT])
+    below = [
+        (ledger, scope.can(Action.SUPERVISE, ledger.unit_path))
+        for ledger in export_ledgers(scope=scope, campaign=campaign).exclude(unit_path__in=list(scope.units))
+        .filter(unit__kind=UnitKind.BRANCH)[:UNIT_LIST_LIMIT]
+    ]
     return render(request, "ledger/exports/campaign.html", {
-        "campaign": campaign, "own_ledgers": own_ledgers, "units": units,
+        "campaign": campaign, "own_ledgers": own_ledgers, "units": units, "below": below,
+        "list_limit": UNIT_LIST_LIMIT,
         "can_export_all": scope.can(Action.VIEW, campaign.issuer),
     })
 

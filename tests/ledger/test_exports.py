@@ -184,7 +184,10 @@ def test_general_branch_export_runs_as_a_job(client, filled, campaign, tree, use
                                              django_capture_on_commit_callbacks):
     client.force_login(users["gb_staff"])
     page = client.get(reverse("ledger:campaign_export", args=[campaign.pk]))
-    assert page.status_code == 200 and "第一党总支" in page.content.decode()
+    text = page.content.decode()
+    assert page.status_code == 200 and "第一党总支" in text
+    assert reverse("ledger:ledger_export", args=[ledger_of(campaign, tree.b2).pk]) in text  # its branches
+    assert reverse("ledger:ledger_export", args=[ledger_of(campaign, tree.b3).pk]) not in text  # not another's
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("ledger:export_start", args=[campaign.pk]), {"unit": tree.gb1.pk})
     job = Job.objects.get()
