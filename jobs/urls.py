@@ -5,4 +5,5 @@ from jobs import views
 app_name = "jobs"
 urlpatterns = [
     path("<int:pk>/", views.job_detail, name="job_detail"),
+    path("<int:pk>/download/", views.job_download, name="job_download"),
 ]
