@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from branches.models import AuditRecord, OrgUnit, UnitKind
 from branches.selectors import Action, scope_for
+from jobs.models import JobStatus
 from ledger.models import Campaign
 from reports import signing
 from reports.models import ReportStatus, SituationReport, StampKind, UnitStamp
@@ -188,6 +189,8 @@ def report_retry_signing(*, actor, report: SituationReport) -> SituationReport:
     _require_fill(actor, report.unit)
     if report.status != ReportStatus.SIGNING:
         raise ValidationError(_("只有生成中的报告可以重新生成。"))
+    if report.job is not None and report.job.status == JobStatus.RUNNING:
+        raise ValidationError(_("正在生成中，请稍候。"))
     report.job = job_create(
         owner=actor, kind="situation_report", title=_("生成并签章：%(title)s") % {"title": report.title},
         params={"report_id": report.pk},

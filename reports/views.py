@@ -83,6 +83,7 @@ def report_edit(request: HttpRequest, campaign_pk: int, unit_pk: int) -> HttpRes
         form = ReportForm(initial={"version": 0, **initial})
     return render(request, "reports/report_edit.html", {
         "unit": unit, "campaign": campaign, "report": report, "form": form,
+        "can_fill": can_edit,
         "can_edit": can_edit and (report is None or not report.is_frozen),
         "can_sign": can_edit and report is not None and not report.is_frozen,
         "title": report.title if report else services.report_title(unit),

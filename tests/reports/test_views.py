@@ -244,3 +244,8 @@ def test_zip_holds_the_signed_reports_of_the_subtree(client, users, signed):
     names = bundle.namelist()
     assert names == ["G1-第一党总支-情况报告.pdf"]
     assert bundle.read(names[0]) == signed.pdf.read()
+
+
+def test_job_page_shows_progress_to_its_owner_only(client, people, signed):
+    url = reverse("jobs:job_detail", args=[signed.job_id])
+    assert matrix(client, people, "get", url) == [404, 200, 404, 404, 404, 404]

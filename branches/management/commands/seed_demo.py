@@ -23,4 +23,6 @@ class Command(BaseCommand):
 
 def demo_steps() -> list:
     """Later parts of the product add their demo data here, in order; each step is idempotent."""
-    return []
+    from reports.demo import seed_reports
+
+    return [seed_reports]
