@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "ledger",
     "reviews",
     "jobs",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -106,6 +107,17 @@ PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "priv
 MEDIA_ROOT = PRIVATE_MEDIA_ROOT
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# The signed situation report (附件3): the app's own CA and signing certificate live here unless the
+# organization's existing certificate is configured (a PKCS#12 file, or PEM key + certificate).
+REPORT_SIGNING_DIR = Path(env("REPORT_SIGNING_DIR", default=str(PRIVATE_MEDIA_ROOT / "signing")))
+REPORT_SIGNING_PKCS12 = env("REPORT_SIGNING_PKCS12", default="")
+REPORT_SIGNING_PKCS12_PASSPHRASE = env("REPORT_SIGNING_PKCS12_PASSPHRASE", default="")
+REPORT_SIGNING_KEY = env("REPORT_SIGNING_KEY", default="")
+REPORT_SIGNING_CERT = env("REPORT_SIGNING_CERT", default="")
+REPORT_SIGNING_KEY_PASSPHRASE = env("REPORT_SIGNING_KEY_PASSPHRASE", default="")
+REPORT_SIGNING_CA_CERTS = env.list("REPORT_SIGNING_CA_CERTS", default=[])
+REPORT_VERIFY_MAX_BYTES = env.int("REPORT_VERIFY_MAX_BYTES", default=10 * 1024 * 1024)
+REPORT_IMAGE_MAX_BYTES = env.int("REPORT_IMAGE_MAX_BYTES", default=2 * 1024 * 1024)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
