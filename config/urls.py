@@ -15,5 +15,6 @@ urlpatterns = [
     path("ledger/", include("ledger.urls")),
     path("reviews/", include("reviews.urls")),
     path("jobs/", include("jobs.urls")),
+    path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
 ]
