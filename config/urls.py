@@ -16,5 +16,6 @@ urlpatterns = [
     path("reviews/", include("reviews.urls")),
     path("jobs/", include("jobs.urls")),
     path("reports/", include("reports.urls")),
+    path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,32 +1,35 @@
-"""A job's progress page and its result download (the job's owner only).
-
-Minimal version written with the 附件2 exports; the reminders/jobs area may replace it with a richer one.
-"""
+"""The owner's jobs: a list, a detail page whose progress refreshes itself (htmx), the result download."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from jobs.models import Job, JobStatus
+from jobs.models import JobStatus
+from jobs.selectors import jobs_of
+
+PAGE_SIZE = 20
 
 
-def _own_job(request: HttpRequest, pk: int) -> Job:
-    # A job's result is whatever its owner was allowed to see when it ran: nobody else gets it.
-    return get_object_or_404(Job, pk=pk, owner=request.user)
+@login_required
+def job_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(jobs_of(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "jobs/list.html", {"page": page})
 
 
 @login_required
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    job = _own_job(request, pk)
-    template = "jobs/_job_status.html" if request.htmx else "jobs/job_detail.html"
+    """Another user's job is a 404. An htmx poll gets only the progress block."""
+    job = get_object_or_404(jobs_of(request.user), pk=pk)
+    template = "jobs/_progress.html" if request.htmx else "jobs/detail.html"
     return render(request, template, {"job": job, "finished": job.status in (JobStatus.DONE, JobStatus.FAILED)})
 
 
 @login_required
-def job_download(request: HttpRequest, pk: int) -> HttpResponse:
-    job = _own_job(request, pk)
+def job_download(request: HttpRequest, pk: int) -> FileResponse:
+    job = get_object_or_404(jobs_of(request.user), pk=pk)
     if job.status != JobStatus.DONE or not job.result:
         raise Http404
-    return FileResponse(job.result.open("rb"), as_attachment=True, filename=job.result_name or "result")
+    return FileResponse(job.result.open("rb"), as_attachment=True, filename=job.result_name or None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -37,6 +38,7 @@ INSTALLED_APPS = [
     "reviews",
     "jobs",
     "reports",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -66,6 +68,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "branches.context_processors.scope",
+                "notifications.context_processors.bell",
             ],
         },
     },
@@ -138,6 +141,23 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
     "max_retries": 1,
 }
+# Publishing gives up at once instead of retrying: the job outbox retries later (jobs/services.py).
+CELERY_TASK_PUBLISH_RETRY = False
+# The beat schedule, in code (documented in README "Reminders, notifications and background jobs").
+# crontab() follows CELERY_TIMEZONE, so 08:00 is Beijing time whatever the server's clock.
+CELERY_BEAT_SCHEDULE = {
+    "send-reminders": {"task": "notifications.send_reminders", "schedule": crontab(hour=8, minute=0)},
+    "dispatch-job-outbox": {"task": "jobs.dispatch_outbox", "schedule": crontab(minute="*")},
+}
+
+# Reminders (notifications/reminders.py): days before an item's or a phase's deadline, days overdue
+# before the general branch is told too, months before a committee's term ends.
+REMINDER_DUE_DAYS = tuple(env.list("REMINDER_DUE_DAYS", cast=int, default=[7, 3, 1]))
+REMINDER_ESCALATE_AFTER_DAYS = env.int("REMINDER_ESCALATE_AFTER_DAYS", default=7)
+REMINDER_TERM_MONTHS = tuple(env.list("REMINDER_TERM_MONTHS", cast=int, default=[6, 3, 1]))
+# "module.function(campaign_ids=[...]) -> iterable of (campaign_id, unit_id)" of signed situation
+# reports; when its app is not installed the report-deadline reminder is skipped.
+REMINDER_REPORT_SIGNED_PROVIDER = env("REMINDER_REPORT_SIGNED_PROVIDER", default="reports.selectors.signed_report_units")
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="zhenggai@localhost")
