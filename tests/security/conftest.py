@@ -41,3 +41,11 @@ def security_log():
         yield SecurityLog(stream)
     finally:
         logger.removeHandler(handler)
+
+
+@pytest.fixture
+def client_factory():
+    """Separate browsers (each its own cookies)."""
+    from django.test import Client
+
+    return Client
