@@ -81,14 +81,13 @@ def confirmed_device(user) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed_at__isnull=False).first()
 
 
-def totp_device_for_enrolment(*, user) -> TOTPDevice:
-    """The user's device, created unconfirmed with a fresh secret if there is none."""
-    device, _created = TOTPDevice.objects.get_or_create(user=user, defaults={"secret": pyotp.random_base32(32)})
-    return device
+def totp_new_secret() -> str:
+    """A new 160-bit base32 secret; kept in the session until the user confirms it with a code."""
+    return pyotp.random_base32(32)
 
 
-def provisioning_uri(device: TOTPDevice) -> str:
-    return pyotp.TOTP(device.secret).provisioning_uri(name=device.user.get_username(), issuer_name=settings.TOTP_ISSUER)
+def provisioning_uri(*, user, secret: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=user.get_username(), issuer_name=settings.TOTP_ISSUER)
 
 
 def qr_code_data_uri(text: str) -> str:
@@ -118,16 +117,13 @@ def _lockout_minutes() -> int:
 
 
 @transaction.atomic
-def totp_confirm(*, user, code: str) -> TOTPDevice:
-    """Finish enrolment with one correct code from the app."""
-    device = TOTPDevice.objects.select_for_update().get(user=user)
-    step = _matching_step(device.secret, code)
+def totp_confirm(*, user, secret: str, code: str) -> TOTPDevice:
+    """Finish enrolment with one correct code from the app: the device is stored only now."""
+    step = _matching_step(secret, code)
     if step is None:
         raise ValidationError(_("验证码不正确，请核对手机上的验证器后重试。"))
-    device.confirmed_at = timezone.now()
-    device.last_used_step = step
-    device.failures = 0
-    device.save(update_fields=["confirmed_at", "last_used_step", "failures"])
+    TOTPDevice.objects.filter(user=user).delete()
+    device = TOTPDevice.objects.create(user=user, secret=secret, confirmed_at=timezone.now(), last_used_step=step)
     audit(actor=user, obj=device, action="2fa_enrol", data={"user": user.get_username()})
     return device
 

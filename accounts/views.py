@@ -33,6 +33,9 @@ def lockout_response(request: HttpRequest, original_response=None, credentials=N
     return render(request, "registration/login.html", context, status=429)
 
 
+PENDING_SECRET = "_sec_totp_pending"
+
+
 def _owed(request: HttpRequest) -> str:
     return request.session.get(session_state.SECOND_FACTOR, session_state.DONE)
 
@@ -77,22 +80,23 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
         return render(request, "accounts/two_factor_setup.html", {
             "device": device, "required": services.second_factor_required(request.user),
         })
-    device = services.totp_device_for_enrolment(user=request.user)
+    secret = request.session.get(PENDING_SECRET) or services.totp_new_secret()
+    request.session[PENDING_SECRET] = secret  # the same QR code until it is confirmed
     form = TOTPCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.totp_confirm(user=request.user, code=form.cleaned_data["code"])
+            services.totp_confirm(user=request.user, secret=secret, code=form.cleaned_data["code"])
         except ValidationError as error:
             form.add_error("code", error)
         else:
+            del request.session[PENDING_SECRET]
             session_state.second_factor_done(request, request.user)
             log_event("2fa_enrolled", request=request)
             messages.success(request, _("两步验证已启用。以后登录时，请在输入密码后输入验证器上的验证码。"))
             return redirect("home")
-    uri = services.provisioning_uri(device)
     return render(request, "accounts/two_factor_setup.html", {
         "form": form,
-        "secret": device.secret,
-        "qr_code": services.qr_code_data_uri(uri),
+        "secret": secret,
+        "qr_code": services.qr_code_data_uri(services.provisioning_uri(user=request.user, secret=secret)),
         "required": owed == session_state.ENROL,
     })

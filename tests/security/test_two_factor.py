@@ -24,10 +24,12 @@ def code_for(secret: str, *, offset_steps: int = 0) -> str:
 
 
 def enrolled(user) -> TOTPDevice:
-    device = services.totp_device_for_enrolment(user=user)
-    services.totp_confirm(user=user, code=code_for(device.secret, offset_steps=-1))
-    device.refresh_from_db()
-    return device
+    secret = services.totp_new_secret()
+    return services.totp_confirm(user=user, secret=secret, code=code_for(secret, offset_steps=-1))
+
+
+def pending_secret(client) -> str:
+    return client.session["_sec_totp_pending"]
 
 
 def test_anyone_can_enrol_with_a_qr_code_and_a_code(client, users):
@@ -35,21 +37,23 @@ def test_anyone_can_enrol_with_a_qr_code_and_a_code(client, users):
     page = client.get(SETUP)
     assert page.status_code == 200
     body = page.content.decode()
-    device = TOTPDevice.objects.get(user=users["secretary"])
-    assert device.secret in body
+    secret = pending_secret(client)
+    assert secret in body
     assert 'src="data:image/png;base64,' in body
-    assert device.confirmed_at is None
+    assert not TOTPDevice.objects.exists()  # nothing is stored before a code confirms it
     # reloading the page keeps the same secret (the QR code already scanned stays valid)
     client.get(SETUP)
-    assert TOTPDevice.objects.get(user=users["secretary"]).secret == device.secret
+    assert pending_secret(client) == secret
 
-    wrong = client.post(SETUP, {"code": "000000" if code_for(device.secret) != "000000" else "111111"})
+    wrong = client.post(SETUP, {"code": "000000" if code_for(secret) != "000000" else "111111"})
     assert "验证码不正确" in wrong.content.decode()
-    assert TOTPDevice.objects.get(user=users["secretary"]).confirmed_at is None
+    assert not TOTPDevice.objects.exists()
 
-    done = client.post(SETUP, {"code": code_for(device.secret)}, follow=True)
+    done = client.post(SETUP, {"code": code_for(secret)}, follow=True)
     assert "两步验证已启用" in done.content.decode()
-    assert TOTPDevice.objects.get(user=users["secretary"]).confirmed_at is not None
+    device = TOTPDevice.objects.get(user=users["secretary"])
+    assert device.secret == secret and device.confirmed_at is not None
+    assert "两步验证已于" in client.get(SETUP).content.decode()
 
 
 def test_enrolled_user_must_give_a_code_after_the_password(client, users):
@@ -112,8 +116,7 @@ def test_staff_must_enrol_first_when_required(client, users, name):
         assert response.status_code == 302 and response["Location"] == SETUP, url
     page = client.get(SETUP)
     assert "您的账号必须启用两步验证后才能继续使用。" in page.content.decode()
-    secret = TOTPDevice.objects.get(user=users[name]).secret
-    client.post(SETUP, {"code": code_for(secret)})
+    client.post(SETUP, {"code": code_for(pending_secret(client))})
     assert client.get(reverse("home")).status_code == 200
     # and from then on the code is asked for at each login
     client.post(reverse("logout"))
