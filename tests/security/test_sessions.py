@@ -122,3 +122,21 @@ def test_a_rotated_key_is_followed(client, users):
     assert UserSession.objects.filter(session_key=new_key).exists()
     services.account_deactivate(actor=None, user=users["secretary"])
     assert not Session.objects.filter(session_key=new_key).exists()
+
+
+def test_the_test_clients_login_still_works(client, users):
+    """Other tests sign in with client.login() (no request reaches the backends): not throttled, not broken."""
+    assert client.login(username="secretary", password=PASSWORD)
+    assert client.get(reverse("home")).status_code == 200
+    assert not client.login(username="secretary", password="wrong")
+
+
+def test_a_new_password_needs_twelve_characters(client, users):
+    client.force_login(users["secretary"])
+    response = client.post(reverse("password_change"), {
+        "old_password": PASSWORD, "new_password1": "x7-short-pw", "new_password2": "x7-short-pw",
+    })
+    assert response.status_code == 200
+    assert "12" in response.content.decode()
+    users["secretary"].refresh_from_db()
+    assert users["secretary"].check_password(PASSWORD)
