@@ -68,8 +68,12 @@ def client_ip(request) -> str:
 
 
 def _units_of(user) -> str:
+    """The user's units and roles ("G1:general_branch_staff"), from the request's scope when it is loaded."""
     if user is None or not getattr(user, "pk", None):
         return ""
+    scope = getattr(user, "_ledger_scope", None)
+    if scope is not None and scope.grants:
+        return ",".join(f"{scope.units[grant.path].code}:{grant.role}" for grant in scope.grants)
     from branches.models import RoleAssignment
 
     assignments = RoleAssignment.objects.filter(user_id=user.pk).select_related("unit").order_by("unit__path")

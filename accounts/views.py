@@ -51,7 +51,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
         try:
             services.totp_verify(user=request.user, code=form.cleaned_data["code"])
         except ValidationError as error:
-            log_event("2fa_failed", request=request, level=logging.WARNING)
+            log_event("2fa_failed", request=request, level=logging.WARNING, reason=" ".join(error.messages))
             form.add_error("code", error)
         else:
             session_state.second_factor_done(request, request.user)

@@ -150,3 +150,15 @@ def test_embedded_default_does_not_require_it():
     from config.settings import base
 
     assert base.REQUIRE_2FA_FOR_STAFF is False
+
+
+def test_an_administrator_resets_a_lost_authenticator(client, users):
+    from django.core.management import call_command
+
+    enrolled(users["secretary"])
+    post_login(client, "secretary", PASSWORD)
+    call_command("two_factor_reset", "secretary", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert not TOTPDevice.objects.filter(user=users["secretary"]).exists()
+    assert client.get(reverse("home")).status_code == 302  # that session ended too
+    post_login(client, "secretary", PASSWORD)
+    assert client.get(reverse("home")).status_code == 200  # not required for a branch secretary: no code asked
