@@ -88,6 +88,11 @@ def test_production_settings_pass_check_deploy():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_check_deploy_is_clean_when_the_proxy_redirects_to_https():
+    result = _run_check({"DJANGO_SECURE_SSL_REDIRECT": "False"})
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_check_deploy_would_catch_a_weak_setting():
     """The check above can fail: the same command with HSTS switched off does."""
     result = _run_check({"DJANGO_SECURE_HSTS_SECONDS": "0"})
