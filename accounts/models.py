@@ -10,13 +10,13 @@ from django.utils.translation import gettext_lazy as _
 class TOTPDevice(models.Model):
     """A user's authenticator app (RFC 6238, 30-second steps, 6 digits).
 
-    Unconfirmed until the user has typed one correct code; only a confirmed device is asked for at login.
+    Stored only once the user has typed one correct code; the secret is encrypted (accounts.crypto).
     `last_used_step` refuses a code that was already used (replay); `failures` and `locked_until` stop
     guessing after a correct password.
     """
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="totp_device")
-    secret = models.CharField(max_length=64)
+    secret = models.CharField(max_length=255, help_text="encrypted (accounts.crypto)")
     confirmed_at = models.DateTimeField(_("启用时间"), null=True, blank=True)
     last_used_step = models.BigIntegerField(default=0)
     failures = models.PositiveSmallIntegerField(default=0)

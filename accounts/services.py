@@ -6,6 +6,7 @@ import base64
 import datetime
 import hmac
 import io
+import logging
 import time
 from importlib import import_module
 
@@ -18,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import crypto
 from accounts.models import TOTPDevice, UserSession
 from accounts.security_log import log_event
 from branches.models import Role
@@ -123,7 +125,8 @@ def totp_confirm(*, user, secret: str, code: str) -> TOTPDevice:
     if step is None:
         raise ValidationError(_("验证码不正确，请核对手机上的验证器后重试。"))
     TOTPDevice.objects.filter(user=user).delete()
-    device = TOTPDevice.objects.create(user=user, secret=secret, confirmed_at=timezone.now(), last_used_step=step)
+    device = TOTPDevice.objects.create(user=user, secret=crypto.seal(secret), confirmed_at=timezone.now(),
+                                       last_used_step=step)
     audit(actor=user, obj=device, action="2fa_enrol", data={"user": user.get_username()})
     return device
 
@@ -134,6 +137,8 @@ def totp_verify(*, user, code: str) -> None:
     The failure count must survive the refusal, so the check commits first and the error is raised after.
     """
     outcome = _totp_check(user=user, code=code)
+    if outcome == "unreadable":
+        raise ValidationError(_("两步验证需要重置，请联系组织部管理员。"))
     if outcome == "locked":
         raise ValidationError(_("验证码错误次数过多，请稍后再试。"))
     if outcome == "wrong":
@@ -146,7 +151,12 @@ def _totp_check(*, user, code: str) -> str:
     now = timezone.now()
     if device.locked_until and device.locked_until > now:
         return "locked"
-    step = _matching_step(device.secret, code)
+    try:
+        secret = crypto.unseal(device.secret)
+    except crypto.InvalidToken:  # the secret key changed without a fallback
+        log_event("2fa_unreadable", user=user, level=logging.ERROR)
+        return "unreadable"
+    step = _matching_step(secret, code)
     if step is None or step <= device.last_used_step:
         device.failures += 1
         locked = device.failures >= settings.TOTP_FAILURE_LIMIT

@@ -11,7 +11,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import services
+from accounts import crypto, services
 from accounts.models import TOTPDevice
 from tests.security.conftest import PASSWORD, post_login
 
@@ -23,9 +23,11 @@ def code_for(secret: str, *, offset_steps: int = 0) -> str:
     return pyotp.TOTP(secret).at(time.time() + 30 * offset_steps)
 
 
-def enrolled(user) -> TOTPDevice:
+def enrolled(user) -> str:
+    """Enrol `user` (with the code of the previous step) and return the plain secret."""
     secret = services.totp_new_secret()
-    return services.totp_confirm(user=user, secret=secret, code=code_for(secret, offset_steps=-1))
+    services.totp_confirm(user=user, secret=secret, code=code_for(secret, offset_steps=-1))
+    return secret
 
 
 def pending_secret(client) -> str:
@@ -52,12 +54,14 @@ def test_anyone_can_enrol_with_a_qr_code_and_a_code(client, users):
     done = client.post(SETUP, {"code": code_for(secret)}, follow=True)
     assert "两步验证已启用" in done.content.decode()
     device = TOTPDevice.objects.get(user=users["secretary"])
-    assert device.secret == secret and device.confirmed_at is not None
+    assert device.confirmed_at is not None
+    assert secret not in device.secret  # stored encrypted
+    assert crypto.unseal(device.secret) == secret
     assert "两步验证已于" in client.get(SETUP).content.decode()
 
 
 def test_enrolled_user_must_give_a_code_after_the_password(client, users):
-    device = enrolled(users["secretary"])
+    secret = enrolled(users["secretary"])
     response = post_login(client, "secretary", PASSWORD)
     assert response.status_code == 302
     # nothing but the code page until the code is given
@@ -71,15 +75,14 @@ def test_enrolled_user_must_give_a_code_after_the_password(client, users):
     assert client.get(reverse("home")).status_code == 302
 
     before = client.session.session_key
-    ok = client.post(VERIFY + "?next=/org/", {"code": code_for(device.secret, offset_steps=1)})
+    ok = client.post(VERIFY + "?next=/org/", {"code": code_for(secret, offset_steps=1)})
     assert ok.status_code == 302 and ok["Location"] == "/org/"
     assert client.session.session_key != before  # a new key for the raised privilege
     assert client.get(reverse("home")).status_code == 200
 
 
 def test_a_code_cannot_be_used_twice(client_factory, users):
-    device = enrolled(users["secretary"])
-    code = code_for(device.secret, offset_steps=1)
+    code = code_for(enrolled(users["secretary"]), offset_steps=1)
     first, second = client_factory(), client_factory()
     post_login(first, "secretary", PASSWORD)
     assert first.post(VERIFY, {"code": code}).status_code == 302
@@ -91,17 +94,15 @@ def test_a_code_cannot_be_used_twice(client_factory, users):
 
 
 def test_guessing_codes_locks_the_second_factor(client, users, settings):
-    device = enrolled(users["secretary"])
+    good = code_for(enrolled(users["secretary"]))
     post_login(client, "secretary", PASSWORD)
-    good = code_for(device.secret)
     bad = "000000" if good != "000000" else "111111"
     for _ in range(settings.TOTP_FAILURE_LIMIT):
         client.post(VERIFY, {"code": bad})
     locked = client.post(VERIFY, {"code": good})
     assert "验证码错误次数过多，请稍后再试。" in locked.content.decode()
     assert client.get(reverse("home")).status_code == 302
-    device.refresh_from_db()
-    assert device.locked_until > timezone.now()
+    assert TOTPDevice.objects.get(user=users["secretary"]).locked_until > timezone.now()
 
 
 STAFF = ["org", "gb_staff"]
@@ -162,3 +163,17 @@ def test_an_administrator_resets_a_lost_authenticator(client, users):
     assert client.get(reverse("home")).status_code == 302  # that session ended too
     post_login(client, "secretary", PASSWORD)
     assert client.get(reverse("home")).status_code == 200  # not required for a branch secretary: no code asked
+
+
+def test_secret_survives_a_key_rotation_with_fallback_and_is_refused_without(client, users, settings):
+    secret = services.totp_new_secret()
+    device = services.totp_confirm(user=users["secretary"], secret=secret, code=code_for(secret, offset_steps=-1))
+    old_key = settings.SECRET_KEY
+    settings.SECRET_KEY = "a-rotated-secret-key-" + "x" * 40
+    settings.SECRET_KEY_FALLBACKS = [old_key]
+    assert crypto.unseal(device.secret) == secret
+    settings.SECRET_KEY_FALLBACKS = []
+    post_login(client, "secretary", PASSWORD)
+    response = client.post(VERIFY, {"code": code_for(secret)})
+    assert "两步验证需要重置" in response.content.decode()
+    assert client.get(reverse("home")).status_code == 302
