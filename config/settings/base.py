@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "ledger",
     "reviews",
     "jobs",
+    "scale",
 ]
 
 MIDDLEWARE = [
