@@ -134,6 +134,7 @@ class Plan:
     units: int
     items: int
     seed: int = 2022
+    featured_problems: int = FEATURED_PROBLEMS  # the featured branch's ledger: this many problems, 3 items each
     today: datetime.date = field(default_factory=timezone.localdate)
     made: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
@@ -147,7 +148,7 @@ def level_counts(units: int) -> list[int]:
         counts.append(max(counts[-1], round(weight * scale)))
     branches = units - sum(counts)
     if branches < counts[-1]:
-        raise ValueError(f"--units {units} is too small for a six-level tree; ask for at least {2 * sum(counts)}")
+        raise ValueError(f"--units {units} is too small for a six-level tree; ask for at least {sum(counts) + counts[-1]}")
     return [*counts, branches]
 
 
@@ -370,7 +371,7 @@ class ScaleGenerator:
     def _make_ledgers(self) -> None:
         branches = self.counts[5]
         problems = max(1, min(self.plan.items, round(self.plan.items / ITEMS_PER_PROBLEM)))
-        featured = min(FEATURED_PROBLEMS, problems)
+        featured = min(self.plan.featured_problems, problems)
         problems_per_ledger = [0] * branches
         problems_per_ledger[0] = featured
         for index in self.rng.choices(range(branches), k=problems - featured):
