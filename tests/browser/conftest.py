@@ -1,0 +1,110 @@
+"""Real-browser journeys: Debian's Chromium driven by Playwright against a live server of the app.
+
+Every page a journey visits is checked the same way (`Visit.check`): no horizontal scroll at the
+viewport's width, no request leaving 127.0.0.1, no console error; and a screenshot is saved under
+test-artifacts/screenshots/ (ignored by git) so a person can look.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make to set up data
+# are still plain synchronous calls, so Django's async guard is switched off for these tests only.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_collection_modifyitems(config, items):
+    here = Path(__file__).parent
+    for item in items:
+        if Path(str(item.fspath)).is_relative_to(here):
+            item.add_marker(pytest.mark.browser)
+            if not shutil.which(CHROMIUM):
+                item.add_marker(pytest.mark.skip(reason="Chromium is not installed (make install installs it)"))
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "headless": True,
+        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"],
+    }
+
+
+class Visit:
+    """Watches one Playwright page: requests that leave the machine and console errors."""
+
+    def __init__(self, page, base_url: str):
+        self.page = page
+        self.base_url = base_url
+        self.external: list[str] = []
+        self.console_errors: list[str] = []
+        page.on("request", self._on_request)
+        page.on("console", self._on_console)
+        page.on("pageerror", lambda error: self.console_errors.append(str(error)))
+
+    def _on_request(self, request) -> None:
+        host = urlparse(request.url).hostname
+        if request.url.startswith(("data:", "blob:")):
+            return
+        if host not in ("127.0.0.1", "localhost"):
+            self.external.append(request.url)
+
+    def _on_console(self, message) -> None:
+        if message.type == "error":
+            self.console_errors.append(message.text)
+
+    def go(self, path: str) -> None:
+        self.page.goto(self.base_url + path)
+
+    def check(self, name: str) -> None:
+        """Assert what every page must satisfy and save its screenshot."""
+        page = self.page
+        page.wait_for_load_state("networkidle")
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"{name}: the page scrolls sideways by {overflow}px at {page.viewport_size['width']}px"
+        assert self.external == [], f"{name}: requests left the machine: {self.external}"
+        assert self.console_errors == [], f"{name}: console errors: {self.console_errors}"
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        safe_name = re.sub(r"[^\w-]+", "_", name)
+        page.screenshot(path=str(SCREENSHOTS / f"{safe_name}.png"), full_page=True)
+
+    def login(self, username: str, password: str = "demo-pass-2022") -> None:
+        self.go("/accounts/login/")
+        self.page.fill("input[name=username]", username)
+        self.page.fill("input[name=password]", password)
+        self.page.click("button[type=submit]")
+        self.page.wait_for_load_state("networkidle")
+
+    def logout(self) -> None:
+        self.page.click("form[action$='/accounts/logout/'] button")
+        self.page.wait_for_load_state("networkidle")
+
+
+@pytest.fixture
+def visit_as(browser, live_server):
+    """`visit_as(viewport)` opens a fresh browser context at that size and returns its Visit."""
+    contexts = []
+
+    def open_visit(viewport: dict = PHONE) -> Visit:
+        context = browser.new_context(viewport=viewport, locale="zh-CN")
+        contexts.append(context)
+        return Visit(context.new_page(), live_server.url)
+
+    yield open_visit
+    for context in contexts:
+        context.close()
