@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "jobs",
     "reports",
     "notifications",
+    "scale",
 ]
 
 MIDDLEWARE = [
