@@ -23,4 +23,8 @@ class Command(BaseCommand):
 
 def demo_steps() -> list:
     """Later parts of the product add their demo data here, in order; each step is idempotent."""
-    return []
+    from ledger.demo import seed_weifang_campaign
+
+    return [
+        seed_weifang_campaign,
+    ]
