@@ -8,7 +8,16 @@ from __future__ import annotations
 import datetime
 
 from branches.models import OrgUnit
-from ledger.models import Campaign, CampaignStatus, ChecklistTemplate, PhaseStage, TargetKind
+from ledger.builtin_templates import load_builtin_templates
+from ledger.models import (
+    Campaign,
+    CampaignStatus,
+    ChecklistTemplate,
+    Manifestation,
+    PhaseStage,
+    TargetKind,
+    TemplateCategory,
+)
 from ledger.services.campaigns import PhaseSpec, campaign_create, campaign_publish
 
 WEIFANG_DOC_NUMBER = "组织部〔2022〕44号"
@@ -35,6 +44,8 @@ DENGXIAHEI_PHASES = [
 
 def seed_weifang_campaign(root: OrgUnit) -> None:
     """The 2022 对账整改 campaign of the demo university, published; and a 2023 draft on the 灯下黑 checklist."""
+    # The data migration loads them; a flushed test database (live-server tests) has lost them again.
+    load_builtin_templates(ChecklistTemplate, TemplateCategory, Manifestation)
     campaign = Campaign.objects.filter(doc_number=WEIFANG_DOC_NUMBER, issuer=root).first()
     if campaign is None:
         campaign = campaign_create(
