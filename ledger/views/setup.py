@@ -69,7 +69,7 @@ def template_list(request: HttpRequest) -> HttpResponse:
     templates = (
         templates_visible_to(request.user).select_related("owner")
         .annotate(category_count=Count("categories", distinct=True), campaign_count=Count("campaigns", distinct=True))
-        .order_by("-is_builtin", "name")
+        .order_by("-is_builtin", "pk")
     )
     return render(request, "ledger/template_list.html", {
         "templates": templates, "can_create": bool(manageable_units(request.user)),
@@ -240,7 +240,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 
 def _campaign_form_page(request: HttpRequest, campaign: Campaign | None) -> HttpResponse:
     issuers = _require_manager(request.user)
-    templates = templates_visible_to(request.user).order_by("-is_builtin", "name")
+    templates = templates_visible_to(request.user).order_by("-is_builtin", "pk")
     initial = {"issuer": issuers[0].pk}
     if campaign is not None:
         initial = {f: getattr(campaign, f) for f in CampaignForm.Meta.fields if f not in ("issuer", "template")}
