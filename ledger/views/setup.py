@@ -80,20 +80,18 @@ def template_list(request: HttpRequest) -> HttpResponse:
 def template_create(request: HttpRequest) -> HttpResponse:
     units = _require_manager(request.user)
     form = TemplateForm(request.POST or None)
-    owner_form = UnitChoiceForm(request.POST or None, units=units, initial={"owner": units[0].pk})
-    if request.method == "POST" and form.is_valid() and owner_form.is_valid():
+    # The owner is asked for only when the user manages more than one unit.
+    owner_form = UnitChoiceForm(request.POST or None, units=units) if len(units) > 1 else None
+    if request.method == "POST" and form.is_valid() and (owner_form is None or owner_form.is_valid()):
+        owner = owner_form.cleaned_data["owner"] if owner_form else units[0]
         try:
-            template = template_services.template_create(
-                actor=request.user, owner=owner_form.cleaned_data["owner"], **form.cleaned_data
-            )
+            template = template_services.template_create(actor=request.user, owner=owner, **form.cleaned_data)
         except ValidationError as error:
             messages.error(request, _error_text(error))
         else:
             messages.success(request, _("已创建对照清单，请添加类别和表现。"))
             return redirect("ledger:template_detail", pk=template.pk)
-    return render(request, "ledger/template_form.html", {
-        "form": form, "owner_form": owner_form if len(units) > 1 else None,
-    })
+    return render(request, "ledger/template_form.html", {"form": form, "owner_form": owner_form})
 
 
 # What a POST to the template page may ask for, and the service that does it.
