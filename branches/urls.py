@@ -1,6 +1,6 @@
 from django.urls import path
 
-from branches import views
+from branches import views, views_imports
 
 app_name = "branches"
 urlpatterns = [
@@ -9,4 +9,6 @@ urlpatterns = [
     path("units/<int:pk>/new/", views.unit_create, name="unit_create"),
     path("units/<int:pk>/edit/", views.unit_edit, name="unit_edit"),
     path("units/<int:pk>/accounts/new/", views.account_create, name="account_create"),
+    path("import/", views_imports.tree_import, name="tree_import"),
+    path("import/template.xlsx", views_imports.tree_import_template, name="tree_import_template"),
 ]
