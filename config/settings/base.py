@@ -6,9 +6,11 @@ in-process. DATABASE_URL switches to PostgreSQL, REDIS_URL to a real broker.
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -32,23 +34,35 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
+    "axes",
+    "csp",
+    "accounts",
     "branches",
     "ledger",
     "reviews",
     "jobs",
     "reports",
+    "notifications",
+    "scale",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.SessionTimeoutMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "accounts.middleware.SecurityHeadersMiddleware",
+    "accounts.middleware.RefusedAccessLogMiddleware",
+    # Last, so it turns a lockout flagged during the login view into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -66,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "branches.context_processors.scope",
+                "notifications.context_processors.bell",
             ],
         },
     },
@@ -84,7 +99,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # ASVS 2.1.1: at least 12 characters (no composition rules; common passwords are refused below).
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": env.int("PASSWORD_MIN_LENGTH", default=12)}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -138,6 +155,23 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
     "max_retries": 1,
 }
+# Publishing gives up at once instead of retrying: the job outbox retries later (jobs/services.py).
+CELERY_TASK_PUBLISH_RETRY = False
+# The beat schedule, in code (documented in README "Reminders, notifications and background jobs").
+# crontab() follows CELERY_TIMEZONE, so 08:00 is Beijing time whatever the server's clock.
+CELERY_BEAT_SCHEDULE = {
+    "send-reminders": {"task": "notifications.send_reminders", "schedule": crontab(hour=8, minute=0)},
+    "dispatch-job-outbox": {"task": "jobs.dispatch_outbox", "schedule": crontab(minute="*")},
+}
+
+# Reminders (notifications/reminders.py): days before an item's or a phase's deadline, days overdue
+# before the general branch is told too, months before a committee's term ends.
+REMINDER_DUE_DAYS = tuple(env.list("REMINDER_DUE_DAYS", cast=int, default=[7, 3, 1]))
+REMINDER_ESCALATE_AFTER_DAYS = env.int("REMINDER_ESCALATE_AFTER_DAYS", default=7)
+REMINDER_TERM_MONTHS = tuple(env.list("REMINDER_TERM_MONTHS", cast=int, default=[6, 3, 1]))
+# "module.function(campaign_ids=[...]) -> iterable of (campaign_id, unit_id)" of signed situation
+# reports; when its app is not installed the report-deadline reminder is skipped.
+REMINDER_REPORT_SIGNED_PROVIDER = env("REMINDER_REPORT_SIGNED_PROVIDER", default="reports.selectors.signed_report_units")
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="zhenggai@localhost")
@@ -148,9 +182,57 @@ if EMAIL_URL:
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
+# --- Security (README "## Security") -----------------------------------------------------------------
+# Login throttling (django-axes): lock a user name + address pair after N failures for a cool-off period.
+AUTHENTICATION_BACKENDS = [
+    "accounts.backends.ThrottledLoginBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.views.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.security_log.client_ip"
+AXES_VERBOSE = False
+# The address behind a reverse proxy: X-Forwarded-For is believed only when this says a proxy sets it.
+TRUSTED_PROXY = env.bool("DJANGO_TRUSTED_PROXY", default=False)
+# Sessions: a new key at every login (Django), ended after idle or absolute time (accounts.middleware).
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_MINUTES", default=30) * 60
+SESSION_ABSOLUTE_TIMEOUT = env.int("SESSION_ABSOLUTE_HOURS", default=12) * 3600
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Two-factor sign-in (TOTP): anyone may enrol; organization-department and general-branch staff must
+# when the deployment turns this on (production does by default).
+REQUIRE_2FA_FOR_STAFF = env.bool("DJANGO_REQUIRE_2FA_FOR_STAFF", default=False)
+TOTP_ISSUER = env("TOTP_ISSUER", default="整改台账")
+TOTP_FAILURE_LIMIT = 5
+# Content-Security-Policy (django-csp 4): nothing inline, nothing from elsewhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+    },
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # One line per record, time in UTC, control characters escaped: user input cannot forge a line.
+    "formatters": {"safe": {"()": "accounts.security_log.SafeFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "safe"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
+    "loggers": {"security": {"level": "INFO"}},
 }
