@@ -120,7 +120,7 @@ def report_sign(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, _error_text(exc))
         else:
             messages.success(request, _("已签署，正在生成签章PDF。"))
-            return redirect("reports:report_edit", campaign_pk=report.campaign_id, unit_pk=report.unit_id)
+            return redirect("jobs:job_detail", pk=report.job_id)
     return render(request, "reports/report_sign.html", {
         "report": report, "form": form, "stamps": selectors.current_stamps(report.unit),
     })
