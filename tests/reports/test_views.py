@@ -199,9 +199,13 @@ def test_verify_page_rejects_a_pdf_that_is_not_signed(client, draft):
 
 
 def test_verify_upload_is_size_capped(client, signed, settings):
-    settings.REPORT_VERIFY_MAX_BYTES = 1000
-    page = verify_upload(client, signed.pdf.read()).content.decode()
+    content = signed.pdf.read()
+    settings.REPORT_VERIFY_MAX_BYTES = len(content) - 1  # just too big: caught on the parsed file's size
+    page = verify_upload(client, content).content.decode()
     assert "文件过大" in page and "有效：" not in page
+    settings.REPORT_VERIFY_MAX_BYTES = 1000  # far too big: refused before the body is parsed
+    response = verify_upload(client, content)
+    assert response.status_code == 413 and "文件过大" in response.content.decode()
 
 
 def test_verify_upload_needs_csrf(signed):
