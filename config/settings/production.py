@@ -21,3 +21,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
 }
 LOGGING["root"]["level"] = env("LOG_LEVEL", default="INFO")  # noqa: F405
+# Two-factor sign-in is required of organization-department and general-branch staff unless switched off.
+REQUIRE_2FA_FOR_STAFF = env.bool("DJANGO_REQUIRE_2FA_FOR_STAFF", default=True)
+SESSION_COOKIE_NAME = "__Host-sessionid"  # only ever sent over HTTPS to this exact host
+# The proxy redirects to HTTPS itself when DJANGO_SECURE_SSL_REDIRECT=False: check --deploy need not warn.
+if not SECURE_SSL_REDIRECT:
+    SILENCED_SYSTEM_CHECKS = ["security.W008"]

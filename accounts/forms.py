@@ -1,0 +1,26 @@
+"""Sign-in forms. The login form's one error never tells whether the user name exists."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+LOCKED_OUT_MESSAGE = _("登录失败次数过多，请稍后再试。")
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        # The same words for an unknown name, a wrong password and a switched-off account.
+        "invalid_login": _("用户名或密码不正确。"),
+        "inactive": _("用户名或密码不正确。"),
+    }
+
+
+class TOTPCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("验证码"),
+        max_length=10,
+        help_text=_("手机验证器（如 Google Authenticator、Microsoft Authenticator）上显示的 6 位数字。"),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}),
+    )

@@ -1,0 +1,20 @@
+"""python manage.py restore --input DIR: verify every checksum, then load into an empty, migrated database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand
+
+from accounts.backup import restore
+
+
+class Command(BaseCommand):
+    help = "从备份目录恢复到空数据库：先校验全部文件的 SHA-256，任何一个不符即拒绝，不做任何更改。"
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--input", required=True, help="a directory written by `manage.py backup`")
+
+    def handle(self, *args, input: str, **options) -> None:  # noqa: A002 - the option's name
+        manifest = restore(Path(input))
+        self.stdout.write(f"恢复完成：{input}（备份时间 {manifest['created_at']}，{len(manifest['files'])} 个文件）")

@@ -1,0 +1,122 @@
+"""Session timeouts, the second-factor gate, extra security headers and the log of refused requests."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.urls import Resolver404, resolve, reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from accounts import session_state
+from accounts.security_log import log_event
+
+# Refresh "last seen" at most this often: the idle clock is precise to a minute without a session
+# write on every request.
+SEEN_REFRESH_SECONDS = 60
+
+
+class SessionTimeoutMiddleware:
+    """End a signed-in session after SESSION_IDLE_TIMEOUT without requests or SESSION_ABSOLUTE_TIMEOUT in all.
+
+    The request then goes on as anonymous, so the page's own login check sends the person to the login page.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            self._check(request, user)
+        return self.get_response(request)
+
+    def _check(self, request, user) -> None:
+        session = request.session
+        now = int(time.time())
+        auth_at = session.get(session_state.AUTH_AT)
+        seen_at = session.get(session_state.SEEN_AT)
+        if auth_at is None or seen_at is None:  # a session from before these checks: start its clocks now
+            session_state.start(request, user)
+            return
+        if now - auth_at > settings.SESSION_ABSOLUTE_TIMEOUT:
+            self._expire(request, user, "absolute")
+            return
+        if now - seen_at > settings.SESSION_IDLE_TIMEOUT:
+            self._expire(request, user, "idle")
+            return
+        if now - seen_at >= SEEN_REFRESH_SECONDS:
+            session[session_state.SEEN_AT] = now
+        if session.get(session_state.REGISTERED_KEY) != session.session_key:
+            session_state.register(request, user)  # the key was rotated (password change): follow it
+
+    @staticmethod
+    def _expire(request, user, reason: str) -> None:
+        log_event("session_expired", request=request, user=user, reason=reason)
+        logout(request)
+        messages.info(request, _("登录已超时，请重新登录。"))
+
+
+# Where a person who still owes the second factor may go: the two pages, signing out, choosing a language.
+SECOND_FACTOR_OPEN = {"accounts:two_factor_verify", "accounts:two_factor_setup", "logout", "set_language"}
+
+
+class TwoFactorMiddleware:
+    """Until the second factor is given (or enrolled, where required) nothing else can be reached."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            owed = request.session.get(session_state.SECOND_FACTOR)
+            if owed is None:
+                owed = request.session[session_state.SECOND_FACTOR] = session_state.second_factor_state(user)
+            if owed != session_state.DONE and self._route(request) not in SECOND_FACTOR_OPEN:
+                target = "accounts:two_factor_verify" if owed == session_state.VERIFY else "accounts:two_factor_setup"
+                url = reverse(target)
+                if request.method == "GET" and owed == session_state.VERIFY:
+                    url += "?" + urlencode({"next": request.get_full_path()})
+                return redirect(url)
+        return self.get_response(request)
+
+    @staticmethod
+    def _route(request) -> str:
+        try:
+            return resolve(request.path_info).view_name
+        except Resolver404:
+            return ""
+
+
+class SecurityHeadersMiddleware:
+    """Headers Django does not set itself: Permissions-Policy, and no caching of signed-in pages."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and "Cache-Control" not in response:
+            response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class RefusedAccessLogMiddleware:
+    """Log every refused request (403, and the 404 that scoping answers outside a person's subtree)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code in (403, 404):
+            log_event("access_refused", request=request, status=response.status_code, level=logging.WARNING)
+        return response

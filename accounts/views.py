@@ -1,0 +1,102 @@
+"""Login (throttled), the lockout page, and the two-factor pages."""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from accounts import services, session_state
+from accounts.forms import LOCKED_OUT_MESSAGE, LoginForm, TOTPCodeForm
+from accounts.security_log import log_event
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    redirect_authenticated_user = False
+
+
+def lockout_response(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
+    """What a locked-out pair (user name + address) sees: the login page with one generic message.
+
+    The same for a real and an unknown user name, so the page tells nothing about which names exist.
+    """
+    context = {"form": LoginForm(request), "lockout_message": LOCKED_OUT_MESSAGE, "next": request.POST.get("next", "")}
+    return render(request, "registration/login.html", context, status=429)
+
+
+PENDING_SECRET = "_sec_totp_pending"
+
+
+def _owed(request: HttpRequest) -> str:
+    return request.session.get(session_state.SECOND_FACTOR, session_state.DONE)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def two_factor_verify(request: HttpRequest) -> HttpResponse:
+    """After the password: the code from the authenticator app."""
+    if _owed(request) != session_state.VERIFY:
+        return redirect("home")
+    form = TOTPCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.totp_verify(user=request.user, code=form.cleaned_data["code"])
+        except ValidationError as error:
+            log_event("2fa_failed", request=request, level=logging.WARNING, reason=" ".join(error.messages))
+            form.add_error("code", error)
+        else:
+            session_state.second_factor_done(request, request.user)
+            log_event("2fa_verified", request=request)
+            return redirect(_safe_next(request) or "home")
+    return render(request, "accounts/two_factor_verify.html", {"form": form})
+
+
+def _safe_next(request: HttpRequest) -> str:
+    """The page the person was going to, if it is on this site."""
+    target = request.GET.get("next", "")
+    allowed = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                              require_https=request.is_secure())
+    return target if target and allowed else ""
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def two_factor_setup(request: HttpRequest) -> HttpResponse:
+    """Enrol an authenticator: scan the QR code (or type the key), confirm with one code."""
+    owed = _owed(request)
+    if owed == session_state.VERIFY:
+        return redirect("accounts:two_factor_verify")
+    device = services.confirmed_device(request.user)
+    if device is not None:
+        return render(request, "accounts/two_factor_setup.html", {
+            "device": device, "required": services.second_factor_required(request.user),
+        })
+    secret = request.session.get(PENDING_SECRET) or services.totp_new_secret()
+    request.session[PENDING_SECRET] = secret  # the same QR code until it is confirmed
+    form = TOTPCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.totp_confirm(user=request.user, secret=secret, code=form.cleaned_data["code"])
+        except ValidationError as error:
+            form.add_error("code", error)
+        else:
+            del request.session[PENDING_SECRET]
+            session_state.second_factor_done(request, request.user)
+            log_event("2fa_enrolled", request=request)
+            messages.success(request, _("两步验证已启用。以后登录时，请在输入密码后输入验证器上的验证码。"))
+            return redirect("home")
+    return render(request, "accounts/two_factor_setup.html", {
+        "form": form,
+        "secret": secret,
+        "qr_code": services.qr_code_data_uri(services.provisioning_uri(user=request.user, secret=secret)),
+        "required": owed == session_state.ENROL,
+    })
