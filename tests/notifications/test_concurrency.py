@@ -45,7 +45,8 @@ def test_two_concurrent_sweeps_send_once(tree, users):
     assert errors == []
     total = {key: results[0][key] + results[1][key] for key in results[0]}
     # 20 items due soon × (secretary + responsible member); the overdue digest to the secretary and,
-    # 12 days overdue, to the general branch; the self-check phase to secretary and member.
-    assert total == {"items_due_soon": 40, "items_overdue": 2, "phase_deadlines": 2, "report_deadlines": 0,
+    # 12 days overdue, to the general branch; the self-check phase to secretary and member; the report
+    # due on 10-20 to the general branch.
+    assert total == {"items_due_soon": 40, "items_overdue": 2, "phase_deadlines": 2, "report_deadlines": 1,
                      "committee_terms": 0}
-    assert Notification.objects.count() == ReminderLog.objects.count() == 44
+    assert Notification.objects.count() == ReminderLog.objects.count() == 45

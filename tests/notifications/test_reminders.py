@@ -81,7 +81,8 @@ def test_closed_and_ongoing_items_and_other_trees_get_nothing(item_in_b1, tree, 
     stranger = make_user("stranger", tree.other_branch, Role.BRANCH_SECRETARY)
 
     assert reminders_send(today=D(2022, 10, 13)) == {
-        "items_due_soon": 0, "items_overdue": 0, "phase_deadlines": 2, "report_deadlines": 0, "committee_terms": 0,
+        # the self-check phase (secretary, member) and the report due on 10-20 (the general branch)
+        "items_due_soon": 0, "items_overdue": 0, "phase_deadlines": 2, "report_deadlines": 1, "committee_terms": 0,
     }
     assert titles(stranger) == []
 
@@ -211,9 +212,10 @@ def test_report_deadline_uses_the_reports_app_by_default(campaign, tree, users):
     from reports.models import SituationReport
 
     gb2_staff = make_user("gb2", tree.gb2, Role.GENERAL_BRANCH_STAFF)
-    SituationReport.objects.create(campaign=campaign, unit=tree.gb1, unit_path=tree.gb1.path)  # a draft
+    author = {"created_by": users["gb_staff"], "updated_by": users["gb_staff"], "title": "情况报告"}
+    SituationReport.objects.create(campaign=campaign, unit=tree.gb1, unit_path=tree.gb1.path, **author)  # a draft
     SituationReport.objects.create(campaign=campaign, unit=tree.gb2, unit_path=tree.gb2.path, status="signed",
-                                   signed_at=timezone.now(), verification_code="X1", pdf_sha256="0" * 64)
+                                   signed_at=timezone.now(), verification_code="X1", pdf_sha256="0" * 64, **author)
 
     reminders_send(today=D(2022, 10, 19), kinds=["report_deadlines"])
 

@@ -32,8 +32,9 @@ def test_reminders_sent_twice_at_once_by_the_worker_go_out_once(live_broker, tre
     send_reminders.delay("2022-10-13")
     send_reminders.delay("2022-10-13")  # the worker runs both at the same time (two threads)
 
-    # 10 items × (secretary, responsible member) + the self-check phase (secretary, member) = 22.
-    wait_until(lambda: Notification.objects.count() >= 22, timeout=30)
+    # 10 items × (secretary, responsible member) + the self-check phase (secretary, member) + the report
+    # deadline (general branch staff) = 23.
+    wait_until(lambda: Notification.objects.count() >= 23, timeout=30)
     wait_until(idle, timeout=20)
     assert set(reminders_send(today=datetime.date(2022, 10, 13)).values()) == {0}  # and a third run later
-    assert Notification.objects.count() == ReminderLog.objects.count() == 22
+    assert Notification.objects.count() == ReminderLog.objects.count() == 23
