@@ -11,7 +11,7 @@ SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: install system run test test-fast smoke-embedded lint security messages compilemessages clean
+.PHONY: install system run test test-fast smoke-embedded lint security messages compilemessages clean scale-data bench
 
 install: system $(VENV)/.installed compilemessages
 
@@ -52,6 +52,16 @@ test-fast: $(VENV)/.installed
 
 smoke-embedded: $(VENV)/.installed
 	env -u DATABASE_URL -u REDIS_URL bash tools/smoke_embedded.sh
+
+# Province scale (see README "Performance"): generate once into the configured database, then measure.
+SCALE_UNITS ?= 300000
+SCALE_ITEMS ?= 1000000
+scale-data: $(VENV)/.installed
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py generate_scale --units $(SCALE_UNITS) --items $(SCALE_ITEMS)
+
+bench: $(VENV)/.installed
+	$(PY) manage.py bench --output bench-results/bench.json
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

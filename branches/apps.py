@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class BranchesConfig(AppConfig):
     name = "branches"
     verbose_name = _("组织与账号")
+
+    def ready(self) -> None:
+        from branches import jobs  # noqa: F401  (registers the background job kinds)

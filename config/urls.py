@@ -17,5 +17,7 @@ urlpatterns = [
     path("ledger/", include("ledger.urls")),
     path("reviews/", include("reviews.urls")),
     path("jobs/", include("jobs.urls")),
+    path("reports/", include("reports.urls")),
+    path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -37,3 +37,28 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class OutboxEntry(models.Model):
+    """A job waiting to be handed to the broker, written in the same transaction as the job.
+
+    If Redis is down or stalls when the request commits, the row stays pending and the dispatcher
+    (every minute from beat, and when a worker starts) sends it later: no job is lost.
+    """
+
+    job = models.OneToOneField(Job, on_delete=models.CASCADE, related_name="outbox")
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("待发送任务")
+        verbose_name_plural = _("待发送任务")
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["created_at"], condition=models.Q(sent_at__isnull=True), name="outbox_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return f"outbox job {self.job_id} sent={self.sent_at}"

@@ -1,4 +1,9 @@
-"""Creating and running jobs. The web request only creates the row and queues it after commit."""
+"""Creating, dispatching and running jobs.
+
+The web request only writes the job and its outbox row (one transaction) and, after commit, tries
+to hand it to the broker with bounded timeouts. If the broker is down or stalls, the outbox row stays
+pending and `outbox_dispatch` (beat every minute, and each worker on startup) sends it later.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from jobs.models import Job, JobStatus
+from jobs.models import Job, JobStatus, OutboxEntry
 from jobs.registry import RUNNERS
 
 log = logging.getLogger(__name__)
@@ -19,18 +24,48 @@ def job_create(*, owner, kind: str, title: str, params: dict) -> Job:
     if kind not in RUNNERS:
         raise ValueError(f"unknown job kind {kind}")
     job = Job.objects.create(owner=owner, kind=kind, title=title, params=params)
-    from jobs.tasks import run_job
-
-    transaction.on_commit(lambda: run_job.delay(job.pk))
+    entry = OutboxEntry.objects.create(job=job)
+    transaction.on_commit(lambda: outbox_dispatch(entry_ids=[entry.pk]))
     return job
 
 
+def outbox_dispatch(*, entry_ids: list[int] | None = None, limit: int = 500) -> int:
+    """Send pending outbox rows to the broker; returns how many were sent.
+
+    Rows are locked (SKIP LOCKED) while being sent, so two dispatchers never send one job twice; a
+    publish failure leaves the row pending (never raises: the caller may be a web request).
+    """
+    from jobs.tasks import run_job
+
+    sent = 0
+    with transaction.atomic():
+        pending = OutboxEntry.objects.select_for_update(skip_locked=True).filter(sent_at__isnull=True)
+        if entry_ids is not None:
+            pending = pending.filter(pk__in=entry_ids)
+        for entry in pending.order_by("created_at", "id")[:limit]:
+            entry.attempts += 1
+            try:
+                # retry=False: with the broker's socket timeouts this fails within seconds, not ~15 s.
+                run_job.apply_async((entry.job_id,), retry=False)
+            except Exception as exc:
+                entry.last_error = f"{type(exc).__name__}: {exc}"[:500]
+                entry.save(update_fields=["attempts", "last_error"])
+                log.warning("job %s stays in the outbox: %s", entry.job_id, entry.last_error)
+                break  # the broker is unreachable: the other rows would fail the same way
+            entry.sent_at = timezone.now()
+            entry.save(update_fields=["attempts", "sent_at"])
+            sent += 1
+    return sent
+
+
 def job_run(*, job_id: int) -> Job:
-    """Run a queued job to the end, recording progress as it goes and the failure if any."""
+    """Run a queued job to the end, recording progress as it goes and the failure if any.
+
+    The job is claimed by moving it from queued to running, so a job delivered twice runs once.
+    """
+    if not Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(status=JobStatus.RUNNING):
+        return Job.objects.get(pk=job_id)
     job = Job.objects.get(pk=job_id)
-    if job.status not in (JobStatus.QUEUED, JobStatus.RUNNING):
-        return job
-    Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING)
 
     def report_progress(percent: int, message: str = "") -> None:
         Job.objects.filter(pk=job.pk).update(progress=max(0, min(100, int(percent))), message=message[:500])

@@ -8,3 +8,11 @@ def run_job(job_id: int) -> None:
     from jobs.services import job_run
 
     job_run(job_id=job_id)
+
+
+@shared_task(name="jobs.dispatch_outbox")
+def dispatch_outbox() -> int:
+    """Beat runs this every minute: jobs whose first hand-off to the broker failed are sent now."""
+    from jobs.services import outbox_dispatch
+
+    return outbox_dispatch()

@@ -1,7 +1,35 @@
-"""Placeholder views: each is replaced by its real implementation on its feature branch."""
+"""The owner's jobs: a list, a detail page whose progress refreshes itself (htmx), the result download."""
 
-from django.http import Http404
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from jobs.models import JobStatus
+from jobs.selectors import jobs_of
+
+PAGE_SIZE = 20
 
 
-def job_detail(request, *args, **kwargs):
-    raise Http404
+@login_required
+def job_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(jobs_of(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "jobs/list.html", {"page": page})
+
+
+@login_required
+def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Another user's job is a 404. An htmx poll gets only the progress block."""
+    job = get_object_or_404(jobs_of(request.user), pk=pk)
+    template = "jobs/_progress.html" if request.htmx else "jobs/detail.html"
+    return render(request, template, {"job": job, "finished": job.status in (JobStatus.DONE, JobStatus.FAILED)})
+
+
+@login_required
+def job_download(request: HttpRequest, pk: int) -> FileResponse:
+    job = get_object_or_404(jobs_of(request.user), pk=pk)
+    if job.status != JobStatus.DONE or not job.result:
+        raise Http404
+    return FileResponse(job.result.open("rb"), as_attachment=True, filename=job.result_name or None)

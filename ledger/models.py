@@ -370,6 +370,8 @@ class Evidence(models.Model):
     sha256 = models.CharField(max_length=64)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    # A small JPEG made by the app from an image upload (never the user's bytes), served by the same scoped view.
+    thumbnail = models.FileField(upload_to="evidence/thumbs/", max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("佐证材料")
@@ -378,6 +380,42 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+class SelfCheckAnswer(models.Model):
+    """A branch's answer to one listed manifestation (逐条逐项对照检查): problem found or not.
+
+    A found answer with a description is backed by a Problem (source 对照检查) that the answer keeps in step.
+    """
+
+    ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="self_check_answers")
+    manifestation = models.ForeignKey(Manifestation, on_delete=models.PROTECT, related_name="+")
+    unit_path = models.CharField(max_length=255, editable=False)
+    found = models.BooleanField(_("存在问题"))
+    description = models.TextField(_("问题描述"), blank=True)
+    problem = models.ForeignKey(Problem, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    version = models.PositiveIntegerField(default=1)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    answered_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("对照检查结果")
+        verbose_name_plural = _("对照检查结果")
+        constraints = [
+            models.UniqueConstraint(fields=["ledger", "manifestation"], name="selfcheck_one_per_manifestation"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.manifestation_id}: {'found' if self.found else 'not found'}"
+
+    @property
+    def is_complete(self) -> bool:
+        """Answered: "not found", or "found" with a description."""
+        return not self.found or bool(self.description.strip())
 
 
 class EventAction(models.TextChoices):

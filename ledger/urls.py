@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ledger.views import setup, workflow
+from ledger.views import exports, imports, setup, workflow
 
 app_name = "ledger"
 urlpatterns = [
@@ -20,4 +20,24 @@ urlpatterns = [
     path("ledgers/<int:pk>/", workflow.ledger_detail, name="ledger_detail"),
     path("items/<int:pk>/", workflow.item_detail, name="item_detail"),
     path("evidence/<int:pk>/", workflow.evidence_download, name="evidence_download"),
+    # 附件2 exports and problem-list imports
+    path("exports/", exports.export_index, name="export_index"),
+    path("campaigns/<int:pk>/export/", exports.campaign_export, name="campaign_export"),
+    path("campaigns/<int:pk>/export/start/", exports.export_start, name="export_start"),
+    path("ledgers/<int:pk>/export.xlsx", exports.ledger_export, name="ledger_export"),
+    path("ledgers/<int:pk>/import/", imports.problem_import, name="problem_import"),
+    path("ledgers/<int:pk>/import/template.xlsx", imports.problem_import_template, name="problem_import_template"),
+    path("ledgers/", workflow.my_ledgers, name="my_ledgers"),
+    path("evidence/<int:pk>/thumbnail/", workflow.evidence_thumbnail, name="evidence_thumbnail"),
+    path("ledgers/<int:pk>/self-check/", workflow.self_check, name="self_check"),
+    path("ledgers/<int:pk>/self-check/<int:manifestation_pk>/", workflow.self_check_answer, name="self_check_answer"),
+    path("ledgers/<int:pk>/problems/new/", workflow.problem_create, name="problem_create"),
+    path("ledgers/<int:pk>/bulk-close/", workflow.bulk_close, name="bulk_close"),
+    path("ledgers/<int:pk>/changes/", workflow.ledger_changes, name="ledger_changes"),
+    path("ledgers/<int:pk>/<slug:action>/", workflow.ledger_action, name="ledger_action"),
+    path("problems/<int:pk>/edit/", workflow.problem_edit, name="problem_edit"),
+    path("problems/<int:pk>/withdraw/", workflow.problem_withdraw, name="problem_withdraw"),
+    path("problems/<int:pk>/items/new/", workflow.item_create, name="item_create"),
+    path("items/<int:pk>/edit/", workflow.item_edit, name="item_edit"),
+    path("items/<int:pk>/<slug:action>/", workflow.item_action, name="item_action"),
 ]

@@ -1,7 +1,6 @@
 """Builders for ledger data shared by every test module (beside the `tree` and `users` fixtures).
 
-Campaigns go through the real services. Problems and items are written directly until the workflow
-services exist; switch these builders to the services then, so every test data path is the real one.
+Campaigns, problems and items go through the real services, so every test data path is the real one.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ from ledger.models import (
     TemplateCategory,
 )
 from ledger.services.campaigns import PhaseSpec, campaign_create, campaign_publish
+from ledger.services.workflow import item_add, problem_add
 
 YEAR = 2022
 PHASES = [
@@ -58,21 +58,45 @@ def ledger_of(campaign: Campaign, unit: OrgUnit) -> Ledger:
     return Ledger.objects.get(campaign=campaign, unit=unit)
 
 
+def filler_of(ledger: Ledger):
+    """An account allowed to fill `ledger` (the unit's secretary), made on first use."""
+    from django.contrib.auth import get_user_model
+
+    from branches.models import Role, RoleAssignment
+
+    assignment = RoleAssignment.objects.filter(unit_id=ledger.unit_id, role=Role.BRANCH_SECRETARY).first()
+    if assignment:
+        return assignment.user
+    from tests.conftest import make_user
+
+    name = f"filler-{ledger.unit_id}"
+    existing = get_user_model().objects.filter(username=name).first()
+    return existing or make_user(name, ledger.unit, Role.BRANCH_SECRETARY)
+
+
 def make_problem(ledger: Ledger, *, category: TemplateCategory | None = None, description: str = "问题描述",
-                 source: str = ProblemSource.SELF_CHECK, user=None, **fields) -> Problem:
+                 source: str = ProblemSource.EXTENDED, user=None, **fields) -> Problem:
+    """A problem recorded through the workflow service; extra `fields` are set afterwards for test states."""
     category = category or ledger.campaign.template.categories.first()
-    number = (ledger.problems.order_by("-number").values_list("number", flat=True).first() or 0) + 1
-    return Problem.objects.create(ledger=ledger, unit_path=ledger.unit_path, category=category, number=number,
-                                  description=description, source=source, created_by=user, **fields)
+    problem = problem_add(actor=user or filler_of(ledger), ledger=ledger, category=category,
+                          description=description, source=source,
+                          manifestation=fields.pop("manifestation", None))
+    if fields:
+        Problem.objects.filter(pk=problem.pk).update(**fields)
+        problem.refresh_from_db()
+    return problem
 
 
 def make_item(problem: Problem, *, measure: str = "整改措施", deadline: datetime.date | None = None,
               ongoing: bool = False, responsible_name: str = "张三", user=None, **fields) -> RectificationItem:
+    """A measure added through the workflow service; extra `fields` are set afterwards for test states."""
     if not ongoing and deadline is None:
         deadline = datetime.date(YEAR, 10, 31)
-    number = (problem.items.order_by("-number").values_list("number", flat=True).first() or 0) + 1
-    return RectificationItem.objects.create(
-        problem=problem, ledger=problem.ledger, unit_path=problem.unit_path, number=number, measure=measure,
-        is_ongoing=ongoing, deadline=None if ongoing else deadline, responsible_name=responsible_name,
-        created_by=user, **fields,
-    )
+    item = item_add(actor=user or filler_of(problem.ledger), problem=problem, measure=measure,
+                    deadline=None if ongoing else deadline, is_ongoing=ongoing, responsible_name=responsible_name,
+                    responsible_leader=fields.pop("responsible_leader", ""),
+                    responsible_unit=fields.pop("responsible_unit", ""))
+    if fields:
+        RectificationItem.objects.filter(pk=item.pk).update(**fields)
+        item.refresh_from_db()
+    return item

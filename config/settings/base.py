@@ -10,6 +10,7 @@ import datetime
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -40,6 +41,9 @@ INSTALLED_APPS = [
     "ledger",
     "reviews",
     "jobs",
+    "reports",
+    "notifications",
+    "scale",
 ]
 
 MIDDLEWARE = [
@@ -76,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "branches.context_processors.scope",
+                "notifications.context_processors.bell",
             ],
         },
     },
@@ -119,6 +124,17 @@ PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "priv
 MEDIA_ROOT = PRIVATE_MEDIA_ROOT
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# The signed situation report (附件3): the app's own CA and signing certificate live here unless the
+# organization's existing certificate is configured (a PKCS#12 file, or PEM key + certificate).
+REPORT_SIGNING_DIR = Path(env("REPORT_SIGNING_DIR", default=str(PRIVATE_MEDIA_ROOT / "signing")))
+REPORT_SIGNING_PKCS12 = env("REPORT_SIGNING_PKCS12", default="")
+REPORT_SIGNING_PKCS12_PASSPHRASE = env("REPORT_SIGNING_PKCS12_PASSPHRASE", default="")
+REPORT_SIGNING_KEY = env("REPORT_SIGNING_KEY", default="")
+REPORT_SIGNING_CERT = env("REPORT_SIGNING_CERT", default="")
+REPORT_SIGNING_KEY_PASSPHRASE = env("REPORT_SIGNING_KEY_PASSPHRASE", default="")
+REPORT_SIGNING_CA_CERTS = env.list("REPORT_SIGNING_CA_CERTS", default=[])
+REPORT_VERIFY_MAX_BYTES = env.int("REPORT_VERIFY_MAX_BYTES", default=10 * 1024 * 1024)
+REPORT_IMAGE_MAX_BYTES = env.int("REPORT_IMAGE_MAX_BYTES", default=2 * 1024 * 1024)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -139,6 +155,23 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
     "max_retries": 1,
 }
+# Publishing gives up at once instead of retrying: the job outbox retries later (jobs/services.py).
+CELERY_TASK_PUBLISH_RETRY = False
+# The beat schedule, in code (documented in README "Reminders, notifications and background jobs").
+# crontab() follows CELERY_TIMEZONE, so 08:00 is Beijing time whatever the server's clock.
+CELERY_BEAT_SCHEDULE = {
+    "send-reminders": {"task": "notifications.send_reminders", "schedule": crontab(hour=8, minute=0)},
+    "dispatch-job-outbox": {"task": "jobs.dispatch_outbox", "schedule": crontab(minute="*")},
+}
+
+# Reminders (notifications/reminders.py): days before an item's or a phase's deadline, days overdue
+# before the general branch is told too, months before a committee's term ends.
+REMINDER_DUE_DAYS = tuple(env.list("REMINDER_DUE_DAYS", cast=int, default=[7, 3, 1]))
+REMINDER_ESCALATE_AFTER_DAYS = env.int("REMINDER_ESCALATE_AFTER_DAYS", default=7)
+REMINDER_TERM_MONTHS = tuple(env.list("REMINDER_TERM_MONTHS", cast=int, default=[6, 3, 1]))
+# "module.function(campaign_ids=[...]) -> iterable of (campaign_id, unit_id)" of signed situation
+# reports; when its app is not installed the report-deadline reminder is skipped.
+REMINDER_REPORT_SIGNED_PROVIDER = env("REMINDER_REPORT_SIGNED_PROVIDER", default="reports.selectors.signed_report_units")
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="zhenggai@localhost")

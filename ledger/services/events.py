@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.utils import timezone
 
 from ledger.models import Ledger, LedgerEvent, Problem, RectificationItem
@@ -19,8 +20,12 @@ def event_record(
     comment: str = "",
     changes: dict | None = None,
 ) -> LedgerEvent:
-    """Write one history row. Call it inside the transaction that makes the change it records."""
-    return LedgerEvent.objects.create(
+    """Write one history row. Call it inside the transaction that makes the change it records.
+
+    Review events (returned, accepted, closed, sent back, reopened, opened by supervision) also
+    notify the unit once the transaction commits (notifications.services.event_recorded).
+    """
+    event = LedgerEvent.objects.create(
         ledger=ledger,
         problem=problem,
         item=item,
@@ -32,3 +37,8 @@ def event_record(
         comment=comment,
         changes=changes or {},
     )
+    if apps.is_installed("notifications"):
+        from notifications.services import event_recorded
+
+        event_recorded(event)
+    return event

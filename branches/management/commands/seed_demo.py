@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils.module_loading import import_string
 
 from branches.demo import DEMO_PASSWORD, seed_tree
 
@@ -22,5 +23,12 @@ class Command(BaseCommand):
 
 
 def demo_steps() -> list:
-    """Later parts of the product add their demo data here, in order; each step is idempotent."""
-    return []
+    """Each part of the product adds its demo data here, in order; each step is idempotent."""
+    return [import_string(path) for path in DEMO_STEPS]
+
+
+DEMO_STEPS = [
+    "ledger.workflow_demo.seed_workflow",  # ledgers of the Weifang campaign in every workflow state
+    "reviews.demo.seed_reviews",  # supervision, a reopened item, ratings
+    "reports.demo.seed_reports",  # a signed 附件3 report and a draft
+]

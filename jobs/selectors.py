@@ -1,0 +1,11 @@
+"""A job is its owner's alone: every read goes through here."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from jobs.models import Job
+
+
+def jobs_of(user) -> QuerySet[Job]:
+    return Job.objects.filter(owner=user)

@@ -1,0 +1,104 @@
+"""Reads for the 附件2 exports: the ledgers of a selection, their rows and their counts, all streamed.
+
+The rows come from one query (problems LEFT JOIN their measures) ordered so that the writer can walk
+them once: by ledger (unit path), category order, problem number, measure number. Nothing is loaded
+per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from branches.models import OrgUnit
+from branches.selectors import Action, Scope
+from ledger.models import (
+    Campaign,
+    ItemStatus,
+    Ledger,
+    Problem,
+    ProblemStatus,
+    RectificationItem,
+    overdue_condition,
+)
+
+CHUNK = 2000
+
+
+def export_ledgers(*, scope: Scope | None, campaign: Campaign, unit: OrgUnit | None = None) -> QuerySet[Ledger]:
+    """The campaign's ledgers in `unit`'s subtree that `scope` may view (all of them when scope is None:
+    the command line), in tree order."""
+    ledgers = Ledger.objects.filter(campaign=campaign)
+    if unit is not None:
+        ledgers = ledgers.filter(unit_path__startswith=unit.path)
+    if scope is not None:
+        ledgers = scope.filter(ledgers, Action.VIEW, path_field="unit_path")
+    return ledgers.select_related("unit", "unit__parent").order_by("unit_path", "pk")
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    """One measure of one problem (or a problem without measures: item fields None)."""
+
+    ledger_id: int
+    category_id: int
+    problem_id: int
+    description: str
+    item_number: int | None
+    measure: str | None
+    is_ongoing: bool | None
+    deadline: object
+    responsible_name: str | None
+    responsible_leader: str | None
+    responsible_unit: str | None
+    status: str | None
+    closed_at: object
+
+
+_ROW_FIELDS = (
+    "ledger_id", "category_id", "pk", "description", "items__number", "items__measure", "items__is_ongoing",
+    "items__deadline", "items__responsible_name", "items__responsible_leader", "items__responsible_unit",
+    "items__status", "items__closed_at",
+)
+
+
+def export_rows(ledgers: QuerySet[Ledger]) -> Iterator[ExportRow]:
+    """Every active problem of `ledgers` with each of its measures, in sheet order, streamed."""
+    rows = (
+        Problem.objects.filter(ledger__in=ledgers.values("pk"), status=ProblemStatus.ACTIVE)
+        .order_by("ledger__unit_path", "ledger_id", "category__order", "number", "pk", "items__number")
+        .values_list(*_ROW_FIELDS)
+    )
+    for values in rows.iterator(chunk_size=CHUNK):
+        yield ExportRow(*values)
+
+
+def export_row_count(ledgers: QuerySet[Ledger]) -> int:
+    """How many rows `export_rows` will yield (for progress reporting)."""
+    problems = Problem.objects.filter(ledger__in=ledgers.values("pk"), status=ProblemStatus.ACTIVE)
+    with_items = RectificationItem.objects.filter(problem__in=problems).count()
+    without_items = problems.filter(items__isnull=True).count()
+    return with_items + without_items
+
+
+def _count(queryset: QuerySet) -> Subquery:
+    counted = queryset.order_by().values("ledger_id").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def ledger_summaries(ledgers: QuerySet[Ledger]) -> QuerySet[Ledger]:
+    """`ledgers` with their problem, measure, closed, open and overdue counts (one query, streamable)."""
+    today = timezone.localdate()
+    problems = Problem.objects.filter(ledger_id=OuterRef("pk"), status=ProblemStatus.ACTIVE)
+    items = RectificationItem.objects.filter(ledger_id=OuterRef("pk"), problem__status=ProblemStatus.ACTIVE)
+    return ledgers.annotate(
+        n_problems=_count(problems),
+        n_items=_count(items),
+        n_closed=_count(items.filter(status=ItemStatus.CLOSED)),
+        n_overdue=_count(items.filter(overdue_condition(today))),
+        n_open=_count(items.filter(~Q(status=ItemStatus.CLOSED))),
+    )

@@ -1,0 +1,262 @@
+"""Scoped reads for the branch workflow: every object is loaded through the scoping selector.
+
+Outside the viewer's subtree an object does not exist for them (404); inside it, `rights_for` tells the
+pages which actions to offer (the services check again). Page data is loaded in a fixed number of queries,
+however many problems and items a ledger has.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Count, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from branches.selectors import Action, scope_for
+from ledger.models import (
+    Campaign,
+    EventAction,
+    Evidence,
+    ItemStatus,
+    Ledger,
+    LedgerEvent,
+    LedgerStatus,
+    Manifestation,
+    Problem,
+    ProblemStatus,
+    ProgressNote,
+    RectificationItem,
+    SelfCheckAnswer,
+    TemplateCategory,
+    overdue_condition,
+)
+
+
+@dataclass(frozen=True)
+class Rights:
+    """What the viewer may do to one ledger (the services decide again on every write)."""
+
+    fill: bool
+    supervise: bool
+    status: str
+
+    @property
+    def edit(self) -> bool:
+        """The branch may change its plan: not while the ledger waits for review."""
+        return self.fill and self.status != LedgerStatus.SUBMITTED
+
+    @property
+    def submit(self) -> bool:
+        return self.fill and self.status in (LedgerStatus.DRAFT, LedgerStatus.RETURNED)
+
+    @property
+    def review(self) -> bool:
+        return self.supervise and self.status == LedgerStatus.SUBMITTED
+
+    @property
+    def comment(self) -> bool:
+        return self.fill or self.supervise
+
+
+def rights_for(user, ledger: Ledger) -> Rights:
+    scope = scope_for(user)
+    return Rights(fill=scope.can(Action.FILL, ledger.unit_path), supervise=scope.can(Action.SUPERVISE, ledger.unit_path),
+                  status=ledger.status)
+
+
+def visible(user, queryset: QuerySet, action: Action = Action.VIEW) -> QuerySet:
+    return scope_for(user).filter(queryset, action, path_field="unit_path")
+
+
+def ledger_get(user, pk: int) -> Ledger:
+    return get_object_or_404(visible(user, Ledger.objects.select_related("campaign", "unit", "campaign__template")),
+                             pk=pk)
+
+
+def problem_get(user, pk: int) -> Problem:
+    return get_object_or_404(visible(user, Problem.objects.select_related("ledger__campaign", "ledger__unit")), pk=pk)
+
+
+def item_get(user, pk: int) -> RectificationItem:
+    queryset = RectificationItem.objects.select_related("problem__category", "ledger__campaign", "ledger__unit")
+    return get_object_or_404(visible(user, queryset), pk=pk)
+
+
+def evidence_get(user, pk: int) -> Evidence:
+    return get_object_or_404(visible(user, Evidence.objects.all()), pk=pk)
+
+
+def _items_queryset() -> QuerySet:
+    return RectificationItem.objects.order_by("number").prefetch_related(
+        Prefetch("evidence", queryset=Evidence.objects.order_by("uploaded_at"))
+    )
+
+
+@dataclass
+class CategoryBlock:
+    category: TemplateCategory
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class LedgerPage:
+    ledger: Ledger
+    blocks: list[CategoryBlock]
+    withdrawn: list[Problem]
+    events: list[LedgerEvent]
+    counts: dict
+    answered: int
+    total: int
+
+
+def history(ledger: Ledger, *, item: RectificationItem | None = None) -> QuerySet[LedgerEvent]:
+    events = LedgerEvent.objects.filter(ledger=ledger).select_related("actor", "item", "problem")
+    return events.filter(item=item) if item is not None else events
+
+
+def ledger_page(ledger: Ledger, today: datetime.date | None = None) -> LedgerPage:
+    """Problems grouped by category with their items and evidence, the history and the counts: 7 queries."""
+    today = today or timezone.localdate()
+    categories = list(TemplateCategory.objects.filter(template_id=ledger.campaign.template_id).order_by("order"))
+    problems = list(
+        Problem.objects.filter(ledger=ledger).select_related("manifestation").order_by("number")
+        .prefetch_related(Prefetch("items", queryset=_items_queryset()))
+    )
+    blocks = {category.pk: CategoryBlock(category) for category in categories}
+    withdrawn = []
+    for problem in problems:
+        if problem.status == ProblemStatus.WITHDRAWN:
+            withdrawn.append(problem)
+        elif problem.category_id in blocks:
+            blocks[problem.category_id].problems.append(problem)
+    items = [item for problem in problems if problem.status == ProblemStatus.ACTIVE for item in problem.items.all()]
+    counts = {
+        "problems": sum(len(block.problems) for block in blocks.values()),
+        "items": len(items),
+        "closed": sum(1 for item in items if item.status == ItemStatus.CLOSED),
+        "requested": sum(1 for item in items if item.status == ItemStatus.CLOSURE_REQUESTED),
+        "overdue": sum(1 for item in items if item.is_overdue(today)),
+    }
+    answered, total = self_check_counts(ledger)
+    return LedgerPage(ledger=ledger, blocks=list(blocks.values()), withdrawn=withdrawn,
+                      events=list(history(ledger)), counts=counts, answered=answered, total=total)
+
+
+def self_check_counts(ledger: Ledger) -> tuple[int, int]:
+    """(answered, total): "not found", or "found" with a description, counts as answered."""
+    total = Manifestation.objects.filter(category__template_id=ledger.campaign.template_id).count()
+    answered = SelfCheckAnswer.objects.filter(ledger=ledger).filter(Q(found=False) | ~Q(description="")).count()
+    return answered, total
+
+
+@dataclass
+class SelfCheckRow:
+    manifestation: Manifestation
+    answer: SelfCheckAnswer | None
+
+
+def self_check_page(ledger: Ledger) -> list[tuple[TemplateCategory, list[SelfCheckRow], list[Problem]]]:
+    """Every manifestation grouped by category with the answer so far, and the category's extra problems."""
+    categories = TemplateCategory.objects.filter(template_id=ledger.campaign.template_id).order_by("order")
+    categories = categories.prefetch_related(Prefetch("manifestations", queryset=Manifestation.objects.order_by("order")))
+    answers = {a.manifestation_id: a for a in SelfCheckAnswer.objects.filter(ledger=ledger)}
+    extras: dict[int, list[Problem]] = {}
+    for problem in Problem.objects.filter(ledger=ledger, status=ProblemStatus.ACTIVE,
+                                          manifestation__isnull=True).order_by("number"):
+        extras.setdefault(problem.category_id, []).append(problem)
+    return [
+        (category, [SelfCheckRow(m, answers.get(m.pk)) for m in category.manifestations.all()],
+         extras.get(category.pk, []))
+        for category in categories
+    ]
+
+
+@dataclass
+class ItemPage:
+    item: RectificationItem
+    notes: list[ProgressNote]
+    evidence: list[Evidence]
+    events: list[LedgerEvent]
+
+
+def item_page(item: RectificationItem) -> ItemPage:
+    notes = list(ProgressNote.objects.filter(item=item).select_related("author").order_by("created_at"))
+    return ItemPage(item=item, notes=notes, evidence=list(item.evidence.order_by("uploaded_at")),
+                    events=list(history(item.ledger, item=item)))
+
+
+def closable_items(ledger: Ledger) -> QuerySet[RectificationItem]:
+    """Measures waiting for 销号, for the bulk close form."""
+    return (RectificationItem.objects.filter(ledger=ledger, status=ItemStatus.CLOSURE_REQUESTED,
+                                             problem__status=ProblemStatus.ACTIVE)
+            .select_related("problem").annotate(evidence_count=Count("evidence")).order_by("problem__number", "number"))
+
+
+def changes_since_acceptance(ledger: Ledger) -> list[LedgerEvent]:
+    """The amendments the branch made after the general branch accepted its ledger."""
+    if ledger.accepted_at is None:
+        return []
+    return list(history(ledger).filter(action=EventAction.LEDGER_AMENDED, at__gte=ledger.accepted_at))
+
+
+# --- the general branch's list --------------------------------------------------------------------------------
+
+LEDGER_SORTS = {
+    "unit": "unit__name", "status": "status", "problems": "n_problems", "items": "n_items",
+    "closed": "n_closed", "overdue": "n_overdue", "changed": "last_change",
+}
+
+
+def _count(model, condition: Q) -> Coalesce:
+    rows = (model.objects.filter(condition, ledger=OuterRef("pk")).order_by().values("ledger")
+            .annotate(n=Count("pk")).values("n"))
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
+def campaign_ledger_rows(user, campaign: Campaign, *, status: str = "", sort: str = "unit",
+                         today: datetime.date | None = None) -> QuerySet[Ledger]:
+    """The ledgers of `campaign` the user sees, with their counts computed by the database (one query)."""
+    today = today or timezone.localdate()
+    live = Q(problem__status=ProblemStatus.ACTIVE)
+    rows = visible(user, Ledger.objects.filter(campaign=campaign)).select_related("unit").annotate(
+        n_problems=_count(Problem, Q(status=ProblemStatus.ACTIVE)),
+        n_items=_count(RectificationItem, live),
+        n_closed=_count(RectificationItem, live & Q(status=ItemStatus.CLOSED)),
+        n_requested=_count(RectificationItem, live & Q(status=ItemStatus.CLOSURE_REQUESTED)),
+        n_overdue=_count(RectificationItem, live & overdue_condition(today)),
+        last_change=Subquery(LedgerEvent.objects.filter(ledger=OuterRef("pk")).order_by().values("ledger")
+                             .annotate(at=Max("at")).values("at")),
+    )
+    if status in LedgerStatus.values:
+        rows = rows.filter(status=status)
+    key = sort.lstrip("-")
+    field_name = LEDGER_SORTS.get(key, "unit__name")
+    descending = sort.startswith("-")
+    order = f"-{field_name}" if descending else field_name
+    return rows.order_by(order, "unit_path")
+
+
+def campaign_get(user, pk: int) -> Campaign:
+    """A campaign is visible when the viewer sees at least one of its ledgers or issued it."""
+    campaign = get_object_or_404(Campaign.objects.select_related("issuer"), pk=pk)
+    scope = scope_for(user)
+    if scope.can(Action.VIEW, campaign.issuer_path) or visible(user, campaign.ledgers.all()).exists():
+        return campaign
+    from django.http import Http404
+
+    raise Http404
+
+
+def my_ledgers(user) -> dict[str, QuerySet[Ledger]]:
+    """The unit's own ledgers to fill, and the ledgers waiting for this viewer's review or 销号."""
+    from django.db.models import Exists
+
+    base = Ledger.objects.select_related("campaign", "unit").order_by("-campaign__year", "unit_path")
+    waiting = RectificationItem.objects.filter(ledger=OuterRef("pk"), status=ItemStatus.CLOSURE_REQUESTED)
+    review = visible(user, base, Action.SUPERVISE).annotate(n_requested=_count(
+        RectificationItem, Q(status=ItemStatus.CLOSURE_REQUESTED))).filter(
+        Q(status=LedgerStatus.SUBMITTED) | Exists(waiting))
+    return {"own": visible(user, base, Action.FILL)[:100], "review": review[:200]}

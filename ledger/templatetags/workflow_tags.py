@@ -1,0 +1,50 @@
+"""Small display helpers of the workflow pages."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.translation import gettext_lazy as _
+
+from ledger.models import ItemStatus, LedgerStatus, ProblemStatus
+
+register = template.Library()
+
+_LABELS = {**dict(LedgerStatus.choices), **dict(ItemStatus.choices), **dict(ProblemStatus.choices)}
+_CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+_BADGES = {
+    LedgerStatus.DRAFT: "secondary", LedgerStatus.SUBMITTED: "primary", LedgerStatus.RETURNED: "warning",
+    LedgerStatus.ACCEPTED: "success", ItemStatus.PLANNED: "secondary", ItemStatus.IN_PROGRESS: "info",
+    ItemStatus.CLOSURE_REQUESTED: "primary", ItemStatus.CLOSED: "success",
+}
+
+
+@register.filter
+def status_label(value: str) -> str:
+    return str(_LABELS.get(value, value))
+
+
+@register.filter
+def badge(value: str) -> str:
+    """The Bootstrap colour of a status badge."""
+    return _BADGES.get(value, "secondary")
+
+
+@register.filter
+def circled(number: int) -> str:
+    """Measures are numbered ①②③ within their problem, as in the seed plans."""
+    return _CIRCLED[number - 1] if 1 <= number <= len(_CIRCLED) else f"({number})"
+
+
+_FIELD_LABELS = {
+    "measure": _("整改措施"), "deadline": _("整改时限"), "is_ongoing": _("立行立改、长期坚持"),
+    "responsible_user": _("责任人账号"), "responsible_name": _("责任人"), "responsible_leader": _("责任领导"),
+    "responsible_unit": _("责任单位"), "description": _("查摆问题"), "category": _("查摆内容"),
+    "manifestation": _("对应表现"), "source": _("来源"), "nature": _("性质"), "status": _("状态"), "number": _("编号"),
+}
+
+
+@register.filter
+def change_rows(changes: dict) -> list[tuple[str, object, object]]:
+    """(field label, before, after) rows of an event's recorded change."""
+    before, after = changes.get("before") or {}, changes.get("after") or {}
+    return [(str(_FIELD_LABELS.get(name, name)), before.get(name, ""), value) for name, value in after.items()]

@@ -1,0 +1,267 @@
+"""The reminder kinds: each turns the state of the ledgers on one day into reminder drafts.
+
+Every source is a generator of `Draft`s built from a few set-based queries (`values()` and
+`.iterator()`), never one query per item. Whether a draft is actually sent is decided afterwards by
+`notifications.services.reminders_send`, through the ReminderLog's unique constraint.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from dateutil.relativedelta import relativedelta
+from django.apps import apps
+from django.conf import settings
+from django.db.models import Count, Min, Q
+from django.urls import reverse
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+
+from branches.models import OrgUnit, Role, UnitKind
+from ledger.models import (
+    OPEN_ITEM_STATUSES,
+    Campaign,
+    CampaignStatus,
+    Ledger,
+    LedgerStatus,
+    Phase,
+    PhaseStage,
+    RectificationItem,
+    overdue_condition,
+)
+from notifications.models import NotificationKind
+from notifications.recipients import Directory, parent_path
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Draft:
+    recipient_id: int
+    kind: str
+    due_on: datetime.date
+    object_key: str
+    title: str
+    body: str = ""
+    link: str = ""
+
+    @property
+    def key(self) -> tuple[int, str, datetime.date, str]:
+        return (self.recipient_id, self.kind, self.due_on, self.object_key)
+
+
+Source = Callable[[datetime.date, Directory], Iterable[Draft]]
+
+
+def due_days() -> tuple[int, ...]:
+    return tuple(sorted(settings.REMINDER_DUE_DAYS))
+
+
+def threshold_for(days_left: int) -> int | None:
+    """The reminder step a deadline `days_left` away belongs to: 5 days left → the 7-day reminder.
+
+    Using steps rather than exact days means a sweep that missed a day still sends the reminder
+    (once) the next day.
+    """
+    return next((step for step in due_days() if days_left <= step), None)
+
+
+def _days_left_text(days_left: int) -> str:
+    return _("今天到期") if days_left == 0 else _("还剩 %(days)s 天") % {"days": days_left}
+
+
+def _each(recipients: Iterable[int]) -> list[int]:
+    return list(dict.fromkeys(recipients))  # de-duplicated, order kept
+
+
+def items_due_soon(today: datetime.date, directory: Directory) -> Iterator[Draft]:
+    """Open dated items due within the largest step → the responsible person and the branch secretary."""
+    horizon = today + datetime.timedelta(days=max(due_days()))
+    rows = (
+        RectificationItem.objects.filter(
+            status__in=OPEN_ITEM_STATUSES, is_ongoing=False, deadline__gte=today, deadline__lte=horizon,
+            ledger__campaign__status=CampaignStatus.PUBLISHED,
+        )
+        .order_by("pk")
+        .values_list("pk", "deadline", "unit_path", "responsible_user_id", "measure", "ledger__unit__name")
+    )
+    for pk, deadline, path, responsible_id, measure, unit_name in rows.iterator(chunk_size=5000):
+        days_left = (deadline - today).days
+        step = threshold_for(days_left)
+        if step is None:
+            continue
+        responsible = [responsible_id] if directory.covers(responsible_id, path) else []
+        title = _("整改措施将于 %(date)s 到期（%(left)s）") % {"date": deadline, "left": _days_left_text(days_left)}
+        body = _("%(unit)s：%(measure)s") % {"unit": unit_name, "measure": measure[:200]}
+        link = reverse("ledger:item_detail", args=[pk])
+        for user_id in _each(responsible + directory.secretaries(path)):
+            yield Draft(user_id, NotificationKind.ITEM_DUE_SOON, deadline, f"item:{pk}:d{step}", title, body, link)
+
+
+def items_overdue(today: datetime.date, directory: Directory) -> Iterator[Draft]:
+    """One digest per branch per day → its secretary; after N days overdue also the general branch staff."""
+    escalate_before = today - datetime.timedelta(days=settings.REMINDER_ESCALATE_AFTER_DAYS)
+    groups = (
+        RectificationItem.objects.filter(overdue_condition(today), ledger__campaign__status=CampaignStatus.PUBLISHED)
+        .values("unit_path", "ledger__unit__name")
+        .annotate(count=Count("pk"), oldest=Min("deadline"), ledger_id=Min("ledger_id"))
+        .order_by("unit_path")
+    )
+    for group in groups.iterator(chunk_size=5000):
+        path, count, oldest = group["unit_path"], group["count"], group["oldest"]
+        values = {"unit": group["ledger__unit__name"], "count": count, "oldest": oldest}
+        title = _("%(unit)s 有 %(count)s 项整改措施已逾期") % values
+        body = _("最早的截止日期为 %(oldest)s，请尽快推进整改并报告进展。") % values
+        link = reverse("ledger:ledger_detail", args=[group["ledger_id"]])
+        key = f"unit:{path}"
+        for user_id in _each(directory.secretaries(path)):
+            yield Draft(user_id, NotificationKind.ITEMS_OVERDUE, today, key, title, body, link)
+        if oldest <= escalate_before:
+            days = (today - oldest).days
+            escalated = _("督办：%(unit)s 有整改措施逾期 %(days)s 天") % {"unit": values["unit"], "days": days}
+            for user_id in _each(directory.general_branch_staff_above(path)):
+                yield Draft(user_id, NotificationKind.ITEMS_OVERDUE_ESCALATED, today, key, escalated, title, link)
+
+
+# A ledger has "reached" a phase when its status is past these (supervision runs throughout: no reminder).
+NOT_REACHED = {
+    PhaseStage.SELF_CHECK: (LedgerStatus.DRAFT, LedgerStatus.RETURNED),
+    PhaseStage.RECTIFICATION: (LedgerStatus.DRAFT, LedgerStatus.RETURNED, LedgerStatus.SUBMITTED),
+    PhaseStage.RESULTS: (LedgerStatus.DRAFT, LedgerStatus.RETURNED, LedgerStatus.SUBMITTED),
+    PhaseStage.OTHER: (LedgerStatus.DRAFT, LedgerStatus.RETURNED, LedgerStatus.SUBMITTED),
+}
+
+
+def phase_deadlines(today: datetime.date, directory: Directory) -> Iterator[Draft]:
+    """A phase ending soon → the units whose ledger in that campaign has not reached the phase."""
+    horizon = today + datetime.timedelta(days=max(due_days()))
+    phases = Phase.objects.filter(
+        campaign__status=CampaignStatus.PUBLISHED, ends_on__gte=today, ends_on__lte=horizon, stage__in=NOT_REACHED
+    ).values_list("pk", "campaign_id", "name", "stage", "ends_on", "campaign__name")
+    for phase_id, campaign_id, phase_name, stage, ends_on, campaign_name in phases:
+        days_left = (ends_on - today).days
+        step = threshold_for(days_left)
+        if step is None:
+            continue
+        values = {"phase": phase_name, "date": ends_on, "left": _days_left_text(days_left), "campaign": campaign_name}
+        title = _("“%(phase)s”阶段将于 %(date)s 截止（%(left)s）") % values
+        ledgers = (
+            Ledger.objects.filter(campaign_id=campaign_id, status__in=NOT_REACHED[stage])
+            .order_by("pk")
+            .values_list("pk", "unit_path", "unit__name", "status")
+        )
+        for ledger_id, path, unit_name, status in ledgers.iterator(chunk_size=5000):
+            body = _("%(campaign)s：%(unit)s 的台账当前状态为“%(status)s”，请在截止前完成本阶段工作。") % {
+                **values, "unit": unit_name, "status": LedgerStatus(status).label,
+            }
+            link = reverse("ledger:ledger_detail", args=[ledger_id])
+            key = f"phase:{phase_id}:ledger:{ledger_id}:d{step}"
+            for user_id in _each(directory.fillers(path)):
+                yield Draft(user_id, NotificationKind.PHASE_DEADLINE, ends_on, key, title, body, link)
+
+
+def signed_report_units(campaign_ids: list[int]) -> set[tuple[int, int]] | None:
+    """(campaign id, unit id) of the situation reports already signed, from the reports app.
+
+    The reports app is optional: with no provider (app not installed, function missing) this
+    returns None and the report-deadline reminder is skipped rather than nagging everyone.
+    """
+    dotted = settings.REMINDER_REPORT_SIGNED_PROVIDER
+    if not dotted or (dotted.startswith("reports.") and not apps.is_installed("reports")):
+        return None
+    try:
+        provider = import_string(dotted)
+    except (ImportError, RuntimeError):  # missing module or function; models of an app not installed
+        log.info("report reminders skipped: %s not found", dotted)
+        return None
+    return set(provider(campaign_ids=campaign_ids))
+
+
+def report_deadlines(today: datetime.date, directory: Directory) -> Iterator[Draft]:
+    """The situation report's deadline → general branches (with ledgers below them) that have not signed."""
+    horizon = today + datetime.timedelta(days=max(due_days()))
+    campaigns = list(
+        Campaign.objects.filter(
+            status=CampaignStatus.PUBLISHED, report_deadline__gte=today, report_deadline__lte=horizon
+        ).values_list("pk", "name", "report_deadline")
+    )
+    if not campaigns:
+        return
+    signed = signed_report_units([pk for pk, _name, _deadline in campaigns])
+    if signed is None:
+        return
+    for campaign_id, campaign_name, deadline in campaigns:
+        days_left = (deadline - today).days
+        step = threshold_for(days_left)
+        if step is None:
+            continue
+        ledger_paths = set(Ledger.objects.filter(campaign_id=campaign_id).values_list("unit_path", flat=True))
+        candidate_paths = ledger_paths | {parent_path(path) for path in ledger_paths}
+        general_branches = (
+            OrgUnit.objects.filter(kind=UnitKind.GENERAL_BRANCH, is_active=True, path__in=candidate_paths)
+            .order_by("path")
+            .values_list("pk", "path", "name")
+        )
+        values = {"campaign": campaign_name, "date": deadline, "left": _days_left_text(days_left)}
+        title = _("情况报告将于 %(date)s 截止报送（%(left)s）") % values
+        for unit_id, path, unit_name in general_branches:
+            if (campaign_id, unit_id) in signed:
+                continue
+            body = _("%(campaign)s：%(unit)s 的情况报告尚未签署报送。") % {**values, "unit": unit_name}
+            key = f"report:{campaign_id}:unit:{unit_id}:d{step}"
+            link = reverse("ledger:campaign_detail", args=[campaign_id])
+            for user_id in _each(directory.at(path, Role.GENERAL_BRANCH_STAFF)):
+                yield Draft(user_id, NotificationKind.REPORT_DEADLINE, deadline, key, title, body, link)
+
+
+def term_stage(expires_on: datetime.date, today: datetime.date) -> str | None:
+    """'expired', or the smallest 'Nm' window (of REMINDER_TERM_MONTHS) the expiry date falls in."""
+    if expires_on <= today:
+        return "expired"
+    for months in sorted(settings.REMINDER_TERM_MONTHS):
+        if expires_on <= today + relativedelta(months=months):
+            return f"{months}m"
+    return None
+
+
+def committee_terms(today: datetime.date, directory: Directory) -> Iterator[Draft]:
+    """Committees whose term ends within the largest window, or has ended → the unit and the level above."""
+    window_end = today + relativedelta(months=max(settings.REMINDER_TERM_MONTHS))
+    # expires_on = elected_on + term years, so "expires by window_end" is one date bound per term length.
+    condition = Q(pk__in=[])
+    for years in range(1, 6):
+        condition |= Q(committee_term_years=years, committee_elected_on__lte=window_end - relativedelta(years=years))
+    units = (
+        OrgUnit.objects.filter(condition, is_active=True, committee_elected_on__isnull=False)
+        .order_by("path")
+        .values_list("pk", "path", "name", "kind", "committee_elected_on", "committee_term_years")
+    )
+    for unit_id, path, name, kind, elected_on, years in units.iterator(chunk_size=5000):
+        expires_on = OrgUnit(committee_elected_on=elected_on, committee_term_years=years).committee_expires_on
+        stage = term_stage(expires_on, today)
+        if stage is None:
+            continue
+        values = {"unit": name, "date": expires_on}
+        if stage == "expired":
+            title = _("%(unit)s 委员会任期已于 %(date)s 届满，请按期换届") % values
+        else:
+            title = _("%(unit)s 委员会任期将于 %(date)s 届满，请做好换届准备") % values
+        body = _("本届委员会选举日期 %(elected)s，任期 %(years)s 年。") % {"elected": elected_on, "years": years}
+        own = directory.secretaries(path)
+        if kind == UnitKind.GENERAL_BRANCH:
+            own = own + directory.at(path, Role.GENERAL_BRANCH_STAFF)
+        key = f"unit:{unit_id}:term:{stage}"
+        for user_id in _each(own + directory.general_branch_staff_above(path)):
+            yield Draft(user_id, NotificationKind.COMMITTEE_TERM, expires_on, key, title, body, "")
+
+
+SOURCES: dict[str, Source] = {
+    "items_due_soon": items_due_soon,
+    "items_overdue": items_overdue,
+    "phase_deadlines": phase_deadlines,
+    "report_deadlines": report_deadlines,
+    "committee_terms": committee_terms,
+}

@@ -1,0 +1,203 @@
+"""Scoped reads for situation reports; the figures of section 二 are counted by the database."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from branches.models import OrgUnit, UnitKind
+from branches.selectors import Action, Scope
+from ledger.models import (
+    Campaign,
+    CampaignStatus,
+    ItemStatus,
+    Ledger,
+    Problem,
+    ProblemStatus,
+    RectificationItem,
+    overdue_condition,
+)
+from reports.models import ReportStatus, SituationReport, StampKind, UnitStamp
+
+EXAMPLES_PER_CATEGORY = 3
+
+
+@dataclass
+class CategorySummary:
+    order: int
+    title: str
+    problems: int = 0
+    items: int = 0
+    closed: int = 0
+    overdue: int = 0
+    examples: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ProblemSummary:
+    branches: int
+    ledgers: int
+    problems: int
+    items: int
+    closed: int
+    overdue: int
+    categories: list[CategorySummary]
+
+
+def general_branches(scope: Scope, action: Action = Action.VIEW) -> QuerySet[OrgUnit]:
+    return scope.filter(OrgUnit.objects.filter(kind=UnitKind.GENERAL_BRANCH, is_active=True), action)
+
+
+def campaigns_reaching(unit: OrgUnit) -> QuerySet[Campaign]:
+    """Published or closed campaigns that have ledgers in the unit's subtree."""
+    return (
+        Campaign.objects.filter(status__in=[CampaignStatus.PUBLISHED, CampaignStatus.CLOSED])
+        .filter(ledgers__unit_path__startswith=unit.path)
+        .distinct()
+        .order_by("-year", "-created_at")
+    )
+
+
+def report_of(*, campaign: Campaign, unit: OrgUnit) -> SituationReport | None:
+    return SituationReport.objects.filter(campaign=campaign, unit=unit).first()
+
+
+def current_stamps(unit: OrgUnit) -> dict[str, UnitStamp | None]:
+    """The newest signature and seal image of a unit (what the next signed report will carry)."""
+    return {
+        kind: UnitStamp.objects.filter(unit=unit, kind=kind).order_by("-uploaded_at", "-id").first()
+        for kind in StampKind.values
+    }
+
+
+def problem_summary(*, campaign: Campaign, unit: OrgUnit, today: datetime.date | None = None) -> ProblemSummary:
+    """Section 二's figures for a general branch: problems and items of its branches, by category.
+
+    Four queries whatever the size: counts per category of problems, counts per category of items,
+    a few examples per category (a window function picks them), and the totals.
+    """
+    today = today or timezone.localdate()
+    problems = Problem.objects.filter(
+        ledger__campaign=campaign, unit_path__startswith=unit.path, status=ProblemStatus.ACTIVE
+    )
+    items = RectificationItem.objects.filter(problem__in=problems)
+    by_category: dict[int, CategorySummary] = {}
+    for row in (
+        problems.values("category_id", "category__order", "category__title")
+        .annotate(n=Count("id"))
+        .order_by("category__order")
+    ):
+        by_category[row["category_id"]] = CategorySummary(
+            order=row["category__order"], title=row["category__title"], problems=row["n"]
+        )
+    for row in items.values("problem__category_id").annotate(
+        n=Count("id"),
+        closed=Count("id", filter=Q(status=ItemStatus.CLOSED)),
+        overdue=Count("id", filter=overdue_condition(today)),
+    ):
+        summary = by_category.get(row["problem__category_id"])
+        if summary is not None:
+            summary.items, summary.closed, summary.overdue = row["n"], row["closed"], row["overdue"]
+    examples = (
+        problems.annotate(
+            rank=Window(RowNumber(), partition_by=[F("category_id")], order_by=[F("unit_path"), F("number")])
+        )
+        .filter(rank__lte=EXAMPLES_PER_CATEGORY)
+        .values_list("category_id", "ledger__unit__name", "description")
+        .order_by("category__order", "rank")
+    )
+    for category_id, branch_name, description in examples:
+        by_category[category_id].examples.append(f"{branch_name}：{description}")
+    totals = problems.aggregate(
+        ledgers=Count("ledger", distinct=True),
+        branches=Count("ledger__unit", distinct=True),
+    )
+    return ProblemSummary(
+        branches=totals["branches"],
+        ledgers=totals["ledgers"],
+        problems=sum(c.problems for c in by_category.values()),
+        items=sum(c.items for c in by_category.values()),
+        closed=sum(c.closed for c in by_category.values()),
+        overdue=sum(c.overdue for c in by_category.values()),
+        categories=sorted(by_category.values(), key=lambda c: c.order),
+    )
+
+
+CHINESE_ORDINALS = "一二三四五六七八九十"
+
+
+def _ordinal(n: int) -> str:
+    return CHINESE_ORDINALS[n - 1] if 1 <= n <= len(CHINESE_ORDINALS) else str(n)
+
+
+def problems_prefill(summary: ProblemSummary) -> str:
+    """Section 二 as editable text, written from the ledgers' figures."""
+    if not summary.problems:
+        return _("经对照检查，所属党支部暂未查摆出问题。")
+    lines = [
+        _(
+            "经对照检查，共有%(branches)d个党支部查摆问题%(problems)d个，制定整改措施%(items)d条，"
+            "已销号%(closed)d条，逾期未完成%(overdue)d条。"
+        )
+        % {
+            "branches": summary.branches,
+            "problems": summary.problems,
+            "items": summary.items,
+            "closed": summary.closed,
+            "overdue": summary.overdue,
+        }
+    ]
+    for index, category in enumerate(summary.categories, start=1):
+        lines.append(
+            _("（%(ordinal)s）%(title)s：查摆问题%(problems)d个，整改措施%(items)d条，已销号%(closed)d条，逾期%(overdue)d条。")
+            % {
+                "ordinal": _ordinal(index),
+                "title": category.title,
+                "problems": category.problems,
+                "items": category.items,
+                "closed": category.closed,
+                "overdue": category.overdue,
+            }
+        )
+        for number, example in enumerate(category.examples, start=1):
+            lines.append(f"{number}. {example}")
+    return "\n".join(lines)
+
+
+@dataclass
+class UnitReportRow:
+    unit: OrgUnit
+    report: SituationReport | None
+    signed_in_time: bool
+
+
+def campaign_overview(*, scope: Scope, campaign: Campaign) -> list[UnitReportRow]:
+    """Every general branch in the viewer's scope that the campaign reaches, with its report's state."""
+    reached = Ledger.objects.filter(campaign=campaign, unit_path__startswith=OuterRef("path"))
+    units = list(general_branches(scope).filter(Exists(reached)).order_by("path"))
+    reports = {r.unit_id: r for r in SituationReport.objects.filter(campaign=campaign, unit__in=units)}
+    return [
+        UnitReportRow(unit=unit, report=reports.get(unit.pk), signed_in_time=_signed_in_time(reports.get(unit.pk), campaign))
+        for unit in units
+    ]
+
+
+def _signed_in_time(report: SituationReport | None, campaign: Campaign) -> bool:
+    if report is None or report.status == ReportStatus.DRAFT or report.signed_at is None:
+        return False
+    if campaign.report_deadline is None:
+        return True
+    return timezone.localdate(report.signed_at) <= campaign.report_deadline
+
+
+def signed_reports_in_scope(*, scope: Scope, campaign: Campaign) -> QuerySet[SituationReport]:
+    return scope.filter(
+        SituationReport.objects.filter(campaign=campaign, status=ReportStatus.SIGNED),
+        Action.VIEW,
+        path_field="unit_path",
+    ).select_related("unit")

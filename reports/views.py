@@ -1,0 +1,251 @@
+"""Situation report pages: thin views over reports.services and reports.selectors, scoped by branches.selectors."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+import zipfile
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from branches.selectors import Action, scope_for
+from ledger.models import Campaign
+from reports import selectors, services
+from reports.forms import ReportForm, SignForm, StampForm, VerifyCodeForm, VerifyUploadForm
+from reports.models import ReportStatus, SituationReport, UnitStamp
+
+
+def _error_text(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+def _unit_or_404(request: HttpRequest, unit_pk: int):
+    return get_object_or_404(selectors.general_branches(scope_for(request.user)), pk=unit_pk)
+
+
+def _report_or_404(request: HttpRequest, pk: int) -> SituationReport:
+    reports = scope_for(request.user).filter(SituationReport.objects.all(), Action.VIEW, path_field="unit_path")
+    return get_object_or_404(reports.select_related("unit", "campaign", "job"), pk=pk)
+
+
+def _campaign_or_404(request: HttpRequest, pk: int) -> Campaign:
+    campaigns = scope_for(request.user).filter(Campaign.objects.all(), Action.VIEW, path_field="issuer_path")
+    return get_object_or_404(campaigns, pk=pk)
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
+    own = []
+    for unit in selectors.general_branches(scope, Action.FILL):
+        for campaign in selectors.campaigns_reaching(unit):
+            own.append((unit, campaign, selectors.report_of(campaign=campaign, unit=unit)))
+    campaigns = scope.filter(Campaign.objects.exclude(status="draft"), Action.VIEW, path_field="issuer_path")
+    return render(request, "reports/index.html", {"own": own, "campaigns": campaigns})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_edit(request: HttpRequest, campaign_pk: int, unit_pk: int) -> HttpResponse:
+    unit = _unit_or_404(request, unit_pk)
+    campaign = get_object_or_404(selectors.campaigns_reaching(unit), pk=campaign_pk)
+    scope = scope_for(request.user)
+    can_edit = scope.can(Action.FILL, unit)
+    report = selectors.report_of(campaign=campaign, unit=unit)
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        form = ReportForm(request.POST)
+        if form.is_valid():
+            try:
+                report = services.report_save(actor=request.user, campaign=campaign, unit=unit, **form.cleaned_data)
+            except ValidationError as exc:
+                # The form stays bound to what was typed: a refused save loses nothing.
+                messages.error(request, _error_text(exc))
+                report = selectors.report_of(campaign=campaign, unit=unit)
+            else:
+                messages.success(request, _("草稿已保存（第%(v)d版）。") % {"v": report.version})
+                return redirect("reports:report_edit", campaign_pk=campaign.pk, unit_pk=unit.pk)
+    elif report is not None:
+        form = ReportForm(initial={
+            "version": report.version, "work_done": report.work_done,
+            "problems_found": report.problems_found, "next_steps": report.next_steps,
+        })
+    else:
+        initial = services.report_initial_fields(campaign=campaign, unit=unit) if can_edit else {}
+        form = ReportForm(initial={"version": 0, **initial})
+    return render(request, "reports/report_edit.html", {
+        "unit": unit, "campaign": campaign, "report": report, "form": form,
+        "can_fill": can_edit,
+        "can_edit": can_edit and (report is None or not report.is_frozen),
+        "can_sign": can_edit and report is not None and not report.is_frozen,
+        "title": report.title if report else services.report_title(unit),
+        "stamps": selectors.current_stamps(unit),
+    })
+
+
+@login_required
+def report_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """The draft through the renderer of the final file, without signature, seal or code."""
+    from reports.pdf import render_report_pdf
+
+    report = _report_or_404(request, pk)
+    pdf = render_report_pdf(report, signed=False)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = 'inline; filename="preview.pdf"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_sign(request: HttpRequest, pk: int) -> HttpResponse:
+    report = _report_or_404(request, pk)
+    if not scope_for(request.user).can(Action.FILL, report.unit):
+        raise PermissionDenied
+    if report.is_frozen:
+        messages.info(request, _("报告已签署。"))
+        return redirect("reports:report_edit", campaign_pk=report.campaign_id, unit_pk=report.unit_id)
+    form = SignForm(request.POST or None, initial={"version": report.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = services.report_sign(actor=request.user, report=report, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, _("已签署，正在生成签章PDF。"))
+            return redirect("reports:report_edit", campaign_pk=report.campaign_id, unit_pk=report.unit_id)
+    return render(request, "reports/report_sign.html", {
+        "report": report, "form": form, "stamps": selectors.current_stamps(report.unit),
+    })
+
+
+@login_required
+@require_POST
+def report_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    report = _report_or_404(request, pk)
+    if not scope_for(request.user).can(Action.FILL, report.unit):
+        raise PermissionDenied
+    try:
+        services.report_retry_signing(actor=request.user, report=report)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    return redirect("reports:report_edit", campaign_pk=report.campaign_id, unit_pk=report.unit_id)
+
+
+@login_required
+def report_pdf(request: HttpRequest, pk: int) -> FileResponse:
+    report = _report_or_404(request, pk)
+    if report.status != ReportStatus.SIGNED:
+        raise PermissionDenied
+    return FileResponse(
+        report.pdf.open("rb"), as_attachment=True, filename=f"{report.unit.name}-情况报告.pdf",
+        content_type="application/pdf",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def stamps(request: HttpRequest, unit_pk: int) -> HttpResponse:
+    unit = _unit_or_404(request, unit_pk)
+    can_upload = scope_for(request.user).can(Action.FILL, unit)
+    form = StampForm()
+    if request.method == "POST":
+        if not can_upload:
+            raise PermissionDenied
+        form = StampForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                services.stamp_upload(
+                    actor=request.user, unit=unit, kind=form.cleaned_data["kind"], upload=form.cleaned_data["image"]
+                )
+            except ValidationError as exc:
+                messages.error(request, _error_text(exc))
+            else:
+                messages.success(request, _("图片已上传。"))
+                return redirect("reports:stamps", unit_pk=unit.pk)
+    return render(request, "reports/stamps.html", {
+        "unit": unit, "form": form, "can_upload": can_upload, "stamps": selectors.current_stamps(unit),
+    })
+
+
+@login_required
+def stamp_image(request: HttpRequest, pk: int) -> FileResponse:
+    stamps_in_scope = scope_for(request.user).filter(UnitStamp.objects.all(), Action.VIEW, path_field="unit_path")
+    stamp = get_object_or_404(stamps_in_scope, pk=pk)
+    return FileResponse(stamp.file.open("rb"), content_type=stamp.content_type)
+
+
+@login_required
+def campaign_overview(request: HttpRequest, campaign_pk: int) -> HttpResponse:
+    campaign = _campaign_or_404(request, campaign_pk)
+    scope = scope_for(request.user)
+    rows = selectors.campaign_overview(scope=scope, campaign=campaign)
+    return render(request, "reports/campaign_overview.html", {
+        "campaign": campaign, "rows": rows, "missing": [row for row in rows if not row.signed_in_time],
+        "can_download": scope.can(Action.MANAGE, campaign.issuer_path),
+    })
+
+
+@login_required
+def campaign_zip(request: HttpRequest, campaign_pk: int) -> FileResponse:
+    """Every signed report of the campaign in the viewer's subtree, as one ZIP (spooled to disk, not memory)."""
+    campaign = _campaign_or_404(request, campaign_pk)
+    scope = scope_for(request.user)
+    if not scope.can(Action.MANAGE, campaign.issuer_path):
+        raise PermissionDenied
+    archive = tempfile.TemporaryFile()
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_STORED) as bundle:
+        for report in selectors.signed_reports_in_scope(scope=scope, campaign=campaign).order_by("unit_path"):
+            with report.pdf.open("rb") as handle:
+                bundle.writestr(f"{report.unit.code}-{report.unit.name}-情况报告.pdf", handle.read())
+    archive.seek(0)
+    return FileResponse(archive, as_attachment=True, filename=f"{campaign.name}-情况报告.zip")
+
+
+@require_http_methods(["GET", "POST"])
+def verify(request: HttpRequest) -> HttpResponse:
+    """Public: is this PDF an unaltered signed report of this app? Or: what does this code stand for?"""
+    from reports.signing import SigningNotConfigured, check_pdf
+
+    code_form = VerifyCodeForm(request.GET or None)
+    upload_form = VerifyUploadForm()
+    context: dict = {"max_mb": settings.REPORT_VERIFY_MAX_BYTES // (1024 * 1024)}
+    if code_form.is_bound and code_form.is_valid():
+        code = services.normalize_code(code_form.cleaned_data["code"])
+        context["code_report"] = SituationReport.objects.filter(
+            verification_code=code, status=ReportStatus.SIGNED
+        ).select_related("unit", "campaign").first()
+        context["code_searched"] = code
+    if request.method == "POST":
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        if declared > settings.REPORT_VERIFY_MAX_BYTES + 64 * 1024:
+            context["upload_error"] = _("文件过大（不超过%(mb)d MB）。") % {"mb": context["max_mb"]}
+        else:
+            upload_form = VerifyUploadForm(request.POST, request.FILES)
+            if upload_form.is_valid():
+                document = upload_form.cleaned_data["document"]
+                if document.size > settings.REPORT_VERIFY_MAX_BYTES:
+                    context["upload_error"] = _("文件过大（不超过%(mb)d MB）。") % {"mb": context["max_mb"]}
+                else:
+                    data = document.read()
+                    sha256 = hashlib.sha256(data).hexdigest()
+                    try:
+                        check = check_pdf(data)
+                    except SigningNotConfigured:
+                        check = None
+                    report = SituationReport.objects.filter(
+                        pdf_sha256=sha256, status=ReportStatus.SIGNED
+                    ).select_related("unit", "campaign").first()
+                    context["checked"] = True
+                    context["valid"] = bool(check and check.valid and report)
+                    context["file_report"] = report if context["valid"] else None
+                    context["sha256"] = sha256
+    context.update({"code_form": code_form, "upload_form": upload_form})
+    return render(request, "reports/verify.html", context)

@@ -1,0 +1,33 @@
+"""`python manage.py bench`: measure the main pages, exports, report, sweep and publishing on this database."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from scale.bench import render_table, run_bench
+
+
+class Command(BaseCommand):
+    help = "Benchmark the product on the data made by generate_scale; print a table and write JSON."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--output", default="bench-results/bench.json", help="where to write the JSON")
+        parser.add_argument("--repeat", type=int, default=15, help="timed requests per page (the floor gets twice)")
+        parser.add_argument("--only", nargs="*", help="page or task names to run (default: all)")
+
+    def handle(self, *args, output: str, repeat: int, only: list[str] | None, **options) -> None:
+        try:
+            run = run_bench(repeat=repeat, log=self.stdout.write, only=set(only) if only else None)
+        except LookupError as error:
+            raise CommandError(str(error)) from error
+        table = render_table(run)
+        self.stdout.write("")
+        self.stdout.write(table)
+        path = Path(output)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(run.as_dict(), ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+        path.with_suffix(".md").write_text(table + "\n", encoding="utf-8")
+        self.stdout.write(self.style.SUCCESS(f"Wrote {path} and {path.with_suffix('.md')}"))

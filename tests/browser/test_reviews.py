@@ -1,0 +1,71 @@
+"""Reviews pages in a real browser: the dashboard's charts draw from the bundled ECharts on a phone and on a
+desktop, and a figure's link leads to a list with exactly that many rows."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import pytest
+from django.core.management import call_command
+
+from branches.models import OrgUnit
+from reviews.demo import seed_reviews
+from tests.browser.conftest import DESKTOP, PHONE
+from tests.factories import make_campaign, make_item, make_problem, make_template
+
+
+@pytest.fixture
+def reviews_demo(transactional_db):
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    root = OrgUnit.objects.get(code="WFU")
+    campaign = make_campaign(root, template=make_template("browser", categories=6), name="党支部对账整改专项行动")
+    for n, ledger in enumerate(campaign.ledgers.order_by("unit__code")[:10]):
+        problem = make_problem(ledger, category=campaign.template.categories.all()[n % 6])
+        make_item(problem, deadline=datetime.date(2022, 10, 31))
+        make_item(problem, ongoing=True)
+    seed_reviews(root)
+    return campaign
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_org_department_dashboard_draws_charts_and_links_to_lists(reviews_demo, visit_as, viewport):
+    visit = visit_as(viewport)
+    visit.login("zuzhibu")
+    visit.go(f"/reviews/campaigns/{reviews_demo.pk}/dashboard/")
+    visit.page.wait_for_selector("#chart-progress svg")
+    assert visit.page.locator(".dashboard-chart svg").count() == 4
+    visit.check(f"reviews-dashboard-org-{viewport['width']}")
+    overdue_link = visit.page.locator("tfoot a[href*='overdue=1']")
+    expected = int(overdue_link.inner_text())
+    overdue_link.click()
+    visit.page.wait_for_load_state("networkidle")
+    assert re.search(rf"共 {expected} 条", visit.page.inner_text("main"))
+    visit.check(f"reviews-overdue-items-{viewport['width']}")
+
+
+def test_results_ratings_and_supervision_pages_on_a_phone(reviews_demo, visit_as):
+    visit = visit_as(PHONE)
+    visit.login("zuzhibu")
+    visit.go(f"/reviews/campaigns/{reviews_demo.pk}/results/")
+    assert "软弱涣散党组织整顿候选" in visit.page.inner_text("main")
+    visit.check("reviews-results-phone")
+    visit.page.locator(".alert-warning a").first.click()
+    visit.page.wait_for_load_state("networkidle")
+    assert "评定记录" in visit.page.inner_text("main")
+    visit.check("reviews-rating-phone")
+    visit.go("/reviews/supervision/")
+    visit.check("reviews-supervision-phone")
+    visit.page.locator("tbody a").first.click()
+    visit.page.wait_for_load_state("networkidle")
+    visit.check("reviews-supervision-detail-phone")
+
+
+def test_branch_secretary_sees_only_its_own_dashboard(reviews_demo, visit_as):
+    visit = visit_as(PHONE)
+    visit.login("zhishu11")
+    visit.go(f"/reviews/campaigns/{reviews_demo.pk}/dashboard/")
+    visit.page.wait_for_selector("#chart-progress svg")
+    rows = visit.page.locator(".dashboard-table tbody tr")
+    assert rows.count() == 1 and "教工第一党支部" in rows.first.inner_text()
+    visit.check("reviews-dashboard-secretary-phone")

@@ -1,0 +1,146 @@
+"""Importing a problem list into a ledger from Excel."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from ledger.imports import HEADERS, problem_import_apply, problem_import_plan
+from ledger.models import CampaignStatus, EventAction, LedgerEvent, Problem, ProblemSource, RectificationItem
+from tests.factories import ledger_of, make_campaign, make_item, make_problem, make_template
+from tests.xlsx import load_bytes, xlsx_bytes
+
+
+def rows_ok():
+    return [
+        [1, "抓党建强理论学习不够经常", "述职评议", "个性问题", "坚持理论武装头脑", "立行立改，长期坚持", "张三", "李四"],
+        [1, "抓党建强理论学习不够经常", "述职评议", "个性问题", "强化日常管理和督查", "2023-12-31", "张三", ""],
+        [2, "抓党建求创新思路还不够清晰", "", "共性", "以党建推动重点工作", datetime.datetime(2023, 12, 31), "王五", ""],
+        [2, "只有问题没有措施", "", "", "", "", "", ""],
+    ]
+
+
+@pytest.fixture
+def ledger(tree):
+    campaign = make_campaign(tree.root, template=make_template("imp", categories=3))
+    return ledger_of(campaign, tree.b1)
+
+
+def snapshot(ledger):
+    return (sorted(Problem.objects.filter(ledger=ledger).values_list("number", "description", "category__order")),
+            sorted(RectificationItem.objects.filter(ledger=ledger).values_list("measure", "deadline", "is_ongoing")),
+            LedgerEvent.objects.filter(ledger=ledger).count())
+
+
+def url(ledger):
+    return reverse("ledger:problem_import", args=[ledger.pk])
+
+
+def test_template_lists_the_categories(client, users, ledger):
+    client.force_login(users["secretary"])
+    response = client.get(reverse("ledger:problem_import_template", args=[ledger.pk]))
+    wb = load_bytes(b"".join(response.streaming_content))
+    assert [c.value for c in wb.worksheets[0][1]] == HEADERS
+    notes = " ".join(str(row[0].value) for row in wb["说明"].iter_rows())
+    assert "1 = 类别1" in notes and "3 = 类别3" in notes
+
+
+def test_import_creates_problems_measures_and_events(client, users, ledger):
+    make_problem(ledger, description="已有问题")
+    client.force_login(users["secretary"])
+    response = client.post(url(ledger), {"file": SimpleUploadedFile("p.xlsx", xlsx_bytes(HEADERS, rows_ok()))})
+    token = response["Location"].split("token=")[1]
+    preview = client.get(response["Location"])
+    assert "将新建 3 条" in preview.content.decode()
+    assert Problem.objects.filter(ledger=ledger).count() == 1
+    result = client.post(url(ledger), {"token": token, "confirm": "1"})
+    assert result.status_code == 200 and "已新建 3 条" in result.content.decode()
+    study = Problem.objects.get(ledger=ledger, description="抓党建强理论学习不够经常")
+    assert study.number == 2 and study.source == ProblemSource.REPORT_REVIEW and study.category.order == 1
+    first, second = study.items.order_by("number")
+    assert (first.number, first.is_ongoing, first.deadline, first.responsible_leader) == (1, True, None, "李四")
+    assert (second.number, second.deadline) == (2, datetime.date(2023, 12, 31))
+    assert Problem.objects.get(description="抓党建求创新思路还不够清晰").nature == "common"
+    assert not Problem.objects.get(description="只有问题没有措施").items.exists()
+    assert LedgerEvent.objects.filter(ledger=ledger, action=EventAction.PROBLEM_ADDED).count() == 3
+    assert LedgerEvent.objects.filter(ledger=ledger, action=EventAction.ITEM_ADDED).count() == 3
+
+
+def test_reimport_changes_nothing_and_a_changed_deadline_updates(users, ledger):
+    content = xlsx_bytes(HEADERS, rows_ok())
+    problem_import_apply(actor=users["secretary"], ledger=ledger, content=content)
+    before = snapshot(ledger)
+    plan = problem_import_plan(ledger=ledger, content=content)
+    assert plan.ok and plan.changes_nothing and plan.unchanged == 3
+    problem_import_apply(actor=users["secretary"], ledger=ledger, content=content)
+    assert snapshot(ledger) == before
+    rows = rows_ok()
+    rows[1][5] = "2024年6月30日"
+    rows.append([2, "只有问题没有措施", "", "", "补上的措施", "2024-01-31", "赵六", ""])
+    plan, _ = problem_import_apply(actor=users["secretary"], ledger=ledger, content=xlsx_bytes(HEADERS, rows))
+    assert len(plan.updates) == 1 and len(plan.creates) == 1
+    assert RectificationItem.objects.get(measure="强化日常管理和督查").deadline == datetime.date(2024, 6, 30)
+    assert RectificationItem.objects.get(measure="补上的措施").problem.description == "只有问题没有措施"
+    assert Problem.objects.filter(ledger=ledger).count() == 3
+
+
+def assert_refused(client, ledger, content, *messages):
+    before = snapshot(ledger)
+    response = client.post(url(ledger), {"file": SimpleUploadedFile("p.xlsx", content)})
+    if response.status_code == 302:  # the file reads: the preview lists the errors, confirming is refused
+        response = client.get(response["Location"])
+        assert response.status_code == 200 and "未导入任何数据" in response.content.decode()
+        confirm = client.post(url(ledger), {"token": response.wsgi_request.GET["token"], "confirm": "1"})
+        assert confirm.status_code == 400
+    else:
+        assert response.status_code == 400
+    text = response.content.decode()
+    for message in messages:
+        assert message in text, message
+    assert snapshot(ledger) == before
+
+
+def test_bad_rows_are_reported_by_row_and_column(client, users, ledger):
+    client.force_login(users["secretary"])
+    rows = rows_ok()
+    rows[0][0] = 9
+    rows[1][5] = "明年"
+    rows[2][6] = ""
+    rows[3][2] = "道听途说"
+    assert_refused(client, ledger, xlsx_bytes(HEADERS, rows), "类别序号应为 1～3 的整数，实为“9”",
+                   "整改时限格式不正确：“明年”", "责任人不能为空", "问题来源应为", "第5行")
+
+
+def test_not_excel_and_wrong_header(client, users, ledger):
+    client.force_login(users["secretary"])
+    assert_refused(client, ledger, "类别序号,查摆问题".encode(), "不是有效的 Excel")
+    assert_refused(client, ledger, xlsx_bytes(HEADERS[:-1], [r[:-1] for r in rows_ok()]), "表头不正确")
+
+
+def test_other_ledgers_are_refused(client, users, ledger, tree):
+    client.force_login(users["secretary"])  # b1's secretary
+    other = ledger_of(ledger.campaign, tree.b2)
+    assert client.get(url(other)).status_code == 404
+    client.force_login(users["inspector"])  # sees it, may not change it
+    assert client.get(url(ledger)).status_code == 403
+    client.force_login(users["gb_staff"])  # supervises b1
+    assert client.get(url(ledger)).status_code == 200
+
+
+def test_closed_campaign_refuses_imports(users, ledger):
+    ledger.campaign.status = CampaignStatus.CLOSED
+    ledger.campaign.save()
+    plan = problem_import_plan(ledger=ledger, content=xlsx_bytes(HEADERS, rows_ok()))
+    assert plan.errors[0].message == "该专项行动已结束，不能再导入问题。"
+
+
+def test_problem_import_keeps_existing_items_numbering(users, ledger):
+    problem = make_problem(ledger, category=ledger.campaign.template.categories.get(order=1),
+                           description="抓党建强理论学习不够经常")
+    make_item(problem, measure="原有措施")
+    problem_import_apply(actor=users["secretary"], ledger=ledger, content=xlsx_bytes(HEADERS, rows_ok()))
+    assert list(problem.items.order_by("number").values_list("number", "measure")) == [
+        (1, "原有措施"), (2, "坚持理论武装头脑"), (3, "强化日常管理和督查")]
