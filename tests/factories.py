@@ -30,6 +30,13 @@ PHASES = [
 ]
 
 
+def ensure_builtin_templates() -> None:
+    """The built-in checklists, as the data migration loads them (a live-server test's flush removes them)."""
+    from ledger.builtin_templates import load_builtin_templates
+
+    load_builtin_templates(ChecklistTemplate, TemplateCategory, Manifestation)
+
+
 def make_template(code: str = "t", categories: int = 2, manifestations: int = 2) -> ChecklistTemplate:
     template = ChecklistTemplate.objects.create(name=f"模板{code}", code=code)
     for c in range(1, categories + 1):
