@@ -19,7 +19,7 @@ from ledger.models import (
     TemplateCategory,
 )
 from ledger.services.campaigns import PhaseSpec, campaign_create, campaign_publish
-from ledger.services.workflow import item_add, problem_add
+from ledger.services.workflow import deadline_bounds, item_add, problem_add
 
 YEAR = 2022
 PHASES = [
@@ -99,6 +99,11 @@ def make_item(problem: Problem, *, measure: str = "整改措施", deadline: date
     """A measure added through the workflow service; extra `fields` are set afterwards for test states."""
     if not ongoing and deadline is None:
         deadline = datetime.date(YEAR, 10, 31)
+    first, last = deadline_bounds(problem.ledger)
+    if not ongoing and not first <= deadline <= last:
+        # A test state no person could enter (e.g. "due in 2099", never overdue): set it afterwards.
+        fields["deadline"] = deadline
+        deadline = last
     item = item_add(actor=user or filler_of(problem.ledger), problem=problem, measure=measure,
                     deadline=None if ongoing else deadline, is_ongoing=ongoing, responsible_name=responsible_name,
                     responsible_leader=fields.pop("responsible_leader", ""),
