@@ -54,6 +54,11 @@ NEEDS = {
     "own": {user: {user} for user in USERS},  # objects that belong to one account (jobs, notifications)
     # A supervision record is seen where its author unit is seen, and by the branches it visited (gb1 → b1).
     "view_supervision": {user: SEES[user] | ({"gb1"} if "b1" in SEES[user] else set()) for user in USERS},
+    # Checklist templates: the organization department and the inspector read them; a built-in one is
+    # copied by the organization department and never edited in place.
+    "read_template": {user: {"builtin"} if user in ("org", "inspector") else set() for user in USERS},
+    "copy_template": {user: {"builtin"} if user == "org" else set() for user in USERS},
+    "edit_template": {user: set() for user in USERS},
 }
 # Pages without an object: who may open them at all.
 ANYONE = set(USERS)
@@ -80,6 +85,7 @@ def rule(sites: str = "", need: str = "view", who=ANYONE, extra: tuple = (), pub
 SITES = {
     "campaign": ("root", "other_root"),
     "template": ("builtin",),
+    "unit": ("root", "gb1", "gb2", "b1", "b2", "b3", "other_root", "other_gb", "other_branch"),
     "ledger": ("b1", "b2", "b3", "other_branch"),
     "problem": ("b1", "b2", "b3", "other_branch"),
     "item": ("b1", "b2", "b3", "other_branch"),
@@ -110,17 +116,23 @@ RULES: dict[str, Rule] = {
     "accounts:two_factor_verify": rule(),
     # organization tree
     "branches:tree": rule(),
+    "branches:unit_detail": rule("unit", "view"),
+    "branches:unit_create": rule("unit", "manage"),
+    "branches:unit_edit": rule("unit", "manage"),
+    "branches:account_create": rule("unit", "manage"),
     "branches:tree_import": rule(who=MANAGERS),
     "branches:tree_import_template": rule(who=MANAGERS),
     # templates and campaigns
-    "ledger:template_list": rule(who=MANAGERS),
+    "ledger:template_list": rule(who=MANAGERS | {"inspector"}),
     "ledger:template_create": rule(who=MANAGERS),
-    "ledger:template_detail": rule("template", who=MANAGERS),
-    "ledger:template_copy": rule("template", who=MANAGERS),
+    "ledger:template_detail": rule("template", "read_template", post="edit_template"),
+    "ledger:template_copy": rule("template", "copy_template"),
     "ledger:campaign_list": rule(),
     "ledger:campaign_create": rule(who=MANAGERS),
     "ledger:campaign_detail": rule("campaign", "take_part"),
     "ledger:campaign_publish": rule("campaign", "manage"),
+    "ledger:campaign_edit": rule("campaign", "manage"),
+    "ledger:campaign_close": rule("campaign", "manage"),
     "ledger:campaign_ledgers": rule("campaign", "take_part"),
     # the branch workflow
     "ledger:my_ledgers": rule(),
@@ -248,6 +260,8 @@ class World:
         self.kwargs[("template", "builtin")] = {"pk": self.campaigns["root"].template.pk}
         for site, campaign in self.campaigns.items():
             self.kwargs[("campaign", site)] = {"pk": campaign.pk}
+        for site, unit in self.units.items():
+            self.kwargs[("unit", site)] = {"pk": unit.pk}
 
     def _campaign_of(self, unit_name: str) -> Campaign:
         return self.campaigns["other_root" if unit_name.startswith("other") else "root"]
