@@ -51,14 +51,11 @@ NEEDS = {
     "manage": MANAGES,
     "fill_or_supervise": {user: FILLS[user] | SUPERVISES[user] for user in USERS},
     "take_part": TAKES_PART,
+    "read_templates": {"org": {"builtin"}, "inspector": {"builtin"}} | {user: set() for user in USERS[:3]},
+    "write_templates": {"org": {"builtin"}} | {user: set() for user in USERS if user != "org"},
     "own": {user: {user} for user in USERS},  # objects that belong to one account (jobs, notifications)
     # A supervision record is seen where its author unit is seen, and by the branches it visited (gb1 → b1).
     "view_supervision": {user: SEES[user] | ({"gb1"} if "b1" in SEES[user] else set()) for user in USERS},
-    # Checklist templates: the organization department and the inspector read them; a built-in one is
-    # copied by the organization department and never edited in place.
-    "read_template": {user: {"builtin"} if user in ("org", "inspector") else set() for user in USERS},
-    "copy_template": {user: {"builtin"} if user == "org" else set() for user in USERS},
-    "edit_template": {user: set() for user in USERS},
 }
 # Pages without an object: who may open them at all.
 ANYONE = set(USERS)
@@ -84,8 +81,8 @@ def rule(sites: str = "", need: str = "view", who=ANYONE, extra: tuple = (), pub
 # Objects are built at these units (keys of World.units); the walk tries each site.
 SITES = {
     "campaign": ("root", "other_root"),
-    "template": ("builtin",),
-    "unit": ("root", "gb1", "gb2", "b1", "b2", "b3", "other_root", "other_gb", "other_branch"),
+    "template": ("builtin",),  # one template of the committee's
+    "unit": ("root", "gb1", "b1", "b2", "gb2", "other_root", "other_branch"),
     "ledger": ("b1", "b2", "b3", "other_branch"),
     "problem": ("b1", "b2", "b3", "other_branch"),
     "item": ("b1", "b2", "b3", "other_branch"),
@@ -117,7 +114,7 @@ RULES: dict[str, Rule] = {
     # organization tree
     "branches:tree": rule(),
     "branches:unit_detail": rule("unit", "view"),
-    "branches:unit_create": rule("unit", "manage"),
+    "branches:unit_create": rule("unit", "manage"),  # a new unit under this one
     "branches:unit_edit": rule("unit", "manage"),
     "branches:account_create": rule("unit", "manage"),
     "branches:tree_import": rule(who=MANAGERS),
@@ -125,8 +122,8 @@ RULES: dict[str, Rule] = {
     # templates and campaigns
     "ledger:template_list": rule(who=MANAGERS | {"inspector"}),
     "ledger:template_create": rule(who=MANAGERS),
-    "ledger:template_detail": rule("template", "read_template", post="edit_template"),
-    "ledger:template_copy": rule("template", "copy_template"),
+    "ledger:template_detail": rule("template", "read_templates", post="write_templates"),
+    "ledger:template_copy": rule("template", "write_templates"),
     "ledger:campaign_list": rule(),
     "ledger:campaign_create": rule(who=MANAGERS),
     "ledger:campaign_detail": rule("campaign", "take_part"),
@@ -257,11 +254,14 @@ class World:
         self._branch_objects()
         self._general_branch_objects()
         self._personal_objects()
-        self.kwargs[("template", "builtin")] = {"pk": self.campaigns["root"].template.pk}
+        from ledger.services.templates import template_create
+
+        draft = template_create(actor=users["org"], owner=tree.root, name="本校补充清单")
+        self.kwargs[("template", "builtin")] = {"pk": draft.pk}  # a template the committee owns and may edit
+        for name in SITES["unit"]:
+            self.kwargs[("unit", name)] = {"pk": self.units[name].pk}
         for site, campaign in self.campaigns.items():
             self.kwargs[("campaign", site)] = {"pk": campaign.pk}
-        for site, unit in self.units.items():
-            self.kwargs[("unit", site)] = {"pk": unit.pk}
 
     def _campaign_of(self, unit_name: str) -> Campaign:
         return self.campaigns["other_root" if unit_name.startswith("other") else "root"]
