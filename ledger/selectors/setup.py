@@ -27,10 +27,12 @@ BRANCH_ROLES = (Role.BRANCH_SECRETARY, Role.BRANCH_MEMBER)
 
 
 def templates_visible_to(user) -> QuerySet[ChecklistTemplate]:
-    """Built-in templates, and those owned by a unit the user can see."""
+    """Built-in templates, those owned inside the user's subtree, and those owned above it (a lower
+    organization department may read and copy what its committee made)."""
     scope = scope_for(user)
     return ChecklistTemplate.objects.filter(
         Q(is_builtin=True) | Q(owner__isnull=True) | scope.condition(Action.VIEW, "owner__path")
+        | Q(owner__path__in=_paths_above(scope))
     )
 
 
@@ -46,11 +48,15 @@ def _ancestor_paths(path: str) -> list[str]:
     return ["".join(f"{p}/" for p in parts[:n]) for n in range(1, len(parts))]
 
 
+def _paths_above(scope) -> list[str]:
+    return sorted({ancestor for grant in scope.grants for ancestor in _ancestor_paths(grant.path)})
+
+
 def campaigns_visible_to(user) -> QuerySet[Campaign]:
     """Campaigns issued inside the user's subtree (drafts too), and the published or closed campaigns
     issued above it, which reach the user's units. Index lookups only, whatever the number of ledgers."""
     scope = scope_for(user)
-    above = sorted({ancestor for grant in scope.grants for ancestor in _ancestor_paths(grant.path)})
+    above = _paths_above(scope)
     return Campaign.objects.filter(
         scope.condition(Action.VIEW, "issuer_path") | (~Q(status=CampaignStatus.DRAFT) & Q(issuer_path__in=above))
     )

@@ -198,3 +198,16 @@ def test_issuer_must_be_a_unit_the_user_manages(org, tree, own):
     response = org.post(reverse("ledger:campaign_create"), data)
     assert response.status_code == 200 and "发文单位" in response.content.decode()
     assert not Campaign.objects.exists()
+
+
+def test_a_lower_org_department_reads_and_copies_but_cannot_edit_the_committees_template(client, tree, own):
+    from branches.models import Role
+    from tests.conftest import make_user
+
+    client.force_login(make_user("lower_org", tree.gb1, Role.ORG_DEPARTMENT))
+    page = client.get(reverse("ledger:template_detail", args=[own.pk])).content.decode()
+    assert "新增类别" not in page
+    assert _post_template(client, own, op="category_add", title="越权").status_code == 403
+    assert own.categories.count() == 2
+    client.post(reverse("ledger:template_copy", args=[own.pk]))
+    assert ChecklistTemplate.objects.get(copied_from=own).owner == tree.gb1

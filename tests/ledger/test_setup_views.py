@@ -60,7 +60,7 @@ GET_MATRIX = {
 }
 OBJECT_MATRIX = {
     ("template_detail", "own_template"): {"secretary": 403, "member": 403, "gb_staff": 403, "org": 200,
-                                          "inspector": 200, "org_gb1": 404},  # owned by an ancestor
+                                          "inspector": 200, "org_gb1": 200},  # owned by an ancestor: readable
     ("template_detail", "builtin"): {"secretary": 403, "member": 403, "gb_staff": 403, "org": 200, "inspector": 200,
                                      "org_gb1": 200},
     ("template_detail", "other_template"): {"secretary": 403, "member": 403, "gb_staff": 403, "org": 404,
