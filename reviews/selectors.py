@@ -116,8 +116,8 @@ class ItemFilters:
         status = params.get("status", "")
         if status not in {*ItemStatus.values, "open"}:
             status = ""
-        return cls(status=status, overdue=params.get("overdue") == "1", category=_int_or_none(params.get("category")),
-                   closed_week=_date_or_none(params.get("closed_week")))
+        return cls(status=status, overdue=params.get("overdue") == "1", category=int_or_none(params.get("category")),
+                   closed_week=date_or_none(params.get("closed_week")))
 
     def as_query(self) -> dict[str, str]:
         query = {"status": self.status, "overdue": "1" if self.overdue else "",
@@ -394,14 +394,14 @@ def dashboard(*, scope: Scope, campaign: Campaign, focus: OrgUnit, today: dateti
 # --- small parsing helpers -----------------------------------------------------------------------------
 
 
-def _int_or_none(value) -> int | None:
+def int_or_none(value) -> int | None:
     try:
         return int(value) if value not in (None, "") else None
     except (TypeError, ValueError):
         return None
 
 
-def _date_or_none(value) -> datetime.date | None:
+def date_or_none(value) -> datetime.date | None:
     try:
         return datetime.date.fromisoformat(value) if value else None
     except ValueError:

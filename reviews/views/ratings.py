@@ -1,0 +1,245 @@
+"""Results (结果运用), the result policy, rating delegations and star ratings (评星定级) with their notice period."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from branches.models import OrgUnit, UnitKind
+from branches.selectors import Action, scope_for
+from reviews import selectors, services
+from reviews.forms import (
+    DelegationForm,
+    ObjectionForm,
+    PolicyForm,
+    PublishForm,
+    RatingForm,
+    ResolutionForm,
+)
+from reviews.models import RatingDelegation, RatingObjection, StarRating, Tier
+from reviews.views.common import campaign_and_focus, error_text, page_of
+
+
+@login_required
+def results(request: HttpRequest, pk: int) -> HttpResponse:
+    """Per ledger: rectification in place or not and why, the rating and its tier; the weak-and-lax list."""
+    scope, campaign, focus = campaign_and_focus(request, pk)
+    policy = selectors.policy_of(campaign)
+    page = page_of(request, selectors.ledgers_in(scope=scope, campaign=campaign, unit=focus)
+                 .select_related("unit").order_by("unit__code"))
+    ledgers = list(page.object_list)
+    outcome = selectors.ledger_results(ledger_ids=[ledger.pk for ledger in ledgers], campaign=campaign, policy=policy)
+    ratings = {r.unit_id: r for r in StarRating.objects.filter(year=campaign.year, unit_id__in=[x.unit_id for x in ledgers])}
+    rating_paths = selectors.rating_paths(scope=scope, user=request.user)
+    rows = []
+    for ledger in ledgers:
+        rating = ratings.get(ledger.unit_id)
+        rows.append({"ledger": ledger, "result": outcome[ledger.pk], "rating": rating,
+                     "tier": Tier(selectors.tier_for(rating.stars, policy)).label if rating else "",
+                     "can_rate": selectors.can_rate(scope=scope, user=request.user, unit=ledger.unit,
+                                                    paths=rating_paths)})
+    return render(request, "reviews/results.html", {
+        "campaign": campaign, "focus": focus, "page": page, "rows": rows, "policy": policy,
+        "as_of": selectors.results_as_of(campaign),
+        "candidates": selectors.weak_and_lax_candidates(scope=scope, campaign=campaign, unit=focus),
+        "can_manage": scope.can(Action.MANAGE, campaign.issuer_path), "query": urlencode({"unit": focus.pk}),
+    })
+
+
+@login_required
+def rating_list(request: HttpRequest, pk: int) -> HttpResponse:
+    scope, campaign, focus = campaign_and_focus(request, pk)
+    policy = selectors.policy_of(campaign)
+    ratings = selectors.ratings_in(scope=scope, campaign=campaign, unit=focus).select_related("unit")
+    stars = selectors.int_or_none(request.GET.get("stars"))
+    if stars:
+        ratings = ratings.filter(stars=stars)
+    tier = request.GET.get("tier", "")
+    if tier == Tier.ADVANCED:
+        ratings = ratings.filter(stars__gte=policy.advanced_min_stars)
+    elif tier == Tier.MIDDLE:
+        ratings = ratings.filter(stars__gte=policy.middle_min_stars, stars__lt=policy.advanced_min_stars)
+    elif tier == Tier.LAGGING:
+        ratings = ratings.filter(stars__lt=policy.middle_min_stars)
+    page = page_of(request, ratings.order_by("unit_path"))
+    for rating in page.object_list:
+        rating.tier_label = Tier(selectors.tier_for(rating.stars, policy)).label
+    return render(request, "reviews/rating_list.html", {
+        "campaign": campaign, "focus": focus, "page": page, "stars": stars, "tier": tier, "tiers": Tier.choices,
+        "query": urlencode({k: v for k, v in {"unit": focus.pk, "stars": stars or "", "tier": tier}.items() if v}),
+    })
+
+
+@login_required
+def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    scope = scope_for(request.user)
+    campaign = selectors.campaign_for(scope=scope, pk=pk)
+    if not scope.can(Action.MANAGE, campaign.issuer_path):
+        raise PermissionDenied
+    policy = selectors.policy_of(campaign)
+    form = PolicyForm(request.POST or None, initial={
+        "progress_period_days": policy.progress_period_days, "advanced_min_stars": policy.advanced_min_stars,
+        "middle_min_stars": policy.middle_min_stars})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.policy_set(actor=request.user, campaign=campaign, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error_text(error))
+        else:
+            messages.success(request, _("结果运用规则已保存。"))
+            return redirect("reviews:results", pk=campaign.pk)
+    return render(request, "reviews/policy_form.html", {
+        "campaign": campaign, "form": form, "delegation_form": _delegation_form(scope, campaign),
+        "delegations": _delegations(scope, campaign)})
+
+
+def _delegation_form(scope, campaign, data=None) -> DelegationForm:
+    units = scope.filter(OrgUnit.objects.filter(path__startswith=campaign.issuer_path), Action.MANAGE)
+    return DelegationForm(data, units=units.exclude(kind=UnitKind.BRANCH).order_by("path"))
+
+
+def _delegations(scope, campaign):
+    delegations = RatingDelegation.objects.filter(is_active=True, unit_path__startswith=campaign.issuer_path)
+    return scope.filter(delegations, Action.MANAGE, "unit_path").select_related("unit", "user", "granted_by")
+
+
+@login_required
+@require_POST
+def delegation_grant(request: HttpRequest, pk: int) -> HttpResponse:
+    scope = scope_for(request.user)
+    campaign = selectors.campaign_for(scope=scope, pk=pk)
+    if not scope.can(Action.MANAGE, campaign.issuer_path):
+        raise PermissionDenied
+    form = _delegation_form(scope, campaign, request.POST)
+    if form.is_valid():
+        try:
+            services.delegation_grant(actor=request.user, unit=form.cleaned_data["unit"],
+                                      user=form.cleaned_data["username"])
+        except ValidationError as error:
+            messages.error(request, error_text(error))
+        else:
+            messages.success(request, _("已授权。"))
+    else:
+        messages.error(request, "；".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect("reviews:policy_edit", pk=campaign.pk)
+
+
+@login_required
+@require_POST
+def delegation_revoke(request: HttpRequest, pk: int, delegation_pk: int) -> HttpResponse:
+    scope = scope_for(request.user)
+    campaign = selectors.campaign_for(scope=scope, pk=pk)
+    delegation = get_object_or_404(scope.filter(RatingDelegation.objects.all(), Action.VIEW, "unit_path"),
+                                   pk=delegation_pk)
+    if not scope.can(Action.MANAGE, delegation.unit_path):
+        raise PermissionDenied
+    services.delegation_revoke(actor=request.user, delegation=delegation)
+    messages.success(request, _("已收回授权。"))
+    return redirect("reviews:policy_edit", pk=campaign.pk)
+
+
+@login_required
+def rating_edit(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
+    scope = scope_for(request.user)
+    campaign = selectors.campaign_for(scope=scope, pk=pk)
+    unit = get_object_or_404(scope.filter(OrgUnit.objects.filter(path__startswith=campaign.issuer_path)), pk=unit_pk)
+    if not selectors.can_rate(scope=scope, user=request.user, unit=unit):
+        raise PermissionDenied
+    result = selectors.unit_result(campaign=campaign, unit=unit)
+    rating = StarRating.objects.filter(unit=unit, year=campaign.year).first()
+    initial = {"stars": rating.stars, "basis": rating.basis} if rating else {}
+    form = RatingForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rating = services.rating_decide(actor=request.user, campaign=campaign, unit=unit, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error_text(error))
+        else:
+            messages.success(request, _("星级已评定。"))
+            return redirect(rating)
+    return render(request, "reviews/rating_form.html", {
+        "campaign": campaign, "unit": unit, "form": form, "result": result, "rating": rating})
+
+
+def _rating_for(request: HttpRequest, pk: int) -> StarRating:
+    ratings = StarRating.objects.select_related("unit", "campaign")
+    return get_object_or_404(scope_for(request.user).filter(ratings, Action.VIEW, "unit_path"), pk=pk)
+
+
+@login_required
+def rating_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    rating = _rating_for(request, pk)
+    scope = scope_for(request.user)
+    policy = selectors.policy_of(rating.campaign)
+    return render(request, "reviews/rating_detail.html", {
+        "rating": rating, "tier": Tier(selectors.tier_for(rating.stars, policy)).label,
+        "result": selectors.unit_result(campaign=rating.campaign, unit=rating.unit),
+        "changes": rating.changes.select_related("actor"), "objections": rating.objections.all(),
+        "can_rate": selectors.can_rate(scope=scope, user=request.user, unit=rating.unit),
+        "publish_form": PublishForm(), "objection_form": ObjectionForm(), "resolution_form": ResolutionForm(),
+    })
+
+
+def _rating_action(request: HttpRequest, pk: int, action) -> HttpResponse:
+    rating = _rating_for(request, pk)
+    if not selectors.can_rate(scope=scope_for(request.user), user=request.user, unit=rating.unit):
+        raise PermissionDenied
+    try:
+        message = action(rating)
+    except ValidationError as error:
+        messages.error(request, error_text(error))
+    else:
+        messages.success(request, message)
+    return redirect(rating)
+
+
+def _form_or_error(form_class, data):
+    form = form_class(data)
+    if not form.is_valid():
+        raise ValidationError(_("请完整填写表单：%(fields)s") % {
+            "fields": "、".join(str(form.fields[name].label) for name in form.errors if name in form.fields)})
+    return form.cleaned_data
+
+
+@login_required
+@require_POST
+def rating_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    def publish(rating):
+        services.rating_publish(actor=request.user, rating=rating, **_form_or_error(PublishForm, request.POST))
+        return _("已公示。")
+    return _rating_action(request, pk, publish)
+
+
+@login_required
+@require_POST
+def objection_create(request: HttpRequest, pk: int) -> HttpResponse:
+    def record(rating):
+        services.objection_record(actor=request.user, rating=rating, **_form_or_error(ObjectionForm, request.POST))
+        return _("异议已登记。")
+    return _rating_action(request, pk, record)
+
+
+@login_required
+@require_POST
+def objection_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    objection = get_object_or_404(RatingObjection, pk=pk)
+    def resolve(rating):
+        services.objection_resolve(actor=request.user, objection=objection,
+                                   **_form_or_error(ResolutionForm, request.POST))
+        return _("异议已处理。")
+    return _rating_action(request, objection.rating_id, resolve)
+
+
+@login_required
+@require_POST
+def rating_finalise(request: HttpRequest, pk: int) -> HttpResponse:
+    def finalise(rating):
+        services.rating_finalise(actor=request.user, rating=rating)
+        return _("星级已确定。")
+    return _rating_action(request, pk, finalise)

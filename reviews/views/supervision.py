@@ -1,0 +1,158 @@
+"""Supervision records (督查): list, create, detail; a finding opens a problem; a look-back check reopens an item."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from branches.models import OrgUnit
+from branches.selectors import Action, scope_for
+from ledger.models import Campaign, ItemStatus, RectificationItem, TemplateCategory
+from reviews import selectors, services
+from reviews.forms import (
+    FindingForm,
+    ReopenForm,
+    SupervisionForm,
+)
+from reviews.views.common import error_text, page_of
+
+
+@login_required
+def supervision_list(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
+    records = selectors.supervision_records_for(scope).select_related("author_unit", "campaign")
+    kind = request.GET.get("kind", "")
+    if kind:
+        records = records.filter(kind=kind)
+    return render(request, "reviews/supervision_list.html", {
+        "page": page_of(request, records), "kind": kind, "can_create": bool(selectors.supervising_units(scope)),
+        "kinds": records.model._meta.get_field("kind").choices,
+    })
+
+
+def _visitable_units(scope):
+    return scope.filter(OrgUnit.objects.filter(is_active=True), Action.SUPERVISE).order_by("path")
+
+
+@login_required
+def supervision_create(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
+    author_units = selectors.supervising_units(scope)
+    if not author_units:
+        raise PermissionDenied
+    campaigns = Campaign.objects.filter(
+        Q(issuer_path__in=[u.path for u in author_units])
+        | Q(issuer_path__in=[path for u in author_units for path in _ancestor_paths(u.path)])
+    ).exclude(status="draft")
+    form = SupervisionForm(request.POST or None, author_units=OrgUnit.objects.filter(pk__in=[u.pk for u in author_units]),
+                           campaigns=campaigns, visitable=_visitable_units(scope))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            record = services.supervision_create(actor=request.user, author_unit=data["author_unit"], kind=data["kind"],
+                                                 date=data["date"], participants=data["participants"],
+                                                 visited_units=list(data["visited_units"]), findings=data["findings"],
+                                                 campaign=data["campaign"])
+        except ValidationError as error:
+            form.add_error(None, error_text(error))
+        else:
+            messages.success(request, _("督查记录已保存。"))
+            return redirect(record)
+    return render(request, "reviews/supervision_form.html", {"form": form})
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    parts = path.strip("/").split("/")
+    return ["/".join(parts[:n]) + "/" for n in range(1, len(parts))]
+
+
+def _record_for(request: HttpRequest, pk: int):
+    scope = scope_for(request.user)
+    records = selectors.supervision_records_for(scope).select_related("author_unit", "campaign")
+    record = records.filter(pk=pk).first()
+    if record is None:
+        raise Http404
+    return scope, record
+
+
+def _supervised_visits(scope, record):
+    return [visit for visit in record.visits.select_related("unit") if scope.can(Action.SUPERVISE, visit.unit_path)]
+
+
+def _finding_form(record, visits, data=None):
+    units = OrgUnit.objects.filter(pk__in=[visit.unit_id for visit in visits])
+    campaigns = Campaign.objects.filter(ledgers__unit__in=units).distinct()
+    if record.campaign_id:
+        campaigns = campaigns.filter(pk=record.campaign_id)
+    categories = TemplateCategory.objects.filter(template__campaigns__in=campaigns).distinct().select_related("template")
+    return FindingForm(data, units=units, campaigns=campaigns, categories=categories,
+                       initial={"campaign": record.campaign_id})
+
+
+def _reopen_form(visits, data=None):
+    items = RectificationItem.objects.filter(status=ItemStatus.CLOSED, unit_path__in=[v.unit_path for v in visits])
+    return ReopenForm(data, items=items.select_related("ledger__unit", "problem").order_by("unit_path", "pk")[:300])
+
+
+@login_required
+def supervision_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    scope, record = _record_for(request, pk)
+    visits = _supervised_visits(scope, record)
+    return _render_record(request, record, visits, _finding_form(record, visits), _reopen_form(visits))
+
+
+def _render_record(request, record, visits, finding_form, reopen_form, status=200):
+    return render(request, "reviews/supervision_detail.html", {
+        "record": record, "visits": record.visits.select_related("unit"), "can_act": bool(visits),
+        "findings": record.opened_findings.select_related("problem__ledger__unit", "problem__category"),
+        "reopenings": record.reopenings.select_related("item__ledger__unit", "actor"),
+        "finding_form": finding_form, "reopen_form": reopen_form,
+        "is_look_back": record.kind == "look_back",
+    }, status=status)
+
+
+def _require_supervisor(request, pk):
+    scope, record = _record_for(request, pk)
+    visits = _supervised_visits(scope, record)
+    if not visits:
+        raise PermissionDenied
+    return record, visits
+
+
+@login_required
+@require_POST
+def finding_open_problem(request: HttpRequest, pk: int) -> HttpResponse:
+    record, visits = _require_supervisor(request, pk)
+    form = _finding_form(record, visits, request.POST)
+    if form.is_valid():
+        try:
+            problem = services.supervision_open_problem(actor=request.user, record=record, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error_text(error))
+        else:
+            messages.success(request, _("已在“%(unit)s”的台账中新增问题 %(number)s。") % {
+                "unit": form.cleaned_data["unit"], "number": problem.number})
+            return redirect(record)
+    return _render_record(request, record, visits, form, _reopen_form(visits), status=400)
+
+
+@login_required
+@require_POST
+def item_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    record, visits = _require_supervisor(request, pk)
+    form = _reopen_form(visits, request.POST)
+    if form.is_valid():
+        try:
+            services.item_reopen(actor=request.user, record=record, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error_text(error))
+        else:
+            messages.success(request, _("该措施已重新打开，党支部将收到通知。"))
+            return redirect(record)
+    return _render_record(request, record, visits, _finding_form(record, visits), form, status=400)
