@@ -73,6 +73,13 @@ def _days_left_text(days_left: int) -> str:
     return _("今天到期") if days_left == 0 else _("还剩 %(days)s 天") % {"days": days_left}
 
 
+def url_maker(name: str) -> Callable[[int], str]:
+    """reverse() once per sweep, not once per row: the URL with the primary key slotted in."""
+    marker = 987654321
+    head, tail = reverse(name, args=[marker]).split(str(marker))
+    return lambda pk: f"{head}{pk}{tail}"
+
+
 def _each(recipients: Iterable[int]) -> list[int]:
     return list(dict.fromkeys(recipients))  # de-duplicated, order kept
 
@@ -88,6 +95,7 @@ def items_due_soon(today: datetime.date, directory: Directory) -> Iterator[Draft
         .order_by("pk")
         .values_list("pk", "deadline", "unit_path", "responsible_user_id", "measure", "ledger__unit__name")
     )
+    item_url = url_maker("ledger:item_detail")
     for pk, deadline, path, responsible_id, measure, unit_name in rows.iterator(chunk_size=5000):
         days_left = (deadline - today).days
         step = threshold_for(days_left)
@@ -96,7 +104,7 @@ def items_due_soon(today: datetime.date, directory: Directory) -> Iterator[Draft
         responsible = [responsible_id] if directory.covers(responsible_id, path) else []
         title = _("整改措施将于 %(date)s 到期（%(left)s）") % {"date": deadline, "left": _days_left_text(days_left)}
         body = _("%(unit)s：%(measure)s") % {"unit": unit_name, "measure": measure[:200]}
-        link = reverse("ledger:item_detail", args=[pk])
+        link = item_url(pk)
         for user_id in _each(responsible + directory.secretaries(path)):
             yield Draft(user_id, NotificationKind.ITEM_DUE_SOON, deadline, f"item:{pk}:d{step}", title, body, link)
 
@@ -110,12 +118,13 @@ def items_overdue(today: datetime.date, directory: Directory) -> Iterator[Draft]
         .annotate(count=Count("pk"), oldest=Min("deadline"), ledger_id=Min("ledger_id"))
         .order_by("unit_path")
     )
+    ledger_url = url_maker("ledger:ledger_detail")
     for group in groups.iterator(chunk_size=5000):
         path, count, oldest = group["unit_path"], group["count"], group["oldest"]
         values = {"unit": group["ledger__unit__name"], "count": count, "oldest": oldest}
         title = _("%(unit)s 有 %(count)s 项整改措施已逾期") % values
         body = _("最早的截止日期为 %(oldest)s，请尽快推进整改并报告进展。") % values
-        link = reverse("ledger:ledger_detail", args=[group["ledger_id"]])
+        link = ledger_url(group["ledger_id"])
         key = f"unit:{path}"
         for user_id in _each(directory.secretaries(path)):
             yield Draft(user_id, NotificationKind.ITEMS_OVERDUE, today, key, title, body, link)
@@ -141,6 +150,7 @@ def phase_deadlines(today: datetime.date, directory: Directory) -> Iterator[Draf
     phases = Phase.objects.filter(
         campaign__status=CampaignStatus.PUBLISHED, ends_on__gte=today, ends_on__lte=horizon, stage__in=NOT_REACHED
     ).values_list("pk", "campaign_id", "name", "stage", "ends_on", "campaign__name")
+    ledger_url = url_maker("ledger:ledger_detail")
     for phase_id, campaign_id, phase_name, stage, ends_on, campaign_name in phases:
         days_left = (ends_on - today).days
         step = threshold_for(days_left)
@@ -157,7 +167,7 @@ def phase_deadlines(today: datetime.date, directory: Directory) -> Iterator[Draf
             body = _("%(campaign)s：%(unit)s 的台账当前状态为“%(status)s”，请在截止前完成本阶段工作。") % {
                 **values, "unit": unit_name, "status": LedgerStatus(status).label,
             }
-            link = reverse("ledger:ledger_detail", args=[ledger_id])
+            link = ledger_url(ledger_id)
             key = f"phase:{phase_id}:ledger:{ledger_id}:d{step}"
             for user_id in _each(directory.fillers(path)):
                 yield Draft(user_id, NotificationKind.PHASE_DEADLINE, ends_on, key, title, body, link)
