@@ -209,6 +209,8 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 REQUIRE_2FA_FOR_STAFF = env.bool("DJANGO_REQUIRE_2FA_FOR_STAFF", default=False)
 TOTP_ISSUER = env("TOTP_ISSUER", default="整改台账")
 TOTP_FAILURE_LIMIT = 5
+# Earlier secret keys after a rotation: old sessions, signatures and the encrypted TOTP secrets stay readable.
+SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
 # Content-Security-Policy (django-csp 4): nothing inline, nothing from elsewhere.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
