@@ -226,4 +226,5 @@ def report_render_and_sign(*, report_id: int, progress: Callable[[int, str], Non
         locked.status = ReportStatus.SIGNED
         locked.save()
         _audit(actor=locked.signed_by, report=locked, action="report_pdf_signed", sha256=locked.pdf_sha256)
+    progress(100, _("签章完成"))
     return locked

@@ -11,8 +11,10 @@ The trusted roots for verification are `REPORT_SIGNING_CA_CERTS` (PEM files) or 
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import io
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -174,8 +176,19 @@ def sign_pdf(pdf: bytes, *, reason: str, location: str, contact: str = "") -> by
         location=location,
         contact_info=contact or None,
     )
-    out = signers.sign_pdf(writer, metadata, signer=load_signer())
+    out = outside_event_loop(signers.sign_pdf, writer, metadata, signer=load_signer())
     return out.getvalue()
+
+
+def outside_event_loop(function, *args, **kwargs):
+    """Call one of pyHanko's synchronous functions, which call asyncio.run() themselves and so fail in a thread
+    that already runs an event loop (an async server, a Playwright test seeding data): there, use a thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args, **kwargs).result()
 
 
 @dataclass
@@ -202,7 +215,7 @@ def check_pdf(data: bytes) -> SignatureCheck:
         return SignatureCheck(valid=False, problem=f"{len(signatures)} signatures")
     context = ValidationContext(trust_roots=trust_roots(), allow_fetching=False)
     try:
-        status = validate_pdf_signature(signatures[0], context)
+        status = outside_event_loop(validate_pdf_signature, signatures[0], context)
     except Exception as exc:
         return SignatureCheck(valid=False, problem=f"validation failed: {exc}")
     signer = status.signing_cert.subject.native.get("common_name", "") if status.signing_cert else ""

@@ -74,9 +74,14 @@ def report_edit(request: HttpRequest, campaign_pk: int, unit_pk: int) -> HttpRes
                 messages.success(request, _("草稿已保存（第%(v)d版）。") % {"v": report.version})
                 return redirect("reports:report_edit", campaign_pk=campaign.pk, unit_pk=unit.pk)
     elif report is not None:
+        problems_found = report.problems_found
+        if request.GET.get("refill") and can_edit and not report.is_frozen:
+            # Section 二 written again from today's ledgers; nothing is stored until the draft is saved.
+            problems_found = services.report_initial_fields(campaign=campaign, unit=unit)["problems_found"]
+            messages.info(request, _("第二部分已按最新台账重新生成，保存草稿后生效。"))
         form = ReportForm(initial={
             "version": report.version, "work_done": report.work_done,
-            "problems_found": report.problems_found, "next_steps": report.next_steps,
+            "problems_found": problems_found, "next_steps": report.next_steps,
         })
     else:
         initial = services.report_initial_fields(campaign=campaign, unit=unit) if can_edit else {}

@@ -5,6 +5,8 @@ Every object is loaded through the viewer's scope: outside it → 404; inside bu
 
 from __future__ import annotations
 
+import os
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -66,8 +68,9 @@ def index(request: HttpRequest) -> HttpResponse:
 def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     scope, campaign, focus = _campaign_and_focus(request, pk)
     data = selectors.dashboard(scope=scope, campaign=campaign, focus=focus)
+    names = [row.unit.name for row in data["rows"]]
     chart = {
-        "units": [row.unit.name for row in data["rows"]],
+        "units": _without_common_prefix(names),
         "closed": [row.closed for row in data["rows"]],
         "open": [row.items - row.closed for row in data["rows"]],
         "overdue": [row.overdue for row in data["rows"]],
@@ -80,10 +83,18 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "labels": {"closed": _("已销号"), "open": _("未销号"), "overdue": _("逾期"), "problems": _("问题数"),
                    "weekly": _("每周销号"), "stars": _("星级分布")},
     }
+    home = selectors.focus_unit(scope=scope, campaign=campaign)
     return render(request, "reviews/dashboard.html", {
-        "campaign": campaign, "focus": focus, "chart": chart, **data,
-        "base_query": {"unit": focus.pk},
+        "campaign": campaign, "focus": focus, "chart": chart, **data, "home": home if home != focus else None,
     })
+
+
+def _without_common_prefix(names: list[str]) -> list[str]:
+    """Chart labels: "经济管理学院教工第一党支部" … → "教工第一党支部" … (the table keeps the full names)."""
+    if len(names) < 2:
+        return names
+    prefix = os.path.commonprefix(names)
+    return [name[len(prefix):] or name for name in names]
 
 
 @login_required

@@ -3,33 +3,22 @@ desktop, and a figure's link leads to a list with exactly that many rows."""
 
 from __future__ import annotations
 
-import datetime
 import re
 
 import pytest
 from django.core.management import call_command
-from django.db.models import Q
 
 from branches.models import OrgUnit
-from reviews.demo import seed_reviews
+from ledger.models import Campaign
 from tests.browser.conftest import DESKTOP, PHONE
-from tests.factories import make_campaign, make_item, make_problem, make_template
 
 
 @pytest.fixture
 def reviews_demo(transactional_db):
+    """The demo university: the Weifang campaign with ledgers in every state, supervision and ratings."""
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     root = OrgUnit.objects.get(code="WFU")
-    campaign = make_campaign(root, template=make_template("browser", categories=6),
-                             name="党支部对账整改专项行动")
-    # Items for the first and third general branches; the reviews demo works in the second.
-    ledgers = campaign.ledgers.filter(Q(unit__code__startswith="WFU-01") | Q(unit__code__startswith="WFU-03"))
-    for n, ledger in enumerate(ledgers.order_by("unit__code")):
-        problem = make_problem(ledger, category=campaign.template.categories.all()[n % 6])
-        make_item(problem, deadline=datetime.date(2022, 10, 31))
-        make_item(problem, ongoing=True)
-    seed_reviews(root)
-    return campaign
+    return Campaign.objects.get(issuer=root, doc_number="组织部〔2022〕44号")
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])

@@ -254,3 +254,16 @@ def test_zip_holds_the_signed_reports_of_the_subtree(client, users, signed):
 def test_job_page_shows_progress_to_its_owner_only(client, people, signed):
     url = reverse("jobs:job_detail", args=[signed.job_id])
     assert matrix(client, people, "get", url) == [404, 200, 404, 404, 404, 404]
+
+
+def test_section_two_can_be_rewritten_from_todays_ledgers_without_saving(client, users, draft, tree):
+    from tests.factories import ledger_of, make_problem
+
+    services_text = draft.problems_found
+    make_problem(ledger_of(draft.campaign, tree.b2), description="新查摆的问题")
+    client.force_login(users["gb_staff"])
+    url = reverse("reports:report_edit", args=[draft.campaign_id, tree.gb1.pk])
+    assert "新查摆的问题" not in client.get(url).content.decode()
+    page = client.get(url, {"refill": "1"}).content.decode()
+    assert "新查摆的问题" in page and "共有2个党支部查摆问题4个" in page
+    assert SituationReport.objects.get().problems_found == services_text  # nothing saved by a GET

@@ -4,6 +4,7 @@ settings pass `check --deploy` with no warning."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -110,3 +111,21 @@ def test_production_cookies_are_secure():
         timeout=120,
     )
     assert result.stdout.split() == ["True"] * 5, result.stderr
+
+
+INLINE_STYLE_OR_HANDLER = re.compile(r"""\sstyle\s*=|<style\b|\son[a-z]+\s*=|\shx-on[:-]|javascript:""", re.IGNORECASE)
+
+
+def test_browser_templates_need_nothing_the_csp_refuses():
+    """No style attribute or block, no on*= handler, no hx-on (htmx evaluates it), no javascript: URL.
+
+    Templates rendered to PDF (…/pdf/) never reach a browser and may carry their own styles.
+    """
+    offenders = [
+        f"{path.relative_to(ROOT)}: {match.group(0).strip()}"
+        for path in (ROOT / "templates").rglob("*.html")
+        if "pdf" not in path.relative_to(ROOT / "templates").parts
+        for match in [INLINE_STYLE_OR_HANDLER.search(re.sub(r"{#.*?#}", "", path.read_text(encoding="utf-8")))]
+        if match
+    ]
+    assert offenders == []

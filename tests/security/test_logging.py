@@ -49,6 +49,19 @@ def test_refused_access_is_logged(client, users, security_log):
     assert 'path="/ledger/ledgers/999999/"' in refused
 
 
+def test_a_ledger_outside_the_subtree_is_refused_and_logged(client, tree, users, security_log):
+    from tests.factories import ledger_of, make_campaign
+
+    campaign = make_campaign(tree.root, actor=users["org"])
+    sibling = ledger_of(campaign, tree.b2)
+    client.force_login(users["secretary"])
+    response = client.get(reverse("ledger:ledger_detail", args=[sibling.pk]), REMOTE_ADDR="198.51.100.4")
+    assert response.status_code == 404
+    [refused] = security_log.events("access_refused")
+    assert 'status="404"' in refused and 'user="secretary"' in refused and 'ip="198.51.100.4"' in refused
+    assert 'units="B1:branch_secretary"' in refused
+
+
 def test_csrf_refusal_is_logged(users, security_log):
     from django.test import Client
 
