@@ -50,16 +50,16 @@ class Notification(models.Model):
 class ReminderLog(models.Model):
     """A reminder that has been claimed for sending: the unique constraint makes it exactly once.
 
-    The sweep inserts candidate rows with its own `claim` token (INSERT ... ON CONFLICT DO NOTHING);
-    only rows that still carry that token afterwards were inserted by this run, and only those
-    become notifications, however many sweeps run at the same time.
+    The sweep inserts candidate rows with INSERT ... ON CONFLICT DO NOTHING and turns into
+    notifications only the rows it actually inserted, however many sweeps run at the same time: on
+    PostgreSQL those RETURNING gives back; elsewhere the rows that carry this run's `claim` token.
     """
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=30, choices=NotificationKind.choices)
     due_on = models.DateField()
     object_key = models.CharField(max_length=100)
-    claim = models.CharField(max_length=32, db_index=True)
+    claim = models.CharField(max_length=32, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -70,6 +70,7 @@ class ReminderLog(models.Model):
                 fields=["recipient", "kind", "due_on", "object_key"], name="reminderlog_once_per_target"
             ),
         ]
+        indexes = [models.Index(fields=["claim"], condition=~Q(claim=""), name="reminderlog_claim")]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.object_key} {self.due_on} → {self.recipient_id}"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime
 import logging
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
 from django.apps import apps
@@ -38,19 +37,16 @@ from notifications.recipients import Directory, parent_path
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
 class Draft:
-    recipient_id: int
-    kind: str
-    due_on: datetime.date
-    object_key: str
-    title: str
-    body: str = ""
-    link: str = ""
+    """A reminder that may be sent; `key` is what ReminderLog keeps unique (computed once: sweeps make many)."""
 
-    @property
-    def key(self) -> tuple[int, str, datetime.date, str]:
-        return (self.recipient_id, self.kind, self.due_on, self.object_key)
+    __slots__ = ("recipient_id", "kind", "due_on", "object_key", "title", "body", "link", "key")
+
+    def __init__(self, recipient_id: int, kind: str, due_on: datetime.date, object_key: str, title: str,
+                 body: str = "", link: str = "") -> None:
+        self.recipient_id, self.kind, self.due_on, self.object_key = recipient_id, kind, due_on, object_key
+        self.title, self.body, self.link = title, body, link
+        self.key = (recipient_id, kind, due_on, object_key)
 
 
 Source = Callable[[datetime.date, Directory], Iterable[Draft]]
@@ -73,6 +69,13 @@ def _days_left_text(days_left: int) -> str:
     return _("今天到期") if days_left == 0 else _("还剩 %(days)s 天") % {"days": days_left}
 
 
+def url_maker(name: str) -> Callable[[int], str]:
+    """reverse() once per sweep, not once per row: the URL with the primary key slotted in."""
+    marker = 987654321
+    head, tail = reverse(name, args=[marker]).split(str(marker))
+    return lambda pk: f"{head}{pk}{tail}"
+
+
 def _each(recipients: Iterable[int]) -> list[int]:
     return list(dict.fromkeys(recipients))  # de-duplicated, order kept
 
@@ -88,15 +91,17 @@ def items_due_soon(today: datetime.date, directory: Directory) -> Iterator[Draft
         .order_by("pk")
         .values_list("pk", "deadline", "unit_path", "responsible_user_id", "measure", "ledger__unit__name")
     )
+    item_url = url_maker("ledger:item_detail")
+    title_text, body_text = _("整改措施将于 %(date)s 到期（%(left)s）"), _("%(unit)s：%(measure)s")
     for pk, deadline, path, responsible_id, measure, unit_name in rows.iterator(chunk_size=5000):
         days_left = (deadline - today).days
         step = threshold_for(days_left)
         if step is None:
             continue
         responsible = [responsible_id] if directory.covers(responsible_id, path) else []
-        title = _("整改措施将于 %(date)s 到期（%(left)s）") % {"date": deadline, "left": _days_left_text(days_left)}
-        body = _("%(unit)s：%(measure)s") % {"unit": unit_name, "measure": measure[:200]}
-        link = reverse("ledger:item_detail", args=[pk])
+        title = title_text % {"date": deadline, "left": _days_left_text(days_left)}
+        body = body_text % {"unit": unit_name, "measure": measure[:200]}
+        link = item_url(pk)
         for user_id in _each(responsible + directory.secretaries(path)):
             yield Draft(user_id, NotificationKind.ITEM_DUE_SOON, deadline, f"item:{pk}:d{step}", title, body, link)
 
@@ -110,18 +115,22 @@ def items_overdue(today: datetime.date, directory: Directory) -> Iterator[Draft]
         .annotate(count=Count("pk"), oldest=Min("deadline"), ledger_id=Min("ledger_id"))
         .order_by("unit_path")
     )
+    ledger_url = url_maker("ledger:ledger_detail")
+    title_text = _("%(unit)s 有 %(count)s 项整改措施已逾期")
+    body_text = _("最早的截止日期为 %(oldest)s，请尽快推进整改并报告进展。")
+    escalated_text = _("督办：%(unit)s 有整改措施逾期 %(days)s 天")
     for group in groups.iterator(chunk_size=5000):
         path, count, oldest = group["unit_path"], group["count"], group["oldest"]
         values = {"unit": group["ledger__unit__name"], "count": count, "oldest": oldest}
-        title = _("%(unit)s 有 %(count)s 项整改措施已逾期") % values
-        body = _("最早的截止日期为 %(oldest)s，请尽快推进整改并报告进展。") % values
-        link = reverse("ledger:ledger_detail", args=[group["ledger_id"]])
+        title = title_text % values
+        body = body_text % values
+        link = ledger_url(group["ledger_id"])
         key = f"unit:{path}"
         for user_id in _each(directory.secretaries(path)):
             yield Draft(user_id, NotificationKind.ITEMS_OVERDUE, today, key, title, body, link)
         if oldest <= escalate_before:
             days = (today - oldest).days
-            escalated = _("督办：%(unit)s 有整改措施逾期 %(days)s 天") % {"unit": values["unit"], "days": days}
+            escalated = escalated_text % {"unit": values["unit"], "days": days}
             for user_id in _each(directory.general_branch_staff_above(path)):
                 yield Draft(user_id, NotificationKind.ITEMS_OVERDUE_ESCALATED, today, key, escalated, title, link)
 
@@ -141,6 +150,9 @@ def phase_deadlines(today: datetime.date, directory: Directory) -> Iterator[Draf
     phases = Phase.objects.filter(
         campaign__status=CampaignStatus.PUBLISHED, ends_on__gte=today, ends_on__lte=horizon, stage__in=NOT_REACHED
     ).values_list("pk", "campaign_id", "name", "stage", "ends_on", "campaign__name")
+    ledger_url = url_maker("ledger:ledger_detail")
+    body_text = _("%(campaign)s：%(unit)s 的台账当前状态为“%(status)s”，请在截止前完成本阶段工作。")
+    status_labels = {value: str(label) for value, label in LedgerStatus.choices}
     for phase_id, campaign_id, phase_name, stage, ends_on, campaign_name in phases:
         days_left = (ends_on - today).days
         step = threshold_for(days_left)
@@ -154,10 +166,8 @@ def phase_deadlines(today: datetime.date, directory: Directory) -> Iterator[Draf
             .values_list("pk", "unit_path", "unit__name", "status")
         )
         for ledger_id, path, unit_name, status in ledgers.iterator(chunk_size=5000):
-            body = _("%(campaign)s：%(unit)s 的台账当前状态为“%(status)s”，请在截止前完成本阶段工作。") % {
-                **values, "unit": unit_name, "status": LedgerStatus(status).label,
-            }
-            link = reverse("ledger:ledger_detail", args=[ledger_id])
+            body = body_text % {**values, "unit": unit_name, "status": status_labels[status]}
+            link = ledger_url(ledger_id)
             key = f"phase:{phase_id}:ledger:{ledger_id}:d{step}"
             for user_id in _each(directory.fillers(path)):
                 yield Draft(user_id, NotificationKind.PHASE_DEADLINE, ends_on, key, title, body, link)
@@ -253,6 +263,9 @@ def committee_terms(today: datetime.date, directory: Directory) -> Iterator[Draf
         .values_list("pk", "path", "name", "kind", "committee_elected_on", "committee_term_years")
     )
     tree_link = reverse("branches:tree")
+    expired_text = _("%(unit)s 委员会任期已于 %(date)s 届满，请按期换届")
+    expiring_text = _("%(unit)s 委员会任期将于 %(date)s 届满，请做好换届准备")
+    body_text = _("本届委员会选举日期 %(elected)s，任期 %(years)s 年。")
     for unit_id, path, name, kind, elected_on, years in units.iterator(chunk_size=5000):
         expires_on = OrgUnit(committee_elected_on=elected_on, committee_term_years=years).committee_expires_on
         stage = term_stage(expires_on, today)
@@ -260,10 +273,10 @@ def committee_terms(today: datetime.date, directory: Directory) -> Iterator[Draf
             continue
         values = {"unit": name, "date": expires_on}
         if stage == "expired":
-            title = _("%(unit)s 委员会任期已于 %(date)s 届满，请按期换届") % values
+            title = expired_text % values
         else:
-            title = _("%(unit)s 委员会任期将于 %(date)s 届满，请做好换届准备") % values
-        body = _("本届委员会选举日期 %(elected)s，任期 %(years)s 年。") % {"elected": elected_on, "years": years}
+            title = expiring_text % values
+        body = body_text % {"elected": elected_on, "years": years}
         own = directory.secretaries(path)
         if kind == UnitKind.GENERAL_BRANCH:
             own = own + directory.at(path, Role.GENERAL_BRANCH_STAFF)

@@ -11,7 +11,7 @@ from itertools import islice
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -24,7 +24,7 @@ from notifications.reminders import SOURCES, Draft
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 2000
+BATCH_SIZE = 5000
 
 
 # --- the reminder sweep -------------------------------------------------------------------------
@@ -55,34 +55,74 @@ def _batches(drafts: Iterable[Draft], size: int) -> Iterator[list[Draft]]:
 
 
 def _deliver(drafts: list[Draft]) -> int:
-    """Claim the drafts in ReminderLog and turn only the rows this call inserted into notifications."""
+    """Claim the drafts in ReminderLog and turn only the rows this call inserted into notifications.
+
+    INSERT ... ON CONFLICT DO NOTHING: a concurrent sweep inserting the same key waits for ours to
+    commit and then skips it; sorted keys keep two sweeps from deadlocking.
+    """
     unique = sorted({draft.key: draft for draft in drafts}.values(), key=lambda draft: draft.key)
-    claim = uuid.uuid4().hex
     with transaction.atomic():
-        # INSERT ... ON CONFLICT DO NOTHING: a concurrent sweep inserting the same key waits for
-        # ours to commit and then skips it; sorted keys keep two sweeps from deadlocking.
-        ReminderLog.objects.bulk_create(
-            [
-                ReminderLog(recipient_id=d.recipient_id, kind=d.kind, due_on=d.due_on, object_key=d.object_key,
-                            claim=claim)
-                for d in unique
-            ],
-            ignore_conflicts=True,
-            batch_size=1000,
-        )
-        claimed = set(
-            ReminderLog.objects.filter(claim=claim).values_list("recipient_id", "kind", "due_on", "object_key")
-        )
-        created = Notification.objects.bulk_create(
-            [
-                Notification(recipient_id=d.recipient_id, kind=d.kind, title=d.title[:200], body=d.body, link=d.link)
-                for d in unique
-                if d.key in claimed
-            ],
-            batch_size=1000,
-        )
+        if connection.vendor == "postgresql":
+            claimed = _claim_postgresql(unique)
+            created = [d for d in unique if d.key in claimed]
+            _insert_notifications_postgresql(created)
+        else:
+            claimed = _claim_portable(unique)
+            created = [d for d in unique if d.key in claimed]
+            Notification.objects.bulk_create(
+                [
+                    Notification(recipient_id=d.recipient_id, kind=d.kind, title=d.title[:200], body=d.body,
+                                 link=d.link)
+                    for d in created
+                ],
+                batch_size=1000,
+            )
         transaction.on_commit(lambda: notifications_email(notifications=created), robust=True)
     return len(created)
+
+
+def _claim_postgresql(drafts: list[Draft]) -> set[tuple]:
+    """One INSERT from arrays; RETURNING yields exactly the rows this statement inserted."""
+    table = ReminderLog._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO {table} (recipient_id, kind, due_on, object_key, claim, created_at)
+                SELECT r, k, d, o, '', now() FROM unnest(%s::integer[], %s::text[], %s::date[], %s::text[]) AS t(r, k, d, o)
+                ON CONFLICT DO NOTHING
+                RETURNING recipient_id, kind, due_on, object_key""",  # noqa: S608 (table name from the model)
+            [[d.recipient_id for d in drafts], [d.kind for d in drafts], [d.due_on for d in drafts],
+             [d.object_key for d in drafts]],
+        )
+        return set(cursor.fetchall())
+
+
+def _insert_notifications_postgresql(drafts: list[Draft]) -> None:
+    if not drafts:
+        return
+    table = Notification._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO {table} (recipient_id, kind, title, body, link, created_at, read_at)
+                SELECT r, k, t, b, l, now(), NULL
+                FROM unnest(%s::integer[], %s::text[], %s::text[], %s::text[], %s::text[]) AS x(r, k, t, b, l)""",  # noqa: S608
+            [[d.recipient_id for d in drafts], [d.kind for d in drafts], [d.title[:200] for d in drafts],
+             [d.body for d in drafts], [d.link for d in drafts]],
+        )
+
+
+def _claim_portable(drafts: list[Draft]) -> set[tuple]:
+    """Elsewhere (SQLite): insert with this call's token, then read back the rows that carry it."""
+    claim = uuid.uuid4().hex
+    ReminderLog.objects.bulk_create(
+        [
+            ReminderLog(recipient_id=d.recipient_id, kind=d.kind, due_on=d.due_on, object_key=d.object_key,
+                        claim=claim)
+            for d in drafts
+        ],
+        ignore_conflicts=True,
+        batch_size=500,
+    )
+    return set(ReminderLog.objects.filter(claim=claim).values_list("recipient_id", "kind", "due_on", "object_key"))
 
 
 # --- email ----------------------------------------------------------------------------------------
@@ -100,8 +140,11 @@ def email_addresses(user_ids: Iterable[int]) -> dict[int, str]:
     return dict(users)
 
 
-def notifications_email(*, notifications: list[Notification]) -> int:
-    """Send each notification by email to recipients who want it; a mail failure never undoes a notice."""
+def notifications_email(*, notifications: list[Notification] | list[Draft]) -> int:
+    """Send each notification by email to recipients who want it; a mail failure never undoes a notice.
+
+    Takes anything with recipient_id, title, body and link (saved notifications or sweep drafts).
+    """
     if not notifications:
         return 0
     addresses = email_addresses(n.recipient_id for n in notifications)

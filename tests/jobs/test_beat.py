@@ -17,6 +17,7 @@ def test_beat_schedule_is_the_documented_one():
     assert schedule["dispatch-job-outbox"]["task"] == "jobs.dispatch_outbox"
     assert schedule["dispatch-job-outbox"]["schedule"] == crontab(minute="*")
     assert app.conf.timezone == "Asia/Shanghai"
+    app.loader.import_default_modules()  # what a worker does at startup: autodiscover every tasks.py
     assert {"notifications.send_reminders", "jobs.dispatch_outbox", "jobs.run_job"} <= set(app.tasks.keys())
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     assert "`send-reminders`: `notifications.send_reminders` daily at 08:00 Asia/Shanghai" in readme

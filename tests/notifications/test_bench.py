@@ -68,7 +68,7 @@ def fill(campaign) -> None:
     _sql(f"""INSERT INTO ledger_rectificationitem (unit_path, number, measure, is_ongoing, deadline, responsible_name,
              responsible_leader, responsible_unit, status, closed_at, version, created_at, updated_at, ledger_id,
              problem_id, responsible_user_id)
-             SELECT p.unit_path, n, '措施', false, DATE '2022-01-01' + ((p.id * 7 + n * 37) %% 365), '张三', '', '',
+             SELECT p.unit_path, n, '措施', false, DATE '2022-01-01' + ((p.id * 7 + n * 37) %% 365)::int, '张三', '', '',
                     CASE WHEN (p.id + n) %% 5 < 2 THEN 'in_progress' ELSE 'closed' END,
                     CASE WHEN (p.id + n) %% 5 < 2 THEN NULL ELSE now() END, 1, now(), now(), p.ledger_id, p.id, NULL
              FROM ledger_problem p CROSS JOIN generate_series(1, {ITEMS_PER_BRANCH}) n
