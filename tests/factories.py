@@ -6,15 +6,19 @@ Campaigns, problems and items go through the real services, so every test data p
 from __future__ import annotations
 
 import datetime
+from contextlib import contextmanager
 
 from branches.models import OrgUnit
 from ledger.models import (
     Campaign,
+    CampaignStatus,
     ChecklistTemplate,
     Ledger,
+    LedgerStatus,
     Manifestation,
     Problem,
     ProblemSource,
+    ProblemStatus,
     RectificationItem,
     TemplateCategory,
 )
@@ -81,13 +85,38 @@ def filler_of(ledger: Ledger):
     return existing or make_user(name, ledger.unit, Role.BRANCH_SECRETARY)
 
 
+@contextmanager
+def _open_for_builder(ledger: Ledger, problem: Problem | None = None):
+    """Let a builder add rows through the real services whatever state a test put the ledger in.
+
+    Tests often set a state first (a submitted ledger, a closed campaign, a withdrawn problem) and then add
+    rows; the services would rightly refuse that, so the builder reopens the rows for the call and puts
+    the states back, without touching versions or history.
+    """
+    ledger_status = Ledger.objects.filter(pk=ledger.pk).values_list("status", flat=True).get()
+    campaign_status = Campaign.objects.filter(pk=ledger.campaign_id).values_list("status", flat=True).get()
+    problem_status = Problem.objects.filter(pk=problem.pk).values_list("status", flat=True).get() if problem else None
+    Ledger.objects.filter(pk=ledger.pk).update(status=LedgerStatus.DRAFT)
+    Campaign.objects.filter(pk=ledger.campaign_id).update(status=CampaignStatus.PUBLISHED)
+    if problem is not None:
+        Problem.objects.filter(pk=problem.pk).update(status=ProblemStatus.ACTIVE)
+    try:
+        yield
+    finally:
+        Ledger.objects.filter(pk=ledger.pk).update(status=ledger_status)
+        Campaign.objects.filter(pk=ledger.campaign_id).update(status=campaign_status)
+        if problem is not None:
+            Problem.objects.filter(pk=problem.pk).update(status=problem_status)
+
+
 def make_problem(ledger: Ledger, *, category: TemplateCategory | None = None, description: str = "问题描述",
                  source: str = ProblemSource.EXTENDED, user=None, **fields) -> Problem:
     """A problem recorded through the workflow service; extra `fields` are set afterwards for test states."""
     category = category or ledger.campaign.template.categories.first()
-    problem = problem_add(actor=user or filler_of(ledger), ledger=ledger, category=category,
-                          description=description, source=source,
-                          manifestation=fields.pop("manifestation", None))
+    with _open_for_builder(ledger):
+        problem = problem_add(actor=user or filler_of(ledger), ledger=ledger, category=category,
+                              description=description, source=source,
+                              manifestation=fields.pop("manifestation", None))
     if fields:
         Problem.objects.filter(pk=problem.pk).update(**fields)
         problem.refresh_from_db()
@@ -96,18 +125,23 @@ def make_problem(ledger: Ledger, *, category: TemplateCategory | None = None, de
 
 def make_item(problem: Problem, *, measure: str = "整改措施", deadline: datetime.date | None = None,
               ongoing: bool = False, responsible_name: str = "张三", user=None, **fields) -> RectificationItem:
-    """A measure added through the workflow service; extra `fields` are set afterwards for test states."""
+    """A measure added through the workflow service; extra `fields` are set afterwards for test states.
+
+    A deadline outside the campaign's bounds (a test wanting "long overdue" or "far away") is set afterwards.
+    """
     if not ongoing and deadline is None:
         deadline = datetime.date(YEAR, 10, 31)
-    first, last = deadline_bounds(problem.ledger)
-    if not ongoing and not first <= deadline <= last:
-        # A test state no person could enter (e.g. "due in 2099", never overdue): set it afterwards.
-        fields["deadline"] = deadline
-        deadline = last
-    item = item_add(actor=user or filler_of(problem.ledger), problem=problem, measure=measure,
-                    deadline=None if ongoing else deadline, is_ongoing=ongoing, responsible_name=responsible_name,
-                    responsible_leader=fields.pop("responsible_leader", ""),
-                    responsible_unit=fields.pop("responsible_unit", ""))
+    ledger = problem.ledger
+    if not ongoing:
+        first, last = deadline_bounds(ledger)
+        if not first <= deadline <= last:
+            fields["deadline"] = deadline
+            deadline = first
+    with _open_for_builder(ledger, problem):
+        item = item_add(actor=user or filler_of(ledger), problem=problem, measure=measure,
+                        deadline=None if ongoing else deadline, is_ongoing=ongoing,
+                        responsible_name=responsible_name, responsible_leader=fields.pop("responsible_leader", ""),
+                        responsible_unit=fields.pop("responsible_unit", ""))
     if fields:
         RectificationItem.objects.filter(pk=item.pk).update(**fields)
         item.refresh_from_db()

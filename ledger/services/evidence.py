@@ -25,7 +25,7 @@ from PIL import Image, UnidentifiedImageError
 
 from ledger.models import EventAction, Evidence, RectificationItem
 from ledger.services.events import event_record
-from ledger.services.workflow import _branch_item
+from ledger.services.workflow.closing import _branch_item
 
 IMAGE_TYPES = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "image/heic": ".heic"}
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

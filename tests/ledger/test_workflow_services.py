@@ -145,13 +145,15 @@ def test_general_branch_opens_a_supervision_problem_but_not_a_self_check_one(wor
 @pytest.mark.parametrize("who", ["inspector"])
 def test_inspector_cannot_add_problems(world, users, who):
     with pytest.raises(PermissionDenied):
-        make_problem(world.ledger, user=users[who])
+        wf.problem_add(actor=users[who], ledger=world.ledger, category=world.campaign.template.categories.first(),
+                       description="x")
     assert not Problem.objects.exists()
 
 
 def test_branch_of_a_sibling_cannot_touch_this_ledger(world, users, other_users):
     with pytest.raises(PermissionDenied):
-        make_problem(world.ledger, user=other_users["b2_secretary"])
+        wf.problem_add(actor=other_users["b2_secretary"], ledger=world.ledger,
+                       category=world.campaign.template.categories.first(), description="x")
     assert not Problem.objects.exists()
 
 
@@ -304,7 +306,8 @@ def test_submitted_ledger_is_locked_for_the_branch(world, users):
     submittable(world.ledger, users["secretary"])
     wf.ledger_submit(actor=users["secretary"], ledger=world.ledger)
     with pytest.raises(ValidationError, match="审核完成前不能修改"):
-        make_problem(world.ledger, user=users["member"])
+        wf.problem_add(actor=users["member"], ledger=world.ledger,
+                       category=world.campaign.template.categories.first(), description="x")
     with pytest.raises(ValidationError, match="只有填报中或已退回的台账可以提交"):
         wf.ledger_submit(actor=users["secretary"], ledger=world.ledger)
     assert world.ledger.problems.count() == 1

@@ -1,0 +1,228 @@
+"""The plan: problems (查摆问题) and their measures (整改措施), added, changed, withdrawn."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from branches.models import RoleAssignment
+from branches.selectors import Action, scope_for
+from ledger.models import (
+    EventAction,
+    ItemStatus,
+    Ledger,
+    Manifestation,
+    Problem,
+    ProblemNature,
+    ProblemSource,
+    ProblemStatus,
+    RectificationItem,
+    TemplateCategory,
+)
+from ledger.services.events import event_record
+from ledger.services.workflow.guards import (
+    DEADLINE_GRACE,
+    SUPERVISION_SOURCES,
+    _bump,
+    _check_branch_may_write,
+    _check_version,
+    _diff,
+    _fill_ledger,
+    _locked_ledger,
+    _plain,
+    _record_plan_change,
+)
+
+
+def _check_problem_fields(ledger: Ledger, *, category: TemplateCategory, manifestation: Manifestation | None,
+                          description: str, source: str, nature: str) -> None:
+    if category.template_id != ledger.campaign.template_id:
+        raise ValidationError(_("所选类别不属于本专项行动的对照清单。"))
+    if manifestation is not None and manifestation.category_id != category.pk:
+        raise ValidationError(_("所选表现不属于所选类别。"))
+    if not description.strip():
+        raise ValidationError(_("请填写查摆出的问题。"))
+    if source not in ProblemSource.values:
+        raise ValidationError(_("问题来源无效。"))
+    if nature not in ProblemNature.values:
+        raise ValidationError(_("问题性质无效。"))
+
+
+def _problem_create(*, actor, ledger: Ledger, category, manifestation, description: str, source: str,
+                    nature: str, action: str = EventAction.PROBLEM_ADDED) -> Problem:
+    # The ledger row is locked by the caller, so numbers never collide; withdrawn problems keep theirs.
+    number = (ledger.problems.aggregate(n=Max("number"))["n"] or 0) + 1
+    problem = Problem.objects.create(
+        ledger=ledger, unit_path=ledger.unit_path, category=category, manifestation=manifestation, number=number,
+        description=description.strip(), source=source, nature=nature, created_by=actor,
+    )
+    after = {"number": number, "category": category.title, "description": problem.description,
+             "source": source, "nature": nature}
+    if action == EventAction.PROBLEM_OPENED_BY_SUPERVISION:
+        event_record(ledger=ledger, actor=actor, action=action, problem=problem, changes={"after": after})
+    else:
+        _record_plan_change(ledger=ledger, actor=actor, action=action, problem=problem, changes={"after": after})
+    return problem
+
+
+@transaction.atomic
+def problem_add(*, actor, ledger: Ledger, category: TemplateCategory, description: str,
+                source: str = ProblemSource.EXTENDED, nature: str = ProblemNature.INDIVIDUAL,
+                manifestation: Manifestation | None = None) -> Problem:
+    """Record a problem. The branch adds its own at any time; a supervising unit may open one from a finding."""
+    ledger = _locked_ledger(ledger)
+    scope = scope_for(actor)
+    if scope.can(Action.FILL, ledger.unit_path):
+        _check_branch_may_write(ledger)
+        action = EventAction.PROBLEM_ADDED
+    elif scope.can(Action.SUPERVISE, ledger.unit_path) and source in SUPERVISION_SOURCES:
+        action = EventAction.PROBLEM_OPENED_BY_SUPERVISION
+    else:
+        raise PermissionDenied(_("只有本单位的账号可以填报本台账。"))
+    _check_problem_fields(ledger, category=category, manifestation=manifestation, description=description,
+                          source=source, nature=nature)
+    return _problem_create(actor=actor, ledger=ledger, category=category, manifestation=manifestation,
+                           description=description, source=source, nature=nature, action=action)
+
+
+def _locked_problem(problem: Problem) -> Problem:
+    return Problem.objects.select_for_update().get(pk=problem.pk)
+
+
+@transaction.atomic
+def problem_update(*, actor, problem: Problem, version: int | None, category: TemplateCategory,
+                   description: str, source: str, nature: str,
+                   manifestation: Manifestation | None = None) -> Problem:
+    ledger = _fill_ledger(actor, problem.ledger_id)
+    problem = _locked_problem(problem)
+    _check_version(problem, version)
+    if problem.status == ProblemStatus.WITHDRAWN:
+        raise ValidationError(_("该问题已撤回，不能再修改。"))
+    _check_problem_fields(ledger, category=category, manifestation=manifestation, description=description,
+                          source=source, nature=nature)
+    new = {"category": category, "manifestation": manifestation, "description": description.strip(),
+           "source": source, "nature": nature}
+    changes = _diff(problem, new)
+    if not changes:
+        return problem
+    for name, value in new.items():
+        setattr(problem, name, value)
+    _bump(problem, new)
+    _record_plan_change(ledger=ledger, actor=actor, action=EventAction.PROBLEM_CHANGED, problem=problem,
+                        changes=changes)
+    return problem
+
+
+def _problem_withdraw_locked(*, actor, ledger: Ledger, problem: Problem, reason: str) -> None:
+    if problem.items.filter(status__in=[ItemStatus.CLOSURE_REQUESTED, ItemStatus.CLOSED]).exists():
+        raise ValidationError(_("该问题已有措施申请销号或已销号，不能撤回。"))
+    problem.status = ProblemStatus.WITHDRAWN
+    _bump(problem, ["status"])
+    _record_plan_change(ledger=ledger, actor=actor, action=EventAction.PROBLEM_WITHDRAWN, problem=problem,
+                        comment=reason, changes={"before": {"status": "active"}, "after": {"status": "withdrawn"}})
+
+
+@transaction.atomic
+def problem_withdraw(*, actor, problem: Problem, reason: str, version: int | None = None) -> Problem:
+    """Withdraw a problem recorded in error. It keeps its number and stays in the history."""
+    ledger = _fill_ledger(actor, problem.ledger_id)
+    problem = _locked_problem(problem)
+    _check_version(problem, version)
+    if problem.status == ProblemStatus.WITHDRAWN:
+        raise ValidationError(_("该问题已经撤回。"))
+    if not reason.strip():
+        raise ValidationError(_("请说明撤回该问题的原因。"))
+    _problem_withdraw_locked(actor=actor, ledger=ledger, problem=problem, reason=reason.strip())
+    return problem
+
+
+
+
+def deadline_bounds(ledger: Ledger) -> tuple[datetime.date, datetime.date]:
+    """Dated measures fall between the start of the campaign year and a year after its results deadline."""
+    campaign = ledger.campaign
+    last = campaign.results_deadline or campaign.phases.aggregate(d=Max("ends_on"))["d"]
+    last = last or datetime.date(campaign.year, 12, 31)
+    return datetime.date(campaign.year, 1, 1), last + DEADLINE_GRACE
+
+
+def _item_fields(ledger: Ledger, *, measure: str, deadline: datetime.date | None, is_ongoing: bool,
+                 responsible_user, responsible_name: str, responsible_leader: str, responsible_unit: str) -> dict:
+    if not measure.strip():
+        raise ValidationError(_("请填写整改措施。"))
+    if is_ongoing:
+        deadline = None
+    elif deadline is None:
+        raise ValidationError(_("请填写整改时限，或选择“立行立改、长期坚持”。"))
+    else:
+        first, last = deadline_bounds(ledger)
+        if not first <= deadline <= last:
+            raise ValidationError(
+                _("整改时限应在%(first)s至%(last)s之间；需要长期坚持的措施请选择“立行立改、长期坚持”。")
+                % {"first": first.isoformat(), "last": last.isoformat()}
+            )
+    if responsible_user is not None:
+        if not RoleAssignment.objects.filter(user=responsible_user, unit_id=ledger.unit_id).exists():
+            raise ValidationError(_("责任人账号不属于本单位；没有账号的责任人请直接填写姓名。"))
+        responsible_name = responsible_user.get_full_name() or responsible_user.first_name or responsible_user.username
+    responsible_name = responsible_name.strip()
+    if not responsible_name:
+        raise ValidationError(_("请选择或填写责任人。"))
+    if len(responsible_name) > 50 or len(responsible_leader.strip()) > 50 or len(responsible_unit.strip()) > 200:
+        raise ValidationError(_("责任人、责任领导或责任单位的名称过长。"))
+    return {"measure": measure.strip(), "deadline": deadline, "is_ongoing": is_ongoing,
+            "responsible_user": responsible_user, "responsible_name": responsible_name[:50],
+            "responsible_leader": responsible_leader.strip(), "responsible_unit": responsible_unit.strip()}
+
+
+@transaction.atomic
+def item_add(*, actor, problem: Problem, measure: str, deadline: datetime.date | None = None,
+             is_ongoing: bool = False, responsible_user=None, responsible_name: str = "",
+             responsible_leader: str = "", responsible_unit: str = "") -> RectificationItem:
+    """Add a measure to a problem, numbered within it (①②③…)."""
+    ledger = _fill_ledger(actor, problem.ledger_id)
+    problem = _locked_problem(problem)
+    if problem.status == ProblemStatus.WITHDRAWN:
+        raise ValidationError(_("该问题已撤回，不能再添加整改措施。"))
+    fields = _item_fields(ledger, measure=measure, deadline=deadline, is_ongoing=is_ongoing,
+                          responsible_user=responsible_user, responsible_name=responsible_name,
+                          responsible_leader=responsible_leader, responsible_unit=responsible_unit)
+    number = (problem.items.aggregate(n=Max("number"))["n"] or 0) + 1
+    item = RectificationItem.objects.create(problem=problem, ledger=ledger, unit_path=ledger.unit_path,
+                                            number=number, created_by=actor, **fields)
+    _record_plan_change(ledger=ledger, actor=actor, action=EventAction.ITEM_ADDED, problem=problem, item=item,
+                        changes={"after": {"number": number, **{k: _plain(v) for k, v in fields.items()}}})
+    return item
+
+
+def _locked_item(item: RectificationItem | int) -> RectificationItem:
+    pk = item if isinstance(item, int) else item.pk
+    return RectificationItem.objects.select_for_update(of=("self",)).select_related("problem").get(pk=pk)
+
+
+@transaction.atomic
+def item_update(*, actor, item: RectificationItem, version: int | None, measure: str,
+                deadline: datetime.date | None = None, is_ongoing: bool = False, responsible_user=None,
+                responsible_name: str = "", responsible_leader: str = "",
+                responsible_unit: str = "") -> RectificationItem:
+    ledger = _fill_ledger(actor, item.ledger_id)
+    item = _locked_item(item)
+    _check_version(item, version)
+    if item.status == ItemStatus.CLOSED:
+        raise ValidationError(_("该措施已销号，不能再修改。"))
+    fields = _item_fields(ledger, measure=measure, deadline=deadline, is_ongoing=is_ongoing,
+                          responsible_user=responsible_user, responsible_name=responsible_name,
+                          responsible_leader=responsible_leader, responsible_unit=responsible_unit)
+    changes = _diff(item, fields)
+    if not changes:
+        return item
+    for name, value in fields.items():
+        setattr(item, name, value)
+    _bump(item, fields)
+    _record_plan_change(ledger=ledger, actor=actor, action=EventAction.ITEM_CHANGED, problem=item.problem,
+                        item=item, changes=changes)
+    return item
