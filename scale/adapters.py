@@ -27,11 +27,39 @@ def annex2_export() -> Callable:
     return export
 
 
+WORK_DONE = (
+    "按照上级党组织通知要求，召开专题会议研究部署对账整改专项行动，指导所属党支部逐条逐项开展对照检查和延伸自查。\n"
+    "各党支部建立问题整改台账，明确整改措施、完成时限和责任人，实行销号管理。"
+)
+NEXT_STEPS = "持续跟踪各党支部整改进度，开展整改“回头看”，对整改不到位的党支部督促限期整改。"
+
+
 def annex3_report() -> tuple[Callable, Callable]:
-    """((ctx, general_branch) -> report HTML, html -> PDF bytes) for the 附件3 report."""
-    raise NotAvailable("附件3 report not on main yet")
+    """((ctx, general_branch, font_family) -> report HTML, html -> PDF bytes) for the 附件3 report: a draft
+    report saved through the service with section 二 pre-filled from the ledgers, rendered as the job does."""
+    try:
+        from reports.pdf import CJK_FONT, html_to_pdf, report_html
+        from reports.services import report_initial_fields, report_save
+    except ImportError as error:
+        raise NotAvailable("附件3 report not on main yet") from error
+
+    def html_of(ctx, unit, font_family: str | None = None) -> str:
+        fields = report_initial_fields(campaign=ctx.campaign, unit=unit)
+        report = report_save(actor=ctx.users["gb"], campaign=ctx.campaign, unit=unit, version=0, work_done=WORK_DONE,
+                             problems_found=fields["problems_found"], next_steps=NEXT_STEPS)
+        return report_html(report, signed=None, font_family=font_family or CJK_FONT)
+
+    return html_of, html_to_pdf
 
 
-def reminder_sweep() -> tuple[Callable, Callable]:
-    """((today) -> None: one daily sweep, () -> int: reminders sent so far)."""
-    raise NotAvailable("reminder sweep not on main yet")
+def reminder_sweep() -> Callable:
+    """(today) -> notifications created: one run of the daily reminder sweep (every kind)."""
+    try:
+        from notifications.services import reminders_send
+    except ImportError as error:
+        raise NotAvailable("reminder sweep not on main yet") from error
+
+    def sweep(today) -> int:
+        return sum(reminders_send(today=today).values())
+
+    return sweep

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import io
 import logging
+import re
 import statistics
 import sys
 import time
@@ -195,14 +196,13 @@ def measure_export(ctx: Context) -> TaskResult:
     seconds, _ = _timed(lambda: export(ctx, county))
     base_seconds, _ = _timed(lambda: bare_openpyxl(ctx.campaign, county))
     _, peak = _traced(lambda: export(ctx, county))
-    _, base_peak = _traced(lambda: bare_openpyxl(ctx.campaign, county))
     _, small_peak = _traced(lambda: export(ctx, small))
     small_rows = RectificationItem.objects.filter(ledger__campaign=ctx.campaign, unit_path__startswith=small.path).count()
     rate, base_rate = rows / seconds, rows / base_seconds
     result.figures = {
         "rows": rows, "seconds": round(seconds, 2), "rows_per_s": round(rate),
         "baseline_seconds": round(base_seconds, 2), "baseline_rows_per_s": round(base_rate),
-        "ratio": round(rate / base_rate, 2), "peak_mb": _mb(peak), "baseline_peak_mb": _mb(base_peak),
+        "ratio": round(rate / base_rate, 2), "peak_mb": _mb(peak),
         "small_rows": small_rows, "small_peak_mb": _mb(small_peak),
     }
     result.meets_target = rate >= 0.8 * base_rate
@@ -232,42 +232,49 @@ def bare_openpyxl(campaign: Campaign, unit: OrgUnit) -> bytes:
 
 
 def measure_report(ctx: Context) -> TaskResult:
+    """The report of the featured general branch, saved as a draft (then rolled back) and rendered as the job
+    renders it, against the same HTML with every CJK character replaced by a Latin letter in a Latin font."""
     from scale import adapters
 
     result = TaskResult(name="附件3 report PDF of a general branch", target="≤ 1.3× Latin-font WeasyPrint")
     html_of, render = adapters.annex3_report()  # raises NotAvailable
-    gb = ctx.units["gb"]
-    html = html_of(ctx, gb)
-    render(html)  # warm fonts
-    seconds, pdf = _timed(lambda: render(html))
-    latin = html.replace("</head>", f"<style>{LATIN_CSS}</style></head>", 1)
-    base_seconds, _ = _timed(lambda: render(latin))
+    with transaction.atomic():
+        prefill_seconds, html = _timed(lambda: html_of(ctx, ctx.units["gb"]))
+        transaction.set_rollback(True)
+    latin = CJK_CHARACTERS.sub("M", html).replace("Noto Serif CJK SC", "DejaVu Serif").replace(
+        "Noto Sans CJK SC", "DejaVu Sans")
+    render(html)  # the first rendering loads fonts
+    render(latin)
+    seconds = statistics.median(_timed(lambda: render(html))[0] for _ in range(3))
+    base_seconds = statistics.median(_timed(lambda: render(latin))[0] for _ in range(3))
+    pdf = render(html)
     result.figures = {"seconds": round(seconds, 2), "latin_seconds": round(base_seconds, 2),
-                      "ratio": round(seconds / base_seconds, 2), "pdf_kb": round(len(pdf) / 1024)}
+                      "ratio": round(seconds / base_seconds, 2), "prefill_seconds": round(prefill_seconds, 2),
+                      "pdf_kb": round(len(pdf) / 1024)}
     result.meets_target = seconds <= 1.3 * base_seconds
     return result
 
 
-LATIN_CSS = "*, *::before, *::after { font-family: 'DejaVu Sans', 'Liberation Sans', sans-serif !important; }"
+CJK_CHARACTERS = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 
 
 def measure_sweep(ctx: Context) -> TaskResult:
+    """Two runs of the daily sweep over every item in one transaction, rolled back so the bench can be rerun."""
     from scale import adapters
 
     result = TaskResult(name="daily reminder sweep over all items", target="≤ 60 s; second run sends nothing")
-    sweep, sent_count = adapters.reminder_sweep()  # raises NotAvailable
+    sweep = adapters.reminder_sweep()  # raises NotAvailable
     items = RectificationItem.objects.count()
     today = timezone.localdate()
-    before = sent_count()
-    first_seconds, _ = _timed(lambda: sweep(today))
-    after_first = sent_count()
-    second_seconds, _ = _timed(lambda: sweep(today))
-    after_second = sent_count()
+    with transaction.atomic():
+        first_seconds, first_sent = _timed(lambda: sweep(today))
+        second_seconds, second_sent = _timed(lambda: sweep(today))
+        transaction.set_rollback(True)
     result.figures = {
-        "items": items, "seconds": round(first_seconds, 2), "sent": after_first - before,
-        "second_run_seconds": round(second_seconds, 2), "second_run_sent": after_second - after_first,
+        "items": items, "seconds": round(first_seconds, 2), "sent": first_sent,
+        "second_run_seconds": round(second_seconds, 2), "second_run_sent": second_sent,
     }
-    result.meets_target = first_seconds <= 60 and after_second == after_first
+    result.meets_target = first_seconds <= 60 and second_sent == 0
     return result
 
 

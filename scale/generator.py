@@ -45,6 +45,7 @@ from ledger.models import (
     ProblemSource,
     ProgressNote,
     RectificationItem,
+    SelfCheckAnswer,
     TemplateCategory,
 )
 from ledger.services.campaigns import PhaseSpec, campaign_create
@@ -197,7 +198,7 @@ class ScaleGenerator:
             self._step("accounts", self._make_accounts)
             self._step("campaign", self._make_campaign)
             self._step("ledgers", self._make_ledgers)
-            models = [OrgUnit, Ledger, Problem, RectificationItem, LedgerEvent, ProgressNote]
+            models = [OrgUnit, Ledger, Problem, RectificationItem, LedgerEvent, ProgressNote, SelfCheckAnswer]
             self.writer.reset_sequences(models)
         self._step("analyze", lambda: self.writer.analyze(models))
         self.plan.made = dict(self.writer.written)
@@ -331,6 +332,7 @@ class ScaleGenerator:
         ).values_list("pk", "category_id", "text"):
             manifestations[category_id].append((pk, text))
         self.categories = [(c.pk, manifestations[c.pk]) for c in categories]
+        self.manifestations = [(c.pk, pk, text) for c in categories for pk, text in manifestations[c.pk]]
         root = OrgUnit.objects.get(code=ROOT_CODE)
         start = self.clock.start.date()
         today = self.plan.today
@@ -414,6 +416,7 @@ class ScaleGenerator:
         self.writer.write(RectificationItem, ITEM_FIELDS, rows.items)
         self.writer.write(ProgressNote, NOTE_FIELDS, rows.notes)
         self.writer.write(LedgerEvent, EVENT_FIELDS, rows.events)
+        self.writer.write(SelfCheckAnswer, ANSWER_FIELDS, rows.answers)
 
     def _ledger_rows(self, rows: _ChunkRows, index: int, status: str) -> None:
         clock = self.clock
@@ -443,18 +446,53 @@ class ScaleGenerator:
         version = 1 + (status != LedgerStatus.DRAFT) + (status in (LedgerStatus.RETURNED, LedgerStatus.ACCEPTED))
         rows.ledgers.append((ledger_id, self.campaign.pk, unit_id, path, status, version, submitted, accepted,
                              created, accepted or submitted or created))
-        for number in range(1, self.problems_per_ledger[index] + 1):
-            self._problem_rows(rows, ledger_id, path, status, number, secretary, reviewer)
+        found: dict[int, int] = {}  # manifestation → the problem the self-check recorded for it
+        self.problem_texts: dict[int, str] = {}
+        plan = self._problem_plan(self.problems_per_ledger[index])
+        for number, planned in enumerate(plan, start=1):
+            self._problem_rows(rows, ledger_id, path, status, number, secretary, reviewer, planned, found)
+        self._answer_rows(rows, ledger_id, path, status, found, secretary)
 
-    def _problem_rows(self, rows, ledger_id, path, ledger_status, number, secretary, reviewer) -> None:
+    def _problem_plan(self, count: int) -> list[tuple[int, tuple[int, str] | None]]:
+        """(category, manifestation or None) for each of a ledger's problems: the self-check finds each listed
+        manifestation at most once (one answer, one problem); the rest are extended self-check (延伸自查)."""
+        rng = self.rng
+        self_checked = sum(1 for _ in range(count) if rng.random() < 0.85)
+        found = rng.sample(self.manifestations, min(self_checked, len(self.manifestations)))
+        plan: list[tuple[int, tuple[int, str] | None]] = [(category_id, (pk, text)) for category_id, pk, text in found]
+        while len(plan) < count:
+            plan.append((rng.choice(self.categories)[0], None))
+        rng.shuffle(plan)
+        return plan
+
+    def _answer_rows(self, rows, ledger_id, path, status, found: dict[int, int], secretary) -> None:
+        """The self-check answers (对照检查): all of them once the ledger was submitted, some while it is a draft."""
+        rng, clock = self.rng, self.clock
+        share = 1.0 if status != LedgerStatus.DRAFT else rng.random()
+        for manifestation_id, _text in ((pk, text) for _c, pk, text in self.manifestations):
+            problem_id = found.get(manifestation_id)
+            if problem_id is None and rng.random() >= share:
+                continue
+            at = clock.after(clock.start, 1, 40)
+            description = self.problem_texts.get(problem_id, "") if problem_id else ""
+            rows.answers.append((ledger_id, manifestation_id, path, problem_id is not None, description, problem_id,
+                                 1, secretary, at))
+            rows.events.append((ledger_id, problem_id, None, secretary, at, EventAction.SELF_CHECK_ANSWERED, "", "",
+                                "", {"manifestation": manifestation_id,
+                                     "after": {"found": problem_id is not None, "description": description}}))
+
+    def _problem_rows(self, rows, ledger_id, path, ledger_status, number, secretary, reviewer,
+                      planned: tuple[int, tuple[int, str] | None], found: dict[int, int]) -> None:
         rng, clock = self.rng, self.clock
         problem_id = self.problem_id
         self.problem_id += 1
-        category_id, manifestations = rng.choice(self.categories)
-        if manifestations and rng.random() < 0.85:
-            manifestation_id, text = rng.choice(manifestations)
+        category_id, manifestation = planned
+        if manifestation is not None:
+            manifestation_id, text = manifestation
             source = ProblemSource.SELF_CHECK
             description = f"对照检查发现：{text[:120]}"
+            found[manifestation_id] = problem_id
+            self.problem_texts[problem_id] = description
         else:
             manifestation_id, source = None, ProblemSource.EXTENDED
             description = rng.choice(EXTENDED_PROBLEMS)
@@ -521,6 +559,7 @@ class _ChunkRows:
     items: list[tuple] = field(default_factory=list)
     notes: list[tuple] = field(default_factory=list)
     events: list[tuple] = field(default_factory=list)
+    answers: list[tuple] = field(default_factory=list)
 
 
 UNIT_FIELDS = (
@@ -542,6 +581,10 @@ ITEM_FIELDS = (
     "closed_by_id", "version", "created_by_id", "created_at", "updated_at",
 )
 NOTE_FIELDS = ("item_id", "text", "author_id", "created_at")
+ANSWER_FIELDS = (
+    "ledger_id", "manifestation_id", "unit_path", "found", "description", "problem_id", "version", "answered_by_id",
+    "answered_at",
+)
 EVENT_FIELDS = (
     "ledger_id", "problem_id", "item_id", "actor_id", "at", "action", "from_status", "to_status", "comment", "changes",
 )

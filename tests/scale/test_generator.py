@@ -17,8 +17,11 @@ from ledger.models import (
     Ledger,
     LedgerEvent,
     LedgerStatus,
+    Manifestation,
     Problem,
+    ProblemSource,
     RectificationItem,
+    SelfCheckAnswer,
 )
 from scale.generator import ROOT_CODE, Plan, ScaleGenerator, level_counts
 
@@ -81,6 +84,22 @@ def test_every_row_has_its_history(generated):
     assert LedgerEvent.objects.filter(action=EventAction.LEDGER_ACCEPTED).count() == (
         Ledger.objects.filter(status=LedgerStatus.ACCEPTED).count()
     )
+
+
+def test_self_check_answers_back_the_self_check_problems(generated):
+    found = SelfCheckAnswer.objects.filter(found=True)
+    assert found.exists()
+    assert not found.exclude(problem__manifestation_id=F("manifestation_id")).exists()
+    assert not found.exclude(problem__ledger_id=F("ledger_id")).exists()
+    assert not found.exclude(description=F("problem__description")).exists()
+    assert not SelfCheckAnswer.objects.filter(found=False, problem__isnull=False).exists()
+    assert not SelfCheckAnswer.objects.exclude(unit_path=F("ledger__unit_path")).exists()
+    self_checked = Problem.objects.filter(source=ProblemSource.SELF_CHECK)
+    assert self_checked.count() == found.count()
+    # a submitted ledger has answered every manifestation of its checklist
+    submitted = Ledger.objects.exclude(status=LedgerStatus.DRAFT).first()
+    assert submitted.self_check_answers.count() == Manifestation.objects.filter(
+        category__template=submitted.campaign.template).count()
 
 
 def test_accounts_at_every_level(generated):
