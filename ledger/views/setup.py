@@ -180,11 +180,11 @@ def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
     template = _template_for(request.user, pk)
     can_edit = template_services.template_can_edit(user=request.user, template=template)
     if request.method == "POST":
+        if not can_edit:  # the right before the input
+            raise PermissionDenied
         op = TEMPLATE_OPS.get(request.POST.get("op", ""))
         if op is None:
             return HttpResponse(status=400)
-        if not can_edit:
-            raise PermissionDenied
         try:
             op(request, template)
         except ValidationError as error:

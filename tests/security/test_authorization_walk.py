@@ -51,6 +51,8 @@ NEEDS = {
     "manage": MANAGES,
     "fill_or_supervise": {user: FILLS[user] | SUPERVISES[user] for user in USERS},
     "take_part": TAKES_PART,
+    "read_templates": {"org": {"builtin"}, "inspector": {"builtin"}} | {user: set() for user in USERS[:3]},
+    "write_templates": {"org": {"builtin"}} | {user: set() for user in USERS if user != "org"},
     "own": {user: {user} for user in USERS},  # objects that belong to one account (jobs, notifications)
     # A supervision record is seen where its author unit is seen, and by the branches it visited (gb1 → b1).
     "view_supervision": {user: SEES[user] | ({"gb1"} if "b1" in SEES[user] else set()) for user in USERS},
@@ -79,7 +81,8 @@ def rule(sites: str = "", need: str = "view", who=ANYONE, extra: tuple = (), pub
 # Objects are built at these units (keys of World.units); the walk tries each site.
 SITES = {
     "campaign": ("root", "other_root"),
-    "template": ("builtin",),
+    "template": ("builtin",),  # one template of the committee's
+    "unit": ("root", "gb1", "b1", "b2", "gb2", "other_root", "other_branch"),
     "ledger": ("b1", "b2", "b3", "other_branch"),
     "problem": ("b1", "b2", "b3", "other_branch"),
     "item": ("b1", "b2", "b3", "other_branch"),
@@ -110,17 +113,23 @@ RULES: dict[str, Rule] = {
     "accounts:two_factor_verify": rule(),
     # organization tree
     "branches:tree": rule(),
+    "branches:unit_detail": rule("unit", "view"),
+    "branches:unit_create": rule("unit", "manage"),  # a new unit under this one
+    "branches:unit_edit": rule("unit", "manage"),
+    "branches:account_create": rule("unit", "manage"),
     "branches:tree_import": rule(who=MANAGERS),
     "branches:tree_import_template": rule(who=MANAGERS),
     # templates and campaigns
-    "ledger:template_list": rule(who=MANAGERS),
+    "ledger:template_list": rule(who=MANAGERS | {"inspector"}),
     "ledger:template_create": rule(who=MANAGERS),
-    "ledger:template_detail": rule("template", who=MANAGERS),
-    "ledger:template_copy": rule("template", who=MANAGERS),
+    "ledger:template_detail": rule("template", "read_templates", post="write_templates"),
+    "ledger:template_copy": rule("template", "write_templates"),
     "ledger:campaign_list": rule(),
     "ledger:campaign_create": rule(who=MANAGERS),
     "ledger:campaign_detail": rule("campaign", "take_part"),
     "ledger:campaign_publish": rule("campaign", "manage"),
+    "ledger:campaign_edit": rule("campaign", "manage"),
+    "ledger:campaign_close": rule("campaign", "manage"),
     "ledger:campaign_ledgers": rule("campaign", "take_part"),
     # the branch workflow
     "ledger:my_ledgers": rule(),
@@ -245,7 +254,12 @@ class World:
         self._branch_objects()
         self._general_branch_objects()
         self._personal_objects()
-        self.kwargs[("template", "builtin")] = {"pk": self.campaigns["root"].template.pk}
+        from ledger.services.templates import template_create
+
+        draft = template_create(actor=users["org"], owner=tree.root, name="本校补充清单")
+        self.kwargs[("template", "builtin")] = {"pk": draft.pk}  # a template the committee owns and may edit
+        for name in SITES["unit"]:
+            self.kwargs[("unit", name)] = {"pk": self.units[name].pk}
         for site, campaign in self.campaigns.items():
             self.kwargs[("campaign", site)] = {"pk": campaign.pk}
 
