@@ -71,8 +71,17 @@ def summary_headers() -> list[str]:
             _("未销号"), _("逾期")]
 
 
+ISSUER_SUFFIXES = ("党委", "委员会", "党总支", "党支部", "党工委")
+
+
 def workbook_title(campaign: Campaign) -> str:
-    return _("%(name)s自查问题、整改与责任清单") % {"name": campaign.name}
+    """The notice's title: 潍坊学院 + 党支部对账整改专项行动 + 自查问题、整改与责任清单. The issuing organization's
+    name (without 党委) leads unless the campaign's name already carries it."""
+    stem = campaign.issuer.name
+    for suffix in ISSUER_SUFFIXES:
+        stem = stem.removesuffix(suffix)
+    name = campaign.name if not stem or stem in campaign.name else f"{stem}{campaign.name}"
+    return _("%(name)s自查问题、整改与责任清单") % {"name": name}
 
 
 def format_date(value: datetime.date | None) -> str:
