@@ -264,7 +264,7 @@ class ExportSelection:
 
     campaign: Campaign
     unit: OrgUnit | None
-    ledgers: object  # QuerySet[Ledger], already scoped and ordered by unit path
+    ledgers: object  # QuerySet[Ledger], already scoped and in LEDGER_ORDER
 
     @property
     def layout(self) -> str:
@@ -281,7 +281,7 @@ def _parent_name(ledger: Ledger) -> str:
 
 
 def _rows_by_ledger(selection: ExportSelection) -> Iterator[tuple[Ledger, Iterator[ExportRow]]]:
-    """Merge-join the ledgers (all of them, even empty) with the streamed rows, both in unit-path order."""
+    """Merge-join the ledgers (all of them, even empty) with the streamed rows, both in LEDGER_ORDER."""
     rows = iter(export_rows(selection.ledgers))
     pending = next(rows, None)
     for ledger in selection.ledgers.iterator(chunk_size=500):
