@@ -22,6 +22,7 @@ with Excel's quote prefix, so it can never be evaluated as a formula (CSV/Excel 
 
 from __future__ import annotations
 
+import copy
 import datetime
 import itertools
 import re
@@ -53,6 +54,9 @@ THIN = Side(style="thin", color="000000")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 WRAP_TOP = Alignment(wrap_text=True, vertical="top")
 WRAP_CENTER = Alignment(wrap_text=True, vertical="center", horizontal="center")
+WRAP_MIDDLE = Alignment(wrap_text=True, vertical="center")
+CENTER_TOP = Alignment(wrap_text=True, vertical="top", horizontal="center")
+LABEL_ALIGN = Alignment(vertical="center")
 SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
 
 ProgressCallback = Callable[[int, int], None]
@@ -67,8 +71,17 @@ def summary_headers() -> list[str]:
             _("未销号"), _("逾期")]
 
 
+ISSUER_SUFFIXES = ("党委", "委员会", "党总支", "党支部", "党工委")
+
+
 def workbook_title(campaign: Campaign) -> str:
-    return _("%(name)s自查问题、整改与责任清单") % {"name": campaign.name}
+    """The notice's title: 潍坊学院 + 党支部对账整改专项行动 + 自查问题、整改与责任清单. The issuing organization's
+    name (without 党委) leads unless the campaign's name already carries it."""
+    stem = campaign.issuer.name
+    for suffix in ISSUER_SUFFIXES:
+        stem = stem.removesuffix(suffix)
+    name = campaign.name if not stem or stem in campaign.name else f"{stem}{campaign.name}"
+    return _("%(name)s自查问题、整改与责任清单") % {"name": name}
 
 
 def format_date(value: datetime.date | None) -> str:
@@ -88,17 +101,29 @@ def responsible_text(*, name: str | None, leader: str | None, unit: str | None) 
     return "\n".join(lines)
 
 
+def _style_array(ws: Worksheet, font: Font, alignment: Alignment, border: Border | None):
+    """The workbook's style indexes for this combination, computed once: assigning font/alignment/border
+    objects to every cell hashes them each time and dominated the export's run time."""
+    cache = ws.parent.__dict__.setdefault("_ledger_style_cache", {})
+    key = (id(font), id(alignment), id(border))
+    if key not in cache:
+        prototype = WriteOnlyCell(ws)
+        prototype.font = font
+        prototype.alignment = alignment
+        if border is not None:
+            prototype.border = border
+        cache[key] = (prototype._style, font, alignment, border)  # the objects stay alive: ids stay theirs
+    return cache[key][0]
+
+
 def safe_cell(ws: Worksheet, value, *, font: Font = BODY_FONT, alignment: Alignment = WRAP_TOP,
               border: Border | None = BORDER) -> WriteOnlyCell:
     """A styled cell; text starting with a formula trigger is forced to a quoted string."""
     cell = WriteOnlyCell(ws, value=value)
+    cell._style = copy.copy(_style_array(ws, font, alignment, border))
     if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
         cell.data_type = "s"
         cell.quotePrefix = True
-    cell.font = font
-    cell.alignment = alignment
-    if border is not None:
-        cell.border = border
     return cell
 
 
@@ -150,7 +175,10 @@ class SheetWriter:
         last_col = last_col or first_col
         if first_row == last_row and first_col == last_col:
             return
-        self.ws.merged_cells.add(
+        # Straight into the set, as the plain "A5:A9" text the writer emits (`MergeCell(str(ref))`):
+        # MultiCellRange.add first scans every range already there (quadratic), and a CellRange object costs
+        # several times the memory of its text. The ranges written here never overlap.
+        self.ws.merged_cells.ranges.add(
             f"{get_column_letter(first_col)}{first_row}:{get_column_letter(last_col)}{last_row}"
         )
 
@@ -162,7 +190,7 @@ class SheetWriter:
         self.merge(row, row, 1, self.columns)
 
     def label(self, text: str) -> None:
-        row = self.append([safe_cell(self.ws, text, font=LABEL_FONT, alignment=Alignment(vertical="center"),
+        row = self.append([safe_cell(self.ws, text, font=LABEL_FONT, alignment=LABEL_ALIGN,
                                      border=None)] + [None] * (self.columns - 1))
         self.merge(row, row, 1, self.columns)
 
@@ -185,9 +213,9 @@ def _item_cells(ws: Worksheet, row: ExportRow | None, problem_label: str, catego
                                   unit=row.responsible_unit)
         status = str(ItemStatus(row.status).label) if row.status else ""
         closed = format_date(timezone.localtime(row.closed_at).date()) if row.closed_at else ""
-    center = Alignment(wrap_text=True, vertical="top", horizontal="center")
+    center = CENTER_TOP
     return [
-        safe_cell(ws, category_label, alignment=Alignment(wrap_text=True, vertical="center")),
+        safe_cell(ws, category_label, alignment=WRAP_MIDDLE),
         safe_cell(ws, problem_label),
         safe_cell(ws, measure),
         safe_cell(ws, limit, alignment=center),
@@ -236,7 +264,7 @@ class ExportSelection:
 
     campaign: Campaign
     unit: OrgUnit | None
-    ledgers: object  # QuerySet[Ledger], already scoped and ordered by unit path
+    ledgers: object  # QuerySet[Ledger], already scoped and in LEDGER_ORDER
 
     @property
     def layout(self) -> str:
@@ -253,7 +281,7 @@ def _parent_name(ledger: Ledger) -> str:
 
 
 def _rows_by_ledger(selection: ExportSelection) -> Iterator[tuple[Ledger, Iterator[ExportRow]]]:
-    """Merge-join the ledgers (all of them, even empty) with the streamed rows, both in unit-path order."""
+    """Merge-join the ledgers (all of them, even empty) with the streamed rows, both in LEDGER_ORDER."""
     rows = iter(export_rows(selection.ledgers))
     pending = next(rows, None)
     for ledger in selection.ledgers.iterator(chunk_size=500):

@@ -5,25 +5,31 @@ A problem already in the ledger (same category, same text, not withdrawn) is not
 measure it already has (same text) is updated only if its time limit or responsible people differ: so
 importing the same file twice changes nothing the second time. All or nothing, one transaction.
 
-The rows are written through the ORM with an event per problem and per measure (`event_record`), the same
-history rows the workflow services write; switch to those services once they are on main.
+Rows are written through the workflow services (`problem_add`, `item_add`, `item_update`), so the same
+rules, numbering and history events apply as in the pages. Their rules are also checked while planning, so
+the preview shows them by row and column: the branch (FILL) imports problems and measures while its ledger is
+not under review; a supervising unit (SUPERVISE) may only open problems from its findings (sources 督查发现,
+上级反馈, 巡视巡察反馈), without measures, which remain the branch's to write.
 """
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
 from django.utils.translation import gettext as _
 
+from branches.selectors import Action, scope_for
 from branches.spreadsheets import ImportPlan, SheetRow, is_ongoing_text, parse_date, read_sheet, template_workbook
 from ledger.models import (
     CampaignStatus,
-    EventAction,
+    ItemStatus,
     Ledger,
+    LedgerStatus,
     Problem,
     ProblemNature,
     ProblemSource,
@@ -31,7 +37,7 @@ from ledger.models import (
     RectificationItem,
     TemplateCategory,
 )
-from ledger.services.events import event_record
+from ledger.services.workflow import SUPERVISION_SOURCES, deadline_bounds, item_add, item_update, problem_add
 
 CATEGORY, PROBLEM, SOURCE, NATURE, MEASURE, LIMIT, PERSON, LEADER = (
     "类别序号", "查摆问题", "问题来源", "问题性质", "整改措施", "整改时限", "责任人", "责任领导",
@@ -149,10 +155,20 @@ def _parse_measure(sheet_row: SheetRow, plan: ImportPlan) -> MeasureRow | None:
                       responsible_leader=leader)
 
 
-def problem_import_plan(*, ledger: Ledger, content: bytes) -> ImportPlan:
-    plan = ImportPlan()
+def _ledger_refusal(*, actor, ledger: Ledger) -> str:
+    """Why this actor may not import into this ledger now ("" when they may)."""
     if ledger.campaign.status == CampaignStatus.CLOSED:
-        plan.error(0, "", _("该专项行动已结束，不能再导入问题。"))
+        return _("该专项行动已结束，不能再导入问题。")
+    if scope_for(actor).can(Action.FILL, ledger.unit_path) and ledger.status == LedgerStatus.SUBMITTED:
+        return _("台账已提交党总支审核，审核完成前不能导入。")
+    return ""
+
+
+def problem_import_plan(*, actor, ledger: Ledger, content: bytes) -> ImportPlan:
+    plan = ImportPlan()
+    refusal = _ledger_refusal(actor=actor, ledger=ledger)
+    if refusal:
+        plan.error(0, "", refusal)
         return plan
     try:
         sheet_rows = read_sheet(content, HEADERS)
@@ -160,11 +176,20 @@ def problem_import_plan(*, ledger: Ledger, content: bytes) -> ImportPlan:
         plan.error(0, "", exc.messages[0])
         return plan
     categories = {c.order: c for c in ledger.campaign.template.categories.all()}
+    supervising = not scope_for(actor).can(Action.FILL, ledger.unit_path)
+    first_day, last_day = deadline_bounds(ledger)
     problems: dict[tuple[int, str], ProblemRow] = {}
     for sheet_row in sheet_rows:
         problem, measure = _parse(sheet_row, plan, categories)
         if problem is None:
             continue
+        if supervising and problem.source not in SUPERVISION_SOURCES:
+            plan.error(problem.row, SOURCE, _("上级党组织只能导入督查发现、上级反馈或巡视巡察反馈的问题。"))
+        if supervising and measure is not None:
+            plan.error(problem.row, MEASURE, _("整改措施由党支部自己填写，上级党组织导入问题时请留空。"))
+        if measure is not None and measure.deadline and not first_day <= measure.deadline <= last_day:
+            plan.error(measure.row, LIMIT, _("整改时限应在%(first)s至%(last)s之间；需要长期坚持的措施请填写“立行立改、长期坚持”。")
+                       % {"first": first_day.isoformat(), "last": last_day.isoformat()})
         key = (problem.category.pk, problem.description)
         known = problems.setdefault(key, problem)
         if (known.source, known.nature) != (problem.source, problem.nature):
@@ -174,7 +199,8 @@ def problem_import_plan(*, ledger: Ledger, content: bytes) -> ImportPlan:
                 plan.error(measure.row, MEASURE, _("同一问题的整改措施重复。"))
             known.measures.append(measure)
     if plan.ok:
-        _match_existing(ledger, list(problems.values()))
+        _match_existing(ledger, list(problems.values()), plan)
+    if plan.ok:
         rows = list(problems.values())
         plan.creates = [p for p in rows if p.existing is None or p.new_measures()]
         plan.updates = [p for p in rows if p.existing is not None and p.changed_measures()]
@@ -182,7 +208,7 @@ def problem_import_plan(*, ledger: Ledger, content: bytes) -> ImportPlan:
     return plan
 
 
-def _match_existing(ledger: Ledger, rows: list[ProblemRow]) -> None:
+def _match_existing(ledger: Ledger, rows: list[ProblemRow], plan: ImportPlan) -> None:
     """Find the problems and measures already in the ledger (two queries)."""
     existing = {(p.category_id, p.description.strip()): p
                 for p in ledger.problems.filter(status=ProblemStatus.ACTIVE)}
@@ -200,50 +226,44 @@ def _match_existing(ledger: Ledger, rows: list[ProblemRow]) -> None:
                           "responsible_name": measure.responsible_name,
                           "responsible_leader": measure.responsible_leader}
                 measure.changes = {k: v for k, v in wanted.items() if getattr(measure.existing, k) != v}
+                if measure.changes and measure.existing.status == ItemStatus.CLOSED:
+                    plan.error(measure.row, MEASURE, _("该措施已销号，不能再通过导入修改。"))
 
 
 @transaction.atomic
 def problem_import_apply(*, actor, ledger: Ledger, content: bytes) -> tuple[ImportPlan, list]:
-    """Plan again under a lock on the ledger, then write everything or nothing."""
+    """Plan again under a lock on the ledger, then write everything through the services, or nothing."""
     ledger = Ledger.objects.select_for_update().select_related("campaign__template").get(pk=ledger.pk)
-    plan = problem_import_plan(ledger=ledger, content=content)
+    plan = problem_import_plan(actor=actor, ledger=ledger, content=content)
     if not plan.ok:
         raise ValidationError(_("文件有 %(n)s 处错误，未导入任何数据。") % {"n": len(plan.errors)})
-    next_number = (ledger.problems.aggregate(m=Max("number"))["m"] or 0) + 1
     for row in plan.creates:
-        if row.existing is None:
-            row.existing = Problem.objects.create(
-                ledger=ledger, unit_path=ledger.unit_path, category=row.category, number=next_number,
-                description=row.description, source=row.source, nature=row.nature, created_by=actor)
-            next_number += 1
-            event_record(ledger=ledger, actor=actor, action=EventAction.PROBLEM_ADDED, problem=row.existing,
-                         to_status=ProblemStatus.ACTIVE, comment=_("Excel 导入"))
-        _add_measures(actor=actor, ledger=ledger, row=row)
+        with _row_errors(row.row):
+            if row.existing is None:
+                row.existing = problem_add(actor=actor, ledger=ledger, category=row.category,
+                                           description=row.description, source=row.source, nature=row.nature)
+        for measure in row.new_measures():
+            with _row_errors(measure.row):
+                measure.existing = item_add(
+                    actor=actor, problem=row.existing, measure=measure.measure, deadline=measure.deadline,
+                    is_ongoing=measure.is_ongoing, responsible_name=measure.responsible_name,
+                    responsible_leader=measure.responsible_leader)
     for row in plan.updates:
         for measure in row.changed_measures():
-            _change_measure(actor=actor, ledger=ledger, measure=measure)
+            item = measure.existing
+            with _row_errors(measure.row):
+                item_update(actor=actor, item=item, version=item.version, measure=item.measure,
+                            deadline=measure.deadline, is_ongoing=measure.is_ongoing,
+                            responsible_user=item.responsible_user, responsible_name=measure.responsible_name,
+                            responsible_leader=measure.responsible_leader, responsible_unit=item.responsible_unit)
     return plan, []
 
 
-def _add_measures(*, actor, ledger: Ledger, row: ProblemRow) -> None:
-    number = (row.existing.items.aggregate(m=Max("number"))["m"] or 0) + 1
-    for measure in row.new_measures():
-        item = RectificationItem.objects.create(
-            problem=row.existing, ledger=ledger, unit_path=ledger.unit_path, number=number, measure=measure.measure,
-            is_ongoing=measure.is_ongoing, deadline=measure.deadline, responsible_name=measure.responsible_name,
-            responsible_leader=measure.responsible_leader, created_by=actor)
-        number += 1
-        event_record(ledger=ledger, actor=actor, action=EventAction.ITEM_ADDED, problem=row.existing, item=item,
-                     to_status=item.status, comment=_("Excel 导入"))
-
-
-def _change_measure(*, actor, ledger: Ledger, measure: MeasureRow) -> None:
-    item = RectificationItem.objects.select_for_update().get(pk=measure.existing.pk)
-    before = {k: str(getattr(item, k)) for k in measure.changes}
-    for name, value in measure.changes.items():
-        setattr(item, name, value)
-    item.version += 1
-    item.save(update_fields=[*measure.changes, "version", "updated_at"])
-    event_record(ledger=ledger, actor=actor, action=EventAction.ITEM_CHANGED, problem=item.problem, item=item,
-                 comment=_("Excel 导入"),
-                 changes={"before": before, "after": {k: str(v) for k, v in measure.changes.items()}})
+@contextmanager
+def _row_errors(row: int) -> Iterator[None]:
+    """A service's refusal, named by the Excel row it came from; the transaction rolls everything back."""
+    try:
+        yield
+    except (ValidationError, PermissionDenied) as exc:
+        message = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
+        raise ValidationError(_("第%(row)s行：%(message)s 未导入任何数据。") % {"row": row, "message": message}) from exc

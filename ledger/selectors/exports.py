@@ -1,7 +1,7 @@
 """Reads for the 附件2 exports: the ledgers of a selection, their rows and their counts, all streamed.
 
 The rows come from one query (problems LEFT JOIN their measures) ordered so that the writer can walk
-them once: by ledger (unit path), category order, problem number, measure number. Nothing is loaded
+them once beside the ledgers: by ledger (in LEDGER_ORDER), category order, problem number, measure number. Nothing is loaded
 per row.
 """
 
@@ -27,17 +27,20 @@ from ledger.models import (
 )
 
 CHUNK = 2000
+# Sheet order: grouped by parent (so a general branch's branches are contiguous), then by unit code, which
+# reads as the organization's own numbering (the path holds primary keys and sorts "10" before "9").
+LEDGER_ORDER = ("unit__parent__code", "unit__code", "pk")
 
 
 def export_ledgers(*, scope: Scope | None, campaign: Campaign, unit: OrgUnit | None = None) -> QuerySet[Ledger]:
     """The campaign's ledgers in `unit`'s subtree that `scope` may view (all of them when scope is None:
-    the command line), in tree order."""
+    the command line), in sheet order."""
     ledgers = Ledger.objects.filter(campaign=campaign)
     if unit is not None:
         ledgers = ledgers.filter(unit_path__startswith=unit.path)
     if scope is not None:
         ledgers = scope.filter(ledgers, Action.VIEW, path_field="unit_path")
-    return ledgers.select_related("unit", "unit__parent").order_by("unit_path", "pk")
+    return ledgers.select_related("unit", "unit__parent").order_by(*LEDGER_ORDER)
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,8 @@ def export_rows(ledgers: QuerySet[Ledger]) -> Iterator[ExportRow]:
     """Every active problem of `ledgers` with each of its measures, in sheet order, streamed."""
     rows = (
         Problem.objects.filter(ledger__in=ledgers.values("pk"), status=ProblemStatus.ACTIVE)
-        .order_by("ledger__unit_path", "ledger_id", "category__order", "number", "pk", "items__number")
+        .order_by(*(f"ledger__{field}" for field in LEDGER_ORDER), "category__order", "number", "pk",
+                  "items__number")
         .values_list(*_ROW_FIELDS)
     )
     for values in rows.iterator(chunk_size=CHUNK):

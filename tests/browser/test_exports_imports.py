@@ -3,30 +3,27 @@
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 
 from branches.imports import HEADERS
-from branches.models import OrgUnit
 from tests.browser.conftest import PHONE
 from tests.factories import ledger_of, make_campaign, make_item, make_problem, make_template
 from tests.xlsx import xlsx_bytes
 
+PASSWORD = "pw-123456"  # tests.conftest.make_user
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @pytest.fixture
-def campaign(transactional_db):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    root = OrgUnit.objects.get(code="WFU")
-    campaign = make_campaign(root, template=make_template("browser", categories=6))
-    problem = make_problem(ledger_of(campaign, OrgUnit.objects.get(code="WFU-01-01")), description="超期未换届")
+def campaign(transactional_db, tree, users):
+    campaign = make_campaign(tree.root, template=make_template("browser", categories=6))
+    problem = make_problem(ledger_of(campaign, tree.b1), description="超期未换届")
     make_item(problem, measure="=召开支委会", ongoing=True)
     return campaign
 
 
 def test_general_branch_exports_its_branches(campaign, visit_as):
     visit = visit_as(PHONE)
-    visit.login("zongzhi1")
+    visit.login("gb_staff", PASSWORD)
     visit.go("/ledger/exports/")
     visit.check("exports-index-phone")
     visit.page.click(f"a[href='/ledger/campaigns/{campaign.pk}/export/']")
@@ -39,7 +36,7 @@ def test_general_branch_exports_its_branches(campaign, visit_as):
 
 def test_tree_import_preview_shows_errors(campaign, visit_as):
     visit = visit_as(PHONE)
-    visit.login("zuzhibu")
+    visit.login("org", PASSWORD)
     visit.go("/org/import/")
     visit.check("import-tree-upload-phone")
     rows = [["N1", "新党总支", "党总支", "NOPE", "书记", "", 1, 0, "2023-13-01", 3]]

@@ -234,3 +234,14 @@ def test_campaign_of_another_tree_is_not_found(client, tree, users):
     client.force_login(users["org"])
     assert client.get(reverse("ledger:campaign_export", args=[other.pk])).status_code == 404
     assert client.post(reverse("ledger:export_start", args=[other.pk])).status_code == 404
+
+
+def test_title_leads_with_the_issuing_organization(tree):
+    from ledger.exports import workbook_title
+
+    campaign = make_campaign(tree.root, template=make_template("title"), name="党支部对账整改专项行动", publish=False)
+    tree.root.name = "潍坊学院党委"
+    campaign.issuer = tree.root
+    assert workbook_title(campaign) == "潍坊学院党支部对账整改专项行动自查问题、整改与责任清单"
+    campaign.name = "潍坊学院党支部对账整改专项行动"
+    assert workbook_title(campaign) == "潍坊学院党支部对账整改专项行动自查问题、整改与责任清单"

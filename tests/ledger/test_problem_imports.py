@@ -17,8 +17,8 @@ from tests.xlsx import load_bytes, xlsx_bytes
 def rows_ok():
     return [
         [1, "抓党建强理论学习不够经常", "述职评议", "个性问题", "坚持理论武装头脑", "立行立改，长期坚持", "张三", "李四"],
-        [1, "抓党建强理论学习不够经常", "述职评议", "个性问题", "强化日常管理和督查", "2023-12-31", "张三", ""],
-        [2, "抓党建求创新思路还不够清晰", "", "共性", "以党建推动重点工作", datetime.datetime(2023, 12, 31), "王五", ""],
+        [1, "抓党建强理论学习不够经常", "述职评议", "个性问题", "强化日常管理和督查", "2023-06-30", "张三", ""],
+        [2, "抓党建求创新思路还不够清晰", "", "共性", "以党建推动重点工作", datetime.datetime(2023, 6, 30), "王五", ""],
         [2, "只有问题没有措施", "", "", "", "", "", ""],
     ]
 
@@ -64,7 +64,7 @@ def test_import_creates_problems_measures_and_events(client, users, ledger):
     assert study.number == 2 and study.source == ProblemSource.REPORT_REVIEW and study.category.order == 1
     first, second = study.items.order_by("number")
     assert (first.number, first.is_ongoing, first.deadline, first.responsible_leader) == (1, True, None, "李四")
-    assert (second.number, second.deadline) == (2, datetime.date(2023, 12, 31))
+    assert (second.number, second.deadline) == (2, datetime.date(2023, 6, 30))
     assert Problem.objects.get(description="抓党建求创新思路还不够清晰").nature == "common"
     assert not Problem.objects.get(description="只有问题没有措施").items.exists()
     assert events.filter(action=EventAction.PROBLEM_ADDED).count() == problems_added + 3
@@ -75,16 +75,16 @@ def test_reimport_changes_nothing_and_a_changed_deadline_updates(users, ledger):
     content = xlsx_bytes(HEADERS, rows_ok())
     problem_import_apply(actor=users["secretary"], ledger=ledger, content=content)
     before = snapshot(ledger)
-    plan = problem_import_plan(ledger=ledger, content=content)
+    plan = problem_import_plan(actor=users["secretary"], ledger=ledger, content=content)
     assert plan.ok and plan.changes_nothing and plan.unchanged == 3
     problem_import_apply(actor=users["secretary"], ledger=ledger, content=content)
     assert snapshot(ledger) == before
     rows = rows_ok()
-    rows[1][5] = "2024年6月30日"
-    rows.append([2, "只有问题没有措施", "", "", "补上的措施", "2024-01-31", "赵六", ""])
+    rows[1][5] = "2023年9月30日"
+    rows.append([2, "只有问题没有措施", "", "", "补上的措施", "2023-01-31", "赵六", ""])
     plan, _ = problem_import_apply(actor=users["secretary"], ledger=ledger, content=xlsx_bytes(HEADERS, rows))
     assert len(plan.updates) == 1 and len(plan.creates) == 1
-    assert RectificationItem.objects.get(measure="强化日常管理和督查").deadline == datetime.date(2024, 6, 30)
+    assert RectificationItem.objects.get(measure="强化日常管理和督查").deadline == datetime.date(2023, 9, 30)
     assert RectificationItem.objects.get(measure="补上的措施").problem.description == "只有问题没有措施"
     assert Problem.objects.filter(ledger=ledger).count() == 3
 
@@ -135,7 +135,7 @@ def test_other_ledgers_are_refused(client, users, ledger, tree):
 def test_closed_campaign_refuses_imports(users, ledger):
     ledger.campaign.status = CampaignStatus.CLOSED
     ledger.campaign.save()
-    plan = problem_import_plan(ledger=ledger, content=xlsx_bytes(HEADERS, rows_ok()))
+    plan = problem_import_plan(actor=users["secretary"], ledger=ledger, content=xlsx_bytes(HEADERS, rows_ok()))
     assert plan.errors[0].message == "该专项行动已结束，不能再导入问题。"
 
 
@@ -146,3 +146,33 @@ def test_problem_import_keeps_existing_items_numbering(users, ledger):
     problem_import_apply(actor=users["secretary"], ledger=ledger, content=xlsx_bytes(HEADERS, rows_ok()))
     assert list(problem.items.order_by("number").values_list("number", "measure")) == [
         (1, "原有措施"), (2, "坚持理论武装头脑"), (3, "强化日常管理和督查")]
+
+
+def test_deadline_outside_the_campaign_window(client, users, ledger):
+    client.force_login(users["secretary"])
+    rows = rows_ok()
+    rows[1][5] = "2030-01-01"
+    assert_refused(client, ledger, xlsx_bytes(HEADERS, rows), "整改时限应在2022-01-01至2023-11-30之间")
+
+
+def test_supervisors_import_findings_without_measures(users, ledger):
+    staff = users["gb_staff"]
+    plan = problem_import_plan(actor=staff, ledger=ledger, content=xlsx_bytes(HEADERS, rows_ok()))
+    messages = {e.message for e in plan.errors}
+    assert "上级党组织只能导入督查发现、上级反馈或巡视巡察反馈的问题。" in messages
+    assert "整改措施由党支部自己填写，上级党组织导入问题时请留空。" in messages
+    rows = [[3, "督查发现档案不全", "督查发现", "个性问题", "", "", "", ""]]
+    plan, _ = problem_import_apply(actor=staff, ledger=ledger, content=xlsx_bytes(HEADERS, rows))
+    problem = Problem.objects.get(ledger=ledger, description="督查发现档案不全")
+    assert problem.events.get().action == EventAction.PROBLEM_OPENED_BY_SUPERVISION
+
+
+def test_submitted_ledger_refuses_the_branchs_import(users, ledger):
+    from ledger.models import LedgerStatus
+
+    ledger.status = LedgerStatus.SUBMITTED
+    ledger.save()
+    before = snapshot(ledger)
+    plan = problem_import_plan(actor=users["secretary"], ledger=ledger, content=xlsx_bytes(HEADERS, rows_ok()))
+    assert plan.errors[0].message == "台账已提交党总支审核，审核完成前不能导入。"
+    assert snapshot(ledger) == before
