@@ -22,6 +22,7 @@ with Excel's quote prefix, so it can never be evaluated as a formula (CSV/Excel 
 
 from __future__ import annotations
 
+import copy
 import datetime
 import itertools
 import re
@@ -53,6 +54,9 @@ THIN = Side(style="thin", color="000000")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 WRAP_TOP = Alignment(wrap_text=True, vertical="top")
 WRAP_CENTER = Alignment(wrap_text=True, vertical="center", horizontal="center")
+WRAP_TOP_CENTER = Alignment(wrap_text=True, vertical="top", horizontal="center")
+WRAP_MIDDLE = Alignment(wrap_text=True, vertical="center")
+MIDDLE = Alignment(vertical="center")
 SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
 
 ProgressCallback = Callable[[int, int], None]
@@ -92,14 +96,31 @@ def safe_cell(ws: Worksheet, value, *, font: Font = BODY_FONT, alignment: Alignm
               border: Border | None = BORDER) -> WriteOnlyCell:
     """A styled cell; text starting with a formula trigger is forced to a quoted string."""
     cell = WriteOnlyCell(ws, value=value)
+    _apply_style(ws, cell, font, alignment, border)
     if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
         cell.data_type = "s"
-        cell.quotePrefix = True
+        cell.quotePrefix = True  # part of the cell's own style array, set after the shared style is copied in
+    return cell
+
+
+def _apply_style(ws: Worksheet, cell: WriteOnlyCell, font: Font, alignment: Alignment, border: Border | None) -> None:
+    """Give `cell` the style, registering each combination with the workbook once.
+
+    Assigning font/alignment/border makes openpyxl hash the style objects into the workbook's style lists
+    on every cell, which was most of an export's time at county size (scale bench); the style array it
+    ends up with is the same for every cell of a combination, so it is computed once and copied.
+    """
+    cache = ws.parent.__dict__.setdefault("_ledger_style_cache", {})
+    key = (id(font), id(alignment), id(border))
+    cached = cache.get(key)
+    if cached is not None and cached[0] is font and cached[1] is alignment and cached[2] is border:
+        cell._style = copy.copy(cached[3])
+        return
     cell.font = font
     cell.alignment = alignment
     if border is not None:
         cell.border = border
-    return cell
+    cache[key] = (font, alignment, border, copy.copy(cell._style))
 
 
 def unique_sheet_name(name: str, used: set[str]) -> str:
@@ -162,7 +183,7 @@ class SheetWriter:
         self.merge(row, row, 1, self.columns)
 
     def label(self, text: str) -> None:
-        row = self.append([safe_cell(self.ws, text, font=LABEL_FONT, alignment=Alignment(vertical="center"),
+        row = self.append([safe_cell(self.ws, text, font=LABEL_FONT, alignment=MIDDLE,
                                      border=None)] + [None] * (self.columns - 1))
         self.merge(row, row, 1, self.columns)
 
@@ -185,9 +206,9 @@ def _item_cells(ws: Worksheet, row: ExportRow | None, problem_label: str, catego
                                   unit=row.responsible_unit)
         status = str(ItemStatus(row.status).label) if row.status else ""
         closed = format_date(timezone.localtime(row.closed_at).date()) if row.closed_at else ""
-    center = Alignment(wrap_text=True, vertical="top", horizontal="center")
+    center = WRAP_TOP_CENTER
     return [
-        safe_cell(ws, category_label, alignment=Alignment(wrap_text=True, vertical="center")),
+        safe_cell(ws, category_label, alignment=WRAP_MIDDLE),
         safe_cell(ws, problem_label),
         safe_cell(ws, measure),
         safe_cell(ws, limit, alignment=center),
