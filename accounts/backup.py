@@ -140,22 +140,29 @@ def read_verified_manifest(source: Path) -> dict:
     return manifest
 
 
-def _database_is_empty() -> bool:
-    excluded_apps = {label for label in EXCLUDED if "." not in label}
-    excluded_models = {label for label in EXCLUDED if "." in label}
-    for model in apps.get_models():
-        meta = model._meta
-        if meta.app_label in excluded_apps or meta.label_lower in excluded_models or not meta.managed:
-            continue
-        if model._base_manager.exists():
-            return False
-    return True
+def _holds_user_data() -> bool:
+    """Whether the database already holds anyone's work: accounts or organization units.
+
+    A freshly migrated database is not literally empty (data migrations load the built-in checklists);
+    those rows are replaced by the backup's own copies.
+    """
+    from django.contrib.auth import get_user_model
+
+    from branches.models import OrgUnit
+
+    return get_user_model()._base_manager.exists() or OrgUnit._base_manager.exists()
+
+
+def _clear_migration_rows() -> None:
+    """Remove what migrate created (built-in templates…), so the backup defines every row, keys included."""
+    for model in reversed(_backed_up_models()):
+        model._base_manager.all().delete()
 
 
 def restore(source: Path) -> dict:
     """Restore a verified backup into an empty (freshly migrated) database and media directory."""
     manifest = read_verified_manifest(source)
-    if not _database_is_empty():
+    if _holds_user_data():
         raise CommandError(_("目标数据库不是空的。请先新建数据库并执行 migrate，再恢复；未做任何更改。"))
     media_root = Path(settings.PRIVATE_MEDIA_ROOT)
     media_names = [name for name in manifest["files"] if name.startswith(f"{MEDIA_DIR}/")]
@@ -166,6 +173,7 @@ def restore(source: Path) -> dict:
     written: list[Path] = []
     try:
         with transaction.atomic():
+            _clear_migration_rows()
             call_command("loaddata", str(source / DATABASE_FILE), verbosity=0)
             for name in media_names:
                 target = media_root / _safe_relative(name).relative_to(MEDIA_DIR)

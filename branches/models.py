@@ -73,9 +73,40 @@ class OrgUnit(models.Model):
         except ValueError:  # elected on 29 February
             return elected.replace(year=elected.year + self.committee_term_years, day=28)
 
+    def term_status(self, today: datetime.date) -> str:
+        """"overdue" (超期未换届), "expiring" (within six months), "ok", or "" when no term is recorded."""
+        expires = self.committee_expires_on
+        if expires is None:
+            return ""
+        if expires < today:
+            return "overdue"
+        return "expiring" if expires <= today + datetime.timedelta(days=183) else "ok"
+
+    def committee_problems(self) -> list[str]:
+        """What is wrong with the committee's size for the member count (checklist item 1(4)); empty when fine."""
+        return committee_size_problems(kind=self.kind, full_members=self.full_members,
+                                       committee_members=self.committee_members)
+
     def is_within(self, other: OrgUnit) -> bool:
         """True when self is `other` or lies in its subtree."""
         return self.path.startswith(other.path)
+
+
+MIN_MEMBERS_FOR_COMMITTEE = 7
+
+
+def committee_size_problems(*, kind: str, full_members: int, committee_members: int) -> list[str]:
+    """A branch with fewer than 7 full members has no committee; a committee has 3 to 7 members and is
+    smaller than half the full members (so "正式党员 7 人设 5 名支部委员", named in 附件1 1(4), is wrong)."""
+    if kind != UnitKind.BRANCH or committee_members == 0:
+        return []
+    if full_members < MIN_MEMBERS_FOR_COMMITTEE:
+        return [str(_("正式党员不足7人的党支部不设支部委员会（现有正式党员%(n)d人、委员%(c)d人）。")
+                    % {"n": full_members, "c": committee_members})]
+    if committee_members < 3 or committee_members > 7 or committee_members > full_members // 2:
+        return [str(_("支部委员人数与党员人数不相称：正式党员%(n)d人设%(c)d名委员；委员应为3至7人，且不超过正式党员的一半。")
+                    % {"n": full_members, "c": committee_members})]
+    return []
 
 
 class Role(models.TextChoices):

@@ -128,3 +128,45 @@ def subtree(unit: OrgUnit, *, include_self: bool = True) -> QuerySet[OrgUnit]:
 
 def assignments_of(user) -> QuerySet[RoleAssignment]:
     return RoleAssignment.objects.filter(user=user).select_related("unit").order_by("unit__path", "role")
+
+
+# ---- browsing the tree (one level at a time, so it stays cheap at 300,000 units) ---------------------------
+
+
+def with_child_counts(units: QuerySet[OrgUnit]) -> QuerySet[OrgUnit]:
+    from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+    from django.db.models.functions import Coalesce
+
+    counts = (
+        OrgUnit.objects.filter(parent=OuterRef("pk")).order_by().values("parent").annotate(n=Count("pk")).values("n")
+    )
+    return units.annotate(child_count=Coalesce(Subquery(counts, output_field=IntegerField()), Value(0)))
+
+
+def scope_roots(user) -> list[OrgUnit]:
+    """The top units of the user's scope: where they hold a role, leaving out units inside another one."""
+    scope = scope_for(user)
+    paths = sorted(scope.units)
+    tops = [p for p in paths if not any(p != q and p.startswith(q) for q in paths)]
+    return list(with_child_counts(OrgUnit.objects.filter(path__in=tops)).order_by("path"))
+
+
+def unit_children(user, unit: OrgUnit) -> QuerySet[OrgUnit]:
+    """The direct children of `unit` the user can see, with how many children each has."""
+    children = scope_for(user).filter(OrgUnit.objects.filter(parent=unit))
+    return with_child_counts(children).order_by("kind", "code")
+
+
+def unit_search(user, query: str, *, limit: int = 50) -> list[OrgUnit]:
+    """Units in the user's scope whose name contains, or code starts with, `query`."""
+    query = query.strip()
+    if not query:
+        return []
+    units = scope_for(user).filter(OrgUnit.objects.filter(Q(name__icontains=query) | Q(code__istartswith=query)))
+    return list(units.order_by("path")[:limit])
+
+
+def unit_ancestors(user, unit: OrgUnit) -> list[OrgUnit]:
+    """The unit's ancestors the user can see, from the top down (one query, from the materialized path)."""
+    ids = [int(part) for part in unit.path.split("/") if part][:-1]
+    return list(scope_for(user).filter(OrgUnit.objects.filter(pk__in=ids)).order_by("depth"))

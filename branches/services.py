@@ -7,7 +7,16 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from branches.models import PATH_SEPARATOR, AuditRecord, OrgUnit, Role, RoleAssignment, UnitKind
+from branches.models import (
+    PATH_SEPARATOR,
+    AuditRecord,
+    OrgUnit,
+    Role,
+    RoleAssignment,
+    UnitKind,
+    committee_size_problems,
+)
+from branches.selectors import Action, scope_for
 
 
 def audit(*, actor, obj, action: str, data: dict | None = None) -> AuditRecord:
@@ -27,15 +36,37 @@ def _check_parent_kind(kind: str, parent: OrgUnit | None) -> None:
         raise ValidationError(_("党支部必须有上级组织。"))
 
 
+def _check_manage(actor, unit: OrgUnit | None) -> None:
+    # Seeding and tests build trees without a person; a request always has one and must MANAGE.
+    if not getattr(actor, "is_authenticated", False):
+        return
+    if unit is None and not actor.is_superuser:
+        raise PermissionError("only a superuser creates a new root")
+    if unit is not None and not scope_for(actor).can(Action.MANAGE, unit):
+        raise PermissionError("not allowed to manage this unit")
+
+
+def _check_committee(kind: str, fields: dict) -> None:
+    problems = committee_size_problems(
+        kind=kind, full_members=fields.get("full_members") or 0, committee_members=fields.get("committee_members") or 0
+    )
+    if problems:
+        raise ValidationError(problems[0])
+
+
 @transaction.atomic
 def unit_create(*, actor=None, parent: OrgUnit | None, kind: str, code: str, name: str, **fields) -> OrgUnit:
     """Create a unit under `parent` and give it its materialized path."""
+    _check_manage(actor, parent)
     code = code.strip()
     if not code:
         raise ValidationError(_("组织代码不能为空。"))
+    if not name.strip():
+        raise ValidationError(_("组织名称不能为空。"))
     if OrgUnit.objects.filter(code=code).exists():
         raise ValidationError(_("组织代码“%(code)s”已被使用。") % {"code": code})
     _check_parent_kind(kind, parent)
+    _check_committee(kind, fields)
     # A unique temporary path lets the row exist before its primary key is known.
     unit = OrgUnit.objects.create(
         parent=parent, kind=kind, code=code, name=name.strip(), path=f"tmp-{code}", **fields
@@ -61,12 +92,16 @@ UNIT_EDITABLE_FIELDS = (
 
 @transaction.atomic
 def unit_update(*, actor, unit: OrgUnit, **changes) -> OrgUnit:
+    _check_manage(actor, unit)
     unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
     before = {name: str(getattr(unit, name)) for name in changes}
     for name, value in changes.items():
         if name not in UNIT_EDITABLE_FIELDS:
             raise ValueError(f"{name} is not editable here")
         setattr(unit, name, value)
+    if "name" in changes and not unit.name.strip():
+        raise ValidationError(_("组织名称不能为空。"))
+    _check_committee(unit.kind, {"full_members": unit.full_members, "committee_members": unit.committee_members})
     unit.full_clean()
     unit.save()
     audit(actor=actor, obj=unit, action="update", data={"before": before, "after": {k: str(v) for k, v in changes.items()}})
@@ -77,7 +112,13 @@ def unit_update(*, actor, unit: OrgUnit, **changes) -> OrgUnit:
 def account_create(
     *, actor=None, username: str, password: str, full_name: str, unit: OrgUnit, role: str, email: str = ""
 ):
+    _check_manage(actor, unit)
     User = get_user_model()
+    username = username.strip()
+    if not username:
+        raise ValidationError(_("登录名不能为空。"))
+    if len(password) < 8:
+        raise ValidationError(_("初始密码至少8位。"))
     if User.objects.filter(username=username).exists():
         raise ValidationError(_("登录名“%(name)s”已被使用。") % {"name": username})
     user = User.objects.create_user(username=username, password=password, email=email, first_name=full_name)
@@ -87,6 +128,7 @@ def account_create(
 
 @transaction.atomic
 def role_grant(*, actor=None, user, unit: OrgUnit, role: str) -> RoleAssignment:
+    _check_manage(actor, unit)
     if role not in Role.values:
         raise ValidationError(_("未知角色。"))
     assignment, created = RoleAssignment.objects.get_or_create(user=user, unit=unit, role=role)

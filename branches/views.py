@@ -1,14 +1,121 @@
+"""Organization pages: browse the tree one level at a time, a unit's page, create/edit units and accounts."""
+
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from branches.selectors import scope_for, units_visible_to
+from branches import services
+from branches.forms import UNIT_FIELDS, AccountForm, UnitEditForm, UnitForm, child_kinds
+from branches.models import OrgUnit, RoleAssignment
+from branches.selectors import (
+    Action,
+    scope_for,
+    scope_roots,
+    unit_ancestors,
+    unit_children,
+    unit_search,
+    with_child_counts,
+)
+
+PAGE_SIZE = 50
+
+
+def _unit_for(user, pk: int, action: Action = Action.VIEW) -> OrgUnit:
+    """The unit if the user may see it (else 404) and may do `action` on it (else 403)."""
+    unit = get_object_or_404(OrgUnit, pk=pk)
+    scope = scope_for(user)
+    if not scope.can(Action.VIEW, unit):
+        raise Http404
+    if action is not Action.VIEW and not scope.can(action, unit):
+        raise PermissionDenied
+    return unit
 
 
 @login_required
 def tree(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    unit_id = request.GET.get("unit", "")
+    context: dict = {"query": query, "scope": scope_for(request.user)}
+    if query:
+        context["results"] = unit_search(request.user, query)
+    elif unit_id.isdigit():
+        unit = _unit_for(request.user, int(unit_id))
+        context["unit"] = unit
+        context["ancestors"] = unit_ancestors(request.user, unit)
+        context["page"] = Paginator(unit_children(request.user, unit), PAGE_SIZE).get_page(request.GET.get("page"))
+    else:
+        context["roots"] = scope_roots(request.user)
+    return render(request, "branches/tree.html", context)
+
+
+@login_required
+def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = _unit_for(request.user, pk)
     scope = scope_for(request.user)
-    units = units_visible_to(request.user).order_by("path")[:500]
-    return render(request, "branches/tree.html", {"units": units, "scope": scope})
+    return render(request, "branches/unit_detail.html", {
+        "unit": with_child_counts(OrgUnit.objects.filter(pk=unit.pk)).get(),
+        "ancestors": unit_ancestors(request.user, unit),
+        "members": RoleAssignment.objects.filter(unit=unit).select_related("user").order_by("role", "user__username"),
+        "term_status": unit.term_status(timezone.localdate()),
+        "committee_problems": unit.committee_problems(),
+        "can_manage": scope.can(Action.MANAGE, unit),
+        "can_add_child": scope.can(Action.MANAGE, unit) and bool(child_kinds(unit)),
+    })
+
+
+@login_required
+def unit_create(request: HttpRequest, pk: int) -> HttpResponse:
+    parent = _unit_for(request.user, pk, Action.MANAGE)
+    kinds = child_kinds(parent)
+    if not kinds:
+        messages.error(request, _("党支部下不能再设下级组织。"))
+        return redirect("branches:unit_detail", pk=parent.pk)
+    form = UnitForm(request.POST or None)
+    form.fields["kind"].choices = kinds
+    if request.method == "POST" and form.is_valid():
+        try:
+            unit = services.unit_create(actor=request.user, parent=parent, **form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("已创建“%(name)s”。") % {"name": unit.name})
+            return redirect("branches:unit_detail", pk=unit.pk)
+    return render(request, "branches/unit_form.html", {"form": form, "parent": parent, "unit": None})
+
+
+@login_required
+def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = _unit_for(request.user, pk, Action.MANAGE)
+    form = UnitEditForm(request.POST or None, instance=OrgUnit.objects.get(pk=unit.pk))
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in [*UNIT_FIELDS, "is_active"]}
+        try:
+            services.unit_update(actor=request.user, unit=unit, **changes)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("已保存。"))
+            return redirect("branches:unit_detail", pk=unit.pk)
+    return render(request, "branches/unit_form.html", {"form": form, "parent": unit.parent, "unit": unit})
+
+
+@login_required
+def account_create(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = _unit_for(request.user, pk, Action.MANAGE)
+    form = AccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.account_create(actor=request.user, unit=unit, **form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("已创建账号“%(name)s”。") % {"name": user.username})
+            return redirect("branches:unit_detail", pk=unit.pk)
+    return render(request, "branches/account_form.html", {"form": form, "unit": unit})

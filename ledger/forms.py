@@ -37,7 +37,7 @@ class ProblemForm(VersionedForm):
 class ItemForm(VersionedForm):
     measure = forms.CharField(label=_("整改措施"), widget=forms.Textarea(attrs={"rows": 3}))
     is_ongoing = forms.BooleanField(label=_("立行立改、长期坚持（无截止日期，定期报告进展）"), required=False)
-    deadline = forms.DateField(label=_("整改时限"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = forms.DateField(label=_("整改时限"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     responsible_user = forms.ModelChoiceField(label=_("责任人（本单位账号）"), required=False,
                                               queryset=get_user_model().objects.none())
     responsible_name = forms.CharField(label=_("或填写责任人姓名"), required=False, max_length=50)

@@ -15,6 +15,8 @@ urlpatterns = [
     path("campaigns/new/", setup.campaign_create, name="campaign_create"),
     path("campaigns/<int:pk>/", setup.campaign_detail, name="campaign_detail"),
     path("campaigns/<int:pk>/publish/", setup.campaign_publish, name="campaign_publish"),
+    path("campaigns/<int:pk>/edit/", setup.campaign_edit, name="campaign_edit"),
+    path("campaigns/<int:pk>/close/", setup.campaign_close, name="campaign_close"),
     # the branch workflow
     path("campaigns/<int:pk>/ledgers/", workflow.campaign_ledgers, name="campaign_ledgers"),
     path("ledgers/<int:pk>/", workflow.ledger_detail, name="ledger_detail"),

@@ -163,21 +163,34 @@ def phase_deadlines(today: datetime.date, directory: Directory) -> Iterator[Draf
                 yield Draft(user_id, NotificationKind.PHASE_DEADLINE, ends_on, key, title, body, link)
 
 
-def signed_report_units(campaign_ids: list[int]) -> set[tuple[int, int]] | None:
-    """(campaign id, unit id) of the situation reports already signed, from the reports app.
+class ReportsUnavailable(Exception):
+    """The reports app (and so the signed state of situation reports) is not part of this deployment."""
 
-    The reports app is optional: with no provider (app not installed, function missing) this
-    returns None and the report-deadline reminder is skipped rather than nagging everyone.
+
+def situation_reports_signed(*, campaign_ids: list[int]) -> Iterable[tuple[int, int]]:
+    """The default provider: (campaign id, unit id) of every situation report no longer a draft."""
+    if not apps.is_installed("reports"):
+        raise ReportsUnavailable
+    report_model = apps.get_model("reports", "SituationReport")
+    return report_model.objects.filter(campaign_id__in=campaign_ids).exclude(status="draft").values_list(
+        "campaign_id", "unit_id"
+    )
+
+
+def signed_report_units(campaign_ids: list[int]) -> set[tuple[int, int]] | None:
+    """(campaign id, unit id) of the situation reports already signed, or None when that is unknowable.
+
+    The reports app is optional: without it (or with a provider that cannot be imported) the
+    report-deadline reminder is skipped rather than nagging every general branch.
     """
     dotted = settings.REMINDER_REPORT_SIGNED_PROVIDER
-    if not dotted or (dotted.startswith("reports.") and not apps.is_installed("reports")):
+    if not dotted:
         return None
     try:
-        provider = import_string(dotted)
-    except (ImportError, RuntimeError):  # missing module or function; models of an app not installed
-        log.info("report reminders skipped: %s not found", dotted)
+        return set(import_string(dotted)(campaign_ids=campaign_ids))
+    except (ImportError, RuntimeError, ReportsUnavailable):  # RuntimeError: models of an app not installed
+        log.info("report reminders skipped: %s unavailable", dotted)
         return None
-    return set(provider(campaign_ids=campaign_ids))
 
 
 def report_deadlines(today: datetime.date, directory: Directory) -> Iterator[Draft]:
@@ -239,6 +252,7 @@ def committee_terms(today: datetime.date, directory: Directory) -> Iterator[Draf
         .order_by("path")
         .values_list("pk", "path", "name", "kind", "committee_elected_on", "committee_term_years")
     )
+    tree_link = reverse("branches:tree")
     for unit_id, path, name, kind, elected_on, years in units.iterator(chunk_size=5000):
         expires_on = OrgUnit(committee_elected_on=elected_on, committee_term_years=years).committee_expires_on
         stage = term_stage(expires_on, today)
@@ -255,7 +269,7 @@ def committee_terms(today: datetime.date, directory: Directory) -> Iterator[Draf
             own = own + directory.at(path, Role.GENERAL_BRANCH_STAFF)
         key = f"unit:{unit_id}:term:{stage}"
         for user_id in _each(own + directory.general_branch_staff_above(path)):
-            yield Draft(user_id, NotificationKind.COMMITTEE_TERM, expires_on, key, title, body, "")
+            yield Draft(user_id, NotificationKind.COMMITTEE_TERM, expires_on, key, title, body, tree_link)
 
 
 SOURCES: dict[str, Source] = {

@@ -81,7 +81,7 @@ def _deliver(drafts: list[Draft]) -> int:
             ],
             batch_size=1000,
         )
-        transaction.on_commit(lambda: notifications_email(notifications=created))
+        transaction.on_commit(lambda: notifications_email(notifications=created), robust=True)
     return len(created)
 
 
@@ -178,7 +178,8 @@ def event_notify(*, event_id: int) -> list[Notification]:
 def event_recorded(event: LedgerEvent) -> None:
     """The hook `ledger.services.events.event_record` calls: notify once the change is committed."""
     if event.action in NOTIFYING_ACTIONS:
-        transaction.on_commit(lambda: event_notify(event_id=event.pk))
+        # robust: a failure to notify is logged and never turns a committed review into an error page.
+        transaction.on_commit(lambda: event_notify(event_id=event.pk), robust=True)
 
 
 # --- reading and preferences ------------------------------------------------------------------------

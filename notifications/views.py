@@ -48,7 +48,7 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
 @login_required
 def preferences(request: HttpRequest) -> HttpResponse:
     preference = selectors.preference_of(request.user)
-    form = PreferenceForm(request.POST or None, initial={"email_enabled": preference.email_enabled})
+    form = PreferenceForm(request.POST if request.method == "POST" else None, initial={"email_enabled": preference.email_enabled})
     if request.method == "POST" and form.is_valid():
         services.preference_set(user=request.user, email_enabled=form.cleaned_data["email_enabled"])
         messages.success(request, _("通知设置已保存。"))

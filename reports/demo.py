@@ -76,7 +76,7 @@ def seed_reports(root: OrgUnit) -> None:
     campaign = Campaign.objects.filter(doc_number="组织部〔2022〕44号", issuer__path__startswith=root.path).first()
     if campaign is None:
         return
-    units = [u for u in OrgUnit.objects.filter(parent=root, kind=UnitKind.GENERAL_BRANCH).order_by("path")
+    units = [u for u in OrgUnit.objects.filter(parent=root, kind=UnitKind.GENERAL_BRANCH).order_by("code")
              if campaign.ledgers.filter(unit_path__startswith=u.path).exists()][:2]
     staff = [(unit, _staff_of(unit)) for unit in units]
     if len(staff) < 2 or any(user is None for _, user in staff):

@@ -105,7 +105,7 @@ def problem_summary(*, campaign: Campaign, unit: OrgUnit, today: datetime.date |
             summary.items, summary.closed, summary.overdue = row["n"], row["closed"], row["overdue"]
     examples = (
         problems.annotate(
-            rank=Window(RowNumber(), partition_by=[F("category_id")], order_by=[F("unit_path"), F("number")])
+            rank=Window(RowNumber(), partition_by=[F("category_id")], order_by=[F("number"), F("unit_path")])
         )
         .filter(rank__lte=EXAMPLES_PER_CATEGORY)
         .values_list("category_id", "ledger__unit__name", "description")

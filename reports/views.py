@@ -120,7 +120,7 @@ def report_sign(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, _error_text(exc))
         else:
             messages.success(request, _("已签署，正在生成签章PDF。"))
-            return redirect("reports:report_edit", campaign_pk=report.campaign_id, unit_pk=report.unit_id)
+            return redirect("jobs:job_detail", pk=report.job_id)
     return render(request, "reports/report_sign.html", {
         "report": report, "form": form, "stamps": selectors.current_stamps(report.unit),
     })
@@ -209,43 +209,60 @@ def campaign_zip(request: HttpRequest, campaign_pk: int) -> FileResponse:
     return FileResponse(archive, as_attachment=True, filename=f"{campaign.name}-情况报告.zip")
 
 
+MULTIPART_OVERHEAD = 16 * 1024  # form fields and part headers around the file
+
+
 @require_http_methods(["GET", "POST"])
 def verify(request: HttpRequest) -> HttpResponse:
-    """Public: is this PDF an unaltered signed report of this app? Or: what does this code stand for?"""
-    from reports.signing import SigningNotConfigured, check_pdf
+    """Public: is this PDF an unaltered signed report of this app? Or: what does this code stand for?
 
+    The CSRF check has parsed the body by now (files stream to disk, memory stays flat); the reverse proxy's
+    body-size limit is the first cap, the declared length and the file's size are checked here.
+    """
+    declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    if request.method == "POST" and declared > settings.REPORT_VERIFY_MAX_BYTES + MULTIPART_OVERHEAD:
+        context = _verify_context(request)
+        context["upload_error"] = _("文件过大（不超过%(mb)d MB）。") % {"mb": context["max_mb"]}
+        return render(request, "reports/verify.html", context, status=413)
+    return _verify_checked(request)
+
+
+def _verify_context(request: HttpRequest) -> dict:
     code_form = VerifyCodeForm(request.GET or None)
-    upload_form = VerifyUploadForm()
-    context: dict = {"max_mb": settings.REPORT_VERIFY_MAX_BYTES // (1024 * 1024)}
+    context: dict = {
+        "max_mb": settings.REPORT_VERIFY_MAX_BYTES // (1024 * 1024), "code_form": code_form,
+        "upload_form": VerifyUploadForm(),
+    }
     if code_form.is_bound and code_form.is_valid():
         code = services.normalize_code(code_form.cleaned_data["code"])
         context["code_report"] = SituationReport.objects.filter(
             verification_code=code, status=ReportStatus.SIGNED
         ).select_related("unit", "campaign").first()
         context["code_searched"] = code
+    return context
+
+
+def _verify_checked(request: HttpRequest) -> HttpResponse:
+    from reports.signing import SigningNotConfigured, check_pdf
+
+    context = _verify_context(request)
     if request.method == "POST":
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-        if declared > settings.REPORT_VERIFY_MAX_BYTES + 64 * 1024:
-            context["upload_error"] = _("文件过大（不超过%(mb)d MB）。") % {"mb": context["max_mb"]}
-        else:
-            upload_form = VerifyUploadForm(request.POST, request.FILES)
-            if upload_form.is_valid():
-                document = upload_form.cleaned_data["document"]
-                if document.size > settings.REPORT_VERIFY_MAX_BYTES:
-                    context["upload_error"] = _("文件过大（不超过%(mb)d MB）。") % {"mb": context["max_mb"]}
-                else:
-                    data = document.read()
-                    sha256 = hashlib.sha256(data).hexdigest()
-                    try:
-                        check = check_pdf(data)
-                    except SigningNotConfigured:
-                        check = None
-                    report = SituationReport.objects.filter(
-                        pdf_sha256=sha256, status=ReportStatus.SIGNED
-                    ).select_related("unit", "campaign").first()
-                    context["checked"] = True
-                    context["valid"] = bool(check and check.valid and report)
-                    context["file_report"] = report if context["valid"] else None
-                    context["sha256"] = sha256
-    context.update({"code_form": code_form, "upload_form": upload_form})
+        upload_form = VerifyUploadForm(request.POST, request.FILES)
+        context["upload_form"] = upload_form
+        if upload_form.is_valid():
+            document = upload_form.cleaned_data["document"]
+            if document.size > settings.REPORT_VERIFY_MAX_BYTES:
+                context["upload_error"] = _("文件过大（不超过%(mb)d MB）。") % {"mb": context["max_mb"]}
+            else:
+                data = document.read()
+                sha256 = hashlib.sha256(data).hexdigest()
+                try:
+                    check = check_pdf(data)
+                except SigningNotConfigured:
+                    check = None
+                report = SituationReport.objects.filter(
+                    pdf_sha256=sha256, status=ReportStatus.SIGNED
+                ).select_related("unit", "campaign").first()
+                valid = bool(check and check.valid and report)
+                context.update({"checked": True, "valid": valid, "file_report": report if valid else None})
     return render(request, "reports/verify.html", context)

@@ -1,8 +1,13 @@
 """Demo data for supervision, results and ratings on the Weifang campaign (idempotent).
 
-Shows: supervision records of several kinds, a finding that opened a problem, an item reopened by a look-back
-check, ratings with a branch capped below five stars, a weak-and-lax candidate, and a rating in its notice
-period with an objection. Uses the workflow demo's items where they exist and adds the few it needs otherwise.
+Shows supervision records of three kinds, a finding that opened a problem, an item reopened by a look-back
+check, a five-star rating in its notice period with an objection, a branch capped below five stars, a
+weak-and-lax candidate and a finalised rating.
+
+It works on the second general branch's branches 2–5, which the workflow demo leaves alone, and writes
+their measures through the workflow services. The campaign is dated 2022 while the demo runs today, so the
+closures (销号) it makes are moved back to autumn 2022 — otherwise nothing would count as closed by the
+results deadline.
 """
 
 from __future__ import annotations
@@ -11,137 +16,130 @@ import datetime
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Max
 from django.utils import timezone
 
 from branches.models import OrgUnit
-from ledger.models import (
-    Campaign,
-    EventAction,
-    ItemStatus,
-    Ledger,
-    Problem,
-    ProgressNote,
-    RectificationItem,
-    overdue_condition,
-)
-from ledger.services.events import event_record
+from ledger.models import Campaign, EventAction, Ledger, LedgerEvent, ProblemSource, ProgressNote, RectificationItem
+from ledger.services import workflow as wf
 from reviews import services
 from reviews.models import StarRating, SupervisionKind, SupervisionRecord
-from reviews.selectors import unit_result
 
 DOC_NUMBER = "组织部〔2022〕44号"
 MARKER = "组织部 李老师、督查组 赵老师"
+GB = 2  # the general branch whose branches 2..5 this demo uses
+
+
+def _user(username: str):
+    return get_user_model().objects.filter(username=username).first()
 
 
 def seed_reviews(root: OrgUnit) -> None:
-    campaign = Campaign.objects.filter(doc_number=DOC_NUMBER, issuer_path__startswith=root.path).first()
+    campaign = Campaign.objects.filter(doc_number=DOC_NUMBER, issuer__path__startswith=root.path).first()
     if campaign is None or SupervisionRecord.objects.filter(campaign=campaign, participants=MARKER).exists():
         return
-    users = {user.username: user for user in get_user_model().objects.filter(username__in=["zuzhibu", "zongzhi1"])}
-    ledgers = list(Ledger.objects.filter(campaign=campaign, unit__parent__code="WFU-01").select_related("unit")
-                   .order_by("unit_path"))
-    if len(users) < 2 or len(ledgers) < 4:
+    ledgers = {
+        b: Ledger.objects.filter(campaign=campaign, unit__code=f"WFU-{GB:02d}-{b:02d}").select_related("unit").first()
+        for b in range(2, 6)
+    }
+    secretaries = {b: _user(f"zhishu{GB}{b}") for b in range(2, 6)}
+    org, staff = _user("zuzhibu"), _user(f"zongzhi{GB}")
+    if None in ledgers.values() or None in secretaries.values() or org is None or staff is None:
         return
-    org, gb_staff = users["zuzhibu"], users["zongzhi1"]
-    good, capped, lagging, settled = ledgers[:4]
+    if any(ledger.problems.exists() for ledger in ledgers.values()):
+        return  # someone is already working in these ledgers: leave them alone
     day = campaign.results_deadline or datetime.date(campaign.year, 11, 30)
+    good, capped, lagging, settled = (ledgers[b] for b in range(2, 6))
 
-    # Supervision: a general-branch site visit whose finding opens a problem, and the committee's look-back check.
+    # The branches' work: closed in time, an ongoing measure kept up, one closed then recurring, one overdue.
+    good_items = _measures(good, secretaries[2], [("完善支部党员档案并统一归档。", day - _days(30)),
+                                                  ("每月召开支委会，形成会议纪要。", None)])
+    _close_in_2022(good_items[0], secretaries[2], staff, when=_at(day - _days(25)))
+    _note_in_2022(good_items[1], secretaries[2], when=_at(day - _days(12)))
+    recurring = _measures(capped, secretaries[3], [("党员活动室制度上墙公示。", day - _days(40))])[0]
+    _close_in_2022(recurring, secretaries[3], staff, when=_at(day - _days(33)))
+    overdue = _measures(lagging, secretaries[4], [("按期召开组织生活会并形成记录。", day - _days(30))])[0]
+    _note_in_2022(overdue, secretaries[4], when=_at(day - _days(28)))
+    _close_in_2022(_measures(settled, secretaries[5], [("补齐党费收缴台账。", day - _days(35))])[0],
+                   secretaries[5], staff, when=_at(day - _days(18)))
+
+    # Supervision: the general branch's site visit opens a problem; the committee reviews documents and looks back.
     visit = services.supervision_create(
-        actor=gb_staff, author_unit=good.unit.parent, kind=SupervisionKind.SITE_VISIT, campaign=campaign,
-        date=day - datetime.timedelta(days=25), participants="总支书记、组织员", visited_units=[good.unit, capped.unit],
-        findings="抽查“三会一课”记录，发现组织生活会会议记录不完整。")
+        actor=staff, author_unit=good.unit.parent, kind=SupervisionKind.SITE_VISIT, campaign=campaign,
+        date=day - _days(22), participants="总支书记、组织员", visited_units=[good.unit, capped.unit],
+        findings="抽查“三会一课”记录，发现个别支部组织生活会会议记录不完整。")
     services.supervision_open_problem(
-        actor=gb_staff, record=visit, unit=capped.unit, campaign=campaign, category=campaign.template.categories.first(),
+        actor=staff, record=visit, unit=capped.unit, campaign=campaign,
+        category=campaign.template.categories.order_by("order")[1],
         description="督查发现：组织生活会会议记录不完整，缺少批评与自我批评内容。")
     services.supervision_create(
-        actor=org, author_unit=root, kind=SupervisionKind.DOCUMENT_REVIEW, campaign=campaign,
-        date=day - datetime.timedelta(days=20), participants="组织部", visited_units=[ledger.unit for ledger in ledgers],
-        findings="调阅各支部台账，整体按期推进。")
+        actor=org, author_unit=root, kind=SupervisionKind.DOCUMENT_REVIEW, campaign=campaign, date=day - _days(15),
+        participants="组织部", visited_units=[ledger.unit for ledger in ledgers.values()],
+        findings="调阅台账，整体按期推进；个别支部措施逾期。")
     look_back = services.supervision_create(
-        actor=org, author_unit=root, kind=SupervisionKind.LOOK_BACK, campaign=campaign,
-        date=day - datetime.timedelta(days=5), participants=MARKER, visited_units=[capped.unit, lagging.unit],
+        actor=org, author_unit=root, kind=SupervisionKind.LOOK_BACK, campaign=campaign, date=day - _days(5),
+        participants=MARKER, visited_units=[capped.unit, lagging.unit],
         findings="整改“回头看”：个别已销号问题出现反弹。")
-    services.item_reopen(actor=org, record=look_back, item=_closed_item(capped, org, day),
+    services.item_reopen(actor=org, record=look_back, item=recurring,
                          reason="“回头看”发现党员活动室制度上墙后又被撤下，问题反弹。")
-    _overdue_item(lagging, day)
 
-    # Ratings: five stars where rectification is in place, a capped branch, a lagging one, a settled one.
-    for ledger in ledgers:
-        if ledger not in (capped, lagging):
-            _close_everything(ledger, org, day)
-    rating = services.rating_decide(actor=org, campaign=campaign, unit=good.unit, stars=5,
-                                    basis="台账规范，整改全部按期销号，督查反馈良好。")
+    # Ratings.
     today = timezone.localdate()
-    services.rating_publish(actor=org, rating=rating, starts_on=today - datetime.timedelta(days=1),
-                            ends_on=today + datetime.timedelta(days=6))
-    services.objection_record(actor=org, rating=rating, raised_by="支部党员（匿名）",
+    five = services.rating_decide(actor=org, campaign=campaign, unit=good.unit, stars=5,
+                                  basis="台账规范，整改全部按期销号，立行立改措施坚持有记录，督查反馈良好。")
+    services.rating_publish(actor=org, rating=five, starts_on=today - _days(1), ends_on=today + _days(6))
+    services.objection_record(actor=org, rating=five, raised_by="支部党员（匿名）",
                               text="支部组织生活会出勤率不高，建议核实后再定五星。")
     try:
         services.rating_decide(actor=org, campaign=campaign, unit=capped.unit, stars=5, basis="拟评五星。")
-    except ValidationError as refusal:
-        reasons = "；".join(refusal.messages)
-    else:  # pragma: no cover - the reopened item above makes rectification not in place
-        reasons = ""
+        refusal = ""
+    except ValidationError as error:
+        refusal = "；".join(error.messages)
     services.rating_decide(actor=org, campaign=campaign, unit=capped.unit, stars=4,
-                           basis=f"工作扎实，但整改不到位，不得评为五星。{reasons}")
+                           basis=f"工作扎实，但“回头看”发现问题反弹，按规定不得评为五星。{refusal}")
     services.rating_decide(actor=org, campaign=campaign, unit=lagging.unit, stars=2,
                            basis="台账推进缓慢，整改措施逾期未销号。")
-    settled_rating = services.rating_decide(actor=org, campaign=campaign, unit=settled.unit, stars=4,
-                                            basis="按期完成整改，支部活动规范。")
-    services.rating_publish(actor=org, rating=settled_rating, starts_on=day + datetime.timedelta(days=1),
-                            ends_on=day + datetime.timedelta(days=7))
-    services.rating_finalise(actor=org, rating=settled_rating)
-    for ledger, stars in zip(ledgers[4:], (3, 4), strict=False):
-        if not StarRating.objects.filter(unit=ledger.unit, year=campaign.year).exists():
+    final = services.rating_decide(actor=org, campaign=campaign, unit=settled.unit, stars=4,
+                                   basis="按期完成整改，支部活动规范。")
+    services.rating_publish(actor=org, rating=final, starts_on=day + _days(1), ends_on=day + _days(7))
+    services.rating_finalise(actor=org, rating=final)
+    _rate_workflow_branches(campaign, org)
+
+
+def _days(n: int) -> datetime.timedelta:
+    return datetime.timedelta(days=n)
+
+
+def _at(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(10)))
+
+
+def _measures(ledger: Ledger, actor, measures: list[tuple[str, datetime.date | None]]) -> list[RectificationItem]:
+    category = ledger.campaign.template.categories.order_by("order").last()
+    problem = wf.problem_add(actor=actor, ledger=ledger, category=category, source=ProblemSource.EXTENDED,
+                             description="支部基础工作不够扎实，制度执行有缺项。")
+    return [wf.item_add(actor=actor, problem=problem, measure=text, deadline=deadline, is_ongoing=deadline is None,
+                        responsible_user=actor) for text, deadline in measures]
+
+
+def _note_in_2022(item: RectificationItem, actor, *, when: datetime.datetime) -> None:
+    note = wf.progress_note_add(actor=actor, item=item, text="已按计划推进，相关记录已归档。")
+    ProgressNote.objects.filter(pk=note.pk).update(created_at=when)
+    LedgerEvent.objects.filter(item=item, action__in=[EventAction.PROGRESS_NOTED, EventAction.ITEM_STARTED]).update(at=when)
+
+
+def _close_in_2022(item: RectificationItem, actor, staff, *, when: datetime.datetime) -> None:
+    _note_in_2022(item, actor, when=when - _days(2))
+    wf.item_request_closure(actor=actor, item=RectificationItem.objects.get(pk=item.pk), comment="整改完成，申请销号。")
+    wf.item_close(actor=staff, item=RectificationItem.objects.get(pk=item.pk), comment="经核实，同意销号。")
+    RectificationItem.objects.filter(pk=item.pk).update(closed_at=when)
+    LedgerEvent.objects.filter(item=item, action__in=[EventAction.CLOSURE_REQUESTED, EventAction.ITEM_CLOSED]).update(
+        at=when)
+    item.refresh_from_db()
+
+
+def _rate_workflow_branches(campaign: Campaign, org) -> None:
+    """Middle-tier ratings for the workflow demo's accepted branches, for the star distribution."""
+    for code, stars in (("WFU-01-04", 3), ("WFU-01-05", 4), ("WFU-02-01", 3)):
+        ledger = Ledger.objects.filter(campaign=campaign, unit__code=code).select_related("unit").first()
+        if ledger is not None and not StarRating.objects.filter(unit=ledger.unit, year=campaign.year).exists():
             services.rating_decide(actor=org, campaign=campaign, unit=ledger.unit, stars=stars, basis="按期推进整改。")
-
-
-def _item(ledger: Ledger, measure: str, deadline: datetime.date) -> RectificationItem:
-    """A problem and one measure written straight to the ledger (until the workflow demo provides them)."""
-    number = (ledger.problems.aggregate(top=Max("number"))["top"] or 0) + 1
-    problem = Problem.objects.create(ledger=ledger, unit_path=ledger.unit_path, number=number,
-                                     category=ledger.campaign.template.categories.first(),
-                                     description="党员活动室制度未上墙，阵地建设不规范。")
-    return RectificationItem.objects.create(problem=problem, ledger=ledger, unit_path=ledger.unit_path, number=1,
-                                            measure=measure, deadline=deadline, responsible_name="支部书记",
-                                            status=ItemStatus.IN_PROGRESS)
-
-
-def _close(item: RectificationItem, actor, when: datetime.datetime) -> None:
-    status = item.status
-    item.status, item.closed_at, item.closed_by = ItemStatus.CLOSED, when, actor
-    item.save(update_fields=["status", "closed_at", "closed_by", "updated_at"])
-    event = event_record(ledger=item.ledger, actor=actor, action=EventAction.ITEM_CLOSED, problem=item.problem,
-                         item=item, from_status=status, to_status=ItemStatus.CLOSED)
-    type(event).objects.filter(pk=event.pk).update(at=when)
-
-
-def _closing_time(day: datetime.date, days_before: int) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day - datetime.timedelta(days=days_before), datetime.time(10)))
-
-
-def _closed_item(ledger: Ledger, actor, day: datetime.date) -> RectificationItem:
-    item = ledger.items.filter(status=ItemStatus.CLOSED).first()
-    if item is None:
-        item = _item(ledger, "完善党员活动室制度并上墙公示", day - datetime.timedelta(days=40))
-        _close(item, actor, _closing_time(day, 35))
-    return item
-
-
-def _overdue_item(ledger: Ledger, day: datetime.date) -> None:
-    if not ledger.items.filter(overdue_condition(day)).exists():
-        _item(ledger, "按期召开组织生活会并形成记录", day - datetime.timedelta(days=30))
-
-
-def _close_everything(ledger: Ledger, actor, day: datetime.date) -> None:
-    """Close this ledger's open dated items before the deadline, spread over weeks (the progress chart)."""
-    open_items = ledger.items.filter(is_ongoing=False).exclude(status=ItemStatus.CLOSED).order_by("pk")
-    for n, item in enumerate(open_items):
-        _close(item, actor, _closing_time(day, 7 * (n % 6) + 3))
-    result = unit_result(campaign=ledger.campaign, unit=ledger.unit)
-    if result is not None and result.stale_ongoing:
-        for item in ledger.items.filter(is_ongoing=True).exclude(status=ItemStatus.CLOSED):
-            note = ProgressNote.objects.create(item=item, text="坚持每月开展，已形成常态。", author=actor)
-            ProgressNote.objects.filter(pk=note.pk).update(created_at=_closing_time(day, 10))

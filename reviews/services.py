@@ -1,7 +1,7 @@
 """Writes for supervision, results policy and star ratings. One function per transition, one transaction each.
 
-Ledger rows (problems opened by a finding, items reopened by a look-back check) are changed here directly
-through the ORM with the workflow's discipline: check the actor's right, lock, write, record the event.
+A finding opens its problem through the workflow's `problem_add`; reopening an item after a look-back check has
+no workflow counterpart and is done here with the same discipline: check the right, lock, write, record the event.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,6 +27,7 @@ from ledger.models import (
     RectificationItem,
     TemplateCategory,
 )
+from ledger.services import workflow
 from ledger.services.events import event_record
 from reviews.models import (
     ItemReopening,
@@ -113,20 +113,13 @@ def supervision_open_problem(
     _require(category.template_id == campaign.template_id, _("问题类别不属于该专项行动的对照清单。"))
     _require(manifestation is None or manifestation.category_id == category.pk, _("所选表现不属于该问题类别。"))
     _require(nature in ProblemNature.values, _("请选择问题性质。"))
-    ledger = Ledger.objects.select_for_update().filter(campaign=campaign, unit=unit).first()
+    ledger = Ledger.objects.filter(campaign=campaign, unit=unit).first()
     _require(ledger is not None, _("“%(unit)s”在该专项行动中没有台账。") % {"unit": unit})
-    # The ledger row lock serialises numbering: next number = max + 1 under the lock.
-    number = (ledger.problems.aggregate(top=Max("number"))["top"] or 0) + 1
-    problem = Problem.objects.create(
-        ledger=ledger, unit_path=ledger.unit_path, category=category, manifestation=manifestation, number=number,
-        description=description.strip(), source=ProblemSource.SUPERVISION, nature=nature,
-        created_by=_user_or_none(actor),
-    )
+    # The workflow service locks the ledger, numbers the problem (max + 1) and records the event.
+    problem = workflow.problem_add(actor=actor, ledger=ledger, category=category, description=description,
+                                   source=ProblemSource.SUPERVISION, nature=nature, manifestation=manifestation)
     SupervisionFinding.objects.create(record=record, problem=problem, unit_path=ledger.unit_path,
                                       created_by=_user_or_none(actor))
-    event_record(ledger=ledger, actor=actor, action=EventAction.PROBLEM_OPENED_BY_SUPERVISION, problem=problem,
-                 comment=_("%(kind)s（%(date)s）发现") % {"kind": record.get_kind_display(), "date": record.date},
-                 changes={"supervision_record": record.pk, "number": number})
     return problem
 
 

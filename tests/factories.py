@@ -19,7 +19,7 @@ from ledger.models import (
     TemplateCategory,
 )
 from ledger.services.campaigns import PhaseSpec, campaign_create, campaign_publish
-from ledger.services.workflow import item_add, problem_add
+from ledger.services.workflow import deadline_bounds, item_add, problem_add
 
 YEAR = 2022
 PHASES = [
@@ -28,6 +28,13 @@ PHASES = [
     PhaseSpec("督查落实", "supervision", starts_on=datetime.date(YEAR, 10, 5), ends_on=datetime.date(YEAR, 11, 30)),
     PhaseSpec("结果运用", "results", ends_on=datetime.date(YEAR, 11, 30)),
 ]
+
+
+def ensure_builtin_templates() -> None:
+    """The built-in checklists, as the data migration loads them (a live-server test's flush removes them)."""
+    from ledger.builtin_templates import load_builtin_templates
+
+    load_builtin_templates(ChecklistTemplate, TemplateCategory, Manifestation)
 
 
 def make_template(code: str = "t", categories: int = 2, manifestations: int = 2) -> ChecklistTemplate:
@@ -92,6 +99,11 @@ def make_item(problem: Problem, *, measure: str = "整改措施", deadline: date
     """A measure added through the workflow service; extra `fields` are set afterwards for test states."""
     if not ongoing and deadline is None:
         deadline = datetime.date(YEAR, 10, 31)
+    first, last = deadline_bounds(problem.ledger)
+    if not ongoing and not first <= deadline <= last:
+        # A test state no person could enter (e.g. "due in 2099", never overdue): set it afterwards.
+        fields["deadline"] = deadline
+        deadline = last
     item = item_add(actor=user or filler_of(problem.ledger), problem=problem, measure=measure,
                     deadline=None if ongoing else deadline, is_ongoing=ongoing, responsible_name=responsible_name,
                     responsible_leader=fields.pop("responsible_leader", ""),

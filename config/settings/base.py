@@ -170,8 +170,10 @@ REMINDER_DUE_DAYS = tuple(env.list("REMINDER_DUE_DAYS", cast=int, default=[7, 3,
 REMINDER_ESCALATE_AFTER_DAYS = env.int("REMINDER_ESCALATE_AFTER_DAYS", default=7)
 REMINDER_TERM_MONTHS = tuple(env.list("REMINDER_TERM_MONTHS", cast=int, default=[6, 3, 1]))
 # "module.function(campaign_ids=[...]) -> iterable of (campaign_id, unit_id)" of signed situation
-# reports; when its app is not installed the report-deadline reminder is skipped.
-REMINDER_REPORT_SIGNED_PROVIDER = env("REMINDER_REPORT_SIGNED_PROVIDER", default="reports.selectors.signed_report_units")
+# reports; when the reports app is not installed the report-deadline reminder is skipped.
+REMINDER_REPORT_SIGNED_PROVIDER = env(
+    "REMINDER_REPORT_SIGNED_PROVIDER", default="notifications.reminders.situation_reports_signed"
+)
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="zhenggai@localhost")
@@ -207,6 +209,8 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 REQUIRE_2FA_FOR_STAFF = env.bool("DJANGO_REQUIRE_2FA_FOR_STAFF", default=False)
 TOTP_ISSUER = env("TOTP_ISSUER", default="整改台账")
 TOTP_FAILURE_LIMIT = 5
+# Earlier secret keys after a rotation: old sessions, signatures and the encrypted TOTP secrets stay readable.
+SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
 # Content-Security-Policy (django-csp 4): nothing inline, nothing from elsewhere.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from branches.models import OrgUnit
+from branches.selectors import Action, scope_for
 from branches.services import audit
 from ledger.models import (
     TARGET_UNIT_KINDS,
@@ -36,6 +37,8 @@ class PhaseSpec:
 
 
 def _check_phases(phases: list[PhaseSpec]) -> None:
+    if not phases:
+        raise ValidationError(_("专项行动至少需要一个阶段。"))
     for spec in phases:
         if not spec.name.strip():
             raise ValidationError(_("阶段名称不能为空。"))
@@ -43,6 +46,26 @@ def _check_phases(phases: list[PhaseSpec]) -> None:
             raise ValidationError(_("阶段“%(name)s”需要截止日期或起止日期。") % {"name": spec.name})
         if spec.starts_on and spec.ends_on and spec.ends_on < spec.starts_on:
             raise ValidationError(_("阶段“%(name)s”的截止日期早于开始日期。") % {"name": spec.name})
+
+
+def _check_issuer(actor, issuer: OrgUnit) -> None:
+    # Demo and migrations create campaigns without a person; every request has one and must MANAGE.
+    if getattr(actor, "is_authenticated", False) and not scope_for(actor).can(Action.MANAGE, issuer):
+        raise PermissionError("not allowed to issue campaigns for this unit")
+
+
+def _check_template(template: ChecklistTemplate) -> None:
+    if not template.categories.exists():
+        raise ValidationError(_("对照清单“%(name)s”没有任何类别，不能用于专项行动。") % {"name": template.name})
+
+
+def _check_fields(*, name: str, template: ChecklistTemplate, report_deadline: datetime.date | None,
+                  results_deadline: datetime.date | None) -> None:
+    if not name.strip():
+        raise ValidationError(_("专项行动名称不能为空。"))
+    _check_template(template)
+    if report_deadline and results_deadline and results_deadline < report_deadline:
+        raise ValidationError(_("结果运用截止日期不能早于报告报送截止日期。"))
 
 
 @transaction.atomic
@@ -59,10 +82,8 @@ def campaign_create(
     report_deadline: datetime.date | None = None,
     results_deadline: datetime.date | None = None,
 ) -> Campaign:
-    if not name.strip():
-        raise ValidationError(_("专项行动名称不能为空。"))
-    if not template.categories.exists():
-        raise ValidationError(_("对照清单“%(name)s”没有任何类别，不能用于专项行动。") % {"name": template.name})
+    _check_issuer(actor, issuer)
+    _check_fields(name=name, template=template, report_deadline=report_deadline, results_deadline=results_deadline)
     _check_phases(phases)
     campaign = Campaign.objects.create(
         issuer=issuer, name=name.strip(), year=year, doc_number=doc_number.strip(), template=template,
@@ -71,6 +92,38 @@ def campaign_create(
     )
     phase_replace(campaign=campaign, phases=phases)
     audit(actor=actor, obj=campaign, action="create", data={"name": campaign.name})
+    return campaign
+
+
+@transaction.atomic
+def campaign_update(
+    *,
+    actor,
+    campaign: Campaign,
+    issuer: OrgUnit,
+    name: str,
+    year: int,
+    template: ChecklistTemplate,
+    phases: list[PhaseSpec],
+    doc_number: str = "",
+    target_kind: str = TargetKind.BRANCHES,
+    report_deadline: datetime.date | None = None,
+    results_deadline: datetime.date | None = None,
+) -> Campaign:
+    """Change a draft campaign and replace its phases; a published campaign is fixed."""
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    _check_issuer(actor, campaign.issuer)
+    _check_issuer(actor, issuer)
+    if campaign.status != CampaignStatus.DRAFT:
+        raise ValidationError(_("专项行动已发布，不能再修改。"))
+    _check_fields(name=name, template=template, report_deadline=report_deadline, results_deadline=results_deadline)
+    _check_phases(phases)
+    campaign.issuer, campaign.name, campaign.year = issuer, name.strip(), year
+    campaign.doc_number, campaign.template, campaign.target_kind = doc_number.strip(), template, target_kind
+    campaign.report_deadline, campaign.results_deadline = report_deadline, results_deadline
+    campaign.save()
+    phase_replace(campaign=campaign, phases=phases)
+    audit(actor=actor, obj=campaign, action="update", data={"name": campaign.name})
     return campaign
 
 
@@ -98,10 +151,13 @@ def target_units(campaign: Campaign):
 def campaign_publish(*, actor, campaign: Campaign) -> int:
     """Publish a draft campaign: one ledger per target unit, created in bulk. Returns the ledger count."""
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    _check_issuer(actor, campaign.issuer)
     if campaign.status != CampaignStatus.DRAFT:
         raise ValidationError(_("该专项行动已发布，不能重复发布。"))
     if not campaign.phases.exists():
         raise ValidationError(_("请先设置专项行动的阶段，再发布。"))
+    # Lock the template too: an edit racing the publish must not change the checklist branches get.
+    _check_template(ChecklistTemplate.objects.select_for_update().get(pk=campaign.template_id))
     units = list(target_units(campaign).values_list("pk", "path"))
     if not units:
         raise ValidationError(_("发文单位下没有符合条件的对象单位，无法发布。"))
@@ -131,6 +187,7 @@ def campaign_publish(*, actor, campaign: Campaign) -> int:
 @transaction.atomic
 def campaign_close(*, actor, campaign: Campaign) -> Campaign:
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    _check_issuer(actor, campaign.issuer)
     if campaign.status != CampaignStatus.PUBLISHED:
         raise ValidationError(_("只有已发布的专项行动可以结束。"))
     campaign.status = CampaignStatus.CLOSED

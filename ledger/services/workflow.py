@@ -156,8 +156,10 @@ def self_check_answer(*, actor, ledger: Ledger, manifestation: Manifestation, fo
     answer.version += 1
     answer.save()
     if before != {"found": found, "description": description}:
+        label = f"{manifestation.category.order}({manifestation.order}) "
+        label += _("存在问题：%(text)s") % {"text": description} if found else _("未发现问题")
         event_record(ledger=ledger, actor=actor, action=EventAction.SELF_CHECK_ANSWERED, problem=answer.problem,
-                     changes={"manifestation": manifestation.pk, "before": before,
+                     comment=label, changes={"manifestation": manifestation.pk, "before": before,
                               "after": {"found": found, "description": description}})
     return answer
 

@@ -1,4 +1,4 @@
-"""The home page: each person's own work, by role."""
+"""The home page: each person's own work, one section per kind of role they hold."""
 
 from __future__ import annotations
 
@@ -6,9 +6,21 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from branches.models import UnitKind
 from branches.selectors import assignments_of
+from ledger.models import LedgerStatus
+from ledger.selectors.setup import home_data
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html", {"assignments": assignments_of(request.user)})
+    data = home_data(request.user)
+    campaign_rows = [
+        (campaign, [(LedgerStatus(s).label, n) for s, n in data.campaign_counts.get(campaign.pk, {}).items()])
+        for campaign in data.campaigns
+    ]
+    tree_counts = [(UnitKind(kind).label, n) for kind, n in data.tree_counts.items()]
+    return render(request, "home.html", {
+        "assignments": assignments_of(request.user), "data": data, "campaign_rows": campaign_rows,
+        "tree_counts": tree_counts,
+    })

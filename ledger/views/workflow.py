@@ -146,6 +146,7 @@ def self_check(request: HttpRequest, pk: int) -> HttpResponse:
 def self_check_answer(request: HttpRequest, pk: int, manifestation_pk: int) -> HttpResponse:
     """Save one answer. With htmx it answers a small fragment (status, new version, progress)."""
     ledger = sel.ledger_get(request.user, pk)
+    _require_fill(request, ledger)  # the right before the input: nobody learns anything from a malformed POST
     manifestation = get_object_or_404(Manifestation.objects.select_related("category"), pk=manifestation_pk)
     found_value = request.POST.get("found", "")
     version = request.POST.get("version", "")
@@ -312,6 +313,7 @@ def item_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     version = request.POST.get("version", "")
     version = int(version) if version.isdigit() else None
     if action == "evidence":
+        _require_fill(request, item.ledger)
         form = EvidenceForm(request.POST, request.FILES)
         if not form.is_valid():
             messages.error(request, _("请选择要上传的文件。"))

@@ -10,8 +10,15 @@ from django.conf import settings
 
 from ledger.builtin_templates import BUILTIN_TEMPLATES, load_builtin_templates
 from ledger.models import ChecklistTemplate, Manifestation, TemplateCategory
+from tests.factories import ensure_builtin_templates
 
 SEEDS = Path(settings.BASE_DIR).parent / "shared" / "seeds"
+
+
+@pytest.fixture(autouse=True)
+def builtins(db):
+    # Loaded by migration 0002; reloaded here (idempotently) in case a live-server test flushed the database.
+    ensure_builtin_templates()
 
 
 def _squash(text: str) -> str:
@@ -61,6 +68,17 @@ def test_other_schemes_quote_their_seeds(db):
             assert _squash(category.title) in seed, category.title
             for line in category.requirements.splitlines():
                 assert _squash(line) in seed, line[:40]
+
+
+def test_the_data_migration_loads_them_into_an_empty_database(db):
+    import importlib
+
+    from django.apps import apps
+
+    ChecklistTemplate.objects.filter(is_builtin=True).delete()
+    importlib.import_module("ledger.migrations.0002_builtin_templates").load(apps, None)
+    assert Manifestation.objects.filter(category__template__code="weifang-2022").count() == 25
+    assert ChecklistTemplate.objects.filter(is_builtin=True).count() == 5
 
 
 def test_loading_again_creates_nothing(db):

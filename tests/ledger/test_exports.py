@@ -119,7 +119,7 @@ def test_formula_text_at_the_start_of_a_cell_is_quoted(tree):
 
 def test_general_branch_export_has_a_sheet_per_branch_and_a_summary(filled, campaign, tree):
     p = make_problem(ledger_of(campaign, tree.b2), description="第二支部的问题")
-    make_item(p, measure="措施", deadline=datetime.date(2020, 1, 1))  # overdue
+    make_item(p, measure="措施", deadline=datetime.date(2022, 10, 1))  # overdue
     wb = open_book(export(campaign, tree.gb1))
     assert wb.sheetnames == ["汇总", "第一党支部", "第二党支部"]
     summary = wb["汇总"]

@@ -334,3 +334,10 @@ def test_my_ledgers_lists_own_and_waiting_for_review(client, users, targets):
     response = client.get(reverse("ledger:my_ledgers"))
     assert sorted(ledger.unit.code for ledger in response.context["review"]) == ["B1", "B2"]
     assert "1项待销号" in response.content.decode()
+
+
+def test_item_form_shows_the_saved_deadline_in_chinese_locale(client, users, targets):
+    item = targets["b1"]["item"]
+    client.force_login(users["secretary"])
+    response = client.get(reverse("ledger:item_edit", args=[item.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert 'value="2022-10-31"' in response.content.decode()  # <input type=date> needs ISO, not 2022/10/31

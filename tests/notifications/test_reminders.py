@@ -81,7 +81,8 @@ def test_closed_and_ongoing_items_and_other_trees_get_nothing(item_in_b1, tree, 
     stranger = make_user("stranger", tree.other_branch, Role.BRANCH_SECRETARY)
 
     assert reminders_send(today=D(2022, 10, 13)) == {
-        "items_due_soon": 0, "items_overdue": 0, "phase_deadlines": 2, "report_deadlines": 0, "committee_terms": 0,
+        # the self-check phase (secretary, member) and the report due on 10-20 (the general branch)
+        "items_due_soon": 0, "items_overdue": 0, "phase_deadlines": 2, "report_deadlines": 1, "committee_terms": 0,
     }
     assert titles(stranger) == []
 
@@ -177,6 +178,15 @@ def test_rectification_deadline_still_reminds_a_submitted_but_not_accepted_ledge
     assert titles(users["secretary"]) == ["“立项整改”阶段将于 2022-10-31 截止（还剩 1 天）"]
 
 
+def settings_apps_without(app_label):
+    from unittest import mock
+
+    from django.apps import apps
+
+    real = apps.is_installed
+    return mock.patch.object(apps, "is_installed", lambda name: name != app_label and real(name))
+
+
 def signed_reports(*, campaign_ids):
     return SIGNED
 
@@ -198,9 +208,24 @@ def test_report_deadline_reaches_general_branches_that_have_not_signed(campaign,
     assert titles(users["secretary"]) == []
 
 
+def test_report_deadline_uses_the_reports_app_by_default(campaign, tree, users):
+    from reports.models import SituationReport
+
+    gb2_staff = make_user("gb2", tree.gb2, Role.GENERAL_BRANCH_STAFF)
+    author = {"created_by": users["gb_staff"], "updated_by": users["gb_staff"], "title": "情况报告"}
+    SituationReport.objects.create(campaign=campaign, unit=tree.gb1, unit_path=tree.gb1.path, **author)  # a draft
+    SituationReport.objects.create(campaign=campaign, unit=tree.gb2, unit_path=tree.gb2.path, status="signed",
+                                   signed_at=timezone.now(), verification_code="X1", pdf_sha256="0" * 64, **author)
+
+    reminders_send(today=D(2022, 10, 19), kinds=["report_deadlines"])
+
+    assert titles(users["gb_staff"]) == ["情况报告将于 2022-10-20 截止报送（还剩 1 天）"]
+    assert titles(gb2_staff) == []
+
+
 def test_report_deadline_is_skipped_without_the_reports_app(campaign, users, settings):
-    settings.REMINDER_REPORT_SIGNED_PROVIDER = "reports.selectors.signed_report_units"
-    assert reminders_send(today=D(2022, 10, 17), kinds=["report_deadlines"]) == {"report_deadlines": 0}
+    with settings_apps_without("reports"):
+        assert reminders_send(today=D(2022, 10, 17), kinds=["report_deadlines"]) == {"report_deadlines": 0}
     settings.REMINDER_REPORT_SIGNED_PROVIDER = "tests.notifications.no_such_module.f"
     assert reminders_send(today=D(2022, 10, 17), kinds=["report_deadlines"]) == {"report_deadlines": 0}
     assert titles(users["gb_staff"]) == []

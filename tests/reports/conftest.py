@@ -57,7 +57,7 @@ def campaign(tree, users):
     make_item(p2, measure="补齐记录", status=ItemStatus.CLOSED,
               closed_at=datetime.datetime(2022, 10, 10, tzinfo=datetime.UTC))
     p3 = make_problem(b2, category=first, description="组织生活会流于形式")
-    make_item(p3, measure="规范程序", deadline=datetime.date(2099, 1, 1))
+    make_item(p3, measure="规范程序", ongoing=True)
     make_problem(b3, category=first, description="第二党总支的问题")
     return campaign
 

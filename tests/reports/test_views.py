@@ -40,6 +40,7 @@ def test_scoping_matrix_for_the_draft_pages(client, people, draft, stamps, tree)
     edit = reverse("reports:report_edit", args=[draft.campaign_id, tree.gb1.pk])
     stamp = UnitStamp.objects.filter(unit=tree.gb1).first()
     #                                                             sec  gb   gb2  org  insp other
+    assert matrix(client, people, "get", reverse("reports:index")) == [200, 200, 200, 200, 200, 200]
     assert matrix(client, people, "get", edit) ==                [404, 200, 404, 200, 200, 404]
     assert matrix(client, people, "get", reverse("reports:report_preview", args=[draft.pk])) == \
         [404, 200, 404, 200, 200, 404]
@@ -128,8 +129,8 @@ def test_signing_through_the_page_records_who_and_when_and_runs_the_job(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("reports:report_sign", args=[draft.pk]),
                                {"version": draft.version, "confirmed": "on", "password": "pw-123456"})
-    assert response.status_code == 302
     report = SituationReport.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("jobs:job_detail", args=[report.job_id])
     assert report.status == ReportStatus.SIGNED
     assert report.signed_by == users["gb_staff"] and report.signed_at is not None
     assert report.job.kind == "situation_report" and report.job.progress == 100
@@ -198,9 +199,13 @@ def test_verify_page_rejects_a_pdf_that_is_not_signed(client, draft):
 
 
 def test_verify_upload_is_size_capped(client, signed, settings):
-    settings.REPORT_VERIFY_MAX_BYTES = 1000
-    page = verify_upload(client, signed.pdf.read()).content.decode()
+    content = signed.pdf.read()
+    settings.REPORT_VERIFY_MAX_BYTES = len(content) - 1  # just too big: caught on the parsed file's size
+    page = verify_upload(client, content).content.decode()
     assert "文件过大" in page and "有效：" not in page
+    settings.REPORT_VERIFY_MAX_BYTES = 1000  # far too big: refused before the body is parsed
+    response = verify_upload(client, content)
+    assert response.status_code == 413 and "文件过大" in response.content.decode()
 
 
 def test_verify_upload_needs_csrf(signed):

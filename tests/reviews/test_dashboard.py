@@ -35,18 +35,19 @@ def busy_campaign(tree, users):
     campaign = make_campaign(tree.root, actor=users["org"])
     first, second = campaign.template.categories.all()
     b1, b2, b3 = (ledger_of(campaign, unit) for unit in (tree.b1, tree.b2, tree.b3))
-    type(b1).objects.filter(pk=b1.pk).update(status=LedgerStatus.ACCEPTED)
-    type(b2).objects.filter(pk=b2.pk).update(status=LedgerStatus.SUBMITTED)
     p1 = make_problem(b1, category=first)
     closed_with_event(make_item(p1), datetime.date(2022, 10, 20), users["gb_staff"])
     closed_with_event(make_item(p1), datetime.date(2022, 10, 27), users["gb_staff"])
     make_item(p1)  # overdue
     make_item(make_problem(b1, category=second), ongoing=True)
-    make_item(make_problem(b2, category=second), deadline=datetime.date(2099, 1, 1))
+    make_item(make_problem(b2, category=second), deadline=datetime.date(2023, 6, 30))  # overdue by now
     closed_with_event(make_item(make_problem(b3, category=first)), datetime.date(2022, 10, 21), users["org"])
-    make_item(make_problem(b3, category=first, status="withdrawn"))  # counts nowhere
+    withdrawn = make_item(make_problem(b3, category=first)).problem  # counts nowhere once withdrawn
+    type(withdrawn).objects.filter(pk=withdrawn.pk).update(status="withdrawn")
     other = make_campaign(tree.other_root)
     make_item(make_problem(ledger_of(other, tree.other_branch)))  # another tree, never counted
+    type(b1).objects.filter(pk=b1.pk).update(status=LedgerStatus.ACCEPTED)
+    type(b2).objects.filter(pk=b2.pk).update(status=LedgerStatus.SUBMITTED)
     services.rating_decide(actor=users["org"], campaign=campaign, unit=tree.b1, stars=3, basis="一般")
     services.rating_decide(actor=users["org"], campaign=campaign, unit=tree.b3, stars=5, basis="优秀")
     return campaign
@@ -75,7 +76,7 @@ def test_org_department_totals(client, users, busy_campaign, tree):
     assert [row.unit for row in context["rows"]] == [tree.gb1, tree.gb2]
     gb1, gb2 = context["rows"]
     assert (gb1.ledgers, gb1.handed_in, gb1.accepted, gb1.problems, gb1.items, gb1.closed, gb1.overdue) == (
-        2, 2, 1, 3, 5, 2, 1)
+        2, 2, 1, 3, 5, 2, 2)
     assert (gb2.problems, gb2.items, gb2.closed, gb2.percent_done) == (1, 1, 1, 100)
     assert [(c["category__order"], c["n"]) for c in context["by_category"]] == [(1, 2), (2, 2)]
     assert [(w["week"], w["n"]) for w in context["weekly"]] == [
@@ -110,8 +111,9 @@ def _campaign_with_branches(count: int):
 
 
 # session, user, role assignments, campaign, then one grouped query each for ledgers, problems, items, the
-# row units, categories, weekly closures, star distribution, and the overdue list (joined to units and problems)
-QUERIES = 12
+# row units, categories, weekly closures, star distribution, and the overdue list (joined to units and problems);
+# plus the menu's unread-notifications count
+QUERIES = 13
 
 
 def test_dashboard_queries_do_not_grow_with_branches(client, db):

@@ -67,7 +67,8 @@ def test_progress_period_is_configurable(campaign, b1_ledger, users):
 
 
 def test_withdrawn_problems_do_not_count(campaign, b1_ledger):
-    make_item(make_problem(b1_ledger, status=ProblemStatus.WITHDRAWN))
+    problem = make_item(make_problem(b1_ledger)).problem
+    type(problem).objects.filter(pk=problem.pk).update(status=ProblemStatus.WITHDRAWN)
     assert result_of(campaign, b1_ledger).in_place
 
 

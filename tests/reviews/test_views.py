@@ -6,6 +6,7 @@ import datetime
 from dataclasses import dataclass
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,6 +16,7 @@ from reviews.models import RatingChange, RatingDelegation, StarRating, Supervisi
 from tests.conftest import make_user
 from tests.factories import ledger_of, make_campaign, make_item, make_problem
 
+User = get_user_model()
 TARGETS = ("b1", "b2", "b3", "other_branch")
 ROLES = ("secretary", "member", "gb_staff", "org", "inspector")
 VIEW = {
@@ -112,10 +114,32 @@ def test_supervision_create_page(client, users, world, who, expected):
 
 @pytest.mark.parametrize(("who", "own", "other"), [
     ("secretary", 403, 404), ("member", 403, 404), ("gb_staff", 403, 404), ("org", 200, 404), ("inspector", 403, 404)])
-def test_policy_page(client, users, world, who, own, other):
+def test_policy_and_delegation_pages(client, users, world, tree, who, own, other):
     client.force_login(users[who])
     assert client.get(reverse("reviews:policy_edit", args=[world.campaign.pk])).status_code == own
     assert client.get(reverse("reviews:policy_edit", args=[world.other_campaign.pk])).status_code == other
+    grant = {"unit": tree.gb1.pk, "username": "member"}
+    ok = 302 if own == 200 else own
+    assert client.post(reverse("reviews:delegation_grant", args=[world.campaign.pk]), grant).status_code == ok
+    assert client.post(reverse("reviews:delegation_grant", args=[world.other_campaign.pk]), grant).status_code == other
+
+
+# who → status when revoking a delegation over gb1 (own tree) and over another tree's general branch
+REVOKE = {"secretary": (404, 404), "member": (404, 404), "gb_staff": (403, 404), "org": (302, 404),
+          "inspector": (403, 404)}
+
+
+@pytest.mark.parametrize("who", ROLES)
+def test_delegation_revoke_matrix(client, users, world, tree, who):
+    own = services.delegation_grant(actor=users["org"], unit=tree.gb1, user=users["member"])
+    other = services.delegation_grant(actor=User.objects.get(username="other_org"), unit=tree.other_gb,
+                                      user=users["member"])
+    client.force_login(users[who])
+    codes = tuple(client.post(reverse("reviews:delegation_revoke", args=[world.campaign.pk, d.pk])).status_code
+                  for d in (own, other))
+    assert codes == REVOKE[who]
+    own.refresh_from_db()
+    assert own.is_active == (who != "org")
 
 
 def test_supervision_list_shows_only_what_the_viewer_sees(client, users, world):

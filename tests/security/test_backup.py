@@ -15,7 +15,8 @@ from django.core.management.base import CommandError
 
 from accounts.services import totp_confirm, totp_new_secret
 from branches.models import OrgUnit
-from ledger.models import Campaign, Problem, RectificationItem
+from ledger.builtin_templates import load_builtin_templates
+from ledger.models import Campaign, ChecklistTemplate, Manifestation, Problem, RectificationItem, TemplateCategory
 from tests.conftest import make_unit
 from tests.factories import ledger_of, make_campaign, make_item, make_problem
 
@@ -41,7 +42,8 @@ def media(settings, tmp_path):
 
 
 @pytest.fixture
-def filled(transactional_db, tree, users, media):
+def filled(transactional_db, django_db_serialized_rollback, tree, users, media):
+    """Data in a real (non-rolled-back) database; afterwards the migration-loaded rows are put back."""
     campaign = make_campaign(tree.root, actor=users["org"])
     problem = make_problem(ledger_of(campaign, tree.b1), description="三会一课记录不全", user=users["secretary"])
     make_item(problem, measure="补齐记录；建立台账", user=users["secretary"])
@@ -56,7 +58,9 @@ def filled(transactional_db, tree, users, media):
 
 
 def _flush() -> None:
+    """An empty database as `migrate` leaves it: no data, but the rows the data migrations load."""
     call_command("flush", interactive=False, verbosity=0)
+    load_builtin_templates(ChecklistTemplate, TemplateCategory, Manifestation)
 
 
 def test_round_trip_restores_every_row_and_file(filled, media, tmp_path):

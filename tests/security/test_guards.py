@@ -151,28 +151,26 @@ def _database_fingerprint() -> str:
 
 @pytest.fixture
 def some_data(tree, users):
+    """A campaign, the first branch's ledger, a problem and an item: real rows for the URLs' ids."""
     campaign = make_campaign(tree.root, actor=users["org"])
     ledger = ledger_of(campaign, tree.b1)
-    make_item(make_problem(ledger, user=users["secretary"]), user=users["secretary"])
-    return campaign
+    problem = make_problem(ledger, user=users["secretary"])
+    item = make_item(problem, user=users["secretary"])
+    return [campaign.pk, ledger.pk, problem.pk, item.pk]
 
 
-def _pks_in_use(limit: int = 4) -> list[int]:
-    from ledger.models import Campaign, Ledger, Problem, RectificationItem
-
-    pks = {pk for model in (Campaign, Ledger, Problem, RectificationItem)
-           for pk in model.objects.values_list("pk", flat=True)}
-    return sorted(pks)[:limit] or [1]
+def _pks_in_use(some_data: list[int], limit: int = 3) -> list[int]:
+    return sorted(set(some_data))[:limit]
 
 
-@pytest.mark.parametrize("role", ["org", "gb_staff", "secretary"])
+@pytest.mark.parametrize("role", ["org", "secretary"])
 def test_a_get_request_changes_nothing(users, some_data, role):
     client = Client()
     client.force_login(users[role])
     before = _database_fingerprint()
     visited = []
     for route, _entry in _own_patterns():
-        for url in _urls_for(route, _pks_in_use()):
+        for url in _urls_for(route, _pks_in_use(some_data)):
             response = client.get(url)
             assert response.status_code < 500, url
             visited.append(url)
@@ -186,7 +184,7 @@ def test_a_post_without_the_csrf_token_is_refused_everywhere(users, some_data, r
     client.force_login(users[role])
     before = _database_fingerprint()
     for route, _entry in _own_patterns():
-        for url in _urls_for(route, _pks_in_use(limit=2)):
+        for url in _urls_for(route, _pks_in_use(some_data, limit=2)):
             response = client.post(url, {"status": "closed", "unit": "1", "author": "1"})
             assert response.status_code in (403, 404), f"{url}: {response.status_code}"
     assert _database_fingerprint() == before

@@ -1,0 +1,160 @@
+"""Scoped reads for templates, campaigns and the home page. Every answer goes through `scope_for`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from branches.models import OrgUnit, Role, UnitKind
+from branches.selectors import Action, Grant, scope_for
+from ledger.models import (
+    Campaign,
+    CampaignStatus,
+    ChecklistTemplate,
+    Ledger,
+    LedgerStatus,
+    Problem,
+    ProblemStatus,
+    RectificationItem,
+    overdue_condition,
+)
+
+TEMPLATE_ROLES = (Role.ORG_DEPARTMENT, Role.INSPECTOR)
+BRANCH_ROLES = (Role.BRANCH_SECRETARY, Role.BRANCH_MEMBER)
+
+
+def templates_visible_to(user) -> QuerySet[ChecklistTemplate]:
+    """Built-in templates, and those owned by a unit the user can see."""
+    scope = scope_for(user)
+    return ChecklistTemplate.objects.filter(
+        Q(is_builtin=True) | Q(owner__isnull=True) | scope.condition(Action.VIEW, "owner__path")
+    )
+
+
+def manageable_units(user) -> list[OrgUnit]:
+    """The units at which the user holds the organization-department role (campaign issuers, template owners)."""
+    scope = scope_for(user)
+    return [scope.units[g.path] for g in scope.grants if g.role == Role.ORG_DEPARTMENT and g.path in scope.units]
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    """"1/5/23/" → ["1/", "1/5/"]: the paths of the units above, read off the materialized path."""
+    parts = [part for part in path.split("/") if part]
+    return ["".join(f"{p}/" for p in parts[:n]) for n in range(1, len(parts))]
+
+
+def campaigns_visible_to(user) -> QuerySet[Campaign]:
+    """Campaigns issued inside the user's subtree (drafts too), and the published or closed campaigns
+    issued above it, which reach the user's units. Index lookups only, whatever the number of ledgers."""
+    scope = scope_for(user)
+    above = sorted({ancestor for grant in scope.grants for ancestor in _ancestor_paths(grant.path)})
+    return Campaign.objects.filter(
+        scope.condition(Action.VIEW, "issuer_path") | (~Q(status=CampaignStatus.DRAFT) & Q(issuer_path__in=above))
+    )
+
+
+def ledger_status_counts(user, campaign: Campaign) -> dict[str, int]:
+    """How many of the campaign's ledgers the user can see are in each status (one query)."""
+    rows = (
+        scope_for(user).filter(Ledger.objects.filter(campaign=campaign), Action.VIEW, path_field="unit_path")
+        .values("status").annotate(n=Count("pk")).order_by()
+    )
+    counts = {status: 0 for status in LedgerStatus.values}
+    counts.update({row["status"]: row["n"] for row in rows})
+    return counts
+
+
+def _count(model, condition: Q | None = None) -> Coalesce:
+    """A correlated count of `model` rows of the outer ledger (no join fan-out, no query per row)."""
+    subquery = (
+        model.objects.filter(condition or Q(), ledger=OuterRef("pk")).order_by().values("ledger")
+        .annotate(n=Count("pk")).values("n")
+    )
+    return Coalesce(Subquery(subquery, output_field=IntegerField()), Value(0))
+
+
+def ledgers_with_counts(queryset: QuerySet[Ledger]) -> QuerySet[Ledger]:
+    today = timezone.localdate()
+    return queryset.select_related("campaign", "unit").annotate(
+        problem_count=_count(Problem, Q(status=ProblemStatus.ACTIVE)),
+        item_count=_count(RectificationItem),
+        closed_count=_count(RectificationItem, Q(status="closed")),
+        overdue_count=_count(RectificationItem, overdue_condition(today)),
+    )
+
+
+@dataclass
+class HomeData:
+    my_ledgers: list[Ledger] = field(default_factory=list)
+    supervised: list[tuple[OrgUnit, list[Ledger]]] = field(default_factory=list)
+    campaigns: list[Campaign] = field(default_factory=list)
+    campaign_counts: dict[int, dict[str, int]] = field(default_factory=dict)
+    tree_counts: dict[str, int] = field(default_factory=dict)
+    roots: list[OrgUnit] = field(default_factory=list)
+    show_branch: bool = False
+    show_general_branch: bool = False
+    show_overview: bool = False
+
+
+def _grants(scope, roles) -> list[Grant]:
+    return [g for g in scope.grants if g.role in roles]
+
+
+def _paths_condition(grants: list[Grant], field_name: str, *, exact: bool) -> Q:
+    condition = Q(pk__in=[])
+    for grant in grants:
+        condition |= Q(**{field_name if exact else f"{field_name}__startswith": grant.path})
+    return condition
+
+
+def home_data(user, *, campaign_limit: int = 10) -> HomeData:
+    """Everything the home page shows, in a fixed number of queries whatever the number of branches."""
+    scope = scope_for(user)
+    data = HomeData()
+    open_ledgers = Ledger.objects.filter(campaign__status=CampaignStatus.PUBLISHED)
+
+    branch_grants = _grants(scope, BRANCH_ROLES)
+    if branch_grants:
+        data.show_branch = True
+        mine = open_ledgers.filter(_paths_condition(branch_grants, "unit_path", exact=True))
+        data.my_ledgers = list(ledgers_with_counts(mine).order_by("-campaign__year", "campaign_id", "unit_path"))
+
+    staff_grants = _grants(scope, (Role.GENERAL_BRANCH_STAFF,))
+    if staff_grants:
+        data.show_general_branch = True
+        below = open_ledgers.filter(_paths_condition(staff_grants, "unit_path", exact=False)).exclude(
+            _paths_condition(staff_grants, "unit_path", exact=True)
+        )
+        by_unit: dict[int, tuple[OrgUnit, list[Ledger]]] = {}
+        for ledger in ledgers_with_counts(below).order_by("unit_path", "-campaign__year", "campaign_id")[:500]:
+            by_unit.setdefault(ledger.unit_id, (ledger.unit, []))[1].append(ledger)
+        data.supervised = list(by_unit.values())
+
+    overview_grants = _grants(scope, TEMPLATE_ROLES)
+    if overview_grants:
+        data.show_overview = True
+        data.roots = [scope.units[g.path] for g in overview_grants if g.path in scope.units]
+        data.campaigns = list(
+            campaigns_visible_to(user).select_related("issuer", "template").order_by("-year", "-created_at")[
+                :campaign_limit
+            ]
+        )
+        rows = (
+            Ledger.objects.filter(campaign__in=[c.pk for c in data.campaigns])
+            .filter(_paths_condition(overview_grants, "unit_path", exact=False))
+            .values("campaign_id", "status").annotate(n=Count("pk")).order_by()
+        )
+        for row in rows:
+            data.campaign_counts.setdefault(row["campaign_id"], {s: 0 for s in LedgerStatus.values})[
+                row["status"]
+            ] = row["n"]
+        unit_rows = (
+            OrgUnit.objects.filter(_paths_condition(overview_grants, "path", exact=False), is_active=True)
+            .values("kind").annotate(n=Count("pk")).order_by()
+        )
+        data.tree_counts = {kind: 0 for kind in UnitKind.values}
+        data.tree_counts.update({row["kind"]: row["n"] for row in unit_rows})
+    return data

@@ -1,0 +1,96 @@
+"""Forms of the setup pages: checklist templates and campaigns (the organization department)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from ledger.models import Campaign, PhaseStage
+from ledger.services.campaigns import PhaseSpec
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class TemplateForm(forms.Form):
+    name = forms.CharField(label=_("清单名称"), max_length=200)
+    description = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class UnitChoiceForm(forms.Form):
+    """Pick one of the user's own organization-department units (only shown when there is a choice)."""
+
+    owner = forms.ModelChoiceField(label=_("所属单位"), queryset=None, empty_label=None)
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        from branches.models import OrgUnit
+
+        self.fields["owner"].queryset = OrgUnit.objects.filter(pk__in=[u.pk for u in units])
+
+
+class CategoryForm(forms.Form):
+    title = forms.CharField(label=_("类别名称"), max_length=500)
+    target = forms.CharField(label=_("整治目标"), required=False, widget=forms.Textarea(attrs={"rows": 1}))
+    requirements = forms.CharField(label=_("具体要求"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CampaignForm(forms.ModelForm):
+    class Meta:
+        model = Campaign
+        fields = ["issuer", "name", "year", "doc_number", "template", "target_kind", "report_deadline",
+                  "results_deadline"]
+        widgets = {"report_deadline": DATE, "results_deadline": DATE}
+
+    def __init__(self, *args, issuers, templates, **kwargs):
+        super().__init__(*args, **kwargs)
+        from branches.models import OrgUnit
+
+        self.fields["issuer"].queryset = OrgUnit.objects.filter(pk__in=[u.pk for u in issuers])
+        self.fields["issuer"].empty_label = None
+        self.fields["template"].queryset = templates
+
+    def _post_clean(self):
+        # The service validates and writes; the form only parses (no model.full_clean on a half-built row).
+        pass
+
+
+class PhaseForm(forms.Form):
+    name = forms.CharField(label=_("阶段名称"), max_length=100)
+    stage = forms.ChoiceField(label=_("阶段类型"), choices=PhaseStage.choices, initial=PhaseStage.OTHER)
+    starts_on = forms.DateField(label=_("开始日期"), required=False, widget=DATE)
+    ends_on = forms.DateField(label=_("截止日期"), required=False, widget=DATE)
+    note = forms.CharField(label=_("说明"), max_length=300, required=False)
+
+    def clean(self):
+        data = super().clean()
+        starts, ends = data.get("starts_on"), data.get("ends_on")
+        if starts and ends and ends < starts:
+            raise ValidationError(_("阶段“%(name)s”的截止日期早于开始日期。") % {"name": data.get("name", "")})
+        return data
+
+    def spec(self) -> PhaseSpec:
+        d = self.cleaned_data
+        return PhaseSpec(name=d["name"], stage=d["stage"], starts_on=d.get("starts_on"), ends_on=d.get("ends_on"),
+                         note=d.get("note", ""))
+
+
+class BasePhaseFormSet(forms.BaseFormSet):
+    def specs(self) -> list[PhaseSpec]:
+        """The filled phase rows in order (blank extra rows and rows marked for deletion are left out)."""
+        forms_in_order = sorted(
+            (f for f in self.forms if f.has_changed() and not self._should_delete_form(f)),
+            key=lambda f: (f.cleaned_data.get("ORDER") or 0),
+        )
+        return [f.spec() for f in forms_in_order]
+
+
+PhaseFormSet = forms.formset_factory(PhaseForm, formset=BasePhaseFormSet, extra=2, can_order=True, can_delete=True)
+
+
+def phase_initial(campaign: Campaign) -> list[dict]:
+    return [
+        {"name": p.name, "stage": p.stage, "starts_on": p.starts_on, "ends_on": p.ends_on, "note": p.note,
+         "ORDER": p.order}
+        for p in campaign.phases.order_by("order")
+    ]

@@ -1,0 +1,23 @@
+"""The beat schedule is the one the README documents."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from celery.schedules import crontab
+
+from config.celery_app import app
+
+
+def test_beat_schedule_is_the_documented_one():
+    schedule = app.conf.beat_schedule
+    assert set(schedule) == {"send-reminders", "dispatch-job-outbox"}
+    assert schedule["send-reminders"]["task"] == "notifications.send_reminders"
+    assert schedule["send-reminders"]["schedule"] == crontab(hour=8, minute=0)
+    assert schedule["dispatch-job-outbox"]["task"] == "jobs.dispatch_outbox"
+    assert schedule["dispatch-job-outbox"]["schedule"] == crontab(minute="*")
+    assert app.conf.timezone == "Asia/Shanghai"
+    assert {"notifications.send_reminders", "jobs.dispatch_outbox", "jobs.run_job"} <= set(app.tasks.keys())
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert "`send-reminders`: `notifications.send_reminders` daily at 08:00 Asia/Shanghai" in readme
+    assert "`dispatch-job-outbox`: `jobs.dispatch_outbox` every minute" in readme
