@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import TruncWeek
+from django.db.models import CharField, Count, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import StrIndex, Substr, TruncWeek
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -328,12 +328,15 @@ class DashboardRow:
         return round(100 * self.closed / self.items) if self.items else 0
 
 
-def _row_key(path: str, focus: OrgUnit) -> str:
-    """The path of the focus unit's child that `path` lies under (or the focus itself)."""
-    if path == focus.path:
-        return path
-    parts = path.split("/")
-    return "/".join(parts[: focus.depth + 2]) + "/"
+def _row_key(focus: OrgUnit, path_field: str = "unit_path"):
+    """The path of the focus unit's child that a row lies under (or the focus itself), computed by the database.
+
+    '1/5/' focusing, row '1/5/23/77/' → '1/5/23/': the text up to the first '/' after the focus's own path.
+    Grouping by it in SQL keeps the province's dashboard from reading every ledger row (scale bench).
+    """
+    prefix = len(focus.path)
+    rest = Substr(path_field, prefix + 1)
+    return Substr(path_field, 1, StrIndex(rest, Value("/")) + prefix, output_field=CharField())
 
 
 def dashboard(*, scope: Scope, campaign: Campaign, focus: OrgUnit, today: datetime.date | None = None) -> dict:
@@ -343,23 +346,17 @@ def dashboard(*, scope: Scope, campaign: Campaign, focus: OrgUnit, today: dateti
     items = items_in(scope=scope, campaign=campaign, unit=focus)
     problems = problems_in(scope=scope, campaign=campaign, unit=focus)
 
-    per_path: dict[str, dict] = {}
-    for row in ledgers.values("unit_path", "status"):
-        per_path.setdefault(row["unit_path"], {}).update(
-            ledgers=1, handed_in=int(row["status"] in HANDED_IN), accepted=int(row["status"] == LedgerStatus.ACCEPTED))
-    for row in problems.values("unit_path").annotate(n=Count("pk")):
-        per_path.setdefault(row["unit_path"], {})["problems"] = row["n"]
-    item_counts = items.values("unit_path").annotate(
-        n=Count("pk"), closed=Count("pk", filter=Q(status=ItemStatus.CLOSED)),
-        overdue=Count("pk", filter=overdue_condition(today)))
-    for row in item_counts:
-        per_path.setdefault(row["unit_path"], {}).update(items=row["n"], closed=row["closed"], overdue=row["overdue"])
-
     totals: dict[str, dict[str, int]] = {}
-    for path, counts in per_path.items():
-        bucket = totals.setdefault(_row_key(path, focus), {})
-        for key, value in counts.items():
-            bucket[key] = bucket.get(key, 0) + value
+    for row in ledgers.annotate(key=_row_key(focus)).order_by().values("key").annotate(
+            ledgers=Count("pk"), handed_in=Count("pk", filter=Q(status__in=HANDED_IN)),
+            accepted=Count("pk", filter=Q(status=LedgerStatus.ACCEPTED))):
+        totals.setdefault(row.pop("key"), {}).update(row)
+    for row in problems.annotate(key=_row_key(focus)).order_by().values("key").annotate(problems=Count("pk")):
+        totals.setdefault(row.pop("key"), {}).update(row)
+    for row in items.annotate(key=_row_key(focus)).order_by().values("key").annotate(
+            items=Count("pk"), closed=Count("pk", filter=Q(status=ItemStatus.CLOSED)),
+            overdue=Count("pk", filter=overdue_condition(today))):
+        totals.setdefault(row.pop("key"), {}).update(row)
     units = {unit.path: unit for unit in OrgUnit.objects.filter(path__in=list(totals))}
     rows = sorted((DashboardRow(unit=units[path], **counts) for path, counts in totals.items() if path in units),
                   key=lambda row: (row.unit.pk != focus.pk, row.unit.code))

@@ -6,9 +6,12 @@ Objects outside the viewer's subtree are 404 (the selectors); an action the view
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -19,6 +22,8 @@ from ledger.models import ItemStatus, LedgerStatus, Manifestation, ProblemStatus
 from ledger.selectors import workflow as sel
 from ledger.services import workflow as wf
 from ledger.services.evidence import evidence_add
+
+LEDGERS_PER_PAGE = 50
 
 
 def _error_text(error: ValidationError) -> str:
@@ -55,8 +60,11 @@ def campaign_ledgers(request: HttpRequest, pk: int) -> HttpResponse:
     status = request.GET.get("status", "")
     sort = request.GET.get("sort", "unit")
     rows = sel.campaign_ledger_rows(request.user, campaign, status=status, sort=sort)
+    # A county or the province sees thousands of ledgers: one page at a time (scale bench).
+    page = Paginator(rows, LEDGERS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "ledger/campaign_ledgers.html", {
-        "campaign": campaign, "rows": rows, "status": status, "sort": sort,
+        "campaign": campaign, "rows": page.object_list, "page": page, "status": status, "sort": sort,
+        "query": urlencode({"status": status, "sort": sort}),
         "statuses": LedgerStatus.choices,
         "columns": [("unit", _("党支部")), ("status", _("状态")), ("problems", _("问题")), ("items", _("措施")),
                     ("closed", _("已销号")), ("overdue", _("逾期")), ("changed", _("最近变动"))],
