@@ -65,3 +65,14 @@ def users(tree):
         "org": make_user("org", tree.root, Role.ORG_DEPARTMENT),
         "inspector": make_user("inspector", tree.root, Role.INSPECTOR),
     }
+
+
+@pytest.fixture(autouse=True)
+def chinese_by_default(settings):
+    """Every test starts in the default language: a test that switched a page to English leaves it behind otherwise
+    (Django keeps the thread's active language after a request)."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
