@@ -36,6 +36,7 @@ urlpatterns = [
     path("ledgers/<int:pk>/problems/new/", workflow.problem_create, name="problem_create"),
     path("ledgers/<int:pk>/bulk-close/", workflow.bulk_close, name="bulk_close"),
     path("ledgers/<int:pk>/changes/", workflow.ledger_changes, name="ledger_changes"),
+    path("ledgers/<int:pk>/history/", workflow.ledger_history, name="ledger_history"),
     path("ledgers/<int:pk>/<slug:action>/", workflow.ledger_action, name="ledger_action"),
     path("problems/<int:pk>/edit/", workflow.problem_edit, name="problem_edit"),
     path("problems/<int:pk>/withdraw/", workflow.problem_withdraw, name="problem_withdraw"),

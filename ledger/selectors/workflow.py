@@ -110,6 +110,11 @@ class LedgerPage:
     counts: dict
     answered: int
     total: int
+    more_history: bool = False  # older events than those shown: on the ledger's history page
+
+
+# The ledger page shows the latest events; a ledger gathers hundreds in a year (every answer, note and closure).
+HISTORY_ON_PAGE = 50
 
 
 def history(ledger: Ledger, *, item: RectificationItem | None = None) -> QuerySet[LedgerEvent]:
@@ -141,8 +146,10 @@ def ledger_page(ledger: Ledger, today: datetime.date | None = None) -> LedgerPag
         "overdue": sum(1 for item in items if item.is_overdue(today)),
     }
     answered, total = self_check_counts(ledger)
+    latest = list(history(ledger).order_by("-at", "-id")[:HISTORY_ON_PAGE + 1])  # one more tells if there are more
     return LedgerPage(ledger=ledger, blocks=list(blocks.values()), withdrawn=withdrawn,
-                      events=list(history(ledger)), counts=counts, answered=answered, total=total)
+                      events=latest[:HISTORY_ON_PAGE][::-1], counts=counts, answered=answered, total=total,
+                      more_history=len(latest) > HISTORY_ON_PAGE)
 
 
 def self_check_counts(ledger: Ledger) -> tuple[int, int]:

@@ -30,6 +30,9 @@ def _error_text(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
+HISTORY_PAGE_SIZE = 200
+
+
 def _run(request: HttpRequest, call, success: str) -> bool:
     """Call a service; show its refusal as a message. PermissionDenied is left to become a 403."""
     try:
@@ -117,6 +120,14 @@ def bulk_close(request: HttpRequest, pk: int) -> HttpResponse:
     _run(request, lambda: wf.items_close_bulk(actor=request.user, item_ids=ids, comment=request.POST.get("text", "")),
          _("已销号 %(n)s 项措施。") % {"n": len(ids)})
     return redirect(ledger)
+
+
+@login_required
+def ledger_history(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every event of the ledger, oldest first, a page at a time."""
+    ledger = sel.ledger_get(request.user, pk)
+    events = Paginator(sel.history(ledger).order_by("at", "id"), HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "ledger/ledger_history.html", {"ledger": ledger, "events": events})
 
 
 @login_required

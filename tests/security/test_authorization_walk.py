@@ -135,6 +135,7 @@ RULES: dict[str, Rule] = {
     "ledger:my_ledgers": rule(),
     "ledger:ledger_detail": rule("ledger", "view"),
     "ledger:ledger_changes": rule("ledger", "view"),
+    "ledger:ledger_history": rule("ledger", "view"),
     "ledger:self_check": rule("ledger", "view"),
     "ledger:self_check_answer": rule("manifestation", "fill"),
     "ledger:problem_create": rule("ledger", "fill"),

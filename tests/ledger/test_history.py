@@ -1,0 +1,35 @@
+"""A ledger gathers hundreds of events in a year: its page shows the latest, the history page shows them all."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from ledger.models import LedgerEvent
+from ledger.selectors.workflow import HISTORY_ON_PAGE
+from ledger.services.workflow import comment_add
+from tests.factories import ledger_of, make_campaign
+
+
+def test_ledger_page_shows_the_latest_events_and_links_to_all(client, tree, users):
+    ledger = ledger_of(make_campaign(tree.root, actor=users["org"]), tree.b1)
+    for n in range(HISTORY_ON_PAGE + 5):
+        comment_add(actor=users["gb_staff"], ledger=ledger, text=f"第{n:03d}条意见")
+    assert LedgerEvent.objects.filter(ledger=ledger).count() == HISTORY_ON_PAGE + 6  # and the ledger's creation
+    client.force_login(users["secretary"])
+
+    page = client.get(reverse("ledger:ledger_detail", args=[ledger.pk])).content.decode()
+    assert "第054条意见" in page and "第005条意见" in page
+    assert "第004条意见" not in page  # older: on the history page
+    assert reverse("ledger:ledger_history", args=[ledger.pk]) in page
+
+    history = client.get(reverse("ledger:ledger_history", args=[ledger.pk])).content.decode()
+    assert "第000条意见" in history and "第054条意见" in history
+
+
+def test_a_short_history_is_all_on_the_ledger_page(client, tree, users):
+    ledger = ledger_of(make_campaign(tree.root, actor=users["org"]), tree.b1)
+    comment_add(actor=users["gb_staff"], ledger=ledger, text="唯一的意见")
+    client.force_login(users["secretary"])
+    page = client.get(reverse("ledger:ledger_detail", args=[ledger.pk])).content.decode()
+    assert "唯一的意见" in page
+    assert reverse("ledger:ledger_history", args=[ledger.pk]) not in page
