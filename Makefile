@@ -41,6 +41,7 @@ run: install
 
 # The whole suite against PostgreSQL and Redis, then the embedded default (SQLite, no Redis).
 test: install
+	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory security
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) tools/check_services.py
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest -q -p no:cacheprovider
