@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,16 +23,15 @@ from branches.selectors import (
     unit_search,
     with_child_counts,
 )
+from config.errors import error_text
 
 PAGE_SIZE = 50
 
 
 def _unit_for(user, pk: int, action: Action = Action.VIEW) -> OrgUnit:
     """The unit if the user may see it (else 404) and may do `action` on it (else 403)."""
-    unit = get_object_or_404(OrgUnit, pk=pk)
     scope = scope_for(user)
-    if not scope.can(Action.VIEW, unit):
-        raise Http404
+    unit = get_object_or_404(scope.filter(OrgUnit.objects.all()), pk=pk)
     if action is not Action.VIEW and not scope.can(action, unit):
         raise PermissionDenied
     return unit
@@ -83,7 +82,7 @@ def unit_create(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             unit = services.unit_create(actor=request.user, parent=parent, **form.cleaned_data)
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            messages.error(request, error_text(error))
         else:
             messages.success(request, _("已创建“%(name)s”。") % {"name": unit.name})
             return redirect("branches:unit_detail", pk=unit.pk)
@@ -99,7 +98,7 @@ def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.unit_update(actor=request.user, unit=unit, **changes)
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            messages.error(request, error_text(error))
         else:
             messages.success(request, _("已保存。"))
             return redirect("branches:unit_detail", pk=unit.pk)
@@ -114,7 +113,7 @@ def account_create(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             user = services.account_create(actor=request.user, unit=unit, **form.cleaned_data)
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            messages.error(request, error_text(error))
         else:
             messages.success(request, _("已创建账号“%(name)s”。") % {"name": user.username})
             return redirect("branches:unit_detail", pk=unit.pk)

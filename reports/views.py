@@ -16,14 +16,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from branches.selectors import Action, scope_for
+from config.errors import error_text
 from ledger.models import Campaign
 from reports import selectors, services
 from reports.forms import ReportForm, SignForm, StampForm, VerifyCodeForm, VerifyUploadForm
 from reports.models import ReportStatus, SituationReport, UnitStamp
-
-
-def _error_text(exc: ValidationError) -> str:
-    return " ".join(exc.messages)
 
 
 def _unit_or_404(request: HttpRequest, unit_pk: int):
@@ -68,7 +65,7 @@ def report_edit(request: HttpRequest, campaign_pk: int, unit_pk: int) -> HttpRes
                 report = services.report_save(actor=request.user, campaign=campaign, unit=unit, **form.cleaned_data)
             except ValidationError as exc:
                 # The form stays bound to what was typed: a refused save loses nothing.
-                messages.error(request, _error_text(exc))
+                messages.error(request, error_text(exc))
                 report = selectors.report_of(campaign=campaign, unit=unit)
             else:
                 messages.success(request, _("草稿已保存（第%(v)d版）。") % {"v": report.version})
@@ -122,7 +119,7 @@ def report_sign(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             report = services.report_sign(actor=request.user, report=report, **form.cleaned_data)
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, _("已签署，正在生成签章PDF。"))
             return redirect("jobs:job_detail", pk=report.job_id)
@@ -140,7 +137,7 @@ def report_retry(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.report_retry_signing(actor=request.user, report=report)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     return redirect("reports:report_edit", campaign_pk=report.campaign_id, unit_pk=report.unit_id)
 
 
@@ -171,7 +168,7 @@ def stamps(request: HttpRequest, unit_pk: int) -> HttpResponse:
                     actor=request.user, unit=unit, kind=form.cleaned_data["kind"], upload=form.cleaned_data["image"]
                 )
             except ValidationError as exc:
-                messages.error(request, _error_text(exc))
+                messages.error(request, error_text(exc))
             else:
                 messages.success(request, _("图片已上传。"))
                 return redirect("reports:stamps", unit_pk=unit.pk)

@@ -10,12 +10,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from branches.selectors import Action, scope_for
+from config.errors import error_text
 from ledger.models import Campaign, CampaignStatus, ChecklistTemplate, LedgerStatus, Manifestation, TemplateCategory
 from ledger.selectors.setup import (
     TEMPLATE_ROLES,
@@ -36,10 +37,6 @@ from ledger.setup_forms import (
 )
 
 
-def _error_text(error: ValidationError) -> str:
-    return " ".join(error.messages)
-
-
 def _require_template_role(user) -> None:
     if not scope_for(user).has_role(*TEMPLATE_ROLES):
         raise PermissionDenied
@@ -54,10 +51,7 @@ def _require_manager(user) -> list:
 
 def _template_for(user, pk: int) -> ChecklistTemplate:
     _require_template_role(user)
-    template = get_object_or_404(ChecklistTemplate.objects.select_related("owner", "copied_from"), pk=pk)
-    if not templates_visible_to(user).filter(pk=pk).exists():
-        raise Http404
-    return template
+    return get_object_or_404(templates_visible_to(user).select_related("owner", "copied_from"), pk=pk)
 
 
 # ---- checklist templates -------------------------------------------------------------------------------
@@ -87,7 +81,7 @@ def template_create(request: HttpRequest) -> HttpResponse:
         try:
             template = template_services.template_create(actor=request.user, owner=owner, **form.cleaned_data)
         except ValidationError as error:
-            messages.error(request, _error_text(error))
+            messages.error(request, error_text(error))
         else:
             messages.success(request, _("已创建对照清单，请添加类别和表现。"))
             return redirect("ledger:template_detail", pk=template.pk)
@@ -188,7 +182,7 @@ def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             op(request, template)
         except ValidationError as error:
-            messages.error(request, _error_text(error))
+            messages.error(request, error_text(error))
         else:
             messages.success(request, _("已保存。"))
         return redirect("ledger:template_detail", pk=template.pk)
@@ -220,9 +214,7 @@ def template_copy(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _campaign_for(user, pk: int, action: Action = Action.VIEW) -> Campaign:
-    campaign = get_object_or_404(Campaign.objects.select_related("issuer", "template"), pk=pk)
-    if not campaigns_visible_to(user).filter(pk=pk).exists():
-        raise Http404
+    campaign = get_object_or_404(campaigns_visible_to(user).select_related("issuer", "template"), pk=pk)
     if action is not Action.VIEW and not scope_for(user).can(action, campaign.issuer_path):
         raise PermissionDenied
     return campaign
@@ -256,7 +248,7 @@ def _campaign_form_page(request: HttpRequest, campaign: Campaign | None) -> Http
                 campaign_services.campaign_update(actor=request.user, campaign=campaign, phases=phases.specs(),
                                                   **fields)
         except ValidationError as error:
-            messages.error(request, _error_text(error))
+            messages.error(request, error_text(error))
         else:
             messages.success(request, _("专项行动已保存（草稿）。"))
             return redirect("ledger:campaign_detail", pk=campaign.pk)
@@ -299,7 +291,7 @@ def campaign_publish(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             count = campaign_services.campaign_publish(actor=request.user, campaign=campaign)
         except ValidationError as error:
-            messages.error(request, _error_text(error))
+            messages.error(request, error_text(error))
         else:
             messages.success(request, _("专项行动已发布，生成了 %(n)d 本台账。") % {"n": count})
         return redirect("ledger:campaign_detail", pk=campaign.pk)
@@ -315,7 +307,7 @@ def campaign_close(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         campaign_services.campaign_close(actor=request.user, campaign=campaign)
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, _("专项行动已结束。"))
     return redirect("ledger:campaign_detail", pk=campaign.pk)

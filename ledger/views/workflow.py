@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from config.errors import error_text
 from ledger.forms import EvidenceForm, ItemForm, ProblemForm, TextForm
 from ledger.models import ItemStatus, LedgerStatus, Manifestation, ProblemStatus
 from ledger.selectors import workflow as sel
@@ -24,10 +25,6 @@ from ledger.services import workflow as wf
 from ledger.services.evidence import evidence_add
 
 LEDGERS_PER_PAGE = 50
-
-
-def _error_text(error: ValidationError) -> str:
-    return " ".join(error.messages)
 
 
 HISTORY_PAGE_SIZE = 200
@@ -38,7 +35,7 @@ def _run(request: HttpRequest, call, success: str) -> bool:
     try:
         call()
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
         return False
     messages.success(request, success)
     return True
@@ -171,7 +168,7 @@ def self_check_answer(request: HttpRequest, pk: int, manifestation_pk: int) -> H
                 description=request.POST.get("description", ""), version=int(version) if version.isdigit() else None,
             )
         except ValidationError as exc:
-            error = _error_text(exc)
+            error = error_text(exc)
     if not request.htmx:
         if error:
             messages.error(request, error)
