@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import CharField, Count, Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import StrIndex, Substr, TruncWeek
 from django.http import Http404
@@ -29,6 +30,7 @@ from ledger.models import (
     ProblemStatus,
     ProgressNote,
     RectificationItem,
+    TemplateCategory,
     overdue_condition,
 )
 from reviews.models import (
@@ -36,6 +38,7 @@ from reviews.models import (
     RatingDelegation,
     ResultPolicy,
     StarRating,
+    SubtreeTally,
     SupervisionRecord,
     SupervisionVisit,
     Tier,
@@ -84,24 +87,54 @@ def focus_unit(*, scope: Scope, campaign: Campaign, unit_pk: int | None = None) 
 # --- the scoped lists behind every figure ---------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class CampaignSets:
+    """A campaign's rows under one unit that the lists and dashboards count, all from the same filters."""
+
+    ledgers: QuerySet[Ledger]
+    problems: QuerySet[Problem]
+    items: QuerySet[RectificationItem]
+    closures: QuerySet[LedgerEvent]
+    ratings: QuerySet[StarRating]
+
+    def scoped(self, scope: Scope) -> CampaignSets:
+        return CampaignSets(
+            ledgers=scope.filter(self.ledgers, Action.VIEW, "unit_path"),
+            problems=scope.filter(self.problems, Action.VIEW, "unit_path"),
+            items=scope.filter(self.items, Action.VIEW, "unit_path"),
+            closures=scope.filter(self.closures, Action.VIEW, "ledger__unit_path"),
+            ratings=scope.filter(self.ratings, Action.VIEW, "unit_path"),
+        )
+
+
+def campaign_sets(*, campaign: Campaign, unit: OrgUnit) -> CampaignSets:
+    """Unscoped: for the background tallies, and through `.scoped()` for everything a viewer sees.
+
+    Problems and items count only while their problem is active (a withdrawn problem's measures no longer
+    count anywhere); closures are the item-closed events of such items.
+    """
+    under = {"unit_path__startswith": unit.path}
+    active = ProblemStatus.ACTIVE
+    return CampaignSets(
+        ledgers=Ledger.objects.filter(campaign=campaign, **under),
+        problems=Problem.objects.filter(ledger__campaign=campaign, status=active, **under),
+        items=RectificationItem.objects.filter(ledger__campaign=campaign, problem__status=active, **under),
+        closures=LedgerEvent.objects.filter(ledger__campaign=campaign, ledger__unit_path__startswith=unit.path,
+                                            action=EventAction.ITEM_CLOSED, item__problem__status=active),
+        ratings=StarRating.objects.filter(campaign=campaign, **under),
+    )
+
+
 def ledgers_in(*, scope: Scope, campaign: Campaign, unit: OrgUnit) -> QuerySet[Ledger]:
-    ledgers = Ledger.objects.filter(campaign=campaign, unit_path__startswith=unit.path)
-    return scope.filter(ledgers, Action.VIEW, "unit_path")
+    return scope.filter(campaign_sets(campaign=campaign, unit=unit).ledgers, Action.VIEW, "unit_path")
 
 
 def problems_in(*, scope: Scope, campaign: Campaign, unit: OrgUnit) -> QuerySet[Problem]:
-    problems = Problem.objects.filter(
-        ledger__campaign=campaign, unit_path__startswith=unit.path, status=ProblemStatus.ACTIVE
-    )
-    return scope.filter(problems, Action.VIEW, "unit_path")
+    return scope.filter(campaign_sets(campaign=campaign, unit=unit).problems, Action.VIEW, "unit_path")
 
 
 def items_in(*, scope: Scope, campaign: Campaign, unit: OrgUnit) -> QuerySet[RectificationItem]:
-    """Items of active problems (a withdrawn problem's measures no longer count anywhere)."""
-    items = RectificationItem.objects.filter(
-        ledger__campaign=campaign, unit_path__startswith=unit.path, problem__status=ProblemStatus.ACTIVE
-    )
-    return scope.filter(items, Action.VIEW, "unit_path")
+    return scope.filter(campaign_sets(campaign=campaign, unit=unit).items, Action.VIEW, "unit_path")
 
 
 @dataclass
@@ -264,8 +297,7 @@ def unit_result(*, campaign: Campaign, unit: OrgUnit, policy: ResultPolicy | Non
 
 
 def ratings_in(*, scope: Scope, campaign: Campaign, unit: OrgUnit) -> QuerySet[StarRating]:
-    ratings = StarRating.objects.filter(campaign=campaign, unit_path__startswith=unit.path)
-    return scope.filter(ratings, Action.VIEW, "unit_path")
+    return scope.filter(campaign_sets(campaign=campaign, unit=unit).ratings, Action.VIEW, "unit_path")
 
 
 def rating_paths(*, scope: Scope, user) -> list[str]:
@@ -339,52 +371,134 @@ def _row_key(focus: OrgUnit, path_field: str = "unit_path"):
     return Substr(path_field, 1, StrIndex(rest, Value("/")) + prefix, output_field=CharField())
 
 
-def dashboard(*, scope: Scope, campaign: Campaign, focus: OrgUnit, today: datetime.date | None = None) -> dict:
-    """Every dashboard figure, in a fixed number of grouped queries whatever the number of branches."""
-    today = today or timezone.localdate()
-    ledgers = ledgers_in(scope=scope, campaign=campaign, unit=focus)
-    items = items_in(scope=scope, campaign=campaign, unit=focus)
-    problems = problems_in(scope=scope, campaign=campaign, unit=focus)
+FIGURES = ("ledgers", "handed_in", "accepted", "problems", "items", "closed", "overdue")
 
-    totals: dict[str, dict[str, int]] = {}
-    for row in ledgers.annotate(key=_row_key(focus)).order_by().values("key").annotate(
-            ledgers=Count("pk"), handed_in=Count("pk", filter=Q(status__in=HANDED_IN)),
-            accepted=Count("pk", filter=Q(status=LedgerStatus.ACCEPTED))):
-        totals.setdefault(row.pop("key"), {}).update(row)
-    for row in problems.annotate(key=_row_key(focus)).order_by().values("key").annotate(problems=Count("pk")):
-        totals.setdefault(row.pop("key"), {}).update(row)
-    for row in items.annotate(key=_row_key(focus)).order_by().values("key").annotate(
+
+def grouped_figures(sets: CampaignSets, *, key, today: datetime.date) -> dict[str, dict]:
+    """The row figures of `sets` per value of `key` (an expression over the unit path), in three grouped queries.
+
+    Each value: the FIGURES as counts, and "statuses" (ledger status → ledgers).
+    """
+    totals: dict[str, dict] = {}
+
+    def figures(path: str) -> dict:
+        return totals.setdefault(path, {**dict.fromkeys(FIGURES, 0), "statuses": {}})
+
+    for row in sets.ledgers.annotate(key=key).order_by().values("key", "status").annotate(n=Count("pk")):
+        row_figures, n = figures(row["key"]), row["n"]
+        row_figures["statuses"][row["status"]] = n
+        row_figures["ledgers"] += n
+        row_figures["handed_in"] += n if row["status"] in HANDED_IN else 0
+        row_figures["accepted"] += n if row["status"] == LedgerStatus.ACCEPTED else 0
+    for row in sets.problems.annotate(key=key).order_by().values("key").annotate(n=Count("pk")):
+        figures(row["key"])["problems"] = row["n"]
+    for row in sets.items.annotate(key=key).order_by().values("key").annotate(
             items=Count("pk"), closed=Count("pk", filter=Q(status=ItemStatus.CLOSED)),
             overdue=Count("pk", filter=overdue_condition(today))):
-        totals.setdefault(row.pop("key"), {}).update(row)
-    units = {unit.path: unit for unit in OrgUnit.objects.filter(path__in=list(totals))}
-    rows = sorted((DashboardRow(unit=units[path], **counts) for path, counts in totals.items() if path in units),
-                  key=lambda row: (row.unit.pk != focus.pk, row.unit.code))
-    total = DashboardRow(unit=focus)
-    for row in rows:
-        for key in ("ledgers", "handed_in", "accepted", "problems", "items", "closed", "overdue"):
-            setattr(total, key, getattr(total, key) + getattr(row, key))
+        figures(row.pop("key")).update(row)
+    return totals
 
-    by_category = list(
-        problems.values("category_id", "category__order", "category__title").annotate(n=Count("pk"))
-        .order_by("category__order")
-    )
-    weekly = list(
-        scope.filter(LedgerEvent.objects.filter(
-            ledger__campaign=campaign, ledger__unit_path__startswith=focus.path, action=EventAction.ITEM_CLOSED,
-            item__problem__status=ProblemStatus.ACTIVE,
-        ), Action.VIEW, "ledger__unit_path")
-        .annotate(week=TruncWeek("at")).values("week").annotate(n=Count("item", distinct=True)).order_by("week")
-    )
-    for row in weekly:
-        row["week"] = timezone.localtime(row["week"]).date() if timezone.is_aware(row["week"]) else row["week"].date()
-    stars = dict(ratings_in(scope=scope, campaign=campaign, unit=focus).values_list("stars").annotate(n=Count("pk")))
+
+def grouped_categories(problems: QuerySet[Problem], *, key) -> list[tuple[str, int, int]]:
+    """(key, template category id, active problems)."""
+    return list(problems.annotate(key=key).order_by().values_list("key", "category_id").annotate(n=Count("pk")))
+
+
+def grouped_closures(closures: QuerySet[LedgerEvent], *, key) -> list[tuple[str, datetime.date, int]]:
+    """(key, Monday of the week in local time, items closed that week)."""
+    rows = closures.annotate(key=key, week=TruncWeek("at")).order_by().values_list("key", "week").annotate(
+        n=Count("item", distinct=True))
+    return [(row_key, _local_day(week), n) for row_key, week, n in rows]
+
+
+def grouped_stars(ratings: QuerySet[StarRating], *, key) -> list[tuple[str, int, int]]:
+    """(key, stars, ratings)."""
+    return list(ratings.annotate(key=key).order_by().values_list("key", "stars").annotate(n=Count("pk")))
+
+
+def _local_day(moment) -> datetime.date:
+    return timezone.localtime(moment).date() if timezone.is_aware(moment) else moment.date()
+
+
+def fresh_tallies(*, campaign_ids: list[int | None], units: list[OrgUnit],
+                  today: datetime.date) -> dict[tuple[int | None, int], SubtreeTally]:
+    """The background counts of these units' subtrees (campaign None: the tree's own) that are big enough to
+    need one and fresh enough to trust: counted for today, within TALLY_MAX_AGE_MINUTES, over TALLY_MIN_LEDGERS
+    ledgers (units, for the tree). One query."""
+    fresh_since = timezone.now() - datetime.timedelta(minutes=settings.TALLY_MAX_AGE_MINUTES)
+    in_campaigns = Q(campaign_id__in=[pk for pk in campaign_ids if pk is not None])
+    if None in campaign_ids:
+        in_campaigns |= Q(campaign__isnull=True)
+    tallies = SubtreeTally.objects.filter(in_campaigns, unit__in=units, as_of=today, counted_at__gte=fresh_since)
+    return {(tally.campaign_id, tally.unit_id): tally for tally in tallies
+            if (tally.ledgers if tally.campaign_id else sum(tally.units.values())) >= settings.TALLY_MIN_LEDGERS}
+
+
+def usable_tally(*, campaign: Campaign, unit: OrgUnit, today: datetime.date) -> SubtreeTally | None:
+    return fresh_tallies(campaign_ids=[campaign.pk], units=[unit], today=today).get((campaign.pk, unit.pk))
+
+
+def _tallied_figures(*, sets: CampaignSets, campaign: Campaign, focus: OrgUnit,
+                     today: datetime.date) -> dict[str, dict]:
+    """Row figures of a big focus: its children's tallies, plus, counted live, its own ledger and the children
+    that have nothing below them (branches directly under it, which get no tally)."""
+    totals = {}
+    tallied = []
+    for tally in SubtreeTally.objects.filter(campaign=campaign, unit__parent=focus).select_related("unit"):
+        totals[tally.unit.path] = {name: getattr(tally, name) for name in FIGURES}
+        tallied.append(tally.unit_id)
+
+    def untallied(prefix: str) -> Q:
+        return Q(**{f"{prefix}unit_path": focus.path}) | (
+            Q(**{f"{prefix}unit__parent": focus}) & ~Q(**{f"{prefix}unit_id__in": tallied}))
+
+    live = CampaignSets(ledgers=sets.ledgers.filter(untallied("")), problems=sets.problems.filter(untallied("ledger__")),
+                        items=sets.items.filter(untallied("ledger__")), closures=sets.closures, ratings=sets.ratings)
+    for path, figures in grouped_figures(live, key=_row_key(focus), today=today).items():
+        figures.pop("statuses")
+        totals[path] = figures
+    return totals
+
+
+def dashboard(*, scope: Scope, campaign: Campaign, focus: OrgUnit, today: datetime.date | None = None) -> dict:
+    """Every dashboard figure, in a fixed number of grouped queries whatever the number of branches.
+
+    A big subtree (a county, a city, the province) reads its background tallies (`reviews.tallies`) when they
+    are fresh; the page then says when they were counted. Everything else is counted live.
+    """
+    today = today or timezone.localdate()
+    sets = campaign_sets(campaign=campaign, unit=focus).scoped(scope)
+    tally = usable_tally(campaign=campaign, unit=focus, today=today)
+    if tally is None:
+        totals = grouped_figures(sets, key=_row_key(focus), today=today)
+        whole = Value(focus.path, output_field=CharField())
+        categories = {category: n for _key, category, n in grouped_categories(sets.problems, key=whole)}
+        weekly = {week: n for _key, week, n in grouped_closures(sets.closures, key=whole)}
+        stars = {stars: n for _key, stars, n in grouped_stars(sets.ratings, key=whole)}
+    else:
+        totals = _tallied_figures(sets=sets, campaign=campaign, focus=focus, today=today)
+        categories = {int(category): n for category, n in tally.categories.items()}
+        weekly = {datetime.date.fromisoformat(week): n for week, n in tally.weekly.items()}
+        stars = {int(stars): n for stars, n in tally.stars.items()}
+
+    units = {unit.path: unit for unit in OrgUnit.objects.filter(path__in=list(totals))}
+    rows = sorted((DashboardRow(unit=units[path], **{name: counts[name] for name in FIGURES})
+                   for path, counts in totals.items() if path in units),
+                  key=lambda row: (row.unit.pk != focus.pk, row.unit.code))
+    total = DashboardRow(unit=focus, **{name: sum(getattr(row, name) for row in rows) for name in FIGURES})
+    by_category = [
+        {"category_id": category.pk, "category__order": category.order, "category__title": category.title,
+         "n": categories[category.pk]}
+        for category in TemplateCategory.objects.filter(pk__in=list(categories)).order_by("order")
+    ]
     overdue_items = list(
-        items.filter(overdue_condition(today)).select_related("ledger__unit", "problem").order_by("deadline", "pk")[:10]
+        sets.items.filter(overdue_condition(today)).select_related("ledger__unit", "problem").order_by("deadline", "pk")[:10]
     )
     return {
-        "rows": rows, "total": total, "by_category": by_category, "weekly": weekly,
+        "rows": rows, "total": total, "by_category": by_category,
+        "weekly": [{"week": week, "n": n} for week, n in sorted(weekly.items())],
         "stars": [(n, stars.get(n, 0)) for n in range(5, 0, -1)], "overdue_items": overdue_items, "today": today,
+        "counted_at": tally.counted_at if tally else None,
     }
 
 

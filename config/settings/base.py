@@ -157,11 +157,18 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 # Publishing gives up at once instead of retrying: the job outbox retries later (jobs/services.py).
 CELERY_TASK_PUBLISH_RETRY = False
+# Subtree tallies (reviews/tallies.py): a dashboard or home page over more than TALLY_MIN_LEDGERS ledgers
+# (a county, a city, the province) reads figures counted every TALLY_REFRESH_MINUTES, and says when; a tally
+# older than TALLY_MAX_AGE_MINUTES or from another day is not trusted and the page counts live instead.
+TALLY_REFRESH_MINUTES = env.int("TALLY_REFRESH_MINUTES", default=10)
+TALLY_MAX_AGE_MINUTES = env.int("TALLY_MAX_AGE_MINUTES", default=30)
+TALLY_MIN_LEDGERS = env.int("TALLY_MIN_LEDGERS", default=3000)
 # The beat schedule, in code (documented in README "Reminders, notifications and background jobs").
 # crontab() follows CELERY_TIMEZONE, so 08:00 is Beijing time whatever the server's clock.
 CELERY_BEAT_SCHEDULE = {
     "send-reminders": {"task": "notifications.send_reminders", "schedule": crontab(hour=8, minute=0)},
     "dispatch-job-outbox": {"task": "jobs.dispatch_outbox", "schedule": crontab(minute="*")},
+    "refresh-tallies": {"task": "reviews.refresh_tallies", "schedule": crontab(minute=f"*/{TALLY_REFRESH_MINUTES}")},
 }
 
 # Reminders (notifications/reminders.py): days before an item's or a phase's deadline, days overdue

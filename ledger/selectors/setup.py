@@ -21,6 +21,8 @@ from ledger.models import (
     RectificationItem,
     overdue_condition,
 )
+from reviews.models import SubtreeTally
+from reviews.selectors import fresh_tallies
 
 TEMPLATE_ROLES = (Role.ORG_DEPARTMENT, Role.INSPECTOR)
 BRANCH_ROLES = (Role.BRANCH_SECRETARY, Role.BRANCH_MEMBER)
@@ -142,25 +144,57 @@ def home_data(user, *, campaign_limit: int = 10) -> HomeData:
     overview_grants = _grants(scope, TEMPLATE_ROLES)
     if overview_grants:
         data.show_overview = True
-        data.roots = [scope.units[g.path] for g in overview_grants if g.path in scope.units]
+        data.roots = [scope.units[g.path] for g in _outermost(overview_grants) if g.path in scope.units]
         data.campaigns = list(
             campaigns_visible_to(user).select_related("issuer", "template").order_by("-year", "-created_at")[
                 :campaign_limit
             ]
         )
-        rows = (
-            Ledger.objects.filter(campaign__in=[c.pk for c in data.campaigns])
-            .filter(_paths_condition(overview_grants, "unit_path", exact=False))
-            .values("campaign_id", "status").annotate(n=Count("pk")).order_by()
-        )
-        for row in rows:
-            data.campaign_counts.setdefault(row["campaign_id"], {s: 0 for s in LedgerStatus.values})[
-                row["status"]
-            ] = row["n"]
-        unit_rows = (
-            OrgUnit.objects.filter(_paths_condition(overview_grants, "path", exact=False), is_active=True)
-            .values("kind").annotate(n=Count("pk")).order_by()
-        )
-        data.tree_counts = {kind: 0 for kind in UnitKind.values}
-        data.tree_counts.update({row["kind"]: row["n"] for row in unit_rows})
+        _overview_counts(data, overview_grants)
     return data
+
+
+def _outermost(grants: list[Grant]) -> list[Grant]:
+    """The grants not inside another one's subtree, so that no ledger or unit is counted twice."""
+    return [g for g in grants if not any(o.path != g.path and g.path.startswith(o.path) for o in grants)]
+
+
+def _overview_counts(data: HomeData, grants: list[Grant]) -> None:
+    """Ledgers by status per campaign, and active units by kind, under the viewer's overview roots.
+
+    A province's or a city's figures come from the background tallies when they are fresh (`reviews.tallies`),
+    whatever else is small enough is counted here.
+    """
+    tallies = fresh_tallies(campaign_ids=[None, *(c.pk for c in data.campaigns)], units=data.roots,
+                            today=timezone.localdate())
+
+    def tallied(campaign_id: int | None) -> list[SubtreeTally] | None:
+        found = [tallies.get((campaign_id, root.pk)) for root in data.roots]
+        return found if data.roots and all(found) else None
+
+    live_campaigns = []
+    for campaign in data.campaigns:
+        found = tallied(campaign.pk)
+        if found is None:
+            live_campaigns.append(campaign.pk)
+            continue
+        counts = data.campaign_counts[campaign.pk] = dict.fromkeys(LedgerStatus.values, 0)
+        for tally in found:
+            for status, n in tally.statuses.items():
+                counts[status] += n
+    if live_campaigns:
+        rows = (Ledger.objects.filter(campaign__in=live_campaigns).filter(_paths_condition(grants, "unit_path", exact=False))
+                .values("campaign_id", "status").annotate(n=Count("pk")).order_by())
+        for row in rows:
+            data.campaign_counts.setdefault(row["campaign_id"], dict.fromkeys(LedgerStatus.values, 0))[
+                row["status"]] = row["n"]
+
+    data.tree_counts = dict.fromkeys(UnitKind.values, 0)
+    tree_tallies = tallied(None)
+    if tree_tallies:
+        for tally in tree_tallies:
+            for kind, n in tally.units.items():
+                data.tree_counts[kind] += n
+        return
+    units = OrgUnit.objects.filter(_paths_condition(grants, "path", exact=False), is_active=True)
+    data.tree_counts.update(units.values_list("kind").annotate(n=Count("pk")).order_by())

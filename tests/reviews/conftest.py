@@ -7,7 +7,11 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from ledger.models import ItemStatus, ProgressNote
+from branches.models import Role, UnitKind
+from ledger.models import EventAction, ItemStatus, LedgerEvent, LedgerStatus, ProgressNote
+from ledger.services.events import event_record
+from reviews import services
+from tests.conftest import make_unit, make_user
 from tests.factories import ledger_of, make_campaign, make_item, make_problem
 
 DEADLINE = datetime.date(2022, 11, 30)
@@ -43,3 +47,49 @@ def b1_ledger(campaign, tree):
 @pytest.fixture
 def b1_item(b1_ledger):
     return make_item(make_problem(b1_ledger), deadline=datetime.date(2022, 10, 31))
+
+
+def closed_with_event(item, day, actor):
+    close(item, day)
+    event = event_record(ledger=item.ledger, actor=actor, action=EventAction.ITEM_CLOSED, item=item, to_status="closed")
+    LedgerEvent.objects.filter(pk=event.pk).update(at=at(day))
+
+
+@pytest.fixture
+def busy_campaign(tree, users):
+    """Ledgers in several states, problems in two categories, open, closed and overdue items, ratings."""
+    campaign = make_campaign(tree.root, actor=users["org"])
+    first, second = campaign.template.categories.all()
+    b1, b2, b3 = (ledger_of(campaign, unit) for unit in (tree.b1, tree.b2, tree.b3))
+    p1 = make_problem(b1, category=first)
+    closed_with_event(make_item(p1), datetime.date(2022, 10, 20), users["gb_staff"])
+    closed_with_event(make_item(p1), datetime.date(2022, 10, 27), users["gb_staff"])
+    make_item(p1)  # overdue
+    make_item(make_problem(b1, category=second), ongoing=True)
+    make_item(make_problem(b2, category=second), deadline=datetime.date(2023, 6, 30))  # overdue by now
+    closed_with_event(make_item(make_problem(b3, category=first)), datetime.date(2022, 10, 21), users["org"])
+    withdrawn = make_item(make_problem(b3, category=first)).problem  # counts nowhere once withdrawn
+    type(withdrawn).objects.filter(pk=withdrawn.pk).update(status="withdrawn")
+    other = make_campaign(tree.other_root)
+    make_item(make_problem(ledger_of(other, tree.other_branch)))  # another tree, never counted
+    type(b1).objects.filter(pk=b1.pk).update(status=LedgerStatus.ACCEPTED)
+    type(b2).objects.filter(pk=b2.pk).update(status=LedgerStatus.SUBMITTED)
+    services.rating_decide(actor=users["org"], campaign=campaign, unit=tree.b1, stars=3, basis="一般")
+    services.rating_decide(actor=users["org"], campaign=campaign, unit=tree.b3, stars=5, basis="优秀")
+    return campaign
+
+
+def campaign_with_branches(count: int):
+    root = make_unit(None, UnitKind.COMMITTEE, f"Q{count}")
+    branches = []
+    for g in range(3):
+        gb = make_unit(root, UnitKind.GENERAL_BRANCH, f"Q{count}-{g}")
+        branches += [make_unit(gb, UnitKind.BRANCH, f"Q{count}-{g}-{b}") for b in range(count // 3)]
+    org = make_user(f"org{count}", root, Role.ORG_DEPARTMENT)
+    campaign = make_campaign(root, actor=org)
+    for n, unit in enumerate(branches):
+        item = make_item(make_problem(ledger_of(campaign, unit)))
+        if n % 2:
+            closed_with_event(item, datetime.date(2022, 10, 20), org)
+        services.rating_decide(actor=org, campaign=campaign, unit=unit, stars=1 + n % 4, basis="依据")
+    return campaign, org

@@ -1,0 +1,132 @@
+"""Background tallies: a big subtree's dashboard and home page read them, and show the same figures as counting live."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from branches.models import UnitKind
+from reviews.models import SubtreeTally
+from reviews.tallies import tallies_refresh
+from tests.conftest import make_unit
+from tests.factories import ledger_of, make_item, make_problem
+
+from .conftest import campaign_with_branches, closed_with_event
+from .test_dashboard import QUERIES, figures
+
+NEVER = 10**9  # TALLY_MIN_LEDGERS that no subtree reaches: everything is counted live
+
+
+@pytest.fixture
+def direct_branch(tree):
+    """A branch right under the committee: it has no tally of its own and is counted live beside the tallies."""
+    return make_unit(tree.root, UnitKind.BRANCH, "RB", "机关直属党支部")
+
+
+@pytest.fixture
+def counted(direct_branch, busy_campaign, users):
+    make_item(make_problem(ledger_of(busy_campaign, direct_branch)), deadline=datetime.date(2023, 1, 31))
+    tallies_refresh()
+    return busy_campaign
+
+
+def summary(context) -> dict:
+    return {
+        "rows": [(row.unit.name, row.ledgers, row.handed_in, row.accepted, row.problems, row.items, row.closed,
+                  row.overdue) for row in context["rows"]],
+        "total": [getattr(context["total"], name) for name in ("ledgers", "handed_in", "problems", "items", "overdue")],
+        "categories": [(c["category__title"], c["n"]) for c in context["by_category"]],
+        "weekly": context["weekly"], "stars": context["stars"],
+    }
+
+
+def dashboard(client, campaign, unit=None):
+    url = reverse("reviews:dashboard", args=[campaign.pk]) + (f"?unit={unit.pk}" if unit else "")
+    return client.get(url)
+
+
+@pytest.mark.parametrize("focus", ["root", "gb1"])
+def test_a_tallied_dashboard_shows_what_counting_live_shows(client, users, counted, tree, settings, focus):
+    client.force_login(users["org"])
+    settings.TALLY_MIN_LEDGERS = NEVER
+    live = dashboard(client, counted, getattr(tree, focus))
+    settings.TALLY_MIN_LEDGERS = 1
+    tallied = dashboard(client, counted, getattr(tree, focus))
+    assert live.context["counted_at"] is None and "统计于" not in live.content.decode()
+    assert tallied.context["counted_at"] is not None and "统计于" in tallied.content.decode()
+    assert summary(tallied.context) == summary(live.context)
+    assert len(summary(live.context)["rows"]) >= 2
+
+
+def test_every_tallied_figure_equals_the_rows_of_its_list(client, users, counted, settings):
+    settings.TALLY_MIN_LEDGERS = 1
+    client.force_login(users["org"])
+    links = figures(client, reverse("reviews:dashboard", args=[counted.pk]))
+    assert ("机关直属党支部" in dashboard(client, counted).content.decode()) and len(links) > 10
+    for link, number in links:
+        assert client.get(link).context["page"].paginator.count == number, link
+
+
+def test_a_change_shows_once_recounted(client, users, counted, tree, settings):
+    settings.TALLY_MIN_LEDGERS = 1
+    client.force_login(users["org"])
+    before = dashboard(client, counted).context["total"].closed
+    item = ledger_of(counted, tree.b2).items.exclude(status="closed").first()
+    closed_with_event(item, datetime.date(2022, 10, 28), users["gb_staff"])
+    assert dashboard(client, counted).context["total"].closed == before  # the tally's time is on the page
+    tallies_refresh()
+    assert dashboard(client, counted).context["total"].closed == before + 1
+
+
+@pytest.mark.parametrize("stale", [{"counted_at": timezone.now() - datetime.timedelta(hours=2)},
+                                   {"as_of": datetime.date(2022, 10, 1)}])
+def test_a_stale_tally_is_not_trusted(client, users, counted, settings, stale):
+    settings.TALLY_MIN_LEDGERS = 1
+    SubtreeTally.objects.update(ledgers=99, **stale)
+    client.force_login(users["org"])
+    response = dashboard(client, counted)
+    assert response.context["counted_at"] is None and response.context["total"].ledgers == 4
+
+
+def test_home_counts_from_tallies_equal_live_counts(client, users, counted, settings):
+    client.force_login(users["org"])
+    settings.TALLY_MIN_LEDGERS = NEVER
+    live = client.get(reverse("home")).context
+    settings.TALLY_MIN_LEDGERS = 1
+    with CaptureQueriesContext(connection) as queries:
+        tallied = client.get(reverse("home")).context
+    assert not any('"ledger_ledger"' in q["sql"] and "GROUP BY" in q["sql"] for q in queries.captured_queries)
+    assert tallied["campaign_rows"] == live["campaign_rows"] and tallied["tree_counts"] == live["tree_counts"]
+    assert dict(live["tree_counts"])["党支部"] == 4
+
+
+def test_tallies_cover_units_with_something_below_them_only(counted, tree):
+    units = set(SubtreeTally.objects.filter(campaign=counted).values_list("unit__code", flat=True))
+    assert units == {"R", "G1", "G2"}
+    root = SubtreeTally.objects.get(campaign=counted, unit=tree.root)
+    assert (root.ledgers, root.items, root.statuses["accepted"]) == (4, 7, 1)
+    assert SubtreeTally.objects.get(campaign=None, unit=tree.root).units == {"committee": 1, "general_branch": 2,
+                                                                             "branch": 4}
+    tallies_refresh()  # a second count replaces the first
+    assert SubtreeTally.objects.filter(campaign=counted).count() == 3
+
+
+def test_tallied_dashboard_queries_do_not_grow_with_branches(client, db, settings):
+    settings.TALLY_MIN_LEDGERS = 1
+    counts = []
+    for branches in (3, 12):
+        campaign, org = campaign_with_branches(branches)
+        tallies_refresh()
+        client.force_login(org)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("reviews:dashboard", args=[campaign.pk]))
+        assert response.context["counted_at"] and response.context["total"].ledgers == branches
+        counts.append(len(queries))
+    # the tally lookup, the children's tallies and the live count of what has none (three grouped queries)
+    # replace the six grouped queries
+    assert counts == [QUERIES - 2, QUERIES - 2]
