@@ -97,6 +97,11 @@ class Scope:
         return not self.grants
 
 
+def outermost_grants(grants: list[Grant]) -> list[Grant]:
+    """The grants not inside another one's subtree: counting under each of them counts nothing twice."""
+    return [g for g in grants if not any(o.path != g.path and g.path.startswith(o.path) for o in grants)]
+
+
 def scope_for(user) -> Scope:
     """The user's scope, cached on the user object for the rest of the request."""
     cached = getattr(user, "_ledger_scope", None)

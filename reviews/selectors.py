@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from branches.models import OrgUnit, Role
-from branches.selectors import Action, Scope
+from branches.selectors import Action, Scope, outermost_grants
 from ledger.models import (
     Campaign,
     CampaignStatus,
@@ -434,6 +434,21 @@ def fresh_tallies(*, campaign_ids: list[int | None], units: list[OrgUnit],
             if (tally.ledgers if tally.campaign_id else sum(tally.units.values())) >= settings.TALLY_MIN_LEDGERS}
 
 
+def tallied_ledger_count(*, scope: Scope, campaign: Campaign, status: str = "") -> int | None:
+    """How many of the campaign's ledgers (in `status`) the viewer sees, from fresh tallies of the subtrees they
+    see; None when one of those subtrees has none (small, or not counted lately): count live then."""
+    grants = outermost_grants(scope.grants)
+    if any(campaign.issuer_path.startswith(grant.path) for grant in grants):
+        units = [campaign.issuer]
+    else:
+        units = [scope.units[grant.path] for grant in grants if grant.path.startswith(campaign.issuer_path)]
+    tallies = fresh_tallies(campaign_ids=[campaign.pk], units=units, today=timezone.localdate())
+    found = [tallies.get((campaign.pk, unit.pk)) for unit in units]
+    if not units or not all(found):
+        return None
+    return sum(tally.statuses.get(status, 0) if status else tally.ledgers for tally in found)
+
+
 def usable_tally(*, campaign: Campaign, unit: OrgUnit, today: datetime.date) -> SubtreeTally | None:
     return fresh_tallies(campaign_ids=[campaign.pk], units=[unit], today=today).get((campaign.pk, unit.pk))
 
@@ -444,16 +459,15 @@ def _tallied_figures(*, sets: CampaignSets, campaign: Campaign, focus: OrgUnit,
     that have nothing below them (branches directly under it, which get no tally)."""
     totals = {}
     tallied = []
-    for tally in SubtreeTally.objects.filter(campaign=campaign, unit__parent=focus).select_related("unit"):
+    children = SubtreeTally.objects.filter(campaign=campaign, unit__parent=focus).only("unit_id", *FIGURES)
+    for tally in children.select_related("unit"):
         totals[tally.unit.path] = {name: getattr(tally, name) for name in FIGURES}
         tallied.append(tally.unit_id)
 
-    def untallied(prefix: str) -> Q:
-        return Q(**{f"{prefix}unit_path": focus.path}) | (
-            Q(**{f"{prefix}unit__parent": focus}) & ~Q(**{f"{prefix}unit_id__in": tallied}))
-
-    live = CampaignSets(ledgers=sets.ledgers.filter(untallied("")), problems=sets.problems.filter(untallied("ledger__")),
-                        items=sets.items.filter(untallied("ledger__")), closures=sets.closures, ratings=sets.ratings)
+    untallied = [focus.path, *OrgUnit.objects.filter(parent=focus).exclude(pk__in=tallied).values_list("path", flat=True)]
+    live = CampaignSets(ledgers=sets.ledgers.filter(unit_path__in=untallied),
+                        problems=sets.problems.filter(unit_path__in=untallied),
+                        items=sets.items.filter(unit_path__in=untallied), closures=sets.closures, ratings=sets.ratings)
     for path, figures in grouped_figures(live, key=_row_key(focus), today=today).items():
         figures.pop("statuses")
         totals[path] = figures

@@ -9,7 +9,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from branches.models import OrgUnit, Role, UnitKind
-from branches.selectors import Action, Grant, scope_for
+from branches.selectors import Action, Grant, outermost_grants, scope_for
 from ledger.models import (
     Campaign,
     CampaignStatus,
@@ -144,7 +144,7 @@ def home_data(user, *, campaign_limit: int = 10) -> HomeData:
     overview_grants = _grants(scope, TEMPLATE_ROLES)
     if overview_grants:
         data.show_overview = True
-        data.roots = [scope.units[g.path] for g in _outermost(overview_grants) if g.path in scope.units]
+        data.roots = [scope.units[g.path] for g in outermost_grants(overview_grants) if g.path in scope.units]
         data.campaigns = list(
             campaigns_visible_to(user).select_related("issuer", "template").order_by("-year", "-created_at")[
                 :campaign_limit
@@ -152,11 +152,6 @@ def home_data(user, *, campaign_limit: int = 10) -> HomeData:
         )
         _overview_counts(data, overview_grants)
     return data
-
-
-def _outermost(grants: list[Grant]) -> list[Grant]:
-    """The grants not inside another one's subtree, so that no ledger or unit is counted twice."""
-    return [g for g in grants if not any(o.path != g.path and g.path.startswith(o.path) for o in grants)]
 
 
 def _overview_counts(data: HomeData, grants: list[Grant]) -> None:

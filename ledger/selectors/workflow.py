@@ -211,8 +211,10 @@ def changes_since_acceptance(ledger: Ledger) -> list[LedgerEvent]:
 
 # --- the general branch's list --------------------------------------------------------------------------------
 
+# "unit" is the tree's order (branches under their general branch), which the (campaign, unit_path) index
+# serves page by page; sorting 274k ledgers by name took the province's list to 200 ms (scale bench).
 LEDGER_SORTS = {
-    "unit": "unit__name", "status": "status", "problems": "n_problems", "items": "n_items",
+    "unit": "unit_path", "status": "status", "problems": "n_problems", "items": "n_items",
     "closed": "n_closed", "overdue": "n_overdue", "changed": "last_change",
 }
 
@@ -240,7 +242,7 @@ def campaign_ledger_rows(user, campaign: Campaign, *, status: str = "", sort: st
     if status in LedgerStatus.values:
         rows = rows.filter(status=status)
     key = sort.lstrip("-")
-    field_name = LEDGER_SORTS.get(key, "unit__name")
+    field_name = LEDGER_SORTS.get(key, "unit_path")
     descending = sort.startswith("-")
     order = f"-{field_name}" if descending else field_name
     return rows.order_by(order, "unit_path")

@@ -127,6 +127,19 @@ def test_tallied_dashboard_queries_do_not_grow_with_branches(client, db, setting
             response = client.get(reverse("reviews:dashboard", args=[campaign.pk]))
         assert response.context["counted_at"] and response.context["total"].ledgers == branches
         counts.append(len(queries))
-    # the tally lookup, the children's tallies and the live count of what has none (three grouped queries)
-    # replace the six grouped queries
-    assert counts == [QUERIES - 2, QUERIES - 2]
+    # the children's tallies, the list of children, and the live count of those without a tally (three grouped
+    # queries) replace the six grouped queries
+    assert counts == [QUERIES - 1, QUERIES - 1]
+
+
+@pytest.mark.parametrize("status", ["", "accepted", "draft"])
+def test_the_campaign_ledger_list_takes_its_total_from_tallies(client, users, counted, settings, status):
+    client.force_login(users["org"])
+    url = reverse("ledger:campaign_ledgers", args=[counted.pk]) + (f"?status={status}" if status else "")
+    settings.TALLY_MIN_LEDGERS = NEVER
+    live = client.get(url).context["page"].paginator
+    settings.TALLY_MIN_LEDGERS = 1
+    with CaptureQueriesContext(connection) as queries:
+        tallied = client.get(url).context["page"].paginator
+    assert tallied.count == live.count == len(live.object_list) > 0
+    assert not any('COUNT(*) AS "__count" FROM "ledger_ledger"' in q["sql"] for q in queries.captured_queries)
