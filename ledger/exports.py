@@ -6,9 +6,12 @@ rows; a category without problems is still listed once). Each measure is one row
 limit and responsible person stay beside it; the problem cell is merged over its measures. Two
 columns follow the document's own: 状态 and 销号日期.
 
-Every workbook is written in openpyxl's write-only mode, one code path for a single branch and for a
-whole campaign: rows are streamed from one database query and written straight to the sheet, so memory
-does not grow with the row count (only the list of merged ranges does, a few dozen bytes per problem).
+Every workbook goes one code path, for a single branch and for a whole campaign: rows are streamed from one
+database query and written as SpreadsheetML text straight to a temporary file, one sheet after another
+(`SheetWriter`); openpyxl registers the styles, names the sheets, writes the workbook parts and zips it all.
+Memory does not grow with the row count (only the list of merged ranges does, a few dozen bytes per problem),
+and a county's 38,799 rows in 880 sheets are written about as fast as a bare openpyxl loop writes the same
+rows in one unstyled sheet (scale bench).
 
 Layouts:
 - one ledger: one sheet;
@@ -22,25 +25,38 @@ with Excel's quote prefix, so it can never be evaluated as a formula (CSV/Excel 
 
 from __future__ import annotations
 
-import copy
 import datetime
 import itertools
 import re
 import tempfile
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
+from openpyxl.packaging.relationship import RelationshipList
 from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
 
 from branches.models import OrgUnit, UnitKind
-from ledger.models import Campaign, ItemStatus, Ledger, TemplateCategory
-from ledger.selectors.exports import ExportRow, export_row_count, export_rows, ledger_summaries
+from ledger.models import Campaign, ItemStatus, LedgerStatus, TemplateCategory
+from ledger.selectors.exports import (
+    ExportRow,
+    LedgerHead,
+    export_row_count,
+    export_rows,
+    ledger_heads,
+    ledger_summaries,
+)
 
 ONGOING = "立行立改、长期坚持"
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -94,37 +110,34 @@ def time_limit_text(*, is_ongoing: bool | None, deadline: datetime.date | None) 
     return format_date(deadline)
 
 
-def responsible_text(*, name: str | None, leader: str | None, unit: str | None) -> str:
-    lines = [part for part in (unit, name) if part]
-    if leader:
-        lines.append(_("责任领导：%(name)s") % {"name": leader})
-    return "\n".join(lines)
+class Cell(NamedTuple):
+    """A value and the workbook's index of its style (font, alignment, border, quote prefix)."""
+
+    value: object
+    style_id: int
 
 
-def _style_array(ws: Worksheet, font: Font, alignment: Alignment, border: Border | None):
-    """The workbook's style indexes for this combination, computed once: assigning font/alignment/border
-    objects to every cell hashes them each time and dominated the export's run time."""
-    cache = ws.parent.__dict__.setdefault("_ledger_style_cache", {})
-    key = (id(font), id(alignment), id(border))
+def _style_id(ws: Worksheet, font: Font, alignment: Alignment, border: Border | None, quoted: bool) -> int:
+    """The workbook's index of this style, registered through openpyxl once per combination."""
+    cache = ws.parent.__dict__.setdefault("_ledger_style_ids", {})
+    key = (id(font), id(alignment), id(border), quoted)
     if key not in cache:
         prototype = WriteOnlyCell(ws)
         prototype.font = font
         prototype.alignment = alignment
         if border is not None:
             prototype.border = border
-        cache[key] = (prototype._style, font, alignment, border)  # the objects stay alive: ids stay theirs
+        prototype.quotePrefix = quoted
+        cache[key] = (prototype.style_id, font, alignment, border)  # the objects stay alive: ids stay theirs
     return cache[key][0]
 
 
 def safe_cell(ws: Worksheet, value, *, font: Font = BODY_FONT, alignment: Alignment = WRAP_TOP,
-              border: Border | None = BORDER) -> WriteOnlyCell:
-    """A styled cell; text starting with a formula trigger is forced to a quoted string."""
-    cell = WriteOnlyCell(ws, value=value)
-    cell._style = copy.copy(_style_array(ws, font, alignment, border))
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        cell.data_type = "s"
-        cell.quotePrefix = True
-    return cell
+              border: Border | None = BORDER) -> Cell:
+    """A styled cell. Every text is written as text (never a formula); text starting with a formula trigger
+    also gets Excel's quote prefix, so that editing the cell in Excel keeps it text."""
+    quoted = isinstance(value, str) and value.startswith(FORMULA_TRIGGERS)
+    return Cell(value, _style_id(ws, font, alignment, border, quoted))
 
 
 def unique_sheet_name(name: str, used: set[str]) -> str:
@@ -140,53 +153,138 @@ def unique_sheet_name(name: str, used: set[str]) -> str:
     return candidate
 
 
-def _setup_sheet(ws: Worksheet, widths: tuple[int, ...], header_row: int) -> None:
-    from openpyxl.utils import get_column_letter
+SHEET_HEAD = (
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+    '<sheetPr><outlinePr summaryBelow="1" summaryRight="1"/><pageSetUpPr fitToPage="1"/></sheetPr>'
+    '<sheetViews><sheetView workbookViewId="0"><selection activeCell="A1" sqref="A1"/></sheetView></sheetViews>'
+    '<sheetFormatPr baseColWidth="8" defaultRowHeight="15"/><cols>{cols}</cols><sheetData>'
+)
+# A4 landscape, one page wide, centred, the header rows repeated on every page (print titles: workbook.xml).
+SHEET_TAIL = (
+    '</sheetData>{merges}<printOptions horizontalCentered="1"/>'
+    '<pageMargins left="0.5" right="0.5" top="0.6" bottom="0.6" header="0.5" footer="0.5"/>'
+    '<pageSetup orientation="landscape" paperSize="9" fitToHeight="0" fitToWidth="1"/></worksheet>'
+)
 
-    for index, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = width
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.print_title_rows = f"1:{header_row}"
+
+class _StreamedSheet(WriteOnlyWorksheet):
+    """A sheet whose XML its SheetWriter writes; openpyxl names it, registers the styles, writes the print titles."""
+
+    sheet_writer: SheetWriter
+
+
+def _store_of(wb: Workbook) -> _SheetStore:
+    """The workbook's sheet store, made with its first sheet (kept on the workbook, which openpyxl owns)."""
+    return wb.__dict__.setdefault("_ledger_sheet_store", _SheetStore())
+
+
+class _WorkbookWriter(ExcelWriter):
+    """openpyxl's workbook writer, except that a streamed sheet's XML is copied into the archive from its buffer.
+
+    openpyxl's own sheet writer cost 2 ms a sheet in objects and temporary files, and a county has 880 sheets
+    (scale bench).
+    """
+
+    def write_worksheet(self, ws) -> None:
+        if not isinstance(ws, _StreamedSheet):
+            super().write_worksheet(ws)
+            return
+        ws._drawing = SpreadsheetDrawing()  # empty; the rest of openpyxl's writer looks at these
+        ws._rels = RelationshipList()
+        ws._comments = []
+        with self._archive.open(ws.path[1:], "w") as out:
+            _store_of(ws.parent).copy_to(ws.sheet_writer, out)
+        self.manifest.append(ws)
+
+
+class _SheetStore:
+    """The XML of a workbook's sheets, one after another in one temporary file, each sheet's span noted.
+
+    Sheets are written strictly one after another, so each goes straight to disk and memory stays flat; one
+    file, not one per sheet: creating 880 files cost more than writing them (scale bench).
+    """
+
+    def __init__(self) -> None:
+        self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed when the workbook is saved
+        self.current: SheetWriter | None = None
+        self.spans: dict[int, tuple[int, int]] = {}
+
+    def start(self, sheet: SheetWriter) -> None:
+        if self.current is not None:
+            self.finish()
+        self.current = sheet
+        self.spans[id(sheet)] = (self.file.tell(), 0)
+
+    def write(self, sheet: SheetWriter, text: str) -> None:
+        if sheet is not self.current:
+            raise RuntimeError("sheets are written one after another: this one is finished")
+        self.file.write(text.encode())
+
+    def finish(self) -> None:
+        sheet, self.current = self.current, None
+        self.file.write(sheet.tail().encode())
+        start, _ = self.spans[id(sheet)]
+        self.spans[id(sheet)] = (start, self.file.tell() - start)
+
+    def copy_to(self, sheet: SheetWriter, out) -> None:
+        if sheet is self.current:
+            self.finish()
+        start, length = self.spans[id(sheet)]
+        self.file.seek(start)
+        while length > 0:
+            chunk = self.file.read(min(length, 1 << 16))
+            out.write(chunk)
+            length -= len(chunk)
+        self.file.seek(0, 2)
+
+    def close(self) -> None:
+        self.file.close()
 
 
 class SheetWriter:
-    """Appends rows to one write-only sheet, counting them and collecting merged ranges."""
+    """Writes one sheet's XML: rows as they come, merged ranges at the end.
 
-    def __init__(self, ws: Worksheet, columns: int) -> None:
-        self.ws = ws
-        self.columns = columns
+    openpyxl's object per cell made a county's export five times slower than a bare openpyxl loop (scale
+    bench); here a row is one string, written to the workbook's `_SheetStore`. Only the merged ranges' text
+    is kept in memory until the sheet ends.
+    """
+
+    def __init__(self, wb: Workbook, title: str, widths: tuple[int, ...], header_row: int) -> None:
+        self.ws = _StreamedSheet(parent=wb, title=title)
+        wb._add_sheet(self.ws)
+        self.ws.sheet_writer = self
+        self.ws.print_title_rows = f"1:{header_row}"
+        self.columns = len(widths)
         self.row = 0
+        self.merges: list[str] = []
+        self.store = _store_of(wb)
+        self.store.start(self)
+        cols = "".join(f'<col width="{width}" customWidth="1" min="{n}" max="{n}"/>'
+                       for n, width in enumerate(widths, start=1))
+        self.store.write(self, SHEET_HEAD.format(cols=cols))
 
-    def append(self, cells: list) -> int:
-        self.ws.append(cells)
+    def append(self, cells: list[Cell | None], *, height: float | None = None) -> int:
         self.row += 1
+        if any(cells):
+            self.store.write(self, _row_xml(self.row, cells, height))
         return self.row
 
-    def merge(self, first_row: int, last_row: int, first_col: int = 1, last_col: int | None = None) -> None:
-        from openpyxl.utils import get_column_letter
+    def tail(self) -> str:
+        merges = "".join(f'<mergeCell ref="{ref}"/>' for ref in self.merges)
+        return SHEET_TAIL.format(merges=f'<mergeCells count="{len(self.merges)}">{merges}</mergeCells>'
+                                 if self.merges else "")
 
+    def merge(self, first_row: int, last_row: int, first_col: int = 1, last_col: int | None = None) -> None:
         last_col = last_col or first_col
         if first_row == last_row and first_col == last_col:
             return
-        # Straight into the set, as the plain "A5:A9" text the writer emits (`MergeCell(str(ref))`):
-        # MultiCellRange.add first scans every range already there (quadratic), and a CellRange object costs
-        # several times the memory of its text. The ranges written here never overlap.
-        self.ws.merged_cells.ranges.add(
-            f"{get_column_letter(first_col)}{first_row}:{get_column_letter(last_col)}{last_row}"
-        )
+        # As the "A5:A9" text the sheet's XML needs: the ranges written here never overlap.
+        self.merges.append(f"{COLUMN_LETTERS[first_col - 1]}{first_row}:{COLUMN_LETTERS[last_col - 1]}{last_row}")
 
     def title(self, text: str) -> None:
         cells = [safe_cell(self.ws, text, font=TITLE_FONT, alignment=WRAP_CENTER, border=None)]
-        cells += [None] * (self.columns - 1)
-        row = self.append(cells)
-        self.ws.row_dimensions[row].height = 36
+        row = self.append(cells + [None] * (self.columns - 1), height=36)
         self.merge(row, row, 1, self.columns)
 
     def label(self, text: str) -> None:
@@ -195,42 +293,84 @@ class SheetWriter:
         self.merge(row, row, 1, self.columns)
 
     def header(self, names: list[str]) -> int:
-        row = self.append([safe_cell(self.ws, name, font=HEADER_FONT, alignment=WRAP_CENTER) for name in names])
-        self.ws.row_dimensions[row].height = 24
-        return row
+        return self.append([safe_cell(self.ws, name, font=HEADER_FONT, alignment=WRAP_CENTER) for name in names],
+                           height=24)
 
 
-def _item_cells(ws: Worksheet, row: ExportRow | None, problem_label: str, category_label: str) -> list:
-    """One data row: category, problem, measure, time limit, responsible, status, closed date."""
-    if row is None or row.item_number is None:
-        measure = limit = person = status = closed = ""
-        if row is not None:
-            status = _("未制定措施")
-    else:
-        measure = f"{row.item_number}. {row.measure}"
-        limit = time_limit_text(is_ongoing=row.is_ongoing, deadline=row.deadline)
-        person = responsible_text(name=row.responsible_name, leader=row.responsible_leader,
-                                  unit=row.responsible_unit)
-        status = str(ItemStatus(row.status).label) if row.status else ""
-        closed = format_date(timezone.localtime(row.closed_at).date()) if row.closed_at else ""
-    center = CENTER_TOP
-    return [
-        safe_cell(ws, category_label, alignment=WRAP_MIDDLE),
-        safe_cell(ws, problem_label),
-        safe_cell(ws, measure),
-        safe_cell(ws, limit, alignment=center),
-        safe_cell(ws, person, alignment=center),
-        safe_cell(ws, status, alignment=center),
-        safe_cell(ws, closed, alignment=center),
-    ]
+COLUMN_LETTERS = [get_column_letter(n) for n in range(1, 27)]
+# Characters XML 1.0 cannot carry (C0 controls other than tab, newline, carriage return): dropped, as
+# openpyxl would refuse the whole workbook over one of them.
+XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _escape(text: str) -> str:
+    # a bare CR would be read back as LF, so it is written as a character reference
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+
+
+def _row_xml(row: int, cells: list[Cell | None], height: float | None) -> str:
+    """One <row> of inline strings and numbers; written in one loop as it runs for every row of an export."""
+    out = [f'<row r="{row}" ht="{height}" customHeight="1">' if height else f'<row r="{row}">']
+    for letter, cell in zip(COLUMN_LETTERS, cells, strict=False):  # a row has fewer cells than letters
+        if cell is None:
+            continue
+        value, style = cell
+        if type(value) is str and value:
+            out.append(f'<c r="{letter}{row}" s="{style}" t="inlineStr"><is><t xml:space="preserve">'
+                       f'{_escape(value)}</t></is></c>')
+        elif value is None or value == "":
+            out.append(f'<c r="{letter}{row}" s="{style}"/>')
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            out.append(f'<c r="{letter}{row}" s="{style}"><v>{value}</v></c>')
+        else:
+            out.append(f'<c r="{letter}{row}" s="{style}" t="inlineStr"><is><t xml:space="preserve">'
+                       f'{_escape(str(value))}</t></is></c>')
+    out.append("</row>")
+    return XML_ILLEGAL.sub("", "".join(out))
+
+
+class ItemRows:
+    """Turns export rows into sheet cells: category, problem, measure, time limit, responsible, status, closed.
+
+    Styles and translated words are looked up once per workbook, not once per cell: a county has 768k cells,
+    and the per-cell lookups were half of the export's time (scale bench).
+    """
+
+    def __init__(self, ws: Worksheet) -> None:
+        def ids(alignment: Alignment) -> tuple[int, int]:
+            return (_style_id(ws, BODY_FONT, alignment, BORDER, False), _style_id(ws, BODY_FONT, alignment, BORDER, True))
+
+        self.styles = [ids(WRAP_MIDDLE), ids(WRAP_TOP), ids(WRAP_TOP)] + [ids(CENTER_TOP)] * 4
+        self.status_labels = {value: str(label) for value, label in ItemStatus.choices}
+        self.no_measure = _("未制定措施")
+        self.leader = _("责任领导：%(name)s")
+
+    def cells(self, row: ExportRow | None, problem_label: str, category_label: str) -> list[Cell]:
+        if row is None or row.item_number is None:
+            values = [category_label, problem_label, "", "", "", self.no_measure if row else "", ""]
+        else:
+            person = [part for part in (row.responsible_unit, row.responsible_name) if part]
+            if row.responsible_leader:
+                person.append(self.leader % {"name": row.responsible_leader})
+            values = [
+                category_label, problem_label, f"{row.item_number}. {row.measure}",
+                time_limit_text(is_ongoing=row.is_ongoing, deadline=row.deadline), "\n".join(person),
+                self.status_labels.get(row.status, ""),
+                format_date(timezone.localtime(row.closed_at).date()) if row.closed_at else "",
+            ]
+        # plain tuples (a Cell's shape) for speed: 768k of them in a county
+        return [(value, quoted if value.startswith(FORMULA_TRIGGERS) else plain)
+                for value, (plain, quoted) in zip(values, self.styles, strict=True)]
 
 
 class LedgerBlockWriter:
     """Writes the category blocks of one ledger from its (already ordered) rows."""
 
-    def __init__(self, sheet: SheetWriter, categories: list[TemplateCategory], progress: Callable[[], None]):
+    def __init__(self, sheet: SheetWriter, categories: list[TemplateCategory], item_rows: ItemRows,
+                 progress: Callable[[], None]):
         self.sheet = sheet
         self.categories = categories
+        self.item_rows = item_rows
         self.progress = progress
 
     def write(self, rows: list[ExportRow] | Iterator[ExportRow]) -> None:
@@ -241,18 +381,17 @@ class LedgerBlockWriter:
             self._category(category, by_category.get(category.pk, []))
 
     def _category(self, category: TemplateCategory, rows: list[ExportRow]) -> None:
-        ws = self.sheet.ws
         label = f"{category.order}. {category.title}"
         first = self.sheet.row + 1
         if not rows:
-            self.sheet.append(_item_cells(ws, None, "", label))
+            self.sheet.append(self.item_rows.cells(None, "", label))
             return
         for number, (_problem_id, problem_rows) in enumerate(
             itertools.groupby(rows, key=lambda r: r.problem_id), start=1
         ):
             problem_first = self.sheet.row + 1
             for row in problem_rows:
-                self.sheet.append(_item_cells(ws, row, f"{number}. {row.description}", label))
+                self.sheet.append(self.item_rows.cells(row, f"{number}. {row.description}", label))
                 self.progress()
             self.sheet.merge(problem_first, self.sheet.row, 2)
         self.sheet.merge(first, self.sheet.row, 1)
@@ -275,16 +414,11 @@ class ExportSelection:
         return "per_parent"
 
 
-def _parent_name(ledger: Ledger) -> str:
-    parent = ledger.unit.parent
-    return parent.name if parent else ""
-
-
-def _rows_by_ledger(selection: ExportSelection) -> Iterator[tuple[Ledger, Iterator[ExportRow]]]:
+def _rows_by_ledger(selection: ExportSelection) -> Iterator[tuple[LedgerHead, list[ExportRow]]]:
     """Merge-join the ledgers (all of them, even empty) with the streamed rows, both in LEDGER_ORDER."""
     rows = iter(export_rows(selection.ledgers))
     pending = next(rows, None)
-    for ledger in selection.ledgers.iterator(chunk_size=500):
+    for ledger in ledger_heads(selection.ledgers):
         own: list[ExportRow] = []
         while pending is not None and pending.ledger_id == ledger.pk:
             own.append(pending)
@@ -293,9 +427,8 @@ def _rows_by_ledger(selection: ExportSelection) -> Iterator[tuple[Ledger, Iterat
 
 
 def _write_summary(wb: Workbook, selection: ExportSelection, used: set[str]) -> None:
-    ws = wb.create_sheet(unique_sheet_name(_("汇总"), used))
-    _setup_sheet(ws, SUMMARY_WIDTHS, 3)
-    sheet = SheetWriter(ws, len(SUMMARY_WIDTHS))
+    sheet = SheetWriter(wb, unique_sheet_name(_("汇总"), used), SUMMARY_WIDTHS, 3)
+    ws = sheet.ws
     sheet.title(_("%(title)s（汇总）") % {"title": workbook_title(selection.campaign)})
     scope_name = selection.unit.name if selection.unit else selection.campaign.issuer.name
     sheet.label(_("范围：%(name)s　导出时间：%(at)s") % {
@@ -303,19 +436,18 @@ def _write_summary(wb: Workbook, selection: ExportSelection, used: set[str]) -> 
     sheet.header(summary_headers())
     totals = [0, 0, 0, 0, 0]
     number = 0
-    for number, ledger in enumerate(ledger_summaries(selection.ledgers).iterator(chunk_size=1000), start=1):
-        counts = [ledger.n_problems, ledger.n_items, ledger.n_closed, ledger.n_open, ledger.n_overdue]
+    body = _style_id(ws, BODY_FONT, WRAP_TOP, BORDER, False)  # looked up once: one row per ledger follows
+    statuses = {value: str(label) for value, label in LedgerStatus.choices}
+    for number, (head, status, counts) in enumerate(ledger_summaries(selection.ledgers), start=1):
         totals = [a + b for a, b in zip(totals, counts, strict=True)]
-        sheet.append([safe_cell(ws, number), safe_cell(ws, _parent_name(ledger)), safe_cell(ws, ledger.unit.name),
-                      safe_cell(ws, str(ledger.get_status_display()))] + [safe_cell(ws, n) for n in counts])
+        sheet.append([Cell(number, body), safe_cell(ws, head.parent_name), safe_cell(ws, head.unit_name),
+                      Cell(statuses[status], body)] + [Cell(n, body) for n in counts])
     sheet.append([safe_cell(ws, ""), safe_cell(ws, _("合计（%(n)s个台账）") % {"n": number}),
                   safe_cell(ws, ""), safe_cell(ws, "")] + [safe_cell(ws, n, font=HEADER_FONT) for n in totals])
 
 
 def _new_list_sheet(wb: Workbook, name: str, used: set[str], campaign: Campaign, parent_label: str) -> SheetWriter:
-    ws = wb.create_sheet(unique_sheet_name(name, used))
-    _setup_sheet(ws, COLUMN_WIDTHS, 4)
-    sheet = SheetWriter(ws, len(COLUMN_WIDTHS))
+    sheet = SheetWriter(wb, unique_sheet_name(name, used), COLUMN_WIDTHS, 4)
     sheet.title(workbook_title(campaign))
     sheet.label(_("党总支（党委）：%(name)s") % {"name": parent_label})
     return sheet
@@ -340,28 +472,41 @@ def build_workbook(selection: ExportSelection, output: Path, *, progress: Progre
         _write_summary(wb, selection, used)
     current_parent: int | None = None
     sheet: SheetWriter | None = None
+    item_rows: ItemRows | None = None
+    column_names, branch_label = headers(), _("党支部名称：%(name)s")  # translated once, used per ledger
     for ledger, rows in _rows_by_ledger(selection):
         if layout == "per_parent":
-            if sheet is None or ledger.unit.parent_id != current_parent:
-                current_parent = ledger.unit.parent_id
-                sheet = _new_list_sheet(wb, _parent_name(ledger) or ledger.unit.name, used, selection.campaign,
-                                        _parent_name(ledger))
+            if sheet is None or ledger.parent_id != current_parent:
+                current_parent = ledger.parent_id
+                sheet = _new_list_sheet(wb, ledger.parent_name or ledger.unit_name, used, selection.campaign,
+                                        ledger.parent_name)
             else:
                 sheet.append([])
-            sheet.label(_("党支部名称：%(name)s") % {"name": ledger.unit.name})
-            sheet.header(headers())
+            sheet.label(branch_label % {"name": ledger.unit_name})
+            sheet.header(column_names)
         else:
-            sheet = _new_list_sheet(wb, ledger.unit.name, used, selection.campaign, _parent_name(ledger))
-            sheet.label(_("党支部名称：%(name)s") % {"name": ledger.unit.name})
-            sheet.header(headers())
-        LedgerBlockWriter(sheet, categories, tick).write(rows)
+            sheet = _new_list_sheet(wb, ledger.unit_name, used, selection.campaign, ledger.parent_name)
+            sheet.label(branch_label % {"name": ledger.unit_name})
+            sheet.header(column_names)
+        item_rows = item_rows or ItemRows(sheet.ws)
+        LedgerBlockWriter(sheet, categories, item_rows, tick).write(rows)
     if not wb.worksheets:
         empty = _new_list_sheet(wb, _("清单"), used, selection.campaign, "")
         empty.label(_("（没有可导出的台账）"))
     if progress:
         progress(total, total)
-    wb.save(output)
+    save_workbook(wb, output)
     return output
+
+
+def save_workbook(wb: Workbook, output: Path) -> None:
+    """Save a workbook whose sheets were written through SheetWriter (openpyxl's save_workbook, our writer)."""
+    wb.properties.modified = datetime.datetime.now(tz=datetime.UTC).replace(tzinfo=None)
+    try:
+        with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+            _WorkbookWriter(wb, archive).save()
+    finally:
+        _store_of(wb).close()
 
 
 def export_file_name(selection: ExportSelection) -> str:

@@ -100,21 +100,20 @@ def test_formula_like_text_stays_text(filled, campaign, tree):
     assert responsible.value == "@SUM(1)" and responsible.data_type == "s" and responsible.quotePrefix
 
 
-def test_formula_text_at_the_start_of_a_cell_is_quoted(tree):
+def test_formula_text_at_the_start_of_a_cell_is_quoted(tree, tmp_path):
     from openpyxl import Workbook
 
-    from ledger.exports import safe_cell
+    from ledger.exports import SheetWriter, safe_cell, save_workbook
 
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet("t")
-    values = ["=1+1", "+1", "-1", "@A1", "\t=1", "\r=1", "正常文本"]
-    ws.append([safe_cell(ws, v) for v in values])
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    row = load_workbook(io.BytesIO(buffer.getvalue()))["t"][1]
-    assert [c.value for c in row] == values
+    values = ["=1+1", "+1", "-1", "@A1", "\t=1", "\r=1", "正常文本", "控制\x01字符 <&>"]
+    sheet = SheetWriter(wb, "t", (10,) * len(values), 1)
+    sheet.append([safe_cell(sheet.ws, v) for v in values])
+    save_workbook(wb, tmp_path / "t.xlsx")
+    row = load_workbook(tmp_path / "t.xlsx")["t"][1]
+    assert [c.value for c in row] == values[:-1] + ["控制字符 <&>"]  # a control character XML cannot carry is dropped
     assert all(c.data_type == "s" for c in row)
-    assert [bool(c.quotePrefix) for c in row] == [True] * 6 + [False]
+    assert [bool(c.quotePrefix) for c in row] == [True] * 6 + [False, False]
 
 
 def test_general_branch_export_has_a_sheet_per_branch_and_a_summary(filled, campaign, tree):
