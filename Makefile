@@ -11,9 +11,9 @@ SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: install system run test test-fast smoke-embedded lint security messages compilemessages clean scale-data bench
+.PHONY: install system report-fonts run test test-fast smoke-embedded lint security messages compilemessages clean scale-data bench
 
-install: system $(VENV)/.installed compilemessages
+install: system $(VENV)/.installed compilemessages report-fonts
 
 system:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -27,6 +27,10 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements.txt
 	touch $@
+
+# The report's cut-down Chinese fonts (reports/fonts.py): about a minute once, then skipped while up to date.
+report-fonts: $(VENV)/.installed system
+	$(PY) manage.py build_report_fonts
 
 compilemessages: $(VENV)/.installed
 	@cd . && $(PY) manage.py compilemessages --ignore=.venv -v 0

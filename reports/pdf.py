@@ -1,7 +1,8 @@
 """Rendering the situation report to PDF with WeasyPrint: one renderer for the preview and the signed file.
 
-Chinese text is set in Noto Serif CJK (Debian fonts-noto-cjk); WeasyPrint embeds a subset of every font
-it uses (fast with libharfbuzz-subset0, FACTS.md). Images (signature, seal, QR code) are embedded as
+Chinese text is set in Noto Serif CJK (Debian fonts-noto-cjk), through the report's cut-down copy of it when
+built (reports/fonts.py); WeasyPrint embeds a subset of every font it uses (fast with libharfbuzz-subset0,
+FACTS.md). Images (signature, seal, QR code) are embedded as
 data URIs so rendering never fetches anything.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import io
+import threading
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -17,9 +19,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from reports.fonts import font_faces_css, report_font_family
 from reports.models import SituationReport, UnitStamp
-
-CJK_FONT = '"Noto Serif CJK SC", "Noto Sans CJK SC", serif'
 
 
 @dataclass
@@ -77,7 +78,8 @@ def paragraphs(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def report_html(report: SituationReport, *, signed: SignatureBlock | None, font_family: str = CJK_FONT) -> str:
+def report_html(report: SituationReport, *, signed: SignatureBlock | None, font_family: str | None = None) -> str:
+    """The report as HTML for WeasyPrint; `font_family` replaces the report's fonts (the bench's Latin twin)."""
     return render_to_string(
         "reports/pdf/report.html",
         {
@@ -90,15 +92,29 @@ def report_html(report: SituationReport, *, signed: SignatureBlock | None, font_
             ],
             "signed": signed,
             "draft_date": chinese_date(timezone.localdate()),
-            "font_family": font_family,
+            "font_family": font_family or report_font_family(),
+            "font_faces": "" if font_family else font_faces_css(),
         },
     )
+
+
+_weasyprint = threading.local()
+
+
+def _font_config():
+    """One WeasyPrint font configuration per thread: it loads the report's @font-face fonts once, where a new
+    one copied and registered 8 MB of fonts at every rendering (a third of the Chinese fonts' cost, scale bench)."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    if getattr(_weasyprint, "font_config", None) is None:
+        _weasyprint.font_config = FontConfiguration()
+    return _weasyprint.font_config
 
 
 def html_to_pdf(html: str) -> bytes:
     from weasyprint import HTML
 
-    return HTML(string=html, base_url=None).write_pdf()
+    return HTML(string=html, base_url=None).write_pdf(font_config=_font_config())
 
 
 def render_report_pdf(report: SituationReport, *, signed: bool) -> bytes:

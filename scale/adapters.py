@@ -38,7 +38,7 @@ def annex3_report() -> tuple[Callable, Callable]:
     """((ctx, general_branch, font_family) -> report HTML, html -> PDF bytes) for the 附件3 report: a draft
     report saved through the service with section 二 pre-filled from the ledgers, rendered as the job does."""
     try:
-        from reports.pdf import CJK_FONT, html_to_pdf, report_html
+        from reports.pdf import html_to_pdf, report_html
         from reports.services import report_initial_fields, report_save
     except ImportError as error:
         raise NotAvailable("附件3 report not on main yet") from error
@@ -47,7 +47,7 @@ def annex3_report() -> tuple[Callable, Callable]:
         fields = report_initial_fields(campaign=ctx.campaign, unit=unit)
         report = report_save(actor=ctx.users["gb"], campaign=ctx.campaign, unit=unit, version=0, work_done=WORK_DONE,
                              problems_found=fields["problems_found"], next_steps=NEXT_STEPS)
-        return report_html(report, signed=None, font_family=font_family or CJK_FONT)
+        return report_html(report, signed=None, font_family=font_family)
 
     return html_of, html_to_pdf
 

@@ -133,6 +133,8 @@ REPORT_SIGNING_KEY = env("REPORT_SIGNING_KEY", default="")
 REPORT_SIGNING_CERT = env("REPORT_SIGNING_CERT", default="")
 REPORT_SIGNING_KEY_PASSPHRASE = env("REPORT_SIGNING_KEY_PASSPHRASE", default="")
 REPORT_SIGNING_CA_CERTS = env.list("REPORT_SIGNING_CA_CERTS", default=[])
+# The report's cut-down Chinese fonts (reports/fonts.py), built by `make install` / `manage.py build_report_fonts`.
+REPORT_FONT_DIR = Path(env("REPORT_FONT_DIR", default=str(BASE_DIR / "var" / "fonts")))
 REPORT_VERIFY_MAX_BYTES = env.int("REPORT_VERIFY_MAX_BYTES", default=10 * 1024 * 1024)
 REPORT_IMAGE_MAX_BYTES = env.int("REPORT_IMAGE_MAX_BYTES", default=2 * 1024 * 1024)
 

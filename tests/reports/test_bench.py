@@ -1,12 +1,11 @@
 """Benchmark (run with `-m bench -s`): a general branch of 10 branches / 150 items renders in a few seconds.
 
 Prints the seconds for the signed report with Noto CJK and the ratio to the same layout set in a Latin
-font (every CJK character replaced by a Latin letter), so a slow font path shows up as a large ratio.
+font (`scale.bench.latin_twin`: every CJK character a Latin letter that may break, like Chinese), so a slow font path shows up as a large ratio.
 """
 
 from __future__ import annotations
 
-import re
 import time
 
 import pytest
@@ -14,12 +13,11 @@ import pytest
 from branches.models import UnitKind
 from reports import services
 from reports.pdf import html_to_pdf, report_html, signature_block
+from scale.bench import latin_twin
 from tests.conftest import make_unit
 from tests.factories import ledger_of, make_campaign, make_item, make_problem
 
 pytestmark = [pytest.mark.bench, pytest.mark.django_db]
-
-CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
 
 
 def test_render_ten_branches_150_items(tree, users, stamps, signing_ca, django_capture_on_commit_callbacks):
@@ -49,7 +47,7 @@ def test_render_ten_branches_150_items(tree, users, stamps, signing_ca, django_c
     cjk_pdf = html_to_pdf(html)
     cjk_seconds = time.perf_counter() - started
 
-    latin_html = CJK.sub("a", html).replace("Noto Serif CJK SC", "DejaVu Serif").replace("Noto Sans CJK SC", "DejaVu Sans")
+    latin_html = latin_twin(html)
     started = time.perf_counter()
     html_to_pdf(latin_html)
     latin_seconds = time.perf_counter() - started

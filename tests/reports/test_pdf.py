@@ -50,7 +50,7 @@ def test_every_font_is_embedded(signed, tmp_path):
     path.write_bytes(signed.pdf.read())
     fonts = pdf_fonts(path)
     assert fonts, "the PDF has no fonts"
-    assert any("CJK" in line for line in fonts)
+    assert any("CJK" in line or "ReportSerif" in line for line in fonts)  # the report's Chinese font
     for line in fonts:
         # columns: name type encoding emb sub uni object ID
         assert line.split()[-5] == "yes", line
@@ -120,3 +120,22 @@ def test_preview_uses_the_same_renderer_without_signature(draft, tmp_path):
     assert "预览稿" in text
     assert "二、自查存在的问题" in text
     assert "验证码" not in text
+
+
+def test_the_report_is_set_in_its_gb2312_font_and_a_rare_name_still_prints(draft, tmp_path, settings):
+    from reports.fonts import font_path
+
+    if not font_path("Regular").exists():
+        pytest.skip("report fonts not built (make install builds them)")
+    draft.work_done = "组织委员王喆、李䶮负责台账核对。"  # 喆 and 䶮 are outside GB 2312
+    path = tmp_path / "r.pdf"
+    path.write_bytes(render_report_pdf(draft, signed=False))
+    text = pdf_text(path).replace(" ", "").replace("\n", "")
+    assert "组织委员王喆、李䶮负责台账核对" in text
+    names = [line.split()[0].split("+")[-1] for line in pdf_fonts(path)]
+    assert {"ReportSerif", "ReportSerif-Bold"} <= set(names)  # the text and the headings
+    assert "Noto-Serif-CJK-SC" in names  # the two rare characters, from the whole collection
+    settings.REPORT_FONT_DIR = tmp_path / "none"  # not built: the whole Noto collection alone sets the report
+    path.write_bytes(render_report_pdf(draft, signed=False))
+    assert "组织委员王喆、李䶮负责台账核对" in pdf_text(path).replace(" ", "").replace("\n", "")
+    assert not any("ReportSerif" in line for line in pdf_fonts(path))
