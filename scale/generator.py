@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from branches.models import OrgUnit, Role, RoleAssignment, UnitKind
 from branches.services import audit
+from config.bulk import BulkWriter
 from ledger.models import (
     Campaign,
     CampaignStatus,
@@ -49,7 +50,6 @@ from ledger.models import (
     TemplateCategory,
 )
 from ledger.services.campaigns import PhaseSpec, campaign_create
-from scale.bulk import BulkWriter
 
 ROOT_CODE = "SCALE-ROOT"
 CODE_PREFIX = "SCALE-"

@@ -1,4 +1,5 @@
-"""Bulk writes for the scale generator: PostgreSQL COPY, or bulk_create elsewhere (SQLite, small runs).
+"""Bulk writes: PostgreSQL COPY, or bulk_create elsewhere (SQLite, small runs). Used by the scale generator
+and the tally recount (reviews/tallies.py).
 
 The generator hands rows as tuples of the model's attribute values in a fixed field order; every other
 concrete field gets its model default once per table, so a field another app adds later (with a default)
