@@ -133,6 +133,9 @@ REPORT_SIGNING_KEY = env("REPORT_SIGNING_KEY", default="")
 REPORT_SIGNING_CERT = env("REPORT_SIGNING_CERT", default="")
 REPORT_SIGNING_KEY_PASSPHRASE = env("REPORT_SIGNING_KEY_PASSPHRASE", default="")
 REPORT_SIGNING_CA_CERTS = env.list("REPORT_SIGNING_CA_CERTS", default=[])
+# The largest 附件2 export started at once (rows): larger selections are refused with a message to export
+# unit by unit (a province's whole campaign would be a million rows in 23,000 sheets).
+EXPORT_MAX_ROWS = env.int("EXPORT_MAX_ROWS", default=200_000)
 # The report's cut-down Chinese fonts (reports/fonts.py), built by `make install` / `manage.py build_report_fonts`.
 REPORT_FONT_DIR = Path(env("REPORT_FONT_DIR", default=str(BASE_DIR / "var" / "fonts")))
 REPORT_VERIFY_MAX_BYTES = env.int("REPORT_VERIFY_MAX_BYTES", default=10 * 1024 * 1024)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,7 +18,7 @@ from jobs.services import job_create
 from ledger.exports import ExportSelection, build_workbook_bytes, export_file_name
 from ledger.jobs import LEDGER_EXPORT
 from ledger.models import Campaign, CampaignStatus, Ledger
-from ledger.selectors.exports import export_ledgers
+from ledger.selectors.exports import export_ledgers, export_row_count
 
 UNIT_LIST_LIMIT = 300
 
@@ -99,6 +101,12 @@ def export_start(request: HttpRequest, pk: int) -> HttpResponse:
         if not scope.can(Action.VIEW, campaign.issuer):
             raise Http404
         unit = None
+    rows = export_row_count(export_ledgers(scope=scope, campaign=campaign, unit=unit))
+    if rows > settings.EXPORT_MAX_ROWS:
+        # A province's whole campaign is a million rows in 23,000 sheets: minutes of work, no usable workbook.
+        messages.error(request, _("这次导出有%(rows)s行，超过一次导出的上限%(limit)s行。请选择下级单位分别导出。") % {
+            "rows": rows, "limit": settings.EXPORT_MAX_ROWS})
+        return redirect("ledger:campaign_export", pk=campaign.pk)
     title = _("导出附件2：%(campaign)s · %(unit)s") % {
         "campaign": campaign.name, "unit": unit.name if unit else _("全部")}
     job = job_create(owner=request.user, kind=LEDGER_EXPORT, title=title[:200],

@@ -244,3 +244,15 @@ def test_title_leads_with_the_issuing_organization(tree):
     assert workbook_title(campaign) == "潍坊学院党支部对账整改专项行动自查问题、整改与责任清单"
     campaign.name = "潍坊学院党支部对账整改专项行动"
     assert workbook_title(campaign) == "潍坊学院党支部对账整改专项行动自查问题、整改与责任清单"
+
+
+def test_an_export_over_the_row_limit_is_refused_with_a_message(client, filled, campaign, tree, users, settings):
+    client.force_login(users["org"])
+    settings.EXPORT_MAX_ROWS = 3  # b1 alone has five rows
+    response = client.post(reverse("ledger:export_start", args=[campaign.pk]), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("ledger:campaign_export", args=[campaign.pk])
+    assert "超过一次导出的上限3行。请选择下级单位分别导出。" in response.content.decode()
+    assert not Job.objects.exists()
+    settings.EXPORT_MAX_ROWS = 200_000
+    client.post(reverse("ledger:export_start", args=[campaign.pk]))
+    assert Job.objects.count() == 1
