@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime
-import threading
 
 import pytest
 from django.db import connection
 
 from notifications.models import Notification, ReminderLog
 from notifications.services import reminders_send
+from tests.concurrency import run_together
 from tests.factories import ledger_of, make_campaign, make_item, make_problem
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -24,23 +24,7 @@ def test_two_concurrent_sweeps_send_once(tree, users):
         make_item(problem, deadline=datetime.date(2022, 10, 14) + datetime.timedelta(days=day % 7),
                   responsible_user=users["member"])
         make_item(problem, deadline=datetime.date(2022, 10, 1))
-    start = threading.Barrier(2)
-    results, errors = [], []
-
-    def sweep():
-        try:
-            start.wait()
-            results.append(reminders_send(today=datetime.date(2022, 10, 13)))
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=sweep) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    results, errors = run_together(lambda: reminders_send(today=datetime.date(2022, 10, 13)))
 
     assert errors == []
     total = {key: results[0][key] + results[1][key] for key in results[0]}

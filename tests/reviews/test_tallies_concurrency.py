@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.db import connection
 
 from reviews.models import SubtreeTally
 from reviews.tallies import tallies_refresh
+from tests.concurrency import run_together
 from tests.factories import ledger_of, make_campaign, make_item, make_problem
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -19,23 +18,7 @@ def test_two_concurrent_recounts_leave_one_set(tree, users):
         pytest.skip("needs PostgreSQL (row locks)")
     campaign = make_campaign(tree.root, actor=users["org"])
     make_item(make_problem(ledger_of(campaign, tree.b1)))
-    start = threading.Barrier(2)
-    results, errors = [], []
-
-    def recount():
-        try:
-            start.wait()
-            results.append(tallies_refresh())
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=recount) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    results, errors = run_together(tallies_refresh)
 
     assert errors == [] and len(results) == 2 and results[0] == results[1]
     expected = results[0][f"campaign {campaign.pk}"]
