@@ -7,8 +7,10 @@ pending and `outbox_dispatch` (beat every minute, and each worker on startup) se
 
 from __future__ import annotations
 
+import datetime
 import logging
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -84,3 +86,24 @@ def job_run(*, job_id: int) -> Job:
     job.finished_at = timezone.now()
     job.save(update_fields=["result", "result_name", "status", "progress", "finished_at"])
     return job
+
+
+def job_results_expire(*, now=None) -> int:
+    """Delete the result files of jobs finished more than JOB_RESULT_DAYS ago; returns how many.
+
+    Exports and import results (these hold new accounts' initial passwords) would otherwise pile up on the
+    server for ever. The job stays in its owner's list; its page says the file is gone. The row is cleared
+    first and the file deleted once that is committed, so no job ever points at a missing file.
+    """
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=settings.JOB_RESULT_DAYS)
+    expired = 0
+    for pk in Job.objects.filter(finished_at__lt=cutoff).exclude(result="").values_list("pk", flat=True):
+        with transaction.atomic():
+            job = Job.objects.select_for_update().filter(pk=pk).exclude(result="").first()
+            if job is None:  # cleared by a sweep running beside this one
+                continue
+            storage, name = job.result.storage, job.result.name
+            Job.objects.filter(pk=pk).update(result="")
+            transaction.on_commit(lambda storage=storage, name=name: storage.delete(name))
+        expired += 1
+    return expired

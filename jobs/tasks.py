@@ -16,3 +16,11 @@ def dispatch_outbox() -> int:
     from jobs.services import outbox_dispatch
 
     return outbox_dispatch()
+
+
+@shared_task(name="jobs.expire_results")
+def expire_results() -> int:
+    """Beat runs this daily: result files older than JOB_RESULT_DAYS are deleted."""
+    from jobs.services import job_results_expire
+
+    return job_results_expire()

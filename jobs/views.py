@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -24,7 +25,8 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Another user's job is a 404. An htmx poll gets only the progress block."""
     job = get_object_or_404(jobs_of(request.user), pk=pk)
     template = "jobs/_progress.html" if request.htmx else "jobs/detail.html"
-    return render(request, template, {"job": job, "finished": job.status in (JobStatus.DONE, JobStatus.FAILED)})
+    return render(request, template, {"job": job, "finished": job.status in (JobStatus.DONE, JobStatus.FAILED),
+                                      "job_result_days": settings.JOB_RESULT_DAYS})
 
 
 @login_required

@@ -133,6 +133,8 @@ REPORT_SIGNING_KEY = env("REPORT_SIGNING_KEY", default="")
 REPORT_SIGNING_CERT = env("REPORT_SIGNING_CERT", default="")
 REPORT_SIGNING_KEY_PASSPHRASE = env("REPORT_SIGNING_KEY_PASSPHRASE", default="")
 REPORT_SIGNING_CA_CERTS = env.list("REPORT_SIGNING_CA_CERTS", default=[])
+# Days a job's result file (an export, an import's result with initial passwords) is kept after it finished.
+JOB_RESULT_DAYS = env.int("JOB_RESULT_DAYS", default=7)
 # The largest 附件2 export started at once (rows): larger selections are refused with a message to export
 # unit by unit (a province's whole campaign would be a million rows in 23,000 sheets).
 EXPORT_MAX_ROWS = env.int("EXPORT_MAX_ROWS", default=200_000)
@@ -173,6 +175,7 @@ TALLY_MIN_LEDGERS = env.int("TALLY_MIN_LEDGERS", default=3000)
 CELERY_BEAT_SCHEDULE = {
     "send-reminders": {"task": "notifications.send_reminders", "schedule": crontab(hour=8, minute=0)},
     "dispatch-job-outbox": {"task": "jobs.dispatch_outbox", "schedule": crontab(minute="*")},
+    "expire-job-results": {"task": "jobs.expire_results", "schedule": crontab(hour=3, minute=0)},
     "refresh-tallies": {"task": "reviews.refresh_tallies", "schedule": crontab(minute=f"*/{TALLY_REFRESH_MINUTES}")},
 }
 

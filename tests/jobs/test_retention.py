@@ -1,0 +1,46 @@
+"""Result files are kept JOB_RESULT_DAYS, then deleted: the job stays listed and its page says so."""
+
+from __future__ import annotations
+
+import datetime
+import os
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from jobs.models import Job
+from jobs.services import job_create, job_results_expire
+from tests.jobs import runners  # noqa: F401  (registers the test job kinds)
+
+pytestmark = pytest.mark.django_db
+
+
+def finished(user, capture, days_ago: int) -> Job:
+    with capture(execute=True):
+        job = job_create(owner=user, kind="test_echo", title="导出台账", params={"text": "名单"})
+    Job.objects.filter(pk=job.pk).update(finished_at=timezone.now() - datetime.timedelta(days=days_ago))
+    job.refresh_from_db()
+    return job
+
+
+def test_old_results_are_deleted_and_the_page_says_so(client, users, settings, django_capture_on_commit_callbacks):
+    settings.JOB_RESULT_DAYS = 7
+    old = finished(users["secretary"], django_capture_on_commit_callbacks, days_ago=8)
+    recent = finished(users["secretary"], django_capture_on_commit_callbacks, days_ago=6)
+    old_file, recent_file = old.result.path, recent.result.path
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert job_results_expire() == 1
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert not old.result and not os.path.exists(old_file)
+    assert recent.result and os.path.exists(recent_file)
+    assert job_results_expire() == 0  # nothing left to delete
+
+    client.force_login(users["secretary"])
+    page = client.get(reverse("jobs:job_detail", args=[old.pk])).content.decode()
+    assert "结果文件保留7天，已经删除；如仍需要，请重新发起。" in page and "下载结果" not in page
+    assert client.get(reverse("jobs:job_download", args=[old.pk])).status_code == 404
+    assert "导出台账" in client.get(reverse("jobs:job_list")).content.decode()
+    assert client.get(reverse("jobs:job_download", args=[recent.pk])).status_code == 200
