@@ -25,6 +25,7 @@ class Job(models.Model):
     result = models.FileField(upload_to="jobs/", max_length=300, blank=True)
     result_name = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)  # when a worker claimed it
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jobs.models import Job, JobStatus, OutboxEntry
 from jobs.registry import RUNNERS
@@ -65,7 +66,8 @@ def job_run(*, job_id: int) -> Job:
 
     The job is claimed by moving it from queued to running, so a job delivered twice runs once.
     """
-    if not Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(status=JobStatus.RUNNING):
+    if not Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(status=JobStatus.RUNNING,
+                                                                           started_at=timezone.now()):
         return Job.objects.get(pk=job_id)
     job = Job.objects.get(pk=job_id)
 
@@ -107,3 +109,18 @@ def job_results_expire(*, now=None) -> int:
             transaction.on_commit(lambda storage=storage, name=name: storage.delete(name))
         expired += 1
     return expired
+
+
+def jobs_fail_stale(*, now=None) -> int:
+    """Mark failed the jobs still running JOB_STALE_MINUTES after a worker claimed them; returns how many.
+
+    A worker that died mid-job (killed, out of memory, the machine restarted) leaves its job "running" for
+    ever, and its owner watching a progress bar that never moves. Failing it says so and lets them start
+    again; it is not re-run by itself, as a half-run import or signing should be looked at first.
+    """
+    cutoff = (now or timezone.now()) - datetime.timedelta(minutes=settings.JOB_STALE_MINUTES)
+    return Job.objects.filter(status=JobStatus.RUNNING, started_at__lt=cutoff).update(
+        status=JobStatus.FAILED, finished_at=now or timezone.now(),
+        message=str(_("任务超过%(minutes)s分钟没有完成，后台进程可能已中断，请重新发起。") % {
+            "minutes": settings.JOB_STALE_MINUTES}),
+    )

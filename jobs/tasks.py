@@ -12,9 +12,11 @@ def run_job(job_id: int) -> None:
 
 @shared_task(name="jobs.dispatch_outbox")
 def dispatch_outbox() -> int:
-    """Beat runs this every minute: jobs whose first hand-off to the broker failed are sent now."""
-    from jobs.services import outbox_dispatch
+    """Beat runs this every minute: jobs whose first hand-off to the broker failed are sent now, and jobs whose
+    worker died are marked failed."""
+    from jobs.services import jobs_fail_stale, outbox_dispatch
 
+    jobs_fail_stale()
     return outbox_dispatch()
 
 

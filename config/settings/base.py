@@ -135,6 +135,8 @@ REPORT_SIGNING_KEY_PASSPHRASE = env("REPORT_SIGNING_KEY_PASSPHRASE", default="")
 REPORT_SIGNING_CA_CERTS = env.list("REPORT_SIGNING_CA_CERTS", default=[])
 # Days a job's result file (an export, an import's result with initial passwords) is kept after it finished.
 JOB_RESULT_DAYS = env.int("JOB_RESULT_DAYS", default=7)
+# Minutes a claimed job may run before it is taken for one whose worker died, and marked failed.
+JOB_STALE_MINUTES = env.int("JOB_STALE_MINUTES", default=60)
 # The largest 附件2 export started at once (rows): larger selections are refused with a message to export
 # unit by unit (a province's whole campaign would be a million rows in 23,000 sheets).
 EXPORT_MAX_ROWS = env.int("EXPORT_MAX_ROWS", default=200_000)

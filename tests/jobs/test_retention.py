@@ -1,4 +1,4 @@
-"""Result files are kept JOB_RESULT_DAYS, then deleted: the job stays listed and its page says so."""
+"""Result files are kept JOB_RESULT_DAYS, then deleted; a job whose worker died does not run for ever."""
 
 from __future__ import annotations
 
@@ -44,3 +44,23 @@ def test_old_results_are_deleted_and_the_page_says_so(client, users, settings, d
     assert client.get(reverse("jobs:job_download", args=[old.pk])).status_code == 404
     assert "导出台账" in client.get(reverse("jobs:job_list")).content.decode()
     assert client.get(reverse("jobs:job_download", args=[recent.pk])).status_code == 200
+
+
+def test_a_job_whose_worker_died_is_marked_failed(client, users, settings):
+    from jobs.models import JobStatus
+    from jobs.tasks import dispatch_outbox
+
+    settings.JOB_STALE_MINUTES = 60
+    now = timezone.now()
+    stuck = Job.objects.create(owner=users["secretary"], kind="test_echo", title="生成报告", progress=40,
+                               status=JobStatus.RUNNING, started_at=now - datetime.timedelta(minutes=61))
+    busy = Job.objects.create(owner=users["secretary"], kind="test_echo", title="导出台账", progress=10,
+                              status=JobStatus.RUNNING, started_at=now - datetime.timedelta(minutes=5))
+    dispatch_outbox()  # what beat runs every minute
+    stuck.refresh_from_db()
+    busy.refresh_from_db()
+    assert stuck.status == JobStatus.FAILED and stuck.finished_at is not None
+    assert busy.status == JobStatus.RUNNING
+    client.force_login(users["secretary"])
+    page = client.get(reverse("jobs:job_detail", args=[stuck.pk])).content.decode()
+    assert "任务超过60分钟没有完成，后台进程可能已中断，请重新发起。" in page and "hx-trigger" not in page
