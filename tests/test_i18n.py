@@ -26,3 +26,16 @@ def test_refusals_follow_the_language(client, tree, users):
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     response = client.post(reverse("ledger:ledger_action", args=[ledger.pk, "submit"]), follow=True)
     assert [str(m) for m in response.context["messages"]] == ["Manifestations not yet checked: 4."]
+
+
+def test_numbered_problems_read_as_phrases_in_both_languages(client, tree, users):
+    from tests.factories import make_item, make_problem
+
+    ledger = ledger_of(make_campaign(tree.root, actor=users["org"]), tree.b1)
+    item = make_item(make_problem(ledger))
+    client.force_login(users["secretary"])
+    page = client.get(reverse("ledger:item_detail", args=[item.pk])).content.decode()
+    assert "问题1①" in page
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = client.get(reverse("ledger:item_detail", args=[item.pk])).content.decode()
+    assert "Problem 1①" in page and "Problem1" not in page

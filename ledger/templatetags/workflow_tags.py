@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ledger.models import EventAction, ItemStatus, LedgerStatus, ProblemStatus
@@ -37,6 +38,18 @@ def action_label(value: str) -> str:
 def badge(value: str) -> str:
     """The Bootstrap colour of a status badge."""
     return _BADGES.get(value, "secondary")
+
+
+@register.filter
+def problem_no(number: int) -> str:
+    """问题3 in Chinese, "Problem 3" in English: one phrase to translate, not a word glued to a number."""
+    return gettext("问题%(n)s") % {"n": number}
+
+
+@register.filter
+def version_no(number: int) -> str:
+    """第2版 in Chinese, "version 2" in English."""
+    return gettext("第%(n)s版") % {"n": number}
 
 
 @register.filter
