@@ -241,9 +241,12 @@ def report_deadlines(today: datetime.date, directory: Directory) -> Iterator[Dra
 
 
 def term_stage(expires_on: datetime.date, today: datetime.date) -> str | None:
-    """'expired', or the smallest 'Nm' window (of REMINDER_TERM_MONTHS) the expiry date falls in."""
+    """'expired+Nm' (N whole months since the term ended: an overdue re-election is reminded every month until the
+    new committee's election date is entered), or the smallest 'Nm' window (of REMINDER_TERM_MONTHS) the expiry
+    date falls in."""
     if expires_on <= today:
-        return "expired"
+        elapsed = relativedelta(today, expires_on)
+        return f"expired+{elapsed.years * 12 + elapsed.months}m"
     for months in sorted(settings.REMINDER_TERM_MONTHS):
         if expires_on <= today + relativedelta(months=months):
             return f"{months}m"
@@ -272,7 +275,7 @@ def committee_terms(today: datetime.date, directory: Directory) -> Iterator[Draf
         if stage is None:
             continue
         values = {"unit": name, "date": expires_on}
-        if stage == "expired":
+        if stage.startswith("expired"):
             title = expired_text % values
         else:
             title = expiring_text % values

@@ -259,12 +259,21 @@ def test_committee_term_sends_each_window_once_as_time_passes(tree, users):
     tree.b1.committee_elected_on = D(2019, 11, 1)
     tree.b1.save()
     for today in (D(2022, 5, 2), D(2022, 6, 1), D(2022, 8, 2), D(2022, 10, 2), D(2022, 10, 20), D(2022, 11, 1),
-                  D(2022, 12, 1)):
+                  D(2022, 11, 20), D(2022, 12, 1), D(2022, 12, 15), D(2023, 1, 1)):
         reminders_send(today=today, kinds=["committee_terms"])
-    assert sorted(ReminderLog.objects.filter(recipient=users["secretary"]).values_list("object_key", flat=True)) == [
-        f"unit:{tree.b1.pk}:term:1m", f"unit:{tree.b1.pk}:term:3m", f"unit:{tree.b1.pk}:term:6m",
-        f"unit:{tree.b1.pk}:term:expired",
-    ]
+    keys = [f"unit:{tree.b1.pk}:term:{stage}" for stage in ("1m", "3m", "6m", "expired+0m", "expired+1m", "expired+2m")]
+    assert sorted(ReminderLog.objects.filter(recipient=users["secretary"]).values_list("object_key", flat=True)) == keys
+
+
+def test_an_overdue_re_election_is_reminded_monthly_until_the_new_committee_is_entered(tree, users):
+    tree.b1.committee_elected_on = D(2019, 11, 1)
+    tree.b1.save()
+    reminders_send(today=D(2022, 12, 1), kinds=["committee_terms"])
+    assert titles(users["secretary"]) == ["第一党支部 委员会任期已于 2022-11-01 届满，请按期换届"]
+    tree.b1.committee_elected_on = D(2022, 12, 10)  # re-elected: the next term ends in 2025
+    tree.b1.save()
+    reminders_send(today=D(2023, 1, 1), kinds=["committee_terms"])
+    assert len(titles(users["secretary"])) == 1
 
 
 # --- email and the command -----------------------------------------------------------------------------------
