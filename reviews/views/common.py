@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest
 
@@ -23,6 +22,3 @@ def campaign_and_focus(request: HttpRequest, pk: int):
                                  unit_pk=selectors.int_or_none(request.GET.get("unit")))
     return scope, campaign, focus
 
-
-def error_text(error: ValidationError) -> str:
-    return "；".join(error.messages)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from branches.models import OrgUnit, UnitKind
 from branches.selectors import Action, scope_for
+from config.errors import error_text
 from reviews import selectors, services
 from reviews.forms import (
     DelegationForm,
@@ -23,7 +24,7 @@ from reviews.forms import (
     ResolutionForm,
 )
 from reviews.models import RatingDelegation, RatingObjection, StarRating, Tier
-from reviews.views.common import campaign_and_focus, error_text, page_of
+from reviews.views.common import campaign_and_focus, page_of
 
 
 @login_required
@@ -126,7 +127,7 @@ def delegation_grant(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("已授权。"))
     else:
-        messages.error(request, "；".join(str(e) for errors in form.errors.values() for e in errors))
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
     return redirect("reviews:policy_edit", pk=campaign.pk)
 
 

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from branches.models import OrgUnit
 from branches.selectors import Action, scope_for
+from config.errors import error_text
 from ledger.models import Campaign, ItemStatus, RectificationItem, TemplateCategory
 from reviews import selectors, services
 from reviews.forms import (
@@ -20,7 +21,7 @@ from reviews.forms import (
     ReopenForm,
     SupervisionForm,
 )
-from reviews.views.common import error_text, page_of
+from reviews.views.common import page_of
 
 
 @login_required
