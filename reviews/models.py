@@ -269,7 +269,7 @@ class SubtreeTally(models.Model):
     """The dashboard figures of one unit's whole subtree, counted in the background (`reviews.tallies`).
 
     A county's, a city's or the province's dashboard reads the tallies of its children (tens of rows) instead
-    of counting up to a million items at every visit (issue 8). Derived data: recounted, never edited, so it
+    of counting up to a million items at every visit (scale bench). Derived data: recounted, never edited, so it
     may go with its unit or campaign. Rows with no campaign hold the tree's own figures (active units by kind).
     """
 

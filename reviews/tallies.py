@@ -1,4 +1,4 @@
-"""Counting the subtree tallies that large dashboards and home pages read (issue 8).
+"""Counting the subtree tallies that large dashboards and home pages read (README "Performance").
 
 Every figure is counted with the same base querysets and grouping as the live dashboard
 (`reviews.selectors.grouped_figures` and friends), once per ledger unit, and then added up the tree in
@@ -39,7 +39,7 @@ def _parent(path: str) -> str:
 
 class _Rollup:
     """Figures counted per unit, then added up the tree: each unit's totals go into its parent's, deepest first,
-    so a branch's figures are added once, not once per ancestor (the province's recount: 47 s → 15 s)."""
+    so a branch's figures are added once, not once per ancestor (with COPY, the province's recount: 47 s → 23 s)."""
 
     def __init__(self, root_path: str):
         self.root_path = root_path
