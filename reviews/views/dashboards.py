@@ -42,9 +42,18 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "labels": {"closed": _("已销号"), "open": _("未销号"), "overdue": _("逾期"), "problems": _("问题数"),
                    "weekly": _("每周销号"), "stars": _("星级分布")},
     }
+    # (label, figure, the list's filter) for the tables beside the charts
+    breakdowns = {
+        "categories": [(f"{c['category__order']}. {c['category__title']}", c["n"], f"category={c['category_id']}")
+                       for c in data["by_category"]],
+        "weekly": [(row["week"].isoformat(), row["n"], f"closed_week={row['week'].isoformat()}")
+                   for row in data["weekly"]],
+        "stars": [(f"{n} ★", count, f"stars={n}") for n, count in data["stars"]],
+    }
     home = selectors.focus_unit(scope=scope, campaign=campaign)
     return render(request, "reviews/dashboard.html", {
-        "campaign": campaign, "focus": focus, "chart": chart, **data, "home": home if home != focus else None,
+        "campaign": campaign, "focus": focus, "chart": chart, "breakdowns": breakdowns, **data,
+        "home": home if home != focus else None,
     })
 
 
