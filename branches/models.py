@@ -12,6 +12,17 @@ from django.utils.translation import gettext_lazy as _
 PATH_SEPARATOR = "/"
 
 
+def parent_path(path: str) -> str:
+    """'1/5/23/' → '1/5/'; a root's parent is ''."""
+    return path[: path.rstrip(PATH_SEPARATOR).rfind(PATH_SEPARATOR) + 1]
+
+
+def ancestor_paths(path: str) -> list[str]:
+    """'1/5/23/' → ['1/', '1/5/']: the paths of the units above, read off the materialized path."""
+    parts = [part for part in path.split(PATH_SEPARATOR) if part]
+    return [PATH_SEPARATOR.join(parts[:n]) + PATH_SEPARATOR for n in range(1, len(parts))]
+
+
 class UnitKind(models.TextChoices):
     COMMITTEE = "committee", _("党委")
     GENERAL_BRANCH = "general_branch", _("党总支")

@@ -8,16 +8,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from branches.models import PATH_SEPARATOR, Role, RoleAssignment
+from branches.models import Role, RoleAssignment, parent_path
 
 # Roles that do a unit's own work (Action.FILL in branches.selectors): they hear about their ledger.
 FILLING_ROLES = (Role.BRANCH_SECRETARY, Role.BRANCH_MEMBER, Role.GENERAL_BRANCH_STAFF, Role.ORG_DEPARTMENT)
-
-
-def parent_path(path: str) -> str:
-    """'1/5/23/' → '1/5/'; a root's parent is ''."""
-    parts = path.rstrip(PATH_SEPARATOR).split(PATH_SEPARATOR)[:-1]
-    return PATH_SEPARATOR.join(parts) + PATH_SEPARATOR if parts else ""
 
 
 class Directory:

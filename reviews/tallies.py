@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from branches.models import OrgUnit
+from branches.models import OrgUnit, parent_path
 from config.bulk import BulkWriter
 from ledger.models import Campaign, CampaignStatus
 from reviews import selectors
@@ -30,11 +30,6 @@ def tallies_refresh(*, today: datetime.date | None = None) -> dict[str, int]:
     for campaign in Campaign.objects.exclude(status=CampaignStatus.DRAFT).order_by("pk"):
         written[f"campaign {campaign.pk}"] = _refresh_campaign(campaign, today)
     return written
-
-
-def _parent(path: str) -> str:
-    """'1/5/23/' → '1/5/' ('' for a root)."""
-    return path[: path.rstrip("/").rfind("/") + 1]
 
 
 class _Rollup:
@@ -61,7 +56,7 @@ class _Rollup:
             by_depth[path.count("/")].add(path)
         for depth in range(max(by_depth, default=0), 0, -1):  # deepest first: a unit is complete before it moves up
             for path in by_depth[depth]:
-                parent = _parent(path)
+                parent = parent_path(path)
                 if parent and parent.startswith(self.root_path):
                     self.inner.add(parent)
                     by_depth[depth - 1].add(parent)

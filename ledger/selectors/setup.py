@@ -8,7 +8,7 @@ from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from branches.models import OrgUnit, Role, UnitKind
+from branches.models import OrgUnit, Role, UnitKind, ancestor_paths
 from branches.selectors import Action, Grant, outermost_grants, scope_for
 from ledger.models import (
     Campaign,
@@ -44,14 +44,8 @@ def manageable_units(user) -> list[OrgUnit]:
     return [scope.units[g.path] for g in scope.grants if g.role == Role.ORG_DEPARTMENT and g.path in scope.units]
 
 
-def _ancestor_paths(path: str) -> list[str]:
-    """"1/5/23/" → ["1/", "1/5/"]: the paths of the units above, read off the materialized path."""
-    parts = [part for part in path.split("/") if part]
-    return ["".join(f"{p}/" for p in parts[:n]) for n in range(1, len(parts))]
-
-
 def _paths_above(scope) -> list[str]:
-    return sorted({ancestor for grant in scope.grants for ancestor in _ancestor_paths(grant.path)})
+    return sorted({ancestor for grant in scope.grants for ancestor in ancestor_paths(grant.path)})
 
 
 def campaigns_visible_to(user) -> QuerySet[Campaign]:

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from branches.models import OrgUnit
+from branches.models import OrgUnit, ancestor_paths
 from branches.selectors import Action, scope_for
 from config.errors import error_text
 from ledger.models import Campaign, ItemStatus, RectificationItem, TemplateCategory
@@ -49,7 +49,7 @@ def supervision_create(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     campaigns = Campaign.objects.filter(
         Q(issuer_path__in=[u.path for u in author_units])
-        | Q(issuer_path__in=[path for u in author_units for path in _ancestor_paths(u.path)])
+        | Q(issuer_path__in=[path for u in author_units for path in ancestor_paths(u.path)])
     ).exclude(status="draft")
     form = SupervisionForm(request.POST or None, author_units=OrgUnit.objects.filter(pk__in=[u.pk for u in author_units]),
                            campaigns=campaigns, visitable=_visitable_units(scope))
@@ -66,11 +66,6 @@ def supervision_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("督查记录已保存。"))
             return redirect(record)
     return render(request, "reviews/supervision_form.html", {"form": form})
-
-
-def _ancestor_paths(path: str) -> list[str]:
-    parts = path.strip("/").split("/")
-    return ["/".join(parts[:n]) + "/" for n in range(1, len(parts))]
 
 
 def _record_for(request: HttpRequest, pk: int):

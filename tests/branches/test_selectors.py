@@ -66,3 +66,10 @@ def test_roles_add_up(tree, users):
     assert scope_for_fresh.can(Action.FILL, tree.b3)
     assert scope_for_fresh.can(Action.FILL, tree.b1)
     assert not scope_for_fresh.can(Action.VIEW, tree.b2)
+
+
+def test_paths_read_off_the_materialized_path():
+    from branches.models import ancestor_paths, parent_path
+
+    assert parent_path("1/5/23/") == "1/5/" and parent_path("1/") == ""
+    assert ancestor_paths("1/5/23/") == ["1/", "1/5/"] and ancestor_paths("1/") == []
