@@ -75,17 +75,26 @@ class PhaseForm(forms.Form):
                          note=d.get("note", ""))
 
 
+# Blank rows a page offers without its script: the largest seed scheme (the province plan) has five phases.
+SCHEME_MAX_PHASES = 5
+MIN_BLANK_ROWS = 2
+
+
 class BasePhaseFormSet(forms.BaseFormSet):
+    def __init__(self, *args, initial=None, **kwargs):
+        super().__init__(*args, initial=initial, **kwargs)
+        # Enough blank rows for a whole scheme in one go even where the "添加阶段" script does not run.
+        self.extra = max(MIN_BLANK_ROWS, SCHEME_MAX_PHASES - len(initial or []))
+
     def specs(self) -> list[PhaseSpec]:
-        """The filled phase rows in order (blank extra rows and rows marked for deletion are left out)."""
-        forms_in_order = sorted(
-            (f for f in self.forms if f.has_changed() and not self._should_delete_form(f)),
-            key=lambda f: (f.cleaned_data.get("ORDER") or 0),
-        )
-        return [f.spec() for f in forms_in_order]
+        """The phases in the order asked for: every existing row unless its delete box is ticked, plus the
+        new rows the user filled in. Django's `ordered_forms` skips only untouched *extra* rows; an existing
+        phase that was left as it was is kept (`has_changed()` is False for it, which does not mean empty).
+        Rows without an order keep their place after the numbered ones."""
+        return [f.spec() for f in self.ordered_forms]
 
 
-PhaseFormSet = forms.formset_factory(PhaseForm, formset=BasePhaseFormSet, extra=2, can_order=True, can_delete=True)
+PhaseFormSet = forms.formset_factory(PhaseForm, formset=BasePhaseFormSet, can_order=True, can_delete=True)
 
 
 def phase_initial(campaign: Campaign) -> list[dict]:
