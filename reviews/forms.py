@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from ledger.models import ProblemNature
+from ledger.naming import item_no
 from reviews.models import SupervisionKind
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
@@ -42,14 +43,32 @@ class FindingForm(forms.Form):
         self.fields["category"].label_from_instance = lambda c: f"{c.template.name} · {c.order}. {c.title}"
 
 
+def reopen_label(item) -> str:
+    return f"{item.ledger.unit.name} · {item_no(item.problem.number, item.number)} {item.measure[:40]}"
+
+
 class ReopenForm(forms.Form):
-    item = forms.ModelChoiceField(queryset=None, label=_("已销号的整改措施"))
+    """Any closed item of the visited units is a valid choice; the select lists only `shown` (a search's first
+    page), so a look-back over thousands of items stays a short page."""
+
+    q = forms.CharField(widget=forms.HiddenInput, required=False)  # the search the list came from, kept on errors
+    item = forms.ModelChoiceField(queryset=None, label=_("已销号的整改措施"), error_messages={
+        "invalid_choice": _("只能重新打开本次“回头看”所到党组织中已销号的整改措施。"),
+        "required": _("请选择要重新打开的整改措施。"),
+    })
     reason = forms.CharField(label=_("重新整改原因"), widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args, items, **kwargs):
+    def __init__(self, *args, items, shown, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["item"].queryset = items
-        self.fields["item"].label_from_instance = lambda i: f"{i.ledger.unit.name} · {i.problem.number}-{i.number} {i.measure[:40]}"
+        field = self.fields["item"]
+        field.queryset = items
+        field.label_from_instance = reopen_label
+        field.widget.choices = [("", "---------"), *((item.pk, reopen_label(item)) for item in shown)]
+
+    def clean(self):
+        data = super().clean()
+        data.pop("q", None)  # not the service's business
+        return data
 
 
 class PolicyForm(forms.Form):

@@ -7,6 +7,7 @@ Every list and every dashboard figure starts from the same scoped base querysets
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -339,6 +340,41 @@ def supervision_records_for(scope: Scope) -> QuerySet[SupervisionRecord]:
     """Records the viewer's units ran, or that visited a unit the viewer sees."""
     visited = scope.filter(SupervisionVisit.objects.filter(record=OuterRef("pk")), Action.VIEW, "unit_path")
     return SupervisionRecord.objects.filter(scope.condition(Action.VIEW, "author_path") | Q(Exists(visited)))
+
+
+# A look-back page lists this many closed items at once; a search narrows the list, never what may be chosen.
+REOPEN_LIST_SIZE = 50
+_CIRCLED_DIGITS = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+# "3-2", "3.2", "问题3②", "问题3": a problem number, optionally with its measure's number.
+_ITEM_NUMBER = re.compile(rf"(?:问题)?(\d+)(?:[-－.．]\s*(\d+)|([{_CIRCLED_DIGITS}]))?")
+
+
+def reopenable_items(visits) -> QuerySet[RectificationItem]:
+    """Every closed item of the visited units; `visits` are only those the viewer may SUPERVISE. Not sliced:
+    a form validating against a slice refuses every choice (Django cannot filter a sliced query)."""
+    return RectificationItem.objects.filter(status=ItemStatus.CLOSED, unit_path__in=[v.unit_path for v in visits])
+
+
+def _number_condition(term: str) -> Q | None:
+    match = _ITEM_NUMBER.fullmatch(term)
+    if match is None:
+        return None
+    condition = Q(problem__number=int(match[1]))
+    if match[2]:
+        condition &= Q(number=int(match[2]))
+    elif match[3]:
+        condition &= Q(number=_CIRCLED_DIGITS.index(match[3]) + 1)
+    return condition
+
+
+def items_searched(items: QuerySet[RectificationItem], query: str) -> QuerySet[RectificationItem]:
+    """Items matching every word of `query` in their measure, their problem, their unit's name or number."""
+    for term in query.split():
+        condition = (Q(measure__icontains=term) | Q(problem__description__icontains=term)
+                     | Q(ledger__unit__name__icontains=term))
+        number = _number_condition(term)
+        items = items.filter(condition | number if number is not None else condition)
+    return items.select_related("ledger__unit", "problem").order_by("unit_path", "problem__number", "number")
 
 
 # --- dashboards ----------------------------------------------------------------------------------------

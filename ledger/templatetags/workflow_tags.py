@@ -6,12 +6,12 @@ from django import template
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from ledger import naming
 from ledger.models import EventAction, ItemStatus, LedgerStatus, ProblemStatus
 
 register = template.Library()
 
 _LABELS = {**dict(LedgerStatus.choices), **dict(ItemStatus.choices), **dict(ProblemStatus.choices)}
-_CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 _BADGES = {
     LedgerStatus.DRAFT: "secondary", LedgerStatus.SUBMITTED: "primary", LedgerStatus.RETURNED: "warning",
     LedgerStatus.ACCEPTED: "success", ItemStatus.PLANNED: "secondary", ItemStatus.IN_PROGRESS: "info",
@@ -40,22 +40,14 @@ def badge(value: str) -> str:
     return _BADGES.get(value, "secondary")
 
 
-@register.filter
-def problem_no(number: int) -> str:
-    """问题3 in Chinese, "Problem 3" in English: one phrase to translate, not a word glued to a number."""
-    return gettext("问题%(n)s") % {"n": number}
+register.filter("problem_no", naming.problem_no)
+register.filter("circled", naming.circled)
 
 
 @register.filter
 def version_no(number: int) -> str:
     """第2版 in Chinese, "version 2" in English."""
     return gettext("第%(n)s版") % {"n": number}
-
-
-@register.filter
-def circled(number: int) -> str:
-    """Measures are numbered ①②③ within their problem, as in the seed plans."""
-    return _CIRCLED[number - 1] if 1 <= number <= len(_CIRCLED) else f"({number})"
 
 
 _FIELD_LABELS = {

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from branches.models import OrgUnit, ancestor_paths
 from branches.selectors import Action, scope_for
 from config.errors import error_text
-from ledger.models import Campaign, ItemStatus, RectificationItem, TemplateCategory
+from ledger.models import Campaign, TemplateCategory
 from reviews import selectors, services
 from reviews.forms import (
     FindingForm,
@@ -91,16 +91,27 @@ def _finding_form(record, visits, data=None):
                        initial={"campaign": record.campaign_id})
 
 
-def _reopen_form(visits, data=None):
-    items = RectificationItem.objects.filter(status=ItemStatus.CLOSED, unit_path__in=[v.unit_path for v in visits])
-    return ReopenForm(data, items=items.select_related("ledger__unit", "problem").order_by("unit_path", "pk")[:300])
+def _reopen_form(visits, query: str = "", data=None) -> ReopenForm:
+    """The form validates against every reopenable item; it lists one bounded page of the search's matches
+    (plus the item just chosen, so a refused post does not lose the choice)."""
+    items = selectors.reopenable_items(visits)
+    matches = list(selectors.items_searched(items, query)[:selectors.REOPEN_LIST_SIZE + 1])
+    shown = matches[:selectors.REOPEN_LIST_SIZE]
+    chosen = (data or {}).get("item", "")
+    if chosen.isdigit() and all(item.pk != int(chosen) for item in shown):
+        shown += list(selectors.items_searched(items.filter(pk=int(chosen)), ""))
+    form = ReopenForm(data, items=items, shown=shown, initial={"q": query})
+    form.search = {"query": query, "count": len(shown), "more": len(matches) > selectors.REOPEN_LIST_SIZE,
+                   "limit": selectors.REOPEN_LIST_SIZE}
+    return form
 
 
 @login_required
 def supervision_detail(request: HttpRequest, pk: int) -> HttpResponse:
     scope, record = _record_for(request, pk)
     visits = _supervised_visits(scope, record)
-    return _render_record(request, record, visits, _finding_form(record, visits), _reopen_form(visits))
+    reopen_form = _reopen_form(visits, request.GET.get("q", "").strip())
+    return _render_record(request, record, visits, _finding_form(record, visits), reopen_form)
 
 
 def _render_record(request, record, visits, finding_form, reopen_form, status=200):
@@ -142,7 +153,7 @@ def finding_open_problem(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def item_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     record, visits = _require_supervisor(request, pk)
-    form = _reopen_form(visits, request.POST)
+    form = _reopen_form(visits, request.POST.get("q", "").strip(), request.POST)
     if form.is_valid():
         try:
             services.item_reopen(actor=request.user, record=record, **form.cleaned_data)
