@@ -20,3 +20,13 @@ def circled(number: int) -> str:
 def item_no(problem_number: int, number: int) -> str:
     """问题3②: a measure named by its problem's number and its own, as the ledger page shows it."""
     return problem_no(problem_number) + circled(number)
+
+
+def item_label(item, length: int = 40) -> str:
+    """问题3② 召开专题组织生活会…: how messages outside the ledger page name a measure."""
+    return f"{item_no(item.problem.number, item.number)} {item.measure[:length]}"
+
+
+def problem_label(problem, length: int = 40) -> str:
+    """问题3：组织生活会不规范…"""
+    return f"{problem_no(problem.number)}：{problem.description[:length]}"

@@ -31,6 +31,7 @@ from ledger.models import (
     RectificationItem,
     overdue_condition,
 )
+from ledger.naming import item_no
 from notifications.models import NotificationKind
 from notifications.recipients import Directory, parent_path
 
@@ -89,18 +90,19 @@ def items_due_soon(today: datetime.date, directory: Directory) -> Iterator[Draft
             ledger__campaign__status=CampaignStatus.PUBLISHED,
         )
         .order_by("pk")
-        .values_list("pk", "deadline", "unit_path", "responsible_user_id", "measure", "ledger__unit__name")
+        .values_list("pk", "deadline", "unit_path", "responsible_user_id", "measure", "ledger__unit__name",
+                     "problem__number", "number")
     )
     item_url = url_maker("ledger:item_detail")
     title_text, body_text = _("整改措施将于 %(date)s 到期（%(left)s）"), _("%(unit)s：%(measure)s")
-    for pk, deadline, path, responsible_id, measure, unit_name in rows.iterator(chunk_size=5000):
+    for pk, deadline, path, responsible_id, measure, unit_name, problem_number, number in rows.iterator(chunk_size=5000):
         days_left = (deadline - today).days
         step = threshold_for(days_left)
         if step is None:
             continue
         responsible = [responsible_id] if directory.covers(responsible_id, path) else []
         title = title_text % {"date": deadline, "left": _days_left_text(days_left)}
-        body = body_text % {"unit": unit_name, "measure": measure[:200]}
+        body = body_text % {"unit": unit_name, "measure": f"{item_no(problem_number, number)} {measure[:200]}"}
         link = item_url(pk)
         for user_id in _each(responsible + directory.secretaries(path)):
             yield Draft(user_id, NotificationKind.ITEM_DUE_SOON, deadline, f"item:{pk}:d{step}", title, body, link)

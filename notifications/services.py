@@ -18,6 +18,7 @@ from django.utils.translation import gettext_noop
 
 from branches.selectors import Action, scope_for
 from ledger.models import EventAction, LedgerEvent
+from ledger.naming import item_label, problem_label
 from notifications.models import Notification, NotificationKind, NotificationPreference, ReminderLog
 from notifications.recipients import FILLING_ROLES, Directory
 from notifications.reminders import SOURCES, Draft
@@ -181,13 +182,20 @@ EVENT_TITLES = {
 NOTIFYING_ACTIONS = frozenset(EVENT_TITLES)
 
 
+def _event_subject(event: LedgerEvent) -> str:
+    """The measure or problem the event is about, named as on the ledger page (问题3②, 问题3)."""
+    if event.item is not None:
+        return item_label(event.item)
+    return problem_label(event.problem) if event.problem is not None else ""
+
+
 def event_notify(*, event_id: int) -> list[Notification]:
     """Tell the unit that a reviewer acted on its ledger: its secretary and members, and the item's responsible person.
 
     Called after the event's transaction commits. Nobody is told about their own action, and only
     users whose scope covers the ledger's unit are told at all.
     """
-    event = LedgerEvent.objects.select_related("ledger__unit", "item", "problem").get(pk=event_id)
+    event = LedgerEvent.objects.select_related("ledger__unit", "item__problem", "problem").get(pk=event_id)
     if event.action not in NOTIFYING_ACTIONS:
         return []
     ledger = event.ledger
@@ -204,8 +212,7 @@ def event_notify(*, event_id: int) -> list[Notification]:
         return []
     with translation.override(settings.LANGUAGE_CODE):
         title = _(EVENT_TITLES[event.action]) % {"unit": ledger.unit.name}
-        subject = event.item or event.problem
-        body = "\n".join(part for part in (str(subject) if subject else "", event.comment) if part)
+        body = "\n".join(part for part in (_event_subject(event), event.comment) if part)
     link = event.item.get_absolute_url() if event.item else ledger.get_absolute_url()
     created = Notification.objects.bulk_create(
         [

@@ -79,3 +79,21 @@ def test_the_branchs_own_edits_notify_nobody(item, users, django_capture_on_comm
     with django_capture_on_commit_callbacks(execute=True):
         event_record(ledger=item.ledger, actor=users["secretary"], action=EventAction.PROGRESS_NOTED, item=item)
     assert recipients() == []
+
+
+def test_a_measure_is_named_as_the_ledger_names_it(tree, users, django_capture_on_commit_callbacks):
+    """问题2② as on the ledger page, not the bare "2. …" of the measure's own number."""
+    campaign = make_campaign(tree.root, actor=users["org"])
+    ledger = ledger_of(campaign, tree.b1)
+    make_problem(ledger)
+    problem = make_problem(ledger, description="组织生活会不规范")
+    make_item(problem, measure="制定学习计划")
+    item = make_item(problem, measure="召开专题组织生活会")
+    with django_capture_on_commit_callbacks(execute=True):
+        event_record(ledger=ledger, actor=users["gb_staff"], action=EventAction.ITEM_SENT_BACK, item=item,
+                     comment="佐证材料不全")
+    assert Notification.objects.get(recipient=users["secretary"]).body == "问题2② 召开专题组织生活会\n佐证材料不全"
+    with django_capture_on_commit_callbacks(execute=True):
+        event_record(ledger=ledger, actor=users["gb_staff"], action=EventAction.PROBLEM_OPENED_BY_SUPERVISION,
+                     problem=problem)
+    assert Notification.objects.filter(recipient=users["secretary"]).order_by("pk").last().body == "问题2：组织生活会不规范"

@@ -311,3 +311,11 @@ def test_send_reminders_command_rejects_a_bad_date(db):
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         call_command("send_reminders", "--date", "19/10/2022")
     assert not ReminderLog.objects.exists()
+
+
+def test_a_due_soon_reminder_names_the_measure_as_the_ledger_does(campaign, tree, users):
+    problem = make_problem(ledger_of(campaign, tree.b1))
+    make_item(problem, measure="建立台账", deadline=D(2022, 10, 31))
+    make_item(problem, measure="召开组织生活会", deadline=D(2022, 10, 20))
+    reminders_send(today=D(2022, 10, 13), kinds=["items_due_soon"])
+    assert Notification.objects.get(recipient=users["secretary"]).body == "第一党支部：问题1② 召开组织生活会"
