@@ -2,8 +2,9 @@
 
 Plain data, loaded by the data migration `ledger/migrations/0002_builtin_templates.py` (and by
 `load_builtin_templates` for anything created later). The Weifang 附件1 manifestations are verbatim:
-only the line breaks the text extraction left inside sentences were mended; wording, punctuation and
-spacing are the seed's own. The other schemes have no typical manifestations: their categories carry the
+only the line breaks the text extraction left inside sentences were mended, and the half-width ", " ":"
+";" it left inside Chinese sentences are ，：； (`ledger.punctuation.full_width_punctuation`, which the test
+and migration 0006 use too); wording and spacing are the seed's own. The other schemes have no typical manifestations: their categories carry the
 target (整治目标) and the requirements or measures the document lists under each problem.
 """
 
@@ -20,9 +21,9 @@ BUILTIN_TEMPLATES: list[dict] = [
                 "title": "党支部设置和调整不规范",
                 "manifestations": [
                     "党支部超期未换届或未经批准提前换届",
-                    "因工作调整导致支部书记空缺, 且长期未补选",
-                    "换届选举程序不规范, 如: 党支部未经上级党组织审批同意即进行调整、选举产生支部委员数量与上级党组织批复不一致、支部委员未经选举直接任命、换届选举或增补委员候选人未设差额、到会人数未达到进行选举规定要求等",
-                    "支部委员设置及分工不合理, 如: 党支部正式党员不足 7 人设立支部委员会、正式党员 7 人设 5 名支部委员等",
+                    "因工作调整导致支部书记空缺，且长期未补选",
+                    "换届选举程序不规范，如：党支部未经上级党组织审批同意即进行调整、选举产生支部委员数量与上级党组织批复不一致、支部委员未经选举直接任命、换届选举或增补委员候选人未设差额、到会人数未达到进行选举规定要求等",
+                    "支部委员设置及分工不合理，如：党支部正式党员不足 7 人设立支部委员会、正式党员 7 人设 5 名支部委员等",
                     "上级党组织未落实按期换届提醒督促制度",
                 ],
             },
@@ -30,17 +31,17 @@ BUILTIN_TEMPLATES: list[dict] = [
                 "title": "组织生活制度执行不严格",
                 "manifestations": [
                     "党支部召开党员大会、支委会会议、讲党课频次达不到规定要求",
-                    "主题党日活动无明确主题, 内容形式单一",
-                    "组织生活会和民主评议党员制度落实不规范, 如: 随意简化组织生活会程序或变更顺序、以个别党员代表发言代替支部全员批评与自我批评、党员领导干部以点评讲话代替批评与自我批评、未召开支委会研究确定党员民主评议等次、确定优秀等次人数超过党员总数三分之一",
+                    "主题党日活动无明确主题，内容形式单一",
+                    "组织生活会和民主评议党员制度落实不规范，如：随意简化组织生活会程序或变更顺序、以个别党员代表发言代替支部全员批评与自我批评、党员领导干部以点评讲话代替批评与自我批评、未召开支委会研究确定党员民主评议等次、确定优秀等次人数超过党员总数三分之一",
                     "党员领导干部参加所在党支部组织生活次数偏少",
                     "党员因故未参加组织生活需安排补课的要求落实不到位",
-                    "未定期主动开展党务公开, 如: 未按季度公示本支部党员缴纳党费情况",
+                    "未定期主动开展党务公开，如：未按季度公示本支部党员缴纳党费情况",
                 ],
             },
             {
                 "title": "党员教育管理监督不到位",
                 "manifestations": [
-                    "发展党员程序不规范, 如: 入党申请书和转正申请书存在抄袭、确定入党积极分子和发展对象程序违规、未认真组织入党积极分子和预备党员培养教育考察、入党宣誓仪式不规范、预备党员缴纳党费不及时、报学校党委备案不及时",
+                    "发展党员程序不规范，如：入党申请书和转正申请书存在抄袭、确定入党积极分子和发展对象程序违规、未认真组织入党积极分子和预备党员培养教育考察、入党宣誓仪式不规范、预备党员缴纳党费不及时、报学校党委备案不及时",
                     "开展谈心谈话内容浅表化、形式化，普遍存在“谈工作不谈思想”“谈能力不谈作风”“谈公事不谈家庭”的问题",
                     "在党员激励关爱帮扶方面措施不多，“政治生日”制度普遍落实不到位",
                     "党费收缴不规范，如：未建立党费收缴工作台账、党员未按月缴纳党费",

@@ -10,6 +10,7 @@ from django.conf import settings
 
 from ledger.builtin_templates import BUILTIN_TEMPLATES, load_builtin_templates
 from ledger.models import ChecklistTemplate, Manifestation, TemplateCategory
+from ledger.punctuation import full_width_punctuation
 from tests.factories import ensure_builtin_templates
 
 SEEDS = Path(settings.BASE_DIR).parent / "shared" / "seeds"
@@ -22,8 +23,9 @@ def builtins(db):
 
 
 def _squash(text: str) -> str:
-    """Whitespace and line breaks only: the extraction's spacing is not the wording."""
-    return re.sub(r"\s+", "", text)
+    """Whitespace, line breaks and the width of punctuation in Chinese sentences: the extraction's spacing and
+    half-width marks are not the wording (the built-in texts show ，：；)."""
+    return re.sub(r"\s+", "", full_width_punctuation(text))
 
 
 def test_weifang_template_has_six_categories_and_25_manifestations(db):
@@ -86,3 +88,57 @@ def test_loading_again_creates_nothing(db):
     assert load_builtin_templates(ChecklistTemplate, TemplateCategory, Manifestation) == 0
     assert Manifestation.objects.count() == before
     assert ChecklistTemplate.objects.filter(is_builtin=True).count() == len(BUILTIN_TEMPLATES)
+
+
+def _builtin_texts():
+    for template in ChecklistTemplate.objects.filter(is_builtin=True):
+        yield from (template.name, template.source, template.description)
+    for category in TemplateCategory.objects.filter(template__is_builtin=True):
+        yield from (category.title, category.target, category.requirements)
+    yield from Manifestation.objects.filter(category__template__is_builtin=True).values_list("text", flat=True)
+
+
+def test_builtin_texts_use_chinese_punctuation(db):
+    assert [text for text in _builtin_texts() if full_width_punctuation(text) != text] == []
+    texts = set(Manifestation.objects.filter(category__template__code="weifang-2022").values_list("text", flat=True))
+    assert "因工作调整导致支部书记空缺，且长期未补选" in texts
+    assert any(text.startswith("支部委员设置及分工不合理，如：党支部正式党员不足 7 人设立支部委员会") for text in texts)
+
+
+def test_the_checklist_page_shows_chinese_punctuation(client, users):
+    client.force_login(users["org"])
+    template = ChecklistTemplate.objects.get(code="weifang-2022")
+    page = client.get(f"/ledger/templates/{template.pk}/").content.decode()
+    assert "主题党日活动无明确主题，内容形式单一" in page and "无明确主题, " not in page
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    ("因工作调整导致支部书记空缺, 且长期未补选", "因工作调整导致支部书记空缺，且长期未补选"),
+    ("换届选举程序不规范, 如: 党支部未经审批", "换届选举程序不规范，如：党支部未经审批"),
+    ("(1) 超期未换届; (2) 书记空缺", "(1) 超期未换届；(2) 书记空缺"),
+    ("(二)立项整改(10月底前)。", "（二）立项整改（10月底前）。"),
+    ("正式党员不足 7 人，比例 1.5 倍，10:30 开会，2019—2023 年", "正式党员不足 7 人，比例 1.5 倍，10:30 开会，2019—2023 年"),
+    ("ISO 9001, version 2: ok (a)", "ISO 9001, version 2: ok (a)"),
+])
+def test_full_width_punctuation_changes_only_chinese_sentences(before, after):
+    assert full_width_punctuation(before) == after
+    assert full_width_punctuation(after) == after
+
+
+def test_the_migration_corrects_databases_loaded_before_but_never_a_users_copy(db, tree, users):
+    import importlib
+
+    from django.apps import apps
+
+    from ledger.services.templates import template_copy
+
+    builtin = Manifestation.objects.get(category__template__code="weifang-2022", text__startswith="因工作调整")
+    Manifestation.objects.filter(pk=builtin.pk).update(text="因工作调整导致支部书记空缺, 且长期未补选")
+    copy = template_copy(actor=users["org"], template=builtin.category.template, owner=tree.root)
+    own = Manifestation.objects.get(category__template=copy, order=builtin.order, category__order=builtin.category.order)
+    assert own.text == "因工作调整导致支部书记空缺, 且长期未补选"
+
+    importlib.import_module("ledger.migrations.0006_builtin_texts_full_width_punctuation").normalise(apps, None)
+
+    assert Manifestation.objects.get(pk=builtin.pk).text == "因工作调整导致支部书记空缺，且长期未补选"
+    assert Manifestation.objects.get(pk=own.pk).text == "因工作调整导致支部书记空缺, 且长期未补选"
