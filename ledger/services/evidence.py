@@ -14,6 +14,7 @@ import io
 import re
 import secrets
 import unicodedata
+import warnings
 import zipfile
 
 import filetype
@@ -101,7 +102,10 @@ def _thumbnail(upload: UploadedFile, content_type: str) -> bytes | None:
         return None
     upload.seek(0)
     try:
-        with Image.open(upload) as image:  # reads the header only
+        with warnings.catch_warnings():  # Pillow's warning above the cap: decided on just below
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(upload)  # reads the header only
+        with image:
             # A JPEG can be decoded at 1/2 to 1/8 scale (what thumbnail() asks for); other formats ignore this.
             image.draft(None, (2 * THUMBNAIL_SIZE[0], 2 * THUMBNAIL_SIZE[1]))
             if image.width * image.height > settings.IMAGE_MAX_PIXELS:
