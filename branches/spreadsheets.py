@@ -142,7 +142,7 @@ def _check_reading_cost(number: int, values: tuple, deadline: float) -> None:
     if number > MAX_ROWS_SEEN:
         raise ValidationError(_("文件超过 %(max)s 行（含空行），请删除多余的空行或拆分后分批导入。") % {
             "max": MAX_ROWS_SEEN})
-    if time.monotonic() > deadline:
+    if time.monotonic() >= deadline:
         raise ValidationError(_("文件过于复杂，%(seconds)s 秒内未能读完，请精简或拆分后重新上传。") % {
             "seconds": settings.IMPORT_XLSX_MAX_SECONDS})
     for index, value in enumerate(values, start=1):

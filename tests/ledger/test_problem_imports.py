@@ -135,6 +135,14 @@ def test_hostile_workbooks_are_refused_with_a_message_cheaply(client, users, led
     assert snapshot(ledger) == before
 
 
+def test_reading_a_workbook_is_bounded_in_time(client, users, ledger, settings):
+    settings.IMPORT_XLSX_MAX_SECONDS = 0  # every file is then "too slow" at its first row
+    client.force_login(users["secretary"])
+    response = client.post(url(ledger), {"file": SimpleUploadedFile("p.xlsx", xlsx_bytes(HEADERS, rows_ok()))})
+    assert response.status_code == 400 and "文件过于复杂，0 秒内未能读完" in response.content.decode()
+    assert not Problem.objects.filter(ledger=ledger).exists()
+
+
 def test_the_preview_does_not_read_the_file_again(client, users, ledger, monkeypatch):
     """The workbook is parsed once, at upload; showing the preview and confirming use what was read then."""
     client.force_login(users["secretary"])
