@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from branches import services
 from branches.models import OrgUnit, Role, RoleAssignment, UnitKind
 from branches.selectors import Action, scope_for
-from branches.spreadsheets import ImportPlan, SheetRow, parse_count, parse_date, read_sheet, template_workbook
+from branches.spreadsheets import ImportPlan, SheetRow, parse_count, parse_date, sheet_rows, template_workbook
 
 CODE, NAME, KIND, PARENT, SECRETARY, LOGIN, FULL, PROBATIONARY, ELECTED, TERM = (
     "组织代码", "名称", "类型", "上级组织代码", "书记姓名", "书记登录名", "正式党员数", "预备党员数",
@@ -141,11 +141,13 @@ def _parse_row(sheet_row: SheetRow, plan: ImportPlan) -> UnitRow | None:
                    fields=fields)
 
 
-def tree_import_plan(*, actor, content: bytes) -> ImportPlan:
-    """Check every row of the file against the file itself, the database and the actor's scope."""
+def tree_import_plan(*, actor, content: bytes | list[SheetRow]) -> ImportPlan:
+    """Check every row of the file against the file itself, the database and the actor's scope.
+
+    `content`: the .xlsx file, or its rows as the import flow read them at upload."""
     plan = ImportPlan()
     try:
-        sheet_rows = read_sheet(content, HEADERS)
+        rows_read = sheet_rows(content, HEADERS)
     except ValidationError as exc:
         plan.error(0, "", exc.messages[0])
         return plan
@@ -153,7 +155,7 @@ def tree_import_plan(*, actor, content: bytes) -> ImportPlan:
     rows: list[UnitRow] = []
     first_row_of: dict[str, int] = {}
     logins_seen: dict[str, int] = {}
-    for sheet_row in sheet_rows:
+    for sheet_row in rows_read:
         parsed = _parse_row(sheet_row, plan)
         if parsed is None:
             continue
@@ -259,7 +261,7 @@ def _creation_order(new_rows: list[UnitRow], in_file: dict, plan: ImportPlan) ->
 
 
 @transaction.atomic
-def tree_import_apply(*, actor, content: bytes, progress: Callable[[int, int], None] | None = None
+def tree_import_apply(*, actor, content: bytes | list[SheetRow], progress: Callable[[int, int], None] | None = None
                       ) -> tuple[ImportPlan, list[CreatedAccount]]:
     """Plan again (inside the transaction) and apply everything, or raise ValidationError and apply nothing."""
     plan = tree_import_plan(actor=actor, content=content)

@@ -7,7 +7,6 @@ accounts created with their initial passwords, downloadable by the job's owner o
 
 from __future__ import annotations
 
-import hashlib
 import io
 
 from django.core.exceptions import ValidationError
@@ -15,7 +14,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from branches.imports import tree_import_apply
-from branches.spreadsheets import pending_path
+from branches.spreadsheets import pending_path, pending_read
 from jobs.registry import register
 
 TREE_IMPORT = "tree_import"
@@ -25,18 +24,14 @@ BACKGROUND_ROWS = 1000
 @register(TREE_IMPORT)
 def run_tree_import(job, report_progress) -> tuple[str, bytes]:
     path = pending_path(job.params["token"])
-    if not path.exists():
-        raise ValidationError(_("上传的文件已失效，请重新上传。"))
-    content = path.read_bytes()
-    if hashlib.sha256(content).hexdigest() != job.params["sha256"]:
-        raise ValidationError(_("上传的文件已被改动，请重新上传。"))
+    rows = pending_read(path, sha256=job.params["sha256"])  # as read from the upload, not parsed again
     report_progress(1, _("正在检查……"))
 
     def progress(done: int, total: int) -> None:
         report_progress(1 + int(97 * done / total), _("已导入 %(done)s / %(total)s 行") % {"done": done, "total": total})
 
     try:
-        plan, accounts = tree_import_apply(actor=job.owner, content=content, progress=progress)
+        plan, accounts = tree_import_apply(actor=job.owner, content=rows, progress=progress)
     except ValidationError as exc:
         raise ValidationError(exc.messages[0] + _("请重新上传并预览。")) from exc
     path.unlink(missing_ok=True)

@@ -1,10 +1,11 @@
 """Excel imports, the shared part: read an uploaded sheet, check its header, report errors by row and column,
-and keep the uploaded file between the preview and the confirmation.
+and keep what it held between the preview and the confirmation.
 
-The file is kept in private storage under a random token; the token, the file's SHA-256 and the user's id
-are kept in that user's session. Confirming re-reads the file, checks the hash and plans the whole import
-again inside the transaction, so what is imported is exactly what the preview showed (or, if the data
-changed meanwhile, nothing: the new errors are shown instead).
+Every import reads its upload through `read_sheet`, which bounds what a file may cost before parsing it and
+while parsing it. The upload is read once: its rows are kept (as JSON) in private storage under a random
+token; the token, their SHA-256 and the user's id are kept in that user's session. Confirming reloads those
+rows, checks the hash and plans the whole import again inside the transaction, so what is imported is exactly
+what the preview showed (or, if the data changed meanwhile, nothing: the new errors are shown instead).
 """
 
 from __future__ import annotations
@@ -12,12 +13,15 @@ from __future__ import annotations
 import datetime
 import hashlib
 import io
+import json
+import logging
 import re
 import secrets
 import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.etree import ElementTree
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -26,13 +30,18 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
 MAX_IMPORT_ROWS = 20000
+# Rows read, blank ones included: the header, the data rows allowed, and some blank rows between them.
+MAX_ROWS_SEEN = 1 + MAX_IMPORT_ROWS + 1000
+RATIO_CHECKED_ABOVE = 1024 * 1024  # small parts (a workbook's few-KB XML) compress well and cost nothing
+CONTENT_TYPES_MAX_BYTES = 1024 * 1024
+SHARED_STRINGS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
 PENDING_MAX_AGE = 24 * 3600
 SESSION_KEY = "pending_imports"
+logger = logging.getLogger(__name__)
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 ONGOING_WORDS = re.compile(r"[\s、，,；;。.]")
 ONGOING_NORMALIZED = "立行立改长期坚持"
@@ -82,31 +91,117 @@ class ImportPlan:
 
 def read_sheet(content: bytes, headers: list[str]) -> list[SheetRow]:
     """The non-empty rows under the header of the first sheet. Raises ValidationError with a Chinese message
-    for a file that is not .xlsx, a wrong header, or too many rows."""
-    if not zipfile.is_zipfile(io.BytesIO(content)):
-        raise ValidationError(_("文件不是有效的 Excel（.xlsx）文件，请使用下载的模板填写后上传。"))
+    for a file that is not .xlsx, is broken, would cost too much to read, has a wrong header or too many rows.
+
+    Every import reads its upload here, once: what the file may cost is bounded before parsing (the zip's
+    declared sizes) and while parsing (rows seen including blank ones, one cell's length, the time spent)."""
+    _check_archive(content)
     try:
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise ValidationError(_("文件不是有效的 Excel（.xlsx）文件，请使用下载的模板填写后上传。")) from exc
+    except Exception as exc:  # whatever openpyxl or the XML parser raises, the file cannot be read
+        raise _unreadable(exc) from exc
     try:
-        ws = wb.worksheets[0]
-        rows = ws.iter_rows(values_only=True)
-        first = next(rows, None)
-        _check_header(first, headers)
-        result: list[SheetRow] = []
-        for number, values in enumerate(rows, start=2):
-            if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+        return _sheet_rows(wb, headers)
+    finally:
+        wb.close()
+
+
+def _sheet_rows(wb, headers: list[str]) -> list[SheetRow]:
+    deadline = time.monotonic() + settings.IMPORT_XLSX_MAX_SECONDS
+    result: list[SheetRow] = []
+    header_seen = False
+    try:
+        # One column past the header shows a surplus header column; max_row overrides the sheet's declared
+        # dimension, which may be wrong (openpyxl would stop there) or huge.
+        rows = wb.worksheets[0].iter_rows(max_row=MAX_ROWS_SEEN + 1, max_col=len(headers) + 1, values_only=True)
+        for number, values in enumerate(rows, start=1):
+            _check_reading_cost(number, values, deadline)
+            if not header_seen:
+                _check_header(values, headers)
+                header_seen = True
+                continue
+            if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
                 continue
             if len(result) >= MAX_IMPORT_ROWS:
                 raise ValidationError(_("文件超过 %(max)s 行，请拆分后分批导入。") % {"max": MAX_IMPORT_ROWS})
             values = tuple(values) + (None,) * (len(headers) - len(values))
             result.append(SheetRow(number, dict(zip(headers, values[: len(headers)], strict=True))))
-    finally:
-        wb.close()
+    except ValidationError:
+        raise
+    except Exception as exc:  # malformed XML, a part whose bytes fail their CRC, a missing sheet…
+        raise _unreadable(exc) from exc
+    if not header_seen:
+        _check_header(None, headers)
     if not result:
         raise ValidationError(_("文件中没有数据行。"))
     return result
+
+
+def _check_reading_cost(number: int, values: tuple, deadline: float) -> None:
+    """Blank rows count too: three million of them fit in a few hundred KB and took minutes to skip."""
+    if number > MAX_ROWS_SEEN:
+        raise ValidationError(_("文件超过 %(max)s 行（含空行），请删除多余的空行或拆分后分批导入。") % {
+            "max": MAX_ROWS_SEEN})
+    if time.monotonic() >= deadline:
+        raise ValidationError(_("文件过于复杂，%(seconds)s 秒内未能读完，请精简或拆分后重新上传。") % {
+            "seconds": settings.IMPORT_XLSX_MAX_SECONDS})
+    for index, value in enumerate(values, start=1):
+        if isinstance(value, str) and len(value) > settings.IMPORT_XLSX_MAX_CELL_CHARS:
+            raise ValidationError(_("单元格 %(cell)s 的内容有 %(length)s 个字符，超过上限 %(max)s 个，请精简后重新上传。") % {
+                "cell": f"{get_column_letter(index)}{number}", "length": len(value),
+                "max": settings.IMPORT_XLSX_MAX_CELL_CHARS})
+
+
+def _not_xlsx() -> ValidationError:
+    return ValidationError(_("文件不是有效的 Excel（.xlsx）文件，请使用下载的模板填写后上传。"))
+
+
+def _unreadable(exc: Exception) -> ValidationError:
+    logger.info("Unreadable spreadsheet upload: %r", exc)
+    return ValidationError(_("文件已损坏，无法读取：请用 Excel 打开后另存为 .xlsx 文件再上传。"))
+
+
+def _check_archive(content: bytes) -> None:
+    """Refuse, from the zip's directory alone, a workbook that would cost too much to parse.
+
+    The sizes are those the archive declares: zipfile never inflates a part past its declared size (a part
+    holding more fails its CRC check while being read), so they bound what parsing can cost."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            parts = archive.infolist()
+            shared_strings = _shared_strings_parts(archive)
+    except (zipfile.BadZipFile, KeyError, OSError, RuntimeError, ValueError, ElementTree.ParseError) as exc:
+        raise _not_xlsx() from exc
+    unzipped = sum(part.file_size for part in parts)
+    if unzipped > settings.IMPORT_XLSX_MAX_UNZIPPED_BYTES:
+        raise ValidationError(_("文件解压后过大（%(size)s MB，上限 %(max)s MB），可能含有大量空行：请删除多余的内容或拆分后分批导入。")
+                              % {"size": _megabytes(unzipped), "max": _megabytes(settings.IMPORT_XLSX_MAX_UNZIPPED_BYTES)})
+    for part in parts:
+        if part.filename in shared_strings and part.file_size > settings.IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES:
+            raise ValidationError(_("文件中的文字过多（%(size)s MB，上限 %(max)s MB），请拆分后分批导入。") % {
+                "size": _megabytes(part.file_size), "max": _megabytes(settings.IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES)})
+    for part in parts:
+        ratio = part.file_size / max(part.compress_size, 1)
+        if part.file_size > RATIO_CHECKED_ABOVE and ratio > settings.IMPORT_XLSX_MAX_COMPRESSION_RATIO:
+            raise ValidationError(_("文件中的“%(part)s”压缩比异常（%(ratio)s 倍），可能含有大量空行或重复内容：请删除多余的内容后重新上传。")
+                                  % {"part": part.filename, "ratio": int(ratio)})
+
+
+def _shared_strings_parts(archive: zipfile.ZipFile) -> set[str]:
+    """The shared-strings part names [Content_Types].xml declares (a part may be named anything)."""
+    info = archive.getinfo("[Content_Types].xml")
+    if info.file_size > CONTENT_TYPES_MAX_BYTES:
+        raise ValueError("[Content_Types].xml too large")
+    text = archive.read(info)
+    if b"<!DOCTYPE" in text.upper():  # no workbook declares entities; refuse any before parsing
+        raise ValueError("[Content_Types].xml has a DTD")
+    root = ElementTree.fromstring(text)  # noqa: S314 (small, and without a DTD no entity can expand)
+    return {element.get("PartName", "").lstrip("/") for element in root.iter()
+            if element.get("ContentType") == SHARED_STRINGS_TYPE}
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f}".removesuffix(".0")
 
 
 def _check_header(first: tuple | None, headers: list[str]) -> None:
@@ -191,7 +286,40 @@ def template_workbook(*, title: str, headers: list[str], examples: list[list], n
     return buffer.getvalue()
 
 
-# Keeping the uploaded file between preview and confirmation.
+# Keeping what an upload held between preview and confirmation: its rows, read once at upload.
+
+def sheet_rows(content: bytes | list[SheetRow], headers: list[str]) -> list[SheetRow]:
+    """An import's rows: read from the .xlsx bytes, or as the import flow read them at upload."""
+    return content if isinstance(content, list) else read_sheet(content, headers)
+
+
+def _encoded(value: object) -> object:
+    if isinstance(value, datetime.datetime):
+        return {"datetime": value.isoformat()}
+    if isinstance(value, datetime.date):
+        return {"date": value.isoformat()}
+    if value is None or isinstance(value, str | int | float):
+        return value
+    return str(value)  # a time of day or a duration: the imports only ever read those as text
+
+
+def _decoded(value: object) -> object:
+    if isinstance(value, dict):
+        if "datetime" in value:
+            return datetime.datetime.fromisoformat(value["datetime"])
+        return datetime.date.fromisoformat(value["date"])
+    return value
+
+
+def rows_to_json(rows: list[SheetRow]) -> bytes:
+    return json.dumps([[row.number, {name: _encoded(value) for name, value in row.values.items()}] for row in rows],
+                      ensure_ascii=False).encode()
+
+
+def rows_from_json(data: bytes) -> list[SheetRow]:
+    return [SheetRow(number, {name: _decoded(value) for name, value in values.items()})
+            for number, values in json.loads(data)]
+
 
 def _pending_dir() -> Path:
     path = Path(settings.PRIVATE_MEDIA_ROOT) / "imports"
@@ -201,7 +329,7 @@ def _pending_dir() -> Path:
 
 def _sweep_old_uploads(directory: Path) -> None:
     cutoff = time.time() - PENDING_MAX_AGE
-    for old in directory.glob("*.xlsx"):
+    for old in [*directory.glob("*.json"), *directory.glob("*.xlsx")]:  # .xlsx: kept by earlier versions
         if old.stat().st_mtime < cutoff:
             old.unlink(missing_ok=True)
 
@@ -209,45 +337,50 @@ def _sweep_old_uploads(directory: Path) -> None:
 def pending_path(token: str) -> Path:
     if not TOKEN_RE.match(token or ""):
         raise ValidationError(_("上传的文件已失效，请重新上传。"))
-    return _pending_dir() / f"{token}.xlsx"
+    return _pending_dir() / f"{token}.json"
 
 
 def pending_entry(request, token: str) -> dict | None:
     return request.session.get(SESSION_KEY, {}).get(token) if TOKEN_RE.match(token or "") else None
 
 
-def pending_store(request, *, kind: str, content: bytes, context: dict) -> str:
-    """Keep an uploaded file for this user's session; returns the token naming it."""
-    if len(content) > MAX_IMPORT_BYTES:
-        raise ValidationError(_("文件过大（上限 %(mb)s MB）。") % {"mb": MAX_IMPORT_BYTES // (1024 * 1024)})
+def pending_store(request, *, kind: str, rows: list[SheetRow], context: dict) -> str:
+    """Keep the rows read from an upload for this user's session; returns the token naming them.
+
+    The rows, not the file, are kept: showing the preview again and confirming never parse the file again."""
     directory = _pending_dir()
     _sweep_old_uploads(directory)
     token = secrets.token_urlsafe(24)
-    (directory / f"{token}.xlsx").write_bytes(content)
+    data = rows_to_json(rows)
+    (directory / f"{token}.json").write_bytes(data)
     pending = request.session.get(SESSION_KEY, {})
-    pending[token] = {"kind": kind, "sha256": hashlib.sha256(content).hexdigest(), "user": request.user.pk,
+    pending[token] = {"kind": kind, "sha256": hashlib.sha256(data).hexdigest(), "user": request.user.pk,
                       "context": context}
     request.session[SESSION_KEY] = pending
     return token
 
 
-def pending_load(request, *, kind: str, token: str, context: dict) -> bytes:
-    """The file kept under `token`, if it is this user's, of this kind and context, and unaltered."""
-    entry = request.session.get(SESSION_KEY, {}).get(token) if TOKEN_RE.match(token or "") else None
+def pending_load(request, *, kind: str, token: str, context: dict) -> list[SheetRow]:
+    """The rows kept under `token`, if they are this user's, of this kind and context, and unaltered."""
+    entry = pending_entry(request, token)
     if (entry is None or entry["kind"] != kind or entry["user"] != request.user.pk
             or entry["context"] != context):
         raise ValidationError(_("上传的文件已失效，请重新上传。"))
-    path = _pending_dir() / f"{token}.xlsx"
+    return pending_read(pending_path(token), sha256=entry["sha256"])
+
+
+def pending_read(path: Path, *, sha256: str) -> list[SheetRow]:
+    """The rows kept at `path`, if they are still those whose hash was recorded (by the session or a job)."""
     if not path.exists():
         raise ValidationError(_("上传的文件已失效，请重新上传。"))
-    content = path.read_bytes()
-    if hashlib.sha256(content).hexdigest() != entry["sha256"]:
+    data = path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != sha256:
         raise ValidationError(_("上传的文件已被改动，请重新上传。"))
-    return content
+    return rows_from_json(data)
 
 
 def pending_forget(request, *, token: str) -> None:
-    """Drop the session's claim on the file (the file itself stays: a background job now owns it)."""
+    """Drop the session's claim on the rows (the file itself stays: a background job now owns it)."""
     pending = request.session.get(SESSION_KEY, {})
     if pending.pop(token, None) is not None:
         request.session[SESSION_KEY] = pending
@@ -256,7 +389,7 @@ def pending_forget(request, *, token: str) -> None:
 def pending_discard(request, *, token: str) -> None:
     pending_forget(request, token=token)
     if TOKEN_RE.match(token or ""):
-        (_pending_dir() / f"{token}.xlsx").unlink(missing_ok=True)
+        pending_path(token).unlink(missing_ok=True)
 
 
 def xlsx_response(content: bytes, name: str) -> FileResponse:

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -24,7 +23,9 @@ from branches.selectors import Action, scope_for
 from branches.spreadsheets import (
     MAX_IMPORT_BYTES,
     ImportPlan,
+    SheetRow,
     pending_discard,
+    pending_entry,
     pending_forget,
     pending_load,
     pending_store,
@@ -45,8 +46,8 @@ class ImportKind:
     headers: list[str]
     template_url: str
     back_url: str
-    plan: Callable[[bytes], ImportPlan]
-    apply: Callable[[bytes], tuple]
+    plan: Callable[[list[SheetRow]], ImportPlan]
+    apply: Callable[[list[SheetRow]], tuple]
     columns: list[str]
     describe: Callable[[object], list[str]]
     context: dict
@@ -62,27 +63,27 @@ def import_flow(request: HttpRequest, kind: ImportKind) -> HttpResponse:
     if not token:
         return render(request, "imports/upload.html", page)
     try:
-        content = pending_load(request, kind=kind.key, token=token, context=kind.context)
+        rows = pending_load(request, kind=kind.key, token=token, context=kind.context)
     except ValidationError as exc:
         return render(request, "imports/upload.html", {**page, "error": exc.messages[0]}, status=400)
     if request.method == "POST" and "cancel" in request.POST:
         pending_discard(request, token=token)
         return redirect(request.path)
     if request.method == "POST" and "confirm" in request.POST:
-        if kind.queue is not None and len(read_sheet(content, kind.headers)) > BACKGROUND_ROWS:
-            job = kind.queue(token, hashlib.sha256(content).hexdigest())
+        if kind.queue is not None and len(rows) > BACKGROUND_ROWS:
+            job = kind.queue(token, pending_entry(request, token)["sha256"])
             pending_forget(request, token=token)
             return redirect("jobs:job_detail", pk=job.pk)
         try:
-            plan, extra = kind.apply(content)
+            plan, extra = kind.apply(rows)
         except ValidationError as exc:
-            return _preview(request, kind, page, token, content, error=exc.messages[0], status=400)
+            return _preview(request, kind, page, token, rows, error=exc.messages[0], status=400)
         pending_discard(request, token=token)
         response = render(request, "imports/result.html", {**page, "plan": plan, "extra": extra,
                                                              "rows": _described(kind, plan)})
         response["Cache-Control"] = "no-store"  # may show initial passwords, once
         return response
-    return _preview(request, kind, page, token, content)
+    return _preview(request, kind, page, token, rows)
 
 
 def _upload(request: HttpRequest, kind: ImportKind, page: dict) -> HttpResponse:
@@ -90,12 +91,11 @@ def _upload(request: HttpRequest, kind: ImportKind, page: dict) -> HttpResponse:
     if upload.size > MAX_IMPORT_BYTES:
         return render(request, "imports/upload.html", {**page, "error": _("文件过大（上限 %(mb)s MB）。") % {
             "mb": page["max_mb"]}}, status=400)
-    content = upload.read()
     try:
-        read_sheet(content, kind.headers)  # file-level problems are shown at once, nothing is kept
+        rows = read_sheet(upload.read(), kind.headers)  # file-level problems are shown at once, nothing is kept
     except ValidationError as exc:
         return render(request, "imports/upload.html", {**page, "error": exc.messages[0]}, status=400)
-    token = pending_store(request, kind=kind.key, content=content, context=kind.context)
+    token = pending_store(request, kind=kind.key, rows=rows, context=kind.context)
     return redirect(f"{request.path}?token={token}")
 
 
@@ -106,9 +106,9 @@ def _described(kind: ImportKind, plan: ImportPlan) -> dict:
     }
 
 
-def _preview(request, kind: ImportKind, page: dict, token: str, content: bytes, *, error: str = "",
+def _preview(request, kind: ImportKind, page: dict, token: str, rows: list[SheetRow], *, error: str = "",
              status: int = 200) -> HttpResponse:
-    plan = kind.plan(content)
+    plan = kind.plan(rows)
     return render(request, "imports/preview.html", {
         **page, "plan": plan, "token": token, "error": error, "rows": _described(kind, plan),
         "errors": sorted(plan.errors, key=lambda e: e.row)[:1000], "preview_limit": PREVIEW_LIMIT,
@@ -131,8 +131,8 @@ def tree_import_kind(request: HttpRequest) -> ImportKind:
     return ImportKind(
         key="tree", title=str(gettext_lazy("导入组织架构与账号")), headers=imports.HEADERS,
         template_url=reverse("branches:tree_import_template"), back_url=reverse("branches:tree"),
-        plan=lambda content: imports.tree_import_plan(actor=actor, content=content),
-        apply=lambda content: imports.tree_import_apply(actor=actor, content=content),
+        plan=lambda rows: imports.tree_import_plan(actor=actor, content=rows),
+        apply=lambda rows: imports.tree_import_apply(actor=actor, content=rows),
         columns=[_("组织代码"), _("名称"), _("类型"), _("上级组织代码"), _("变更")],
         describe=_describe_unit, context={},
         queue=lambda token, sha256: job_create(owner=actor, kind=TREE_IMPORT, title=_("导入组织架构与账号"),

@@ -24,7 +24,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from branches.selectors import Action, scope_for
-from branches.spreadsheets import ImportPlan, SheetRow, is_ongoing_text, parse_date, read_sheet, template_workbook
+from branches.spreadsheets import ImportPlan, SheetRow, is_ongoing_text, parse_date, sheet_rows, template_workbook
 from ledger.models import (
     CampaignStatus,
     ItemStatus,
@@ -164,14 +164,15 @@ def _ledger_refusal(*, actor, ledger: Ledger) -> str:
     return ""
 
 
-def problem_import_plan(*, actor, ledger: Ledger, content: bytes) -> ImportPlan:
+def problem_import_plan(*, actor, ledger: Ledger, content: bytes | list[SheetRow]) -> ImportPlan:
+    """`content`: the .xlsx file, or its rows as the import flow read them at upload."""
     plan = ImportPlan()
     refusal = _ledger_refusal(actor=actor, ledger=ledger)
     if refusal:
         plan.error(0, "", refusal)
         return plan
     try:
-        sheet_rows = read_sheet(content, HEADERS)
+        rows = sheet_rows(content, HEADERS)
     except ValidationError as exc:
         plan.error(0, "", exc.messages[0])
         return plan
@@ -179,7 +180,7 @@ def problem_import_plan(*, actor, ledger: Ledger, content: bytes) -> ImportPlan:
     supervising = not scope_for(actor).can(Action.FILL, ledger.unit_path)
     first_day, last_day = deadline_bounds(ledger)
     problems: dict[tuple[int, str], ProblemRow] = {}
-    for sheet_row in sheet_rows:
+    for sheet_row in rows:
         problem, measure = _parse(sheet_row, plan, categories)
         if problem is None:
             continue
@@ -231,7 +232,7 @@ def _match_existing(ledger: Ledger, rows: list[ProblemRow], plan: ImportPlan) ->
 
 
 @transaction.atomic
-def problem_import_apply(*, actor, ledger: Ledger, content: bytes) -> tuple[ImportPlan, list]:
+def problem_import_apply(*, actor, ledger: Ledger, content: bytes | list[SheetRow]) -> tuple[ImportPlan, list]:
     """Plan again under a lock on the ledger, then write everything through the services, or nothing."""
     ledger = Ledger.objects.select_for_update().select_related("campaign__template").get(pk=ledger.pk)
     plan = problem_import_plan(actor=actor, ledger=ledger, content=content)

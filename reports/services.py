@@ -43,16 +43,23 @@ def _require_fill(actor, unit: OrgUnit) -> None:
 
 
 def _checked_image(upload: UploadedFile, *, max_bytes: int) -> tuple[bytes, str, str]:
-    """The upload's bytes, extension and content type, if it really is a PNG or JPEG image."""
+    """The upload's bytes, extension and content type, if it really is a PNG or JPEG image of sane size."""
+    from django.conf import settings
     from PIL import Image, UnidentifiedImageError
 
     if upload.size is None or upload.size > max_bytes:
         raise ValidationError(_("图片不能超过%(size)d KB。") % {"size": max_bytes // 1024})
     content = upload.read()
+    too_large = ValidationError(_("图片尺寸过大（超过 %(max)s 万像素），请上传较小的签名或印章图片。") % {
+        "max": settings.REPORT_IMAGE_MAX_PIXELS // 10000})
     try:
-        with Image.open(io.BytesIO(content)) as image:
+        with Image.open(io.BytesIO(content)) as image:  # the header only: the size is known before decoding
             image_format = image.format
+            if image.width * image.height > settings.REPORT_IMAGE_MAX_PIXELS:
+                raise too_large  # the PDF would decode it whole
             image.verify()
+    except Image.DecompressionBombError as exc:
+        raise too_large from exc
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         raise ValidationError(_("请上传PNG或JPEG格式的图片（文件内容不是有效图片）。")) from exc
     if image_format not in IMAGE_FORMATS:

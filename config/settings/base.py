@@ -144,6 +144,19 @@ EXPORT_MAX_ROWS = env.int("EXPORT_MAX_ROWS", default=200_000)
 REPORT_FONT_DIR = Path(env("REPORT_FONT_DIR", default=str(BASE_DIR / "var" / "fonts")))
 REPORT_VERIFY_MAX_BYTES = env.int("REPORT_VERIFY_MAX_BYTES", default=10 * 1024 * 1024)
 REPORT_IMAGE_MAX_BYTES = env.int("REPORT_IMAGE_MAX_BYTES", default=2 * 1024 * 1024)
+# A signature or seal is drawn into the PDF, which decodes it whole: 4 megapixels is a sharp 2000×2000 seal.
+REPORT_IMAGE_MAX_PIXELS = env.int("REPORT_IMAGE_MAX_PIXELS", default=4_000_000)
+# Pixels an uploaded photo may have for the server to decode it (a thumbnail); a larger one is kept as evidence
+# without a thumbnail (a JPEG is first scaled down while decoding). Pillow refuses to open twice this many.
+IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=40_000_000)
+# What reading an uploaded .xlsx may cost before and while it is parsed (a few hundred KB of zip can hold
+# gigabytes of XML): its parts' total size once unzipped, the shared-strings part, a part's compression ratio
+# (parts above 1 MB), one cell's text, and the seconds spent reading rows.
+IMPORT_XLSX_MAX_UNZIPPED_BYTES = env.int("IMPORT_XLSX_MAX_UNZIPPED_BYTES", default=50 * 1024 * 1024)
+IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES = env.int("IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES", default=20 * 1024 * 1024)
+IMPORT_XLSX_MAX_COMPRESSION_RATIO = env.int("IMPORT_XLSX_MAX_COMPRESSION_RATIO", default=100)
+IMPORT_XLSX_MAX_CELL_CHARS = env.int("IMPORT_XLSX_MAX_CELL_CHARS", default=5000)
+IMPORT_XLSX_MAX_SECONDS = env.int("IMPORT_XLSX_MAX_SECONDS", default=30)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

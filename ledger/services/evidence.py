@@ -2,7 +2,9 @@
 
 Accepted: photos and scans (JPEG, PNG, WebP, HEIC), PDF, Word and Excel (.docx/.xlsx, checked inside the
 zip; legacy .doc/.xls as OLE compound files). Images get a small JPEG thumbnail made by Pillow, which also
-proves the image decodes. Files are served only by the scoped download view.
+proves the image decodes, unless decoding would cost too much (more than IMAGE_MAX_PIXELS, a JPEG counted at
+the reduced scale it can be decoded at): a 64-megapixel photo is evidence like any other, kept without a
+thumbnail. Files are served only by the scoped download view.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import io
 import re
 import secrets
 import unicodedata
+import warnings
 import zipfile
 
 import filetype
@@ -93,16 +96,27 @@ def sniff(upload: UploadedFile) -> tuple[str, str]:
 
 
 def _thumbnail(upload: UploadedFile, content_type: str) -> bytes | None:
-    """A JPEG thumbnail; None for HEIC (Pillow cannot read it here). A broken image is refused."""
+    """A JPEG thumbnail; None for HEIC (Pillow cannot read it here) and for an image of more pixels than the
+    server decodes (8000 × 8000 in a 190 KB PNG took half a gigabyte). A broken image is refused."""
     if content_type == "image/heic":
         return None
     upload.seek(0)
     try:
-        with Image.open(upload) as image:
+        with warnings.catch_warnings():  # Pillow's warning above the cap: decided on just below
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(upload)  # reads the header only
+        with image:
+            # A JPEG can be decoded at 1/2 to 1/8 scale (what thumbnail() asks for); other formats ignore this.
+            image.draft(None, (2 * THUMBNAIL_SIZE[0], 2 * THUMBNAIL_SIZE[1]))
+            if image.width * image.height > settings.IMAGE_MAX_PIXELS:
+                image.verify()  # the file's structure and checksums, without decoding a pixel
+                return None
             image.thumbnail(THUMBNAIL_SIZE)
             out = io.BytesIO()
             image.convert("RGB").save(out, "JPEG", quality=80)
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:
+        return None  # beyond twice the cap Pillow will not open it at all: the header read, the file is kept
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         raise ValidationError(_("图片“%(name)s”无法打开，可能已损坏。") % {"name": safe_filename(upload.name)}) from None
     finally:
         upload.seek(0)

@@ -43,8 +43,8 @@ def problem_import(request: HttpRequest, pk: int) -> HttpResponse:
         key="problems", title=_("导入问题清单：%(unit)s") % {"unit": ledger.unit.name}, headers=imports.HEADERS,
         template_url=reverse("ledger:problem_import_template", args=[ledger.pk]),
         back_url=reverse("ledger:campaign_export", args=[ledger.campaign_id]),
-        plan=lambda content: imports.problem_import_plan(actor=actor, ledger=ledger, content=content),
-        apply=lambda content: imports.problem_import_apply(actor=actor, ledger=ledger, content=content),
+        plan=lambda rows: imports.problem_import_plan(actor=actor, ledger=ledger, content=rows),
+        apply=lambda rows: imports.problem_import_apply(actor=actor, ledger=ledger, content=rows),
         columns=[_("查摆内容"), _("查摆问题"), _("问题"), _("整改措施")], describe=_describe,
         context={"ledger": ledger.pk},
     )

@@ -14,6 +14,7 @@ from django.urls import reverse
 from branches.imports import HEADERS, tree_import_apply, tree_import_plan
 from branches.models import OrgUnit, Role, RoleAssignment, UnitKind
 from tests.xlsx import load_bytes, xlsx_bytes
+from tests.xlsx_bombs import bombs, measured
 
 URL = "/org/import/"
 
@@ -38,6 +39,16 @@ def units_snapshot():
 def org_client(client, users):
     client.force_login(users["org"])
     return client
+
+
+@pytest.mark.parametrize(("content", "message"), [pytest.param(c, m, id=n) for n, c, m in bombs(HEADERS)])
+def test_hostile_workbooks_are_refused_with_a_message_cheaply(org_client, tree, content, message):
+    """Spreadsheet bombs and broken files: refused at upload with the reason, in bounded time and memory."""
+    before = units_snapshot()
+    response, seconds, peak = measured(lambda: upload(org_client, content))
+    assert response.status_code == 400 and message in response.content.decode()
+    assert seconds < 10 and peak < 60 * 1024 * 1024, (seconds, peak)
+    assert units_snapshot() == before
 
 
 def test_template_has_the_import_header(org_client):

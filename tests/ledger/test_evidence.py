@@ -8,10 +8,13 @@ import zipfile
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image
 
 from ledger.models import EventAction, Evidence, LedgerEvent
 from ledger.services.evidence import evidence_add, safe_filename
 from tests.factories import make_item, make_problem
+from tests.images import blank_png, peak_memory_growth
 from tests.ledger.workflow_support import pdf_upload, png_upload
 
 
@@ -66,6 +69,40 @@ def test_broken_image_is_refused(item, users):
     with pytest.raises(ValidationError, match="无法打开"):
         evidence_add(actor=users["secretary"], item=item, upload=SimpleUploadedFile("a.png", data))
     assert not Evidence.objects.exists()
+
+
+def test_a_huge_photo_is_kept_without_a_thumbnail_and_never_decoded(client, item, users):
+    """64 megapixels in 190 KB: decoding them for a thumbnail cost half a gigabyte. It is evidence all the same."""
+    client.force_login(users["secretary"])
+    data = blank_png(8000, 8000)
+    client.get(reverse("ledger:item_detail", args=[item.pk]))  # the page's own first-use costs, not measured
+    response, growth = peak_memory_growth(lambda: client.post(
+        reverse("ledger:item_action", args=[item.pk, "evidence"]), {"file": SimpleUploadedFile("全景.png", data)}))
+    assert response.status_code == 302 and growth < 100 * 1024 * 1024, growth
+    evidence = Evidence.objects.get(item=item)
+    assert evidence.content_type == "image/png" and evidence.size == len(data) and not evidence.thumbnail
+    page = client.get(reverse("ledger:item_detail", args=[item.pk])).content.decode()
+    assert "全景.png" in page and "图片较大，无预览" in page
+    assert client.get(reverse("ledger:evidence_thumbnail", args=[evidence.pk])).status_code == 404
+    assert client.get(reverse("ledger:evidence_download", args=[evidence.pk])).status_code == 200
+
+
+def test_a_photo_beyond_what_pillow_opens_is_kept_too(item, users, settings, monkeypatch):
+    settings.IMAGE_MAX_PIXELS = 100_000
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100_000)  # Pillow refuses to open twice this: 1000 × 1000
+    evidence = evidence_add(actor=users["secretary"], item=item,
+                            upload=SimpleUploadedFile("长图.png", blank_png(1000, 1000)))
+    assert evidence.content_type == "image/png" and not evidence.thumbnail
+
+
+def test_a_large_jpeg_still_gets_a_thumbnail_decoded_at_reduced_scale(item, users, settings):
+    settings.IMAGE_MAX_PIXELS = 1_000_000
+    out = io.BytesIO()
+    Image.new("RGB", (2000, 2000), "red").save(out, "JPEG")
+    photo = evidence_add(actor=users["secretary"], item=item, upload=SimpleUploadedFile("照片.jpg", out.getvalue()))
+    scan = evidence_add(actor=users["secretary"], item=item, upload=SimpleUploadedFile("扫描.png", blank_png(2000, 2000)))
+    assert photo.thumbnail and Image.open(photo.thumbnail).size == (320, 320)
+    assert not scan.thumbnail  # a PNG decodes whole: above the cap it is not decoded
 
 
 def test_oversize_file_is_refused(item, users, settings):

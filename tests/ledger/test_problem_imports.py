@@ -12,6 +12,7 @@ from ledger.imports import HEADERS, problem_import_apply, problem_import_plan
 from ledger.models import CampaignStatus, EventAction, LedgerEvent, Problem, ProblemSource, RectificationItem
 from tests.factories import ledger_of, make_campaign, make_item, make_problem, make_template
 from tests.xlsx import load_bytes, xlsx_bytes
+from tests.xlsx_bombs import bombs, measured
 
 
 def rows_ok():
@@ -120,6 +121,42 @@ def test_not_excel_and_wrong_header(client, users, ledger):
     client.force_login(users["secretary"])
     assert_refused(client, ledger, "类别序号,查摆问题".encode(), "不是有效的 Excel")
     assert_refused(client, ledger, xlsx_bytes(HEADERS[:-1], [r[:-1] for r in rows_ok()]), "表头不正确")
+
+
+@pytest.mark.parametrize(("content", "message"), [pytest.param(c, m, id=n) for n, c, m in bombs(HEADERS)])
+def test_hostile_workbooks_are_refused_with_a_message_cheaply(client, users, ledger, content, message):
+    """Spreadsheet bombs and broken files: refused at upload with the reason, in bounded time and memory."""
+    client.force_login(users["secretary"])
+    before = snapshot(ledger)
+    response, seconds, peak = measured(
+        lambda: client.post(url(ledger), {"file": SimpleUploadedFile("p.xlsx", content)}))
+    assert response.status_code == 400 and message in response.content.decode()
+    assert seconds < 10 and peak < 60 * 1024 * 1024, (seconds, peak)
+    assert snapshot(ledger) == before
+
+
+def test_reading_a_workbook_is_bounded_in_time(client, users, ledger, settings):
+    settings.IMPORT_XLSX_MAX_SECONDS = 0  # every file is then "too slow" at its first row
+    client.force_login(users["secretary"])
+    response = client.post(url(ledger), {"file": SimpleUploadedFile("p.xlsx", xlsx_bytes(HEADERS, rows_ok()))})
+    assert response.status_code == 400 and "文件过于复杂，0 秒内未能读完" in response.content.decode()
+    assert not Problem.objects.filter(ledger=ledger).exists()
+
+
+def test_the_preview_does_not_read_the_file_again(client, users, ledger, monkeypatch):
+    """The workbook is parsed once, at upload; showing the preview and confirming use what was read then."""
+    client.force_login(users["secretary"])
+    response = client.post(url(ledger), {"file": SimpleUploadedFile("p.xlsx", xlsx_bytes(HEADERS, rows_ok()))})
+    assert response.status_code == 302
+
+    def no_second_parse(*args, **kwargs):
+        raise AssertionError("the upload was parsed again")
+    monkeypatch.setattr("branches.spreadsheets.load_workbook", no_second_parse)
+    for _ in range(2):
+        assert "将新建 3 条" in client.get(response["Location"]).content.decode()
+    token = response["Location"].split("token=")[1]
+    result = client.post(url(ledger), {"token": token, "confirm": "1"})
+    assert result.status_code == 200 and Problem.objects.filter(ledger=ledger).count() == 3
 
 
 def test_other_ledgers_are_refused(client, users, ledger, tree):

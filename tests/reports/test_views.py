@@ -170,6 +170,23 @@ def test_oversized_image_is_refused(client, users, tree, settings):
     assert not UnitStamp.objects.exists()
 
 
+@pytest.mark.parametrize("pillow_limit", [None, 1_000_000])
+def test_a_seal_of_too_many_pixels_is_refused_before_decoding(client, users, tree, monkeypatch, pillow_limit):
+    """The PDF decodes a seal whole: 3000 × 3000 pixels in 27 KB is refused, also when Pillow refuses it first."""
+    from PIL import Image
+
+    from tests.images import blank_png
+
+    if pillow_limit:
+        monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", pillow_limit)
+    client.force_login(users["gb_staff"])
+    response = client.post(reverse("reports:stamps", args=[tree.gb1.pk]),
+                           {"kind": StampKind.SEAL, "image": upload("seal.png", blank_png(3000, 3000))})
+    assert response.status_code in (200, 400)
+    assert "图片尺寸过大（超过 400 万像素），请上传较小的签名或印章图片。" in response.content.decode()
+    assert not UnitStamp.objects.exists()
+
+
 def verify_upload(client, content: bytes):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
