@@ -202,7 +202,12 @@ def problems_filtered(problems: QuerySet[Problem], *, category: int | None = Non
     return problems
 
 
-def ledgers_filtered(ledgers: QuerySet[Ledger], *, state: str = "") -> QuerySet[Ledger]:
+def ledgers_filtered(ledgers: QuerySet[Ledger], *, state: str = "", campaign: Campaign | None = None,
+                     policy: ResultPolicy | None = None) -> QuerySet[Ledger]:
+    """`state`: a ledger status, "handed_in", or "in_place" (整改到位, the results page's rule; needs `campaign`)."""
+    if state == "in_place" and campaign is not None:
+        return ledgers.alias(**in_place_counts(campaign=campaign, policy=policy or policy_of(campaign))).filter(
+            in_place_condition())
     if state == "handed_in":
         return ledgers.filter(status__in=HANDED_IN)
     if state in LedgerStatus.values:
@@ -416,6 +421,7 @@ class DashboardRow:
     items: int = 0
     closed: int = 0
     overdue: int = 0
+    in_place: int = 0  # ledgers whose rectification is in place (整改到位), by `in_place_condition`
 
     @property
     def percent_done(self) -> int:
@@ -433,22 +439,25 @@ def _row_key(focus: OrgUnit, path_field: str = "unit_path"):
     return Substr(path_field, 1, StrIndex(rest, Value("/")) + prefix, output_field=CharField())
 
 
-FIGURES = ("ledgers", "handed_in", "accepted", "problems", "items", "closed", "overdue")
+FIGURES = ("ledgers", "handed_in", "accepted", "problems", "items", "closed", "overdue", "in_place")
 
 
-def grouped_figures(sets: CampaignSets, *, key, today: datetime.date) -> dict[str, dict]:
+def grouped_figures(sets: CampaignSets, *, key, today: datetime.date, results: dict) -> dict[str, dict]:
     """The row figures of `sets` per value of `key` (an expression over the unit path), in three grouped queries.
 
-    Each value: the FIGURES as counts, and "statuses" (ledger status → ledgers).
+    Each value: the FIGURES as counts, and "statuses" (ledger status → ledgers). `results` are the campaign's
+    `in_place_counts`: the ledgers in place are counted by the same rule as the results page.
     """
     totals: dict[str, dict] = {}
 
     def figures(path: str) -> dict:
         return totals.setdefault(path, {**dict.fromkeys(FIGURES, 0), "statuses": {}})
 
-    for row in sets.ledgers.annotate(key=key).order_by().values("key", "status").annotate(n=Count("pk")):
+    ledgers = sets.ledgers.alias(**results).annotate(key=key).order_by().values("key", "status")
+    for row in ledgers.annotate(n=Count("pk"), in_place=Count("pk", filter=in_place_condition())):
         row_figures, n = figures(row["key"]), row["n"]
         row_figures["statuses"][row["status"]] = n
+        row_figures["in_place"] += row["in_place"]
         row_figures["ledgers"] += n
         row_figures["handed_in"] += n if row["status"] in HANDED_IN else 0
         row_figures["accepted"] += n if row["status"] == LedgerStatus.ACCEPTED else 0
@@ -515,8 +524,8 @@ def usable_tally(*, campaign: Campaign, unit: OrgUnit, today: datetime.date) -> 
     return fresh_tallies(campaign_ids=[campaign.pk], units=[unit], today=today).get((campaign.pk, unit.pk))
 
 
-def _tallied_figures(*, sets: CampaignSets, campaign: Campaign, focus: OrgUnit,
-                     today: datetime.date) -> dict[str, dict]:
+def _tallied_figures(*, sets: CampaignSets, campaign: Campaign, focus: OrgUnit, today: datetime.date,
+                     results: dict) -> dict[str, dict]:
     """Row figures of a big focus: its children's tallies, plus, counted live, its own ledger and the children
     that have nothing below them (branches directly under it, which get no tally)."""
     totals = {}
@@ -530,7 +539,7 @@ def _tallied_figures(*, sets: CampaignSets, campaign: Campaign, focus: OrgUnit,
     live = CampaignSets(ledgers=sets.ledgers.filter(unit_path__in=untallied),
                         problems=sets.problems.filter(unit_path__in=untallied),
                         items=sets.items.filter(unit_path__in=untallied), closures=sets.closures, ratings=sets.ratings)
-    for path, figures in grouped_figures(live, key=_row_key(focus), today=today).items():
+    for path, figures in grouped_figures(live, key=_row_key(focus), today=today, results=results).items():
         figures.pop("statuses")
         totals[path] = figures
     return totals
@@ -545,14 +554,15 @@ def dashboard(*, scope: Scope, campaign: Campaign, focus: OrgUnit, today: dateti
     today = today or timezone.localdate()
     sets = campaign_sets(campaign=campaign, unit=focus).scoped(scope)
     tally = usable_tally(campaign=campaign, unit=focus, today=today)
+    results = in_place_counts(campaign=campaign, policy=policy_of(campaign))
     if tally is None:
-        totals = grouped_figures(sets, key=_row_key(focus), today=today)
+        totals = grouped_figures(sets, key=_row_key(focus), today=today, results=results)
         whole = Value(focus.path, output_field=CharField())
         categories = {category: n for _key, category, n in grouped_categories(sets.problems, key=whole)}
         weekly = {week: n for _key, week, n in grouped_closures(sets.closures, key=whole)}
         stars = {stars: n for _key, stars, n in grouped_stars(sets.ratings, key=whole)}
     else:
-        totals = _tallied_figures(sets=sets, campaign=campaign, focus=focus, today=today)
+        totals = _tallied_figures(sets=sets, campaign=campaign, focus=focus, today=today, results=results)
         categories = {int(category): n for category, n in tally.categories.items()}
         weekly = {datetime.date.fromisoformat(week): n for week, n in tally.weekly.items()}
         stars = {int(stars): n for stars, n in tally.stars.items()}
