@@ -10,7 +10,7 @@ import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -340,6 +340,13 @@ def overdue_condition(today: datetime.date, prefix: str = "") -> Q:
     )
 
 
+def without_measures(problems: QuerySet[Problem]) -> QuerySet[Problem]:
+    """The active problems among `problems` that have no measure yet: a ledger cannot be submitted with one,
+    and rectification is not in place while one is left (the submission check and the results share this)."""
+    measured = RectificationItem.objects.filter(problem=OuterRef("pk"))
+    return problems.filter(status=ProblemStatus.ACTIVE).exclude(Exists(measured))
+
+
 class ProgressNote(models.Model):
     item = models.ForeignKey(RectificationItem, on_delete=models.PROTECT, related_name="progress_notes")
     text = models.TextField(_("进展情况"))
@@ -418,8 +425,17 @@ class SelfCheckAnswer(models.Model):
 
     @property
     def is_complete(self) -> bool:
-        """Answered: "not found", or "found" with a description."""
+        """Answered: "not found", or "found" with a description (`answered_condition`, for one row in hand)."""
         return not self.found or bool(self.description.strip())
+
+
+def answered_condition(prefix: str = "") -> Q:
+    """Self-check answers that count as answered: "not found", or "found" with a description.
+
+    The one definition that the self-check progress, the submission check and the results (整改到位) count by;
+    the service stores descriptions stripped, so an empty description is the only blank one.
+    """
+    return Q(**{f"{prefix}found": False}) | ~Q(**{f"{prefix}description": ""})
 
 
 class EventAction(models.TextChoices):

@@ -23,6 +23,7 @@ from ledger.models import (
     overdue_condition,
 )
 from reports.models import ReportStatus, SituationReport, StampKind, UnitStamp
+from reviews.selectors import in_place_condition, in_place_counts, policy_of
 
 EXAMPLES_PER_CATEGORY = 3
 
@@ -47,6 +48,8 @@ class ProblemSummary:
     closed: int
     overdue: int
     categories: list[CategorySummary]
+    branch_ledgers: int = 0  # every ledger under the unit, with problems or not
+    in_place: int = 0  # of those, rectification in place (整改到位) by the results page's rule
 
 
 def general_branches(scope: Scope, action: Action = Action.VIEW) -> QuerySet[OrgUnit]:
@@ -78,8 +81,9 @@ def current_stamps(unit: OrgUnit) -> dict[str, UnitStamp | None]:
 def problem_summary(*, campaign: Campaign, unit: OrgUnit, today: datetime.date | None = None) -> ProblemSummary:
     """Section 二's figures for a general branch: problems and items of its branches, by category.
 
-    Four queries whatever the size: counts per category of problems, counts per category of items,
-    a few examples per category (a window function picks them), and the totals.
+    Six queries whatever the size: counts per category of problems, counts per category of items,
+    a few examples per category (a window function picks them), the totals, and the results policy and the
+    ledgers in place (整改到位), counted by `reviews.selectors.in_place_condition` like the results page.
     """
     today = today or timezone.localdate()
     problems = Problem.objects.filter(
@@ -117,7 +121,12 @@ def problem_summary(*, campaign: Campaign, unit: OrgUnit, today: datetime.date |
         ledgers=Count("ledger", distinct=True),
         branches=Count("ledger__unit", distinct=True),
     )
+    ledgers = Ledger.objects.filter(campaign=campaign, unit_path__startswith=unit.path)
+    results = in_place_counts(campaign=campaign, policy=policy_of(campaign))
+    placed = ledgers.alias(**results).aggregate(n=Count("pk"), in_place=Count("pk", filter=in_place_condition()))
     return ProblemSummary(
+        branch_ledgers=placed["n"],
+        in_place=placed["in_place"],
         branches=totals["branches"],
         ledgers=totals["ledgers"],
         problems=sum(c.problems for c in by_category.values()),
@@ -137,8 +146,11 @@ def _ordinal(n: int) -> str:
 
 def problems_prefill(summary: ProblemSummary) -> str:
     """Section 二 as editable text, written from the ledgers' figures."""
+    in_place = _("按结果运用的标准（台账经审核通过、对照检查全部作答、每个问题有措施、措施按期销号），"
+                 "目前%(ledgers)d个党支部中整改到位的有%(in_place)d个。") % {
+        "ledgers": summary.branch_ledgers, "in_place": summary.in_place}
     if not summary.problems:
-        return _("经对照检查，所属党支部暂未查摆出问题。")
+        return "\n".join([_("经对照检查，所属党支部暂未查摆出问题。"), in_place])
     lines = [
         _(
             "经对照检查，共有%(branches)d个党支部查摆问题%(problems)d个，制定整改措施%(items)d条，"
@@ -152,6 +164,7 @@ def problems_prefill(summary: ProblemSummary) -> str:
             "overdue": summary.overdue,
         }
     ]
+    lines.append(in_place)
     for index, category in enumerate(summary.categories, start=1):
         lines.append(
             _("（%(ordinal)s）%(title)s：查摆问题%(problems)d个，整改措施%(items)d条，已销号%(closed)d条，逾期%(overdue)d条。")

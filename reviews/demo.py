@@ -1,6 +1,7 @@
 """Demo data for supervision, results and ratings on the Weifang campaign (idempotent).
 
-Shows supervision records of three kinds, a finding that opened a problem, an item reopened by a look-back
+Branches 2, 3 and 5 answer their self-check and have their ledgers accepted; branch 4 never hands its
+ledger in. Shows supervision records of three kinds, a finding that opened a problem, an item reopened by a look-back
 check, a five-star rating in its notice period with an objection, a branch capped below five stars, a
 weak-and-lax candidate and a finalised rating.
 
@@ -19,7 +20,16 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from branches.models import OrgUnit
-from ledger.models import Campaign, EventAction, Ledger, LedgerEvent, ProblemSource, ProgressNote, RectificationItem
+from ledger.models import (
+    Campaign,
+    EventAction,
+    Ledger,
+    LedgerEvent,
+    Manifestation,
+    ProblemSource,
+    ProgressNote,
+    RectificationItem,
+)
 from ledger.services import workflow as wf
 from reviews import services
 from reviews.models import StarRating, SupervisionKind, SupervisionRecord
@@ -57,10 +67,13 @@ def seed_reviews(root: OrgUnit) -> None:
     _note_in_2022(good_items[1], secretaries[2], when=_at(day - _days(12)))
     recurring = _measures(capped, secretaries[3], [("党员活动室制度上墙公示。", day - _days(40))])[0]
     _close_in_2022(recurring, secretaries[3], staff, when=_at(day - _days(33)))
+    for b, ledger in ((2, good), (3, capped)):  # the lagging branch never hands its ledger in
+        _hand_in(ledger, secretaries[b], staff)
     overdue = _measures(lagging, secretaries[4], [("按期召开组织生活会并形成记录。", day - _days(30))])[0]
     _note_in_2022(overdue, secretaries[4], when=_at(day - _days(28)))
     _close_in_2022(_measures(settled, secretaries[5], [("补齐党费收缴台账。", day - _days(35))])[0],
                    secretaries[5], staff, when=_at(day - _days(18)))
+    _hand_in(settled, secretaries[5], staff)
 
     # Supervision: the general branch's site visit opens a problem; the committee reviews documents and looks back.
     visit = services.supervision_create(
@@ -119,6 +132,15 @@ def _measures(ledger: Ledger, actor, measures: list[tuple[str, datetime.date | N
                              description="支部基础工作不够扎实，制度执行有缺项。")
     return [wf.item_add(actor=actor, problem=problem, measure=text, deadline=deadline, is_ongoing=deadline is None,
                         responsible_user=actor) for text, deadline in measures]
+
+
+def _hand_in(ledger: Ledger, actor, staff) -> None:
+    """Answer the self-check (nothing found beyond the recorded problem), submit, and have it accepted: without
+    that no branch counts as rectification in place (整改到位)."""
+    for manifestation in Manifestation.objects.filter(category__template_id=ledger.campaign.template_id):
+        wf.self_check_answer(actor=actor, ledger=ledger, manifestation=manifestation, found=False)
+    wf.ledger_submit(actor=actor, ledger=Ledger.objects.get(pk=ledger.pk))
+    wf.ledger_accept(actor=staff, ledger=Ledger.objects.get(pk=ledger.pk), comment="问题查摆准确，措施具体可行，同意。")
 
 
 def _note_in_2022(item: RectificationItem, actor, *, when: datetime.datetime) -> None:

@@ -284,6 +284,7 @@ class SubtreeTally(models.Model):
     items = models.PositiveIntegerField(default=0)
     closed = models.PositiveIntegerField(default=0)
     overdue = models.PositiveIntegerField(default=0)
+    in_place = models.PositiveIntegerField(default=0)  # ledgers whose rectification is in place (整改到位)
     statuses = models.JSONField(default=dict)  # ledger status → ledgers
     categories = models.JSONField(default=dict)  # template category id → active problems
     weekly = models.JSONField(default=dict)  # Monday of the week (ISO date) → items closed that week
@@ -296,7 +297,7 @@ class SubtreeTally(models.Model):
             models.UniqueConstraint(fields=["unit"], condition=Q(campaign__isnull=True), name="tally_one_tree_row"),
             models.CheckConstraint(
                 condition=Q(handed_in__lte=F("ledgers")) & Q(accepted__lte=F("handed_in"))
-                & Q(closed__lte=F("items")) & Q(overdue__lte=F("items")),
+                & Q(closed__lte=F("items")) & Q(overdue__lte=F("items")) & Q(in_place__lte=F("accepted")),
                 name="tally_parts_within_totals",
             ),
         ]

@@ -11,8 +11,20 @@ import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import CharField, Count, Exists, OuterRef, Q, QuerySet, Value
-from django.db.models.functions import StrIndex, Substr, TruncWeek
+from django.db.models import (
+    BooleanField,
+    CharField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, StrIndex, Substr, TruncWeek
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,12 +39,16 @@ from ledger.models import (
     Ledger,
     LedgerEvent,
     LedgerStatus,
+    Manifestation,
     Problem,
     ProblemStatus,
     ProgressNote,
     RectificationItem,
+    SelfCheckAnswer,
     TemplateCategory,
+    answered_condition,
     overdue_condition,
+    without_measures,
 )
 from reviews.models import (
     ItemReopening,
@@ -187,7 +203,12 @@ def problems_filtered(problems: QuerySet[Problem], *, category: int | None = Non
     return problems
 
 
-def ledgers_filtered(ledgers: QuerySet[Ledger], *, state: str = "") -> QuerySet[Ledger]:
+def ledgers_filtered(ledgers: QuerySet[Ledger], *, state: str = "", campaign: Campaign | None = None,
+                     policy: ResultPolicy | None = None) -> QuerySet[Ledger]:
+    """`state`: a ledger status, "handed_in", or "in_place" (整改到位, the results page's rule; needs `campaign`)."""
+    if state == "in_place" and campaign is not None:
+        return ledgers.alias(**in_place_counts(campaign=campaign, policy=policy or policy_of(campaign))).filter(
+            in_place_condition())
     if state == "handed_in":
         return ledgers.filter(status__in=HANDED_IN)
     if state in LedgerStatus.values:
@@ -220,31 +241,45 @@ def results_as_of(campaign: Campaign) -> datetime.date:
 class LedgerResult:
     ledger_id: int
     as_of: datetime.date
-    items: int = 0
+    status: str = LedgerStatus.DRAFT  # the ledger's own state: only an accepted (已通过) ledger can be in place
+    measures: int = 0  # measures of active problems
     not_closed: int = 0  # dated items not closed by the end of the deadline day
     overdue: int = 0  # of those, past their own time limit
     stale_ongoing: int = 0  # 立行立改 items without progress in the period
     reopened: int = 0  # reopened by a look-back check and not closed again
+    unmeasured: int = 0  # active problems without any measure
+    unanswered: int = 0  # checklist manifestations the self-check has not answered
     period_start: datetime.date | None = None
+    in_place: bool = False  # computed by the database with `in_place_condition`
     reasons: list[str] = field(default_factory=list)
 
-    @property
-    def in_place(self) -> bool:
-        return not (self.not_closed or self.stale_ongoing or self.reopened)
+
+# The per-ledger counts that decide "in place", as annotation names (see `in_place_counts`).
+RESULT_COUNTS = ("measures", "not_closed", "overdue", "stale_ongoing", "reopened", "unmeasured", "unanswered")
 
 
 def _local_midnight(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-def ledger_results(*, ledger_ids, campaign: Campaign, policy: ResultPolicy | None = None) -> dict[int, LedgerResult]:
-    """In-place results for the given ledgers, counted by the database in one grouped query.
+def _count(rows: QuerySet, group: str) -> Coalesce:
+    """COUNT of `rows` (correlated to the outer ledger) as a scalar subquery; 0 when there are none."""
+    counted = rows.order_by().values(group).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
-    An item is in place when it was closed (销号) before the end of the results-deadline day, or when it is an
-    ongoing (立行立改) item with a progress note in the policy's period up to that day. Items reopened by a
-    look-back check and not closed again never count as in place.
+
+def in_place_counts(*, campaign: Campaign, policy: ResultPolicy) -> dict[str, Coalesce]:
+    """Per-ledger counts, as annotations for a Ledger queryset, that decide whether rectification is in place
+    at the results deadline (结果运用: 整改落实不到位的，取消五星级党支部评选资格). Withdrawn problems never count.
+
+    - not_closed: dated measures not closed (销号) before the end of the results-deadline day (overdue: of those,
+      past their own time limit);
+    - stale_ongoing: 立行立改、长期坚持 measures, which have no end date, with no progress note in the policy's
+      period up to that day (a closed one counts as done);
+    - reopened: measures reopened by a look-back check (回头看) and not closed again;
+    - unmeasured: active problems without any measure (措施制定到位);
+    - unanswered: checklist manifestations the self-check left unanswered (逐条逐项对照检查, 查摆到位).
     """
-    policy = policy or policy_of(campaign)
     as_of = results_as_of(campaign)
     end = _local_midnight(as_of + datetime.timedelta(days=1))
     period_start = as_of - datetime.timedelta(days=policy.progress_period_days - 1)
@@ -252,29 +287,61 @@ def ledger_results(*, ledger_ids, campaign: Campaign, policy: ResultPolicy | Non
                                          created_at__lt=end)
     reopened = ItemReopening.objects.filter(item=OuterRef("pk"))
     closed_in_time = Q(status=ItemStatus.CLOSED, closed_at__lt=end)
-    rows = (
-        RectificationItem.objects.filter(ledger_id__in=ledger_ids, problem__status=ProblemStatus.ACTIVE)
-        .values("ledger_id")
-        .annotate(
-            items=Count("pk"),
-            not_closed=Count("pk", filter=Q(is_ongoing=False) & ~closed_in_time),
-            overdue=Count("pk", filter=Q(is_ongoing=False, deadline__lt=as_of) & ~closed_in_time),
-            stale_ongoing=Count("pk", filter=Q(is_ongoing=True) & ~closed_in_time & ~Exists(recent)),
-            reopened=Count("pk", filter=Exists(reopened) & ~Q(status=ItemStatus.CLOSED)),
-        )
-    )
-    results = {pk: LedgerResult(ledger_id=pk, as_of=as_of, period_start=period_start) for pk in ledger_ids}
-    for row in rows:
-        result = results[row.pop("ledger_id")]
-        for key, value in row.items():
-            setattr(result, key, value)
-    for result in results.values():
+    items = RectificationItem.objects.filter(ledger=OuterRef("pk"), problem__status=ProblemStatus.ACTIVE)
+    answered = SelfCheckAnswer.objects.filter(answered_condition(), ledger=OuterRef(OuterRef("pk")),
+                                              manifestation=OuterRef("pk"))
+    unanswered = Manifestation.objects.filter(category__template_id=campaign.template_id).exclude(Exists(answered))
+    return {
+        "measures": _count(items, "ledger"),
+        "not_closed": _count(items.filter(Q(is_ongoing=False) & ~closed_in_time), "ledger"),
+        "overdue": _count(items.filter(Q(is_ongoing=False, deadline__lt=as_of) & ~closed_in_time), "ledger"),
+        "stale_ongoing": _count(items.filter(Q(is_ongoing=True) & ~closed_in_time & ~Exists(recent)), "ledger"),
+        "reopened": _count(items.filter(Exists(reopened) & ~Q(status=ItemStatus.CLOSED)), "ledger"),
+        "unmeasured": _count(without_measures(Problem.objects.filter(ledger=OuterRef("pk"))), "ledger"),
+        "unanswered": _count(unanswered, "category__template"),
+    }
+
+
+def in_place_condition() -> Q:
+    """THE rule "rectification in place" (整改到位), over a Ledger queryset annotated with `in_place_counts`:
+    the ledger was accepted by the general branch, the self-check is fully answered, every active problem has a
+    measure, and no measure is left open (not closed, stale, or reopened). Results, ratings, dashboards, tallies
+    and the situation report all count by it."""
+    return Q(status=LedgerStatus.ACCEPTED, unanswered=0, unmeasured=0, not_closed=0, stale_ongoing=0, reopened=0)
+
+
+def ledgers_with_results(ledgers: QuerySet[Ledger], *, campaign: Campaign,
+                         policy: ResultPolicy | None = None) -> QuerySet[Ledger]:
+    """`ledgers` annotated with the result counts and `in_place` (a boolean computed by the database)."""
+    policy = policy or policy_of(campaign)
+    return ledgers.annotate(**in_place_counts(campaign=campaign, policy=policy)).annotate(
+        in_place=ExpressionWrapper(in_place_condition(), output_field=BooleanField()))
+
+
+def ledger_results(*, ledger_ids, campaign: Campaign, policy: ResultPolicy | None = None) -> dict[int, LedgerResult]:
+    """In-place results for the given ledgers, with the reasons why not, counted by the database in one query."""
+    policy = policy or policy_of(campaign)
+    as_of = results_as_of(campaign)
+    period_start = as_of - datetime.timedelta(days=policy.progress_period_days - 1)
+    rows = ledgers_with_results(Ledger.objects.filter(pk__in=ledger_ids), campaign=campaign, policy=policy)
+    results = {}
+    for row in rows.values("pk", "status", "in_place", *RESULT_COUNTS):
+        pk = row.pop("pk")
+        result = results[pk] = LedgerResult(ledger_id=pk, as_of=as_of, period_start=period_start, **row)
+        result.in_place = bool(result.in_place)
         result.reasons = _reasons(result)
     return results
 
 
 def _reasons(result: LedgerResult) -> list[str]:
     reasons = []
+    if result.status != LedgerStatus.ACCEPTED:
+        reasons.append(_("台账为“%(status)s”状态，未经党总支（党委）审核通过") % {
+            "status": LedgerStatus(result.status).label})
+    if result.unanswered:
+        reasons.append(_("对照检查还有 %(n)d 条表现未作答") % {"n": result.unanswered})
+    if result.unmeasured:
+        reasons.append(_("%(n)d 个查摆问题没有制定整改措施") % {"n": result.unmeasured})
     if result.not_closed:
         reasons.append(_("%(n)d 项整改措施截至 %(date)s 未销号") % {"n": result.not_closed, "date": result.as_of})
     if result.overdue:
@@ -390,6 +457,7 @@ class DashboardRow:
     items: int = 0
     closed: int = 0
     overdue: int = 0
+    in_place: int = 0  # ledgers whose rectification is in place (整改到位), by `in_place_condition`
 
     @property
     def percent_done(self) -> int:
@@ -407,22 +475,25 @@ def _row_key(focus: OrgUnit, path_field: str = "unit_path"):
     return Substr(path_field, 1, StrIndex(rest, Value("/")) + prefix, output_field=CharField())
 
 
-FIGURES = ("ledgers", "handed_in", "accepted", "problems", "items", "closed", "overdue")
+FIGURES = ("ledgers", "handed_in", "accepted", "problems", "items", "closed", "overdue", "in_place")
 
 
-def grouped_figures(sets: CampaignSets, *, key, today: datetime.date) -> dict[str, dict]:
+def grouped_figures(sets: CampaignSets, *, key, today: datetime.date, results: dict) -> dict[str, dict]:
     """The row figures of `sets` per value of `key` (an expression over the unit path), in three grouped queries.
 
-    Each value: the FIGURES as counts, and "statuses" (ledger status → ledgers).
+    Each value: the FIGURES as counts, and "statuses" (ledger status → ledgers). `results` are the campaign's
+    `in_place_counts`: the ledgers in place are counted by the same rule as the results page.
     """
     totals: dict[str, dict] = {}
 
     def figures(path: str) -> dict:
         return totals.setdefault(path, {**dict.fromkeys(FIGURES, 0), "statuses": {}})
 
-    for row in sets.ledgers.annotate(key=key).order_by().values("key", "status").annotate(n=Count("pk")):
+    ledgers = sets.ledgers.alias(**results).annotate(key=key).order_by().values("key", "status")
+    for row in ledgers.annotate(n=Count("pk"), in_place=Count("pk", filter=in_place_condition())):
         row_figures, n = figures(row["key"]), row["n"]
         row_figures["statuses"][row["status"]] = n
+        row_figures["in_place"] += row["in_place"]
         row_figures["ledgers"] += n
         row_figures["handed_in"] += n if row["status"] in HANDED_IN else 0
         row_figures["accepted"] += n if row["status"] == LedgerStatus.ACCEPTED else 0
@@ -489,8 +560,8 @@ def usable_tally(*, campaign: Campaign, unit: OrgUnit, today: datetime.date) -> 
     return fresh_tallies(campaign_ids=[campaign.pk], units=[unit], today=today).get((campaign.pk, unit.pk))
 
 
-def _tallied_figures(*, sets: CampaignSets, campaign: Campaign, focus: OrgUnit,
-                     today: datetime.date) -> dict[str, dict]:
+def _tallied_figures(*, sets: CampaignSets, campaign: Campaign, focus: OrgUnit, today: datetime.date,
+                     results: dict) -> dict[str, dict]:
     """Row figures of a big focus: its children's tallies, plus, counted live, its own ledger and the children
     that have nothing below them (branches directly under it, which get no tally)."""
     totals = {}
@@ -504,7 +575,7 @@ def _tallied_figures(*, sets: CampaignSets, campaign: Campaign, focus: OrgUnit,
     live = CampaignSets(ledgers=sets.ledgers.filter(unit_path__in=untallied),
                         problems=sets.problems.filter(unit_path__in=untallied),
                         items=sets.items.filter(unit_path__in=untallied), closures=sets.closures, ratings=sets.ratings)
-    for path, figures in grouped_figures(live, key=_row_key(focus), today=today).items():
+    for path, figures in grouped_figures(live, key=_row_key(focus), today=today, results=results).items():
         figures.pop("statuses")
         totals[path] = figures
     return totals
@@ -519,14 +590,15 @@ def dashboard(*, scope: Scope, campaign: Campaign, focus: OrgUnit, today: dateti
     today = today or timezone.localdate()
     sets = campaign_sets(campaign=campaign, unit=focus).scoped(scope)
     tally = usable_tally(campaign=campaign, unit=focus, today=today)
+    results = in_place_counts(campaign=campaign, policy=policy_of(campaign))
     if tally is None:
-        totals = grouped_figures(sets, key=_row_key(focus), today=today)
+        totals = grouped_figures(sets, key=_row_key(focus), today=today, results=results)
         whole = Value(focus.path, output_field=CharField())
         categories = {category: n for _key, category, n in grouped_categories(sets.problems, key=whole)}
         weekly = {week: n for _key, week, n in grouped_closures(sets.closures, key=whole)}
         stars = {stars: n for _key, stars, n in grouped_stars(sets.ratings, key=whole)}
     else:
-        totals = _tallied_figures(sets=sets, campaign=campaign, focus=focus, today=today)
+        totals = _tallied_figures(sets=sets, campaign=campaign, focus=focus, today=today, results=results)
         categories = {int(category): n for category, n in tally.categories.items()}
         weekly = {datetime.date.fromisoformat(week): n for week, n in tally.weekly.items()}
         stars = {int(stars): n for stars, n in tally.stars.items()}

@@ -86,7 +86,8 @@ def _refresh_campaign(campaign: Campaign, today: datetime.date) -> int:
     issuer = campaign.issuer
     rollup = _Rollup(issuer.path)
     sets = selectors.campaign_sets(campaign=campaign, unit=issuer)
-    grouped = selectors.grouped_figures(sets, key=F("unit_path"), today=today)
+    results = selectors.in_place_counts(campaign=campaign, policy=selectors.policy_of(campaign))
+    grouped = selectors.grouped_figures(sets, key=F("unit_path"), today=today, results=results)
     for path, figures in grouped.items():
         statuses = figures.pop("statuses")
         rollup.add(path, **figures)

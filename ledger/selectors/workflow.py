@@ -31,6 +31,7 @@ from ledger.models import (
     RectificationItem,
     SelfCheckAnswer,
     TemplateCategory,
+    answered_condition,
     overdue_condition,
 )
 
@@ -155,7 +156,7 @@ def ledger_page(ledger: Ledger, today: datetime.date | None = None) -> LedgerPag
 def self_check_counts(ledger: Ledger) -> tuple[int, int]:
     """(answered, total): "not found", or "found" with a description, counts as answered."""
     total = Manifestation.objects.filter(category__template_id=ledger.campaign.template_id).count()
-    answered = SelfCheckAnswer.objects.filter(ledger=ledger).filter(Q(found=False) | ~Q(description="")).count()
+    answered = SelfCheckAnswer.objects.filter(answered_condition(), ledger=ledger).count()
     return answered, total
 
 

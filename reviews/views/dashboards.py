@@ -99,9 +99,10 @@ def problem_list(request: HttpRequest, pk: int) -> HttpResponse:
 def ledger_list(request: HttpRequest, pk: int) -> HttpResponse:
     scope, campaign, focus = campaign_and_focus(request, pk)
     state = request.GET.get("state", "")
-    ledgers = selectors.ledgers_filtered(selectors.ledgers_in(scope=scope, campaign=campaign, unit=focus), state=state)
+    ledgers = selectors.ledgers_filtered(selectors.ledgers_in(scope=scope, campaign=campaign, unit=focus), state=state,
+                                         campaign=campaign)
     ledgers = ledgers.select_related("unit").order_by("unit_path")
-    states = [("handed_in", _("已提交（含已通过）")), *LedgerStatus.choices]
+    states = [("handed_in", _("已提交（含已通过）")), *LedgerStatus.choices, ("in_place", _("整改到位"))]
     return render(request, "reviews/ledger_list.html", {
         "campaign": campaign, "focus": focus, "page": page_of(request, ledgers), "state": state, "states": states,
         "query": urlencode({"unit": focus.pk, "state": state} if state else {"unit": focus.pk}),

@@ -18,13 +18,32 @@ pytestmark = pytest.mark.django_db
 
 
 def test_problem_summary_counts_the_general_branch_ledgers(campaign, tree, django_assert_max_num_queries):
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(6):
         summary = problem_summary(campaign=campaign, unit=tree.gb1, today=datetime.date(2022, 10, 20))
     assert (summary.branches, summary.problems, summary.items, summary.closed, summary.overdue) == (2, 3, 4, 1, 1)
     first, second = summary.categories
     assert (first.problems, first.items, first.closed, first.overdue) == (2, 3, 0, 1)
     assert first.examples == ["第一党支部：支部委员会超期未换届", "第二党支部：组织生活会流于形式"]
     assert (second.problems, second.items, second.closed) == (1, 1, 1)
+
+
+def test_in_place_branches_in_the_report_agree_with_the_results_and_the_dashboard(campaign, tree, users):
+    from branches.selectors import scope_for
+    from reports.selectors import problems_prefill
+    from reviews.selectors import dashboard, ledger_results
+    from tests.factories import ledger_of
+    from tests.reviews.conftest import ready
+
+    b2 = ledger_of(campaign, tree.b2)
+    assert problem_summary(campaign=campaign, unit=tree.gb1).in_place == 0  # b1 and b2 are still 填报中
+    ready(b2)  # answered and accepted, its one measure closed in time: in place; b1 stays 填报中
+    b2.items.update(status="closed", closed_at=datetime.datetime(2022, 10, 10, tzinfo=datetime.UTC))
+    summary = problem_summary(campaign=campaign, unit=tree.gb1)
+    figures = dashboard(scope=scope_for(users["org"]), campaign=campaign, focus=tree.gb1)
+    results = ledger_results(ledger_ids=[b2.pk, ledger_of(campaign, tree.b1).pk], campaign=campaign)
+    assert (summary.branch_ledgers, summary.in_place) == (2, 1)
+    assert figures["total"].in_place == sum(result.in_place for result in results.values()) == 1
+    assert "目前2个党支部中整改到位的有1个" in problems_prefill(summary)
 
 
 def test_only_the_own_general_branch_writes_its_report(campaign, tree, users):

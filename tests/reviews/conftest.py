@@ -8,11 +8,12 @@ import pytest
 from django.utils import timezone
 
 from branches.models import Role, UnitKind
-from ledger.models import EventAction, ItemStatus, LedgerEvent, LedgerStatus, ProgressNote
+from ledger.models import EventAction, ItemStatus, LedgerEvent, LedgerStatus, Manifestation, ProgressNote
 from ledger.services.events import event_record
+from ledger.services.workflow import self_check_answer
 from reviews import services
 from tests.conftest import make_unit, make_user
-from tests.factories import ledger_of, make_campaign, make_item, make_problem
+from tests.factories import filler_of, ledger_of, make_campaign, make_item, make_problem
 
 DEADLINE = datetime.date(2022, 11, 30)
 
@@ -34,6 +35,28 @@ def note(item, day: datetime.date, author):
     return progress
 
 
+def answer_all(ledger, *, except_for: int = 0):
+    """Answer the ledger's self-check ("未发现问题" to every manifestation but the last `except_for`)."""
+    manifestations = list(Manifestation.objects.filter(category__template_id=ledger.campaign.template_id)
+                          .order_by("category__order", "order"))
+    for manifestation in manifestations[:len(manifestations) - except_for]:
+        self_check_answer(actor=filler_of(ledger), ledger=ledger, manifestation=manifestation, found=False)
+
+
+def accept(ledger):
+    """The general branch accepted the ledger (状态 已通过); the tests build the rows before or after."""
+    type(ledger).objects.filter(pk=ledger.pk).update(status=LedgerStatus.ACCEPTED, accepted_at=timezone.now())
+    ledger.refresh_from_db()
+    return ledger
+
+
+def ready(ledger):
+    """A ledger whose self-check is answered and which the general branch accepted: in place unless its
+    measures say otherwise."""
+    answer_all(ledger)
+    return accept(ledger)
+
+
 @pytest.fixture
 def campaign(tree, users):
     return make_campaign(tree.root, actor=users["org"], results_deadline=DEADLINE)
@@ -41,7 +64,7 @@ def campaign(tree, users):
 
 @pytest.fixture
 def b1_ledger(campaign, tree):
-    return ledger_of(campaign, tree.b1)
+    return ready(ledger_of(campaign, tree.b1))
 
 
 @pytest.fixture
@@ -74,6 +97,7 @@ def busy_campaign(tree, users):
     make_item(make_problem(ledger_of(other, tree.other_branch)))  # another tree, never counted
     type(b1).objects.filter(pk=b1.pk).update(status=LedgerStatus.ACCEPTED)
     type(b2).objects.filter(pk=b2.pk).update(status=LedgerStatus.SUBMITTED)
+    ready(b3)  # closed in time, answered and accepted: in place, so it may have five stars
     services.rating_decide(actor=users["org"], campaign=campaign, unit=tree.b1, stars=3, basis="一般")
     services.rating_decide(actor=users["org"], campaign=campaign, unit=tree.b3, stars=5, basis="优秀")
     return campaign

@@ -57,11 +57,12 @@ def test_general_branch_sees_its_branches_and_a_branch_itself(client, users, bus
     assert context["total"].items == 4 and dict(context["stars"])[3] == 1
 
 
-# session, user, role assignments, campaign, the look for a background tally (none: this subtree is small), then
-# one grouped query each for ledgers, problems, items, categories, weekly closures, star distribution, the row
+# session, user, role assignments, campaign, the look for a background tally (none: this subtree is small), the
+# results policy (the in-place rule's progress period), then one grouped query each for ledgers (with those in
+# place), problems, items, categories, weekly closures, star distribution, the row
 # units, the categories' titles and the overdue list (joined to units and problems); plus the menu's
 # unread-notifications count
-QUERIES = 15
+QUERIES = 16
 
 
 def test_dashboard_queries_do_not_grow_with_branches(client, db):
@@ -76,3 +77,16 @@ def test_dashboard_queries_do_not_grow_with_branches(client, db):
         counts.append(len(queries))
     assert counts[0] == counts[1]
     assert counts == [QUERIES, QUERIES]
+
+
+def test_in_place_figure_counts_by_the_results_rule(client, users, busy_campaign, tree):
+    """Only b3 (answered, accepted, closed in time) is in place; b1 is accepted but has open measures and an
+    unanswered self-check, b2 is only submitted: the dashboard says what the results page says."""
+    client.force_login(users["org"])
+    context = client.get(reverse("reviews:dashboard", args=[busy_campaign.pk])).context
+    gb1, gb2 = context["rows"]
+    assert (gb1.accepted, gb1.in_place, gb2.in_place, context["total"].in_place) == (1, 0, 1, 1)
+    results = client.get(reverse("reviews:results", args=[busy_campaign.pk])).context["rows"]
+    assert [row["ledger"].unit for row in results if row["result"].in_place] == [tree.b3]
+    listed = client.get(reverse("reviews:ledger_list", args=[busy_campaign.pk]) + "?state=in_place").context["page"]
+    assert [ledger.unit for ledger in listed] == [tree.b3]

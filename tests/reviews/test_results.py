@@ -4,22 +4,65 @@ from __future__ import annotations
 
 import datetime
 
-from ledger.models import ProblemStatus
+import pytest
+
+from ledger.models import LedgerStatus, ProblemStatus
 from reviews import services
 from reviews.models import SupervisionKind
 from reviews.selectors import ledger_results, policy_of, tier_for, unit_result
-from tests.factories import make_item, make_problem
+from tests.factories import ledger_of, make_item, make_problem
 
-from .conftest import DEADLINE, close, note
+from .conftest import DEADLINE, accept, answer_all, close, note
 
 
 def result_of(campaign, ledger):
     return ledger_results(ledger_ids=[ledger.pk], campaign=campaign)[ledger.pk]
 
 
-def test_no_items_is_in_place(campaign, b1_ledger):
+def test_accepted_answered_ledger_without_problems_is_in_place(campaign, b1_ledger):
     result = result_of(campaign, b1_ledger)
     assert result.in_place and result.reasons == []
+
+
+def test_a_branch_that_did_nothing_is_not_in_place(campaign, tree):
+    result = result_of(campaign, ledger_of(campaign, tree.b2))  # 填报中, nothing answered, no measures
+    assert not result.in_place
+    assert result.reasons == ["台账为“填报中”状态，未经党总支（党委）审核通过", "对照检查还有 4 条表现未作答"]
+
+
+@pytest.mark.parametrize("status, label", [(LedgerStatus.DRAFT, "填报中"), (LedgerStatus.SUBMITTED, "已提交"),
+                                           (LedgerStatus.RETURNED, "已退回")])
+def test_a_ledger_not_accepted_is_not_in_place(campaign, b1_ledger, status, label):
+    type(b1_ledger).objects.filter(pk=b1_ledger.pk).update(status=status)
+    result = result_of(campaign, b1_ledger)
+    assert not result.in_place and result.reasons == [f"台账为“{label}”状态，未经党总支（党委）审核通过"]
+
+
+def test_an_unanswered_self_check_is_not_in_place(campaign, tree):
+    ledger = ledger_of(campaign, tree.b2)
+    answer_all(ledger, except_for=1)
+    result = result_of(campaign, accept(ledger))
+    assert not result.in_place and result.unanswered == 1
+    assert result.reasons == ["对照检查还有 1 条表现未作答"]
+
+
+def test_found_without_a_description_is_unanswered(campaign, tree):
+    from ledger.models import SelfCheckAnswer
+
+    ledger = ledger_of(campaign, tree.b2)
+    answer_all(ledger)
+    SelfCheckAnswer.objects.filter(ledger=ledger).filter(pk=SelfCheckAnswer.objects.filter(ledger=ledger)
+                                                         .values("pk")[:1]).update(found=True, description="")
+    assert result_of(campaign, accept(ledger)).unanswered == 1
+
+
+def test_an_active_problem_without_a_measure_is_not_in_place(campaign, b1_ledger):
+    make_problem(b1_ledger)
+    withdrawn = make_problem(b1_ledger)
+    type(withdrawn).objects.filter(pk=withdrawn.pk).update(status=ProblemStatus.WITHDRAWN)  # no longer counts
+    result = result_of(campaign, b1_ledger)
+    assert not result.in_place and result.unmeasured == 1
+    assert result.reasons == ["1 个查摆问题没有制定整改措施"]
 
 
 def test_item_closed_on_the_deadline_day_counts(campaign, b1_item, b1_ledger):

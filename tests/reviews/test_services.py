@@ -22,7 +22,7 @@ from reviews.models import (
 from reviews.selectors import weak_and_lax_candidates
 from tests.factories import ledger_of, make_item, make_problem
 
-from .conftest import close
+from .conftest import close, ready
 
 
 def record(actor, author_unit, *units, kind=SupervisionKind.SITE_VISIT):
@@ -128,6 +128,24 @@ def test_five_stars_refused_with_the_reasons_and_nothing_saved(tree, users, camp
     assert not StarRating.objects.exists() and not RatingChange.objects.exists()
 
 
+def test_five_stars_refused_for_a_branch_that_did_nothing(tree, users, campaign):
+    with pytest.raises(ValidationError) as error:  # b2: 填报中, self-check not started, no measures
+        services.rating_decide(actor=users["org"], campaign=campaign, unit=tree.b2, stars=5, basis="优秀")
+    assert error.value.messages == [
+        "“第二党支部”整改不到位，不能评为五星：台账为“填报中”状态，未经党总支（党委）审核通过；对照检查还有 4 条表现未作答。"
+    ]
+    assert not StarRating.objects.exists() and not RatingChange.objects.exists()
+
+
+def test_five_stars_refused_for_a_problem_without_a_measure(tree, users, campaign, b1_ledger):
+    make_problem(b1_ledger)
+    with pytest.raises(ValidationError) as error:
+        services.rating_decide(actor=users["org"], campaign=campaign, unit=tree.b1, stars=5, basis="优秀")
+    assert error.value.messages == ["“第一党支部”整改不到位，不能评为五星：1 个查摆问题没有制定整改措施。"]
+    assert not StarRating.objects.exists()
+    assert services.rating_decide(actor=users["org"], campaign=campaign, unit=tree.b1, stars=4, basis="良好").stars == 4
+
+
 def test_five_stars_refused_when_changing_an_existing_rating_leaves_it_unchanged(tree, users, campaign, b1_item):
     rating = services.rating_decide(actor=users["org"], campaign=campaign, unit=tree.b1, stars=4, basis="良好")
     with pytest.raises(ValidationError):
@@ -199,7 +217,7 @@ def test_five_star_rating_cannot_be_finalised_after_a_reopening(tree, users, cam
 def test_weak_and_lax_candidates(tree, users, campaign, b1_item):
     org = users["org"]
     make_item(make_problem(ledger_of(campaign, tree.b2)))  # b2 not in place either
-    close(make_item(make_problem(ledger_of(campaign, tree.b3))), datetime.date(2022, 10, 1))
+    close(make_item(make_problem(ready(ledger_of(campaign, tree.b3)))), datetime.date(2022, 10, 1))
     services.rating_decide(actor=org, campaign=campaign, unit=tree.b1, stars=2, basis="差")  # 后进, not in place
     services.rating_decide(actor=org, campaign=campaign, unit=tree.b2, stars=3, basis="中")  # 中间
     services.rating_decide(actor=org, campaign=campaign, unit=tree.b3, stars=1, basis="差")  # 后进 but in place

@@ -38,8 +38,9 @@ def counted(direct_branch, busy_campaign, users):
 def summary(context) -> dict:
     return {
         "rows": [(row.unit.name, row.ledgers, row.handed_in, row.accepted, row.problems, row.items, row.closed,
-                  row.overdue) for row in context["rows"]],
-        "total": [getattr(context["total"], name) for name in ("ledgers", "handed_in", "problems", "items", "overdue")],
+                  row.overdue, row.in_place) for row in context["rows"]],
+        "total": [getattr(context["total"], name)
+                  for name in ("ledgers", "handed_in", "problems", "items", "overdue", "in_place")],
         "categories": [(c["category__title"], c["n"]) for c in context["by_category"]],
         "weekly": context["weekly"], "stars": context["stars"],
     }
@@ -109,7 +110,8 @@ def test_tallies_cover_units_with_something_below_them_only(counted, tree):
     units = set(SubtreeTally.objects.filter(campaign=counted).values_list("unit__code", flat=True))
     assert units == {"R", "G1", "G2"}
     root = SubtreeTally.objects.get(campaign=counted, unit=tree.root)
-    assert (root.ledgers, root.items, root.statuses["accepted"]) == (4, 7, 1)
+    assert (root.ledgers, root.items, root.statuses["accepted"]) == (4, 7, 2)  # b1 and b3
+    assert root.in_place == 1  # b3 only: b1 has open measures, the others were never accepted
     assert SubtreeTally.objects.get(campaign=None, unit=tree.root).units == {"committee": 1, "general_branch": 2,
                                                                              "branch": 4}
     tallies_refresh()  # a second count replaces the first

@@ -221,3 +221,20 @@ def test_org_department_delegates_rating_through_the_policy_page(client, users, 
     client.post(reverse("reviews:delegation_revoke", args=[campaign.pk, delegation.pk]))
     client.force_login(users["gb_staff"])
     assert client.get(url).status_code == 403
+
+
+def test_results_page_shows_a_branch_that_did_nothing_as_not_in_place_with_the_reasons(client, users, tree):
+    from .conftest import accept, ready
+
+    campaign = make_campaign(tree.root, actor=users["org"])
+    make_problem(accept(ledger_of(campaign, tree.b1)))  # accepted, but a problem without a measure, nothing answered
+    ready(ledger_of(campaign, tree.b3))  # answered, accepted, nothing to rectify: in place
+    client.force_login(users["org"])
+    response = client.get(reverse("reviews:results", args=[campaign.pk]))
+    rows = {row["ledger"].unit.code: row for row in response.context["rows"]}
+    assert [rows[code]["result"].in_place for code in ("B1", "B2", "B3")] == [False, False, True]
+    page = response.content.decode()
+    assert page.count("不到位</span>") == 2 and page.count(">到位</span>") == 1
+    assert "台账为“填报中”状态，未经党总支（党委）审核通过" in page  # b2, never touched
+    assert "1 个查摆问题没有制定整改措施" in page and "对照检查还有 4 条表现未作答" in page
+    assert "取消五星级党支部评选资格" in page and "须在此前 30 天内有进展记录" in page

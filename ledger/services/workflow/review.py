@@ -14,8 +14,8 @@ from ledger.models import (
     Ledger,
     LedgerEvent,
     LedgerStatus,
-    ProblemStatus,
     RectificationItem,
+    without_measures,
 )
 from ledger.services.events import event_record
 from ledger.services.workflow.guards import (
@@ -33,7 +33,7 @@ def _submission_gaps(ledger: Ledger) -> list[str]:
     gaps = []
     if answered < total:
         gaps.append(_("还有%(n)s条表现未完成对照检查。") % {"n": total - answered})
-    bare = ledger.problems.filter(status=ProblemStatus.ACTIVE, items__isnull=True).order_by("number")
+    bare = without_measures(ledger.problems.all()).order_by("number")
     for problem in bare[:5]:
         gaps.append(_("问题%(n)s还没有整改措施。") % {"n": problem.number})
     return gaps

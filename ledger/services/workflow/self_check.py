@@ -15,6 +15,7 @@ from ledger.models import (
     ProblemSource,
     ProblemStatus,
     SelfCheckAnswer,
+    answered_condition,
 )
 from ledger.services.events import event_record
 from ledger.services.workflow.guards import (
@@ -83,5 +84,4 @@ def _sync_answer_problem(*, actor, ledger: Ledger, answer: SelfCheckAnswer) -> P
 def self_check_progress(ledger: Ledger) -> tuple[int, int]:
     """(answered, total) manifestations of the ledger's checklist."""
     total = Manifestation.objects.filter(category__template_id=ledger.campaign.template_id).count()
-    answers = SelfCheckAnswer.objects.filter(ledger=ledger).only("found", "description")
-    return sum(1 for answer in answers if answer.is_complete), total
+    return SelfCheckAnswer.objects.filter(answered_condition(), ledger=ledger).count(), total
