@@ -22,10 +22,11 @@ system:
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
 	fi
 
-$(VENV)/.installed: requirements.txt
+# requirements.txt is what production runs; requirements-dev.txt adds the tests and tools (and includes it).
+$(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $@
 
 # The report's cut-down Chinese fonts (reports/fonts.py): about a minute once, then skipped while up to date.
