@@ -212,10 +212,6 @@ def pending_path(token: str) -> Path:
     return _pending_dir() / f"{token}.xlsx"
 
 
-def pending_entry(request, token: str) -> dict | None:
-    return request.session.get(SESSION_KEY, {}).get(token) if TOKEN_RE.match(token or "") else None
-
-
 def pending_store(request, *, kind: str, content: bytes, context: dict) -> str:
     """Keep an uploaded file for this user's session; returns the token naming it."""
     if len(content) > MAX_IMPORT_BYTES:

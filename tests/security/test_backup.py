@@ -67,7 +67,7 @@ def test_round_trip_restores_every_row_and_file(filled, media, tmp_path):
     before = _snapshot()
     photo_bytes = filled["photo"].read_bytes()
     out = tmp_path / "backup"
-    call_command("backup", output=str(out), stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("backup", output=str(out), stdout=open("/dev/null", "w"))
 
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert set(manifest["files"]) == {"database.json.gz", "media/evidence/2022/照片.jpg"}
@@ -80,7 +80,7 @@ def test_round_trip_restores_every_row_and_file(filled, media, tmp_path):
     filled["photo"].unlink()
     assert not get_user_model().objects.exists() and not OrgUnit.objects.exists()
 
-    call_command("restore", input=str(out), stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("restore", input=str(out), stdout=open("/dev/null", "w"))
     assert _snapshot() == before
     assert filled["photo"].read_bytes() == photo_bytes
     assert Problem.objects.get().description == "三会一课记录不全"
@@ -96,7 +96,7 @@ def test_round_trip_restores_every_row_and_file(filled, media, tmp_path):
 @pytest.mark.parametrize("victim", ["database.json.gz", "media/evidence/2022/照片.jpg"])
 def test_a_changed_file_is_refused_and_nothing_changes(filled, media, tmp_path, victim):
     out = tmp_path / "backup"
-    call_command("backup", output=str(out), stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("backup", output=str(out), stdout=open("/dev/null", "w"))
     _flush()
     filled["photo"].unlink()
     tampered = out / victim
@@ -110,7 +110,7 @@ def test_a_changed_file_is_refused_and_nothing_changes(filled, media, tmp_path, 
 
 def test_restore_refuses_a_database_that_is_not_empty(filled, tmp_path):
     out = tmp_path / "backup"
-    call_command("backup", output=str(out), stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("backup", output=str(out), stdout=open("/dev/null", "w"))
     before = _snapshot()
     with pytest.raises(CommandError, match="目标数据库不是空的"):
         call_command("restore", input=str(out))
@@ -127,7 +127,7 @@ def test_backup_refuses_a_directory_that_is_not_empty(db, media, tmp_path):
 
 def test_a_manifest_path_outside_the_backup_is_refused(db, media, tmp_path):
     out = tmp_path / "backup"
-    call_command("backup", output=str(out), stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("backup", output=str(out), stdout=open("/dev/null", "w"))
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     manifest["files"]["media/../../etc/passwd"] = "0" * 64
     (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
@@ -140,5 +140,5 @@ def test_evidence_saved_through_storage_is_backed_up(db, media, tmp_path, settin
 
     FileSystemStorage(location=media).save("jobs/export.xlsx", ContentFile(b"PK\x03\x04 workbook"))
     out = tmp_path / "backup"
-    call_command("backup", output=str(out), stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("backup", output=str(out), stdout=open("/dev/null", "w"))
     assert "media/jobs/export.xlsx" in json.loads((out / "manifest.json").read_text())["files"]

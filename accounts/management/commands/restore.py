@@ -15,6 +15,6 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--input", required=True, help="a directory written by `manage.py backup`")
 
-    def handle(self, *args, input: str, **options) -> None:  # noqa: A002 - the option's name
+    def handle(self, *args, input: str, **options) -> None:
         manifest = restore(Path(input))
         self.stdout.write(f"恢复完成：{input}（备份时间 {manifest['created_at']}，{len(manifest['files'])} 个文件）")
