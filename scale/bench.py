@@ -371,7 +371,7 @@ def _page_line(result: PageResult) -> str:
 
 
 def render_table(run: BenchRun) -> str:
-    """The Markdown table for the README."""
+    """The Markdown table for docs/performance.md."""
     lines = [
         f"Data: {run.data['units']:,} units, {run.data['ledgers']:,} ledgers, {run.data['items']:,} items, "
         f"{run.data['accounts']:,} accounts ({run.database}, {run.started_at}).",
