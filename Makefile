@@ -44,22 +44,29 @@ run: install
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver 127.0.0.1:8000
 
+# The suite runs in TEST_WORKERS processes (pytest-xdist), each with its own test database (test_<name>_gw0, …)
+# and media directory; --dist loadfile keeps a test file on one worker, so its module fixtures (a demo seeded
+# once, a private redis-server) are made once.
+TEST_WORKERS ?= 2
+PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadfile
+
 # The whole suite against PostgreSQL and Redis, then the embedded default (SQLite, no Redis).
 test: install
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory security
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) tools/check_services.py
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest -q -p no:cacheprovider
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_PARALLEL)
 	$(MAKE) --no-print-directory smoke-embedded
 
-# Quick local loop: reuse the test database, skip the browser.
+# Quick local loop: reuse the test databases, skip the browser, stop at the first failure.
 test-fast: $(VENV)/.installed
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest -q --reuse-db -m "not browser" -x
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest -q --reuse-db $(PYTEST_PARALLEL) \
+		-m "not browser" -x
 
 smoke-embedded: $(VENV)/.installed
 	env -u DATABASE_URL -u REDIS_URL bash tools/smoke_embedded.sh
 
-# Province scale (see README "Performance"): generate once into the configured database, then measure.
+# Province scale (see docs/performance.md): generate once into the configured database, then measure.
 SCALE_UNITS ?= 300000
 SCALE_ITEMS ?= 1000000
 scale-data: $(VENV)/.installed
