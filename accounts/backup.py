@@ -94,11 +94,12 @@ def _media_files(root: Path) -> list[Path]:
     return sorted(path for path in root.rglob("*") if path.is_file() and not path.is_symlink())
 
 
-def backup(output: Path) -> dict:
-    """Write a backup into `output` (new or empty) and return its manifest."""
+def backup(output: Path, *, portable: bool = False) -> dict:
+    """Write a backup into `output` (new or empty) and return its manifest. `portable`: Django JSON even on
+    PostgreSQL, to move the data to another kind of database."""
     if output.exists() and any(output.iterdir()):
         raise CommandError(_("输出目录 %(dir)s 不是空的，请指定一个新的或空的目录。") % {"dir": output})
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and not portable:
         pg_dump = _client_program("pg_dump")
         output.mkdir(parents=True, exist_ok=True)
         _run_client([pg_dump, "--format=custom", "--no-owner", "--no-privileges", f"--file={output / PG_DUMP_FILE}"])

@@ -237,3 +237,16 @@ def test_a_pg_dump_backup_is_refused_by_sqlite(db, media, tmp_path):
     (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     with pytest.raises(CommandError, match="只能恢复到 PostgreSQL 数据库；未做任何更改"):
         call_command("restore", input=str(out))
+
+
+def test_a_json_backup_round_trips_on_either_database(filled, media, tmp_path):
+    """--json: Django's JSON on PostgreSQL too, the way data moves between SQLite and PostgreSQL."""
+    before = _snapshot()
+    out = tmp_path / "backup"
+    call_command("backup", output=str(out), json=True, stdout=open("/dev/null", "w"))
+    assert "database.json.gz" in json.loads((out / "manifest.json").read_text(encoding="utf-8"))["files"]
+    _flush()
+    filled["photo"].unlink()
+    call_command("restore", input=str(out), stdout=open("/dev/null", "w"))
+    assert _snapshot() == before
+    assert filled["photo"].exists()
