@@ -4,9 +4,10 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 # System packages: PDF rendering with Chinese fonts (fast subsetting needs libharfbuzz-subset0),
-# translations, PDF checks (pdffonts, pdfsig, certutil) and the browser for end-to-end tests.
+# translations, PDF checks (pdffonts, pdfsig, certutil), pg_dump / pg_restore for backups (Debian 12's client is
+# PostgreSQL 15, the server's version) and the browser for end-to-end tests.
 SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 gettext \
-	poppler-utils libnss3-tools chromium
+	poppler-utils libnss3-tools postgresql-client chromium
 # The production stack the suite runs against (PostgreSQL and Redis run on this machine kind).
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
@@ -22,10 +23,11 @@ system:
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
 	fi
 
-$(VENV)/.installed: requirements.txt
+# requirements.txt is what production runs; requirements-dev.txt adds the tests and tools (and includes it).
+$(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $@
 
 # The report's cut-down Chinese fonts (reports/fonts.py): about a minute once, then skipped while up to date.
@@ -43,22 +45,29 @@ run: install
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver 127.0.0.1:8000
 
+# The suite runs in TEST_WORKERS processes (pytest-xdist), each with its own test database (test_<name>_gw0, …)
+# and media directory; --dist loadfile keeps a test file on one worker, so its module fixtures (a demo seeded
+# once, a private redis-server) are made once.
+TEST_WORKERS ?= 2
+PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadfile
+
 # The whole suite against PostgreSQL and Redis, then the embedded default (SQLite, no Redis).
 test: install
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory security
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) tools/check_services.py
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest -q -p no:cacheprovider
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_PARALLEL)
 	$(MAKE) --no-print-directory smoke-embedded
 
-# Quick local loop: reuse the test database, skip the browser.
+# Quick local loop: reuse the test databases, skip the browser, stop at the first failure.
 test-fast: $(VENV)/.installed
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest -q --reuse-db -m "not browser" -x
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest -q --reuse-db $(PYTEST_PARALLEL) \
+		-m "not browser" -x
 
 smoke-embedded: $(VENV)/.installed
 	env -u DATABASE_URL -u REDIS_URL bash tools/smoke_embedded.sh
 
-# Province scale (see README "Performance"): generate once into the configured database, then measure.
+# Province scale (see docs/performance.md): generate once into the configured database, then measure.
 SCALE_UNITS ?= 300000
 SCALE_ITEMS ?= 1000000
 scale-data: $(VENV)/.installed

@@ -1,11 +1,16 @@
-"""Backup and restore: the database as gzipped JSON (Django's serializer, so SQLite and PostgreSQL alike)
-and the private media files, with a manifest of SHA-256 checksums that restore verifies before it touches
-anything.
+"""Backup and restore: the database and the private media files, with a manifest of SHA-256 checksums that
+restore verifies before it touches anything.
+
+On PostgreSQL the database is one `pg_dump --format=custom` (a single consistent snapshot, schema and
+sequences included) and is restored with `pg_restore --clean --if-exists` in one transaction. Elsewhere
+(SQLite, the embedded default) it is Django's JSON serialization, which also moves data between databases:
+a JSON backup restores into PostgreSQL as well.
 
 A backup directory:
-    manifest.json        format, time, Django version, and {relative path: sha256} for every file below
-    database.json.gz     Django's JSON serialization (as dumpdata writes it, in dependency order, with natural
-                         foreign keys so content types are matched by name, not id), microseconds kept
+    manifest.json        format, time, Django version, database vendor, and {relative path: sha256} for every file
+    database.dump        PostgreSQL: pg_dump's custom format
+    database.json.gz     otherwise: Django's JSON serialization (as dumpdata writes it, in dependency order, with
+                         natural foreign keys so content types are matched by name, not id), microseconds kept
     media/...            a copy of PRIVATE_MEDIA_ROOT (evidence, exports, signed reports)
 """
 
@@ -16,7 +21,9 @@ import gzip
 import hashlib
 import itertools
 import json
+import os
 import shutil
+import subprocess
 from pathlib import Path, PurePosixPath
 
 import django
@@ -25,13 +32,15 @@ from django.conf import settings
 from django.core import serializers
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.core.management.color import no_style
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 FORMAT = "zhenggai-backup/1"
 MANIFEST = "manifest.json"
 DATABASE_FILE = "database.json.gz"
+PG_DUMP_FILE = "database.dump"
 MEDIA_DIR = "media"
 # Rebuilt by migrate (content types, permissions) or meaningless in another database (sessions, login
 # throttling counters, session registrations).
@@ -85,35 +94,63 @@ def _media_files(root: Path) -> list[Path]:
     return sorted(path for path in root.rglob("*") if path.is_file() and not path.is_symlink())
 
 
-def backup(output: Path) -> dict:
-    """Write a backup into `output` (new or empty) and return its manifest."""
+def backup(output: Path, *, portable: bool = False) -> dict:
+    """Write a backup into `output` (new or empty) and return its manifest. `portable`: Django JSON even on
+    PostgreSQL, to move the data to another kind of database."""
     if output.exists() and any(output.iterdir()):
         raise CommandError(_("输出目录 %(dir)s 不是空的，请指定一个新的或空的目录。") % {"dir": output})
-    output.mkdir(parents=True, exist_ok=True)
-    dump_database(output / DATABASE_FILE)
+    if connection.vendor == "postgresql" and not portable:
+        pg_dump = _client_program("pg_dump")
+        output.mkdir(parents=True, exist_ok=True)
+        _run_client([pg_dump, "--format=custom", "--no-owner", "--no-privileges", f"--file={output / PG_DUMP_FILE}"])
+        database_file = PG_DUMP_FILE
+    else:
+        output.mkdir(parents=True, exist_ok=True)
+        dump_database(output / DATABASE_FILE)
+        database_file = DATABASE_FILE
     media_root = Path(settings.PRIVATE_MEDIA_ROOT)
     for source in _media_files(media_root):
         target = output / MEDIA_DIR / source.relative_to(media_root)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, target)
-    files = {DATABASE_FILE: sha256_of(output / DATABASE_FILE)}
+    files = {database_file: sha256_of(output / database_file)}
     for path in _media_files(output / MEDIA_DIR):
         files[path.relative_to(output).as_posix()] = sha256_of(path)
     manifest = {
         "format": FORMAT,
         "created_at": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "django": django.get_version(),
-        "database_vendor": _vendor(),
+        "database_vendor": connection.vendor,
         "files": files,
     }
     (output / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
     return manifest
 
 
-def _vendor() -> str:
-    from django.db import connection
+def _client_program(name: str) -> str:
+    """The full path of a PostgreSQL client program, or a refusal saying which package provides it."""
+    path = shutil.which(name)
+    if path is None:
+        raise CommandError(_("找不到 %(program)s（Debian 软件包 postgresql-client 提供），无法备份或恢复 PostgreSQL "
+                             "数据库；未做任何更改。") % {"program": name})
+    return path
 
-    return connection.vendor
+
+def _client_environment() -> dict[str, str]:
+    """libpq's variables for the connection Django uses (under pytest: the test database), so that no
+    password ever appears on a command line, where `ps` would show it."""
+    database = connection.settings_dict
+    variables = {"PGDATABASE": database["NAME"], "PGHOST": database.get("HOST"), "PGPORT": database.get("PORT"),
+                 "PGUSER": database.get("USER"), "PGPASSWORD": database.get("PASSWORD"),
+                 "PGSSLMODE": (database.get("OPTIONS") or {}).get("sslmode")}
+    return {**os.environ, **{key: str(value) for key, value in variables.items() if value}}
+
+
+def _run_client(command: list[str]) -> None:
+    result = subprocess.run(command, env=_client_environment(), capture_output=True, text=True, check=False)  # noqa: S603 - a fixed program found by shutil.which, arguments of our own
+    if result.returncode != 0:
+        raise CommandError(_("%(program)s 执行失败：%(error)s") % {
+            "program": Path(command[0]).name, "error": result.stderr.strip()[-2000:]})
 
 
 def _safe_relative(name: str) -> PurePosixPath:
@@ -129,7 +166,7 @@ def read_verified_manifest(source: Path) -> dict:
         manifest = json.loads((source / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise CommandError(_("无法读取备份清单 %(file)s，拒绝恢复，未做任何更改。") % {"file": source / MANIFEST}) from error
-    if manifest.get("format") != FORMAT or DATABASE_FILE not in manifest.get("files", {}):
+    if manifest.get("format") != FORMAT or not ({DATABASE_FILE, PG_DUMP_FILE} & set(manifest.get("files", {}))):
         raise CommandError(_("这不是本系统的备份（清单格式不符），拒绝恢复，未做任何更改。"))
     for name, expected in manifest["files"].items():
         path = source / _safe_relative(name)
@@ -153,37 +190,77 @@ def _holds_user_data() -> bool:
     return get_user_model()._base_manager.exists() or OrgUnit._base_manager.exists()
 
 
-def _clear_migration_rows() -> None:
-    """Remove what migrate created (built-in templates…), so the backup defines every row, keys included."""
-    for model in reversed(_backed_up_models()):
-        model._base_manager.all().delete()
+def _clear_backed_up_tables() -> None:
+    """Empty every table the backup defines (what migrate loaded, or with `replace` everything there), as
+    `flush` does: one DELETE or TRUNCATE per table, so trees of protected foreign keys are no obstacle. Session
+    registrations go too (they point at the accounts being replaced); the rest of what is not backed up stays."""
+    backed_up = set(_backed_up_models())
+    kept = {model._meta.db_table for model in apps.get_models()
+            if model not in backed_up and model._meta.label_lower != "accounts.usersession"}
+    tables = [table for table in connection.introspection.django_table_names(only_existing=True) if table not in kept]
+    with connection.cursor() as cursor:
+        for statement in connection.ops.sql_flush(no_style(), tables, allow_cascade=True):
+            cursor.execute(statement)
 
 
-def restore(source: Path) -> dict:
-    """Restore a verified backup into an empty (freshly migrated) database and media directory."""
+def restore(source: Path, *, replace: bool = False) -> dict:
+    """Restore a verified backup into an empty (freshly migrated) database and media directory, or, with
+    `replace`, over the database's present rows (all of them give way to the backup's)."""
     manifest = read_verified_manifest(source)
-    if _holds_user_data():
-        raise CommandError(_("目标数据库不是空的。请先新建数据库并执行 migrate，再恢复；未做任何更改。"))
-    media_root = Path(settings.PRIVATE_MEDIA_ROOT)
-    media_names = [name for name in manifest["files"] if name.startswith(f"{MEDIA_DIR}/")]
-    for name in media_names:
-        target = media_root / _safe_relative(name).relative_to(MEDIA_DIR)
-        if target.exists() and sha256_of(target) != manifest["files"][name]:
-            raise CommandError(_("文件目录中已有不同的文件 %(file)s，拒绝覆盖，未做任何更改。") % {"file": target})
+    from_pg_dump = PG_DUMP_FILE in manifest["files"]
+    if from_pg_dump and connection.vendor != "postgresql":
+        raise CommandError(_("这份备份是 PostgreSQL 的 pg_dump 文件，只能恢复到 PostgreSQL 数据库；未做任何更改。"))
+    if not replace and _holds_user_data():
+        raise CommandError(_("目标数据库不是空的。请先新建数据库并执行 migrate，再恢复（或加 --replace 用备份替换其中的全部"
+                             "数据）；未做任何更改。"))
+    pg_restore = _client_program("pg_restore") if from_pg_dump else None
+    media_names = _media_to_restore(manifest)
     written: list[Path] = []
     try:
-        with transaction.atomic():
-            _clear_migration_rows()
-            call_command("loaddata", str(source / DATABASE_FILE), verbosity=0)
-            for name in media_names:
-                target = media_root / _safe_relative(name).relative_to(MEDIA_DIR)
-                if target.exists():
-                    continue
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(source / name, target)
-                written.append(target)
+        if pg_restore:
+            written = _copy_media(source, media_names)
+            connection.close()  # hold no lock on a table pg_restore drops; reconnect to the restored ones
+            _run_client([pg_restore, "--clean", "--if-exists", "--single-transaction", "--no-owner",
+                         "--no-privileges", f"--dbname={connection.settings_dict['NAME']}", str(source / PG_DUMP_FILE)])
+        else:
+            with transaction.atomic():
+                _clear_backed_up_tables()
+                call_command("loaddata", str(source / DATABASE_FILE), verbosity=0)
+                written = _copy_media(source, media_names)
     except Exception:
         for path in written:  # the database rolled back; take the files back too
             path.unlink(missing_ok=True)
         raise
     return manifest
+
+
+def _media_to_restore(manifest: dict) -> list[str]:
+    """The backup's media files, after checking none would overwrite a different file already there."""
+    media_names = [name for name in manifest["files"] if name.startswith(f"{MEDIA_DIR}/")]
+    for name in media_names:
+        target = _media_target(name)
+        if target.exists() and sha256_of(target) != manifest["files"][name]:
+            raise CommandError(_("文件目录中已有不同的文件 %(file)s，拒绝覆盖，未做任何更改。") % {"file": target})
+    return media_names
+
+
+def _media_target(name: str) -> Path:
+    return Path(settings.PRIVATE_MEDIA_ROOT) / _safe_relative(name).relative_to(MEDIA_DIR)
+
+
+def _copy_media(source: Path, media_names: list[str]) -> list[Path]:
+    """Copy the files not already there (identical ones stay); returns those written."""
+    written = []
+    try:
+        for name in media_names:
+            target = _media_target(name)
+            if target.exists():
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source / name, target)
+            written.append(target)
+    except Exception:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+    return written

@@ -30,10 +30,6 @@ class TOTPDevice(models.Model):
     def __str__(self) -> str:
         return f"{self.user} · {'✓' if self.confirmed_at else '…'}"
 
-    @property
-    def is_confirmed(self) -> bool:
-        return self.confirmed_at is not None
-
 
 class UserSession(models.Model):
     """A session key a user logged in with, so that deactivating the user can end every session at once."""

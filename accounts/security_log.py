@@ -114,7 +114,7 @@ class SafeFormatter(logging.Formatter):
         super().__init__(fmt or "%(asctime)s %(levelname)s %(name)s %(message)s",
                          datefmt or "%Y-%m-%dT%H:%M:%SZ", style, **kwargs)
 
-    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+    def formatMessage(self, record: logging.LogRecord) -> str:
         if not getattr(record, "already_escaped", False):
             record.message = escape_text(record.message)
         return super().formatMessage(record)

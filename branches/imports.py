@@ -13,7 +13,6 @@ committee. A login that already exists is accepted only if it already holds that
 
 from __future__ import annotations
 
-import datetime
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -302,7 +301,3 @@ def initial_password() -> str:
     # Unambiguous letters and digits, 12 characters: typed by hand from a printout.
     alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
     return "".join(secrets.choice(alphabet) for _ in range(12))
-
-
-def describe_date(value: datetime.date | None) -> str:
-    return value.isoformat() if value else ""

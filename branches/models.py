@@ -98,10 +98,6 @@ class OrgUnit(models.Model):
         return committee_size_problems(kind=self.kind, full_members=self.full_members,
                                        committee_members=self.committee_members)
 
-    def is_within(self, other: OrgUnit) -> bool:
-        """True when self is `other` or lies in its subtree."""
-        return self.path.startswith(other.path)
-
 
 MIN_MEMBERS_FOR_COMMITTEE = 7
 

@@ -92,10 +92,6 @@ class Scope:
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles() & set(roles))
 
-    @property
-    def is_empty(self) -> bool:
-        return not self.grants
-
 
 def outermost_grants(grants: list[Grant]) -> list[Grant]:
     """The grants not inside another one's subtree: counting under each of them counts nothing twice."""

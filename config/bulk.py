@@ -62,7 +62,7 @@ class BulkWriter:
         count = 0
         with self.connection.cursor() as cursor:
             raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-            with raw.copy(f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN") as copy:  # noqa: S608
+            with raw.copy(f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
                 for row in rows:
                     if json_positions:
                         row = list(row)

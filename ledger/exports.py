@@ -206,7 +206,7 @@ class _SheetStore:
     """
 
     def __init__(self) -> None:
-        self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed when the workbook is saved
+        self.file = tempfile.TemporaryFile()
         self.current: SheetWriter | None = None
         self.spans: dict[int, tuple[int, int]] = {}
 

@@ -392,10 +392,6 @@ class Evidence(models.Model):
     def __str__(self) -> str:
         return self.original_name
 
-    @property
-    def is_image(self) -> bool:
-        return self.content_type.startswith("image/")
-
 
 class SelfCheckAnswer(models.Model):
     """A branch's answer to one listed manifestation (逐条逐项对照检查): problem found or not.

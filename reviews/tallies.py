@@ -1,4 +1,4 @@
-"""Counting the subtree tallies that large dashboards and home pages read (README "Performance").
+"""Counting the subtree tallies that large dashboards and home pages read (docs/performance.md).
 
 Every figure is counted with the same base querysets and grouping as the live dashboard
 (`reviews.selectors.grouped_figures` and friends), once per ledger unit, and then added up the tree in

@@ -1,24 +1,20 @@
-"""Glue between the benchmark and the pieces it measures that other parts of the product provide.
-
-Each function returns callables for the benchmark or raises `NotAvailable` while the piece has not landed.
-"""
+"""Glue between the benchmark and the pieces of the product it measures: each function returns callables."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from scale.bench import NotAvailable
+from branches.selectors import scope_for
+from ledger.exports import ExportSelection, build_workbook_bytes
+from ledger.selectors.exports import export_ledgers
+from notifications.services import reminders_send
+from reports.pdf import html_to_pdf, report_html
+from reports.services import report_initial_fields, report_save
 
 
 def annex2_export() -> Callable:
     """(ctx, unit) -> workbook bytes: the 附件2 export of every ledger of the campaign under `unit`, as the
     county's organization department would download it (its scope, the background job's code path)."""
-    try:
-        from ledger.exports import ExportSelection, build_workbook_bytes
-        from ledger.selectors.exports import export_ledgers
-    except ImportError as error:
-        raise NotAvailable("附件2 export not on main yet") from error
-    from branches.selectors import scope_for
 
     def export(ctx, unit) -> bytes:
         ledgers = export_ledgers(scope=scope_for(ctx.users["county"]), campaign=ctx.campaign, unit=unit)
@@ -37,11 +33,6 @@ NEXT_STEPS = "持续跟踪各党支部整改进度，开展整改“回头看”
 def annex3_report() -> tuple[Callable, Callable]:
     """((ctx, general_branch, font_family) -> report HTML, html -> PDF bytes) for the 附件3 report: a draft
     report saved through the service with section 二 pre-filled from the ledgers, rendered as the job does."""
-    try:
-        from reports.pdf import html_to_pdf, report_html
-        from reports.services import report_initial_fields, report_save
-    except ImportError as error:
-        raise NotAvailable("附件3 report not on main yet") from error
 
     def html_of(ctx, unit, font_family: str | None = None) -> str:
         fields = report_initial_fields(campaign=ctx.campaign, unit=unit)
@@ -54,10 +45,6 @@ def annex3_report() -> tuple[Callable, Callable]:
 
 def reminder_sweep() -> Callable:
     """(today) -> notifications created: one run of the daily reminder sweep (every kind)."""
-    try:
-        from notifications.services import reminders_send
-    except ImportError as error:
-        raise NotAvailable("reminder sweep not on main yet") from error
 
     def sweep(today) -> int:
         return sum(reminders_send(today=today).values())

@@ -3,17 +3,14 @@
 Everything runs in one process on the configured database (normally one made by `generate_scale`), through
 Django's test client with `force_login`, so "server time" is the time Django takes for a request: URL
 resolving, middleware, the view, its queries and the template, without a network or a WSGI server.
-Pieces of the product that do not exist yet are reported as "not available", never estimated.
 """
 
 from __future__ import annotations
 
 import datetime
 import io
-import logging
 import re
 import statistics
-import sys
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -25,7 +22,7 @@ from django.db import connection, transaction
 from django.db.models import Count
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
-from django.urls import NoReverseMatch, resolve, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from branches.models import OrgUnit, RoleAssignment
@@ -36,16 +33,12 @@ FLOOR_NAME = "floor"
 LEVELS = ("branch", "gb", "county", "province")  # the featured accounts scale_<level>
 
 
-class NotAvailable(Exception):
-    """The piece being measured has not landed yet (placeholder view, missing module)."""
-
-
 @dataclass
 class PageResult:
     page: str
     account: str
     url: str = ""
-    status: str = "ok"  # ok | not available | error
+    status: str = "ok"  # ok | error
     median_ms: float | None = None
     queries: int | None = None
     ratio: float | None = None
@@ -127,16 +120,10 @@ def page_queries(ctx: Context, page: Page, account: str) -> tuple[int, int]:
 
 def measure_page(ctx: Context, page: Page, account: str, *, repeat: int, floor_ms: float | None) -> PageResult:
     result = PageResult(page=page.name, account=account)
-    try:
-        result.url = page.url(ctx)
-    except NoReverseMatch as error:
-        return PageResult(page=page.name, account=account, status="not available", note=str(error)[:120])
+    result.url = page.url(ctx)
     client = Client()
     client.force_login(ctx.users[account])
     response = client.get(result.url)
-    if response.status_code == 404 and _is_placeholder(result.url):
-        result.status, result.note = "not available", "placeholder view (404)"
-        return result
     if response.status_code != 200:
         result.status, result.note = "error", f"HTTP {response.status_code}"
         return result
@@ -155,12 +142,6 @@ def measure_page(ctx: Context, page: Page, account: str, *, repeat: int, floor_m
         result.target_ms = round(1.5 * floor_ms + 50, 1)
         result.meets_target = result.median_ms <= result.target_ms
     return result
-
-
-def _is_placeholder(url: str) -> bool:
-    """The foundation's stand-in views (their module says so) answer 404 until the real page lands."""
-    module = sys.modules.get(getattr(resolve(url).func, "__module__", ""))
-    return "Placeholder views" in (getattr(module, "__doc__", None) or "")
 
 
 # -- background work ---------------------------------------------------------------------------------------------
@@ -190,7 +171,7 @@ def measure_export(ctx: Context) -> TaskResult:
     from scale import adapters
 
     result = TaskResult(name="附件2 export of a county", target="≥ 0.8× bare openpyxl rows/s; memory flat")
-    export = adapters.annex2_export()  # raises NotAvailable
+    export = adapters.annex2_export()
     county, small = ctx.units["county"], ctx.units["gb"]
     rows = RectificationItem.objects.filter(ledger__campaign=ctx.campaign, unit_path__startswith=county.path).count()
     # interleaved runs, the median of each: both see the same machine (a shared one is noisy)
@@ -240,7 +221,7 @@ def measure_report(ctx: Context) -> TaskResult:
     from scale import adapters
 
     result = TaskResult(name="附件3 report PDF of a general branch", target="≤ 1.3× Latin-font WeasyPrint")
-    html_of, render = adapters.annex3_report()  # raises NotAvailable
+    html_of, render = adapters.annex3_report()
     with transaction.atomic():
         prefill_seconds, html = _timed(lambda: html_of(ctx, ctx.units["gb"]))
         transaction.set_rollback(True)
@@ -286,7 +267,7 @@ def measure_sweep(ctx: Context) -> TaskResult:
     from scale import adapters
 
     result = TaskResult(name="daily reminder sweep over all items", target="≤ 60 s; second run sends nothing")
-    sweep = adapters.reminder_sweep()  # raises NotAvailable
+    sweep = adapters.reminder_sweep()
     items = RectificationItem.objects.count()
     today = timezone.localdate()
     with transaction.atomic():
@@ -346,14 +327,8 @@ def run_bench(*, repeat: int = 15, log: Callable[[str], None] = lambda message: 
         started_at=timezone.now().isoformat(timespec="seconds"),
         data=data_size(),
     )
-    request_log = logging.getLogger("django.request")
-    level = request_log.level
-    request_log.setLevel(logging.ERROR)  # placeholder pages answer 404; do not log each one
-    try:
-        with override_settings(DEBUG=False):
-            _run_all(ctx, run, repeat=repeat, log=log, only=only)
-    finally:
-        request_log.setLevel(level)
+    with override_settings(DEBUG=False):
+        _run_all(ctx, run, repeat=repeat, log=log, only=only)
     return run
 
 
@@ -373,10 +348,7 @@ def _run_all(ctx: Context, run: BenchRun, *, repeat: int, log: Callable[[str], N
         if only and name not in only:
             continue
         log(f"{name} …")
-        try:
-            result = task(ctx)
-        except NotAvailable as missing:
-            result = TaskResult(name=name, status="not available", note=str(missing))
+        result = task(ctx)
         run.tasks.append(result)
         log(f"  {result.status} {result.figures} {result.note}")
 
@@ -399,7 +371,7 @@ def _page_line(result: PageResult) -> str:
 
 
 def render_table(run: BenchRun) -> str:
-    """The Markdown table for the README."""
+    """The Markdown table for docs/performance.md."""
     lines = [
         f"Data: {run.data['units']:,} units, {run.data['ledgers']:,} ledgers, {run.data['items']:,} items, "
         f"{run.data['accounts']:,} accounts ({run.database}, {run.started_at}).",

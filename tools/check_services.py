@@ -15,11 +15,11 @@ def main() -> int:
     problems = []
     try:
         psycopg.connect(database_url.replace("postgres://", "postgresql://"), connect_timeout=3).close()
-    except Exception as exc:  # noqa: BLE001 - any failure is reported the same way
+    except Exception as exc:
         problems.append(f"PostgreSQL is not reachable at {database_url}: {exc}")
     try:
         redis.Redis.from_url(redis_url, socket_connect_timeout=3).ping()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         problems.append(f"Redis is not reachable at {redis_url}: {exc}")
     for problem in problems:
         print(problem, file=sys.stderr)

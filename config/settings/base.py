@@ -185,7 +185,7 @@ CELERY_TASK_PUBLISH_RETRY = False
 TALLY_REFRESH_MINUTES = env.int("TALLY_REFRESH_MINUTES", default=10)
 TALLY_MAX_AGE_MINUTES = env.int("TALLY_MAX_AGE_MINUTES", default=30)
 TALLY_MIN_LEDGERS = env.int("TALLY_MIN_LEDGERS", default=3000)
-# The beat schedule, in code (documented in README "Reminders, notifications and background jobs").
+# The beat schedule, in code (documented in docs/operations.md).
 # crontab() follows CELERY_TIMEZONE, so 08:00 is Beijing time whatever the server's clock.
 CELERY_BEAT_SCHEDULE = {
     "send-reminders": {"task": "notifications.send_reminders", "schedule": crontab(hour=8, minute=0)},
@@ -214,7 +214,7 @@ if EMAIL_URL:
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
-# --- Security (README "## Security") -----------------------------------------------------------------
+# --- Security (docs/security.md) ---------------------------------------------------------------------
 # Login throttling (django-axes): lock a user name + address pair after N failures for a cool-off period.
 AUTHENTICATION_BACKENDS = [
     "accounts.backends.ThrottledLoginBackend",

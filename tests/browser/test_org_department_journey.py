@@ -23,7 +23,7 @@ WEIFANG = "组织部〔2022〕44号"
 
 @pytest.fixture
 def demo(transactional_db):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
     return OrgUnit.objects.get(code="WFU")
 
 

@@ -16,7 +16,7 @@ from tests.browser.conftest import DESKTOP, PHONE
 @pytest.fixture
 def reviews_demo(transactional_db):
     """The demo university: the Weifang campaign with ledgers in every state, supervision and ratings."""
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
     root = OrgUnit.objects.get(code="WFU")
     return Campaign.objects.get(issuer=root, doc_number="组织部〔2022〕44号")
 

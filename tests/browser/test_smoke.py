@@ -10,7 +10,7 @@ from tests.browser.conftest import PHONE
 
 @pytest.fixture
 def demo(transactional_db):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
 
 
 def test_secretary_logs_in_on_a_phone(demo, visit_as):

@@ -1,4 +1,4 @@
-"""The beat schedule is the one the README documents."""
+"""The beat schedule is the one docs/operations.md documents."""
 
 from __future__ import annotations
 
@@ -23,8 +23,8 @@ def test_beat_schedule_is_the_documented_one():
     assert app.conf.timezone == "Asia/Shanghai"
     app.loader.import_default_modules()  # what a worker does at startup: autodiscover every tasks.py
     assert {"notifications.send_reminders", "jobs.dispatch_outbox", "jobs.run_job", "reviews.refresh_tallies", "jobs.expire_results"} <= set(app.tasks.keys())
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    assert "`send-reminders`: `notifications.send_reminders` daily at 08:00 Asia/Shanghai" in readme
-    assert "`dispatch-job-outbox`: `jobs.dispatch_outbox` every minute" in readme
-    assert "`refresh-tallies`: `reviews.refresh_tallies` every 10 minutes" in readme
-    assert "`expire-job-results`: `jobs.expire_results` daily at 03:00" in readme
+    documented = (Path(__file__).resolve().parents[2] / "docs" / "operations.md").read_text()
+    assert "`send-reminders`: `notifications.send_reminders` daily at 08:00 Asia/Shanghai" in documented
+    assert "`dispatch-job-outbox`: `jobs.dispatch_outbox` every minute" in documented
+    assert "`refresh-tallies`: `reviews.refresh_tallies` every 10 minutes" in documented
+    assert "`expire-job-results`: `jobs.expire_results` daily at 03:00" in documented

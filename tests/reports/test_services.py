@@ -88,7 +88,7 @@ def test_create_signing_ca_command_writes_a_ca_and_a_signer(tmp_path, capsys):
 
 def test_an_existing_pkcs12_certificate_can_sign(draft, stamps, signing_ca, settings, tmp_path, users,
                                                   django_capture_on_commit_callbacks):
-    """The organization's own certificate as a PKCS#12 file with a passphrase (the README's recipe)."""
+    """The organization's own certificate as a PKCS#12 file with a passphrase (the recipe in docs/user-guide.md)."""
     p12 = tmp_path / "org.p12"
     subprocess.run(["openssl", "pkcs12", "-export", "-inkey", str(signing_ca / "signer.key"),
                     "-in", str(signing_ca / "signer.crt"), "-out", str(p12), "-passout", "pass:geheim"], check=True)

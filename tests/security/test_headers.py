@@ -78,7 +78,7 @@ PRODUCTION_ENV = {
 def _run_check(extra_env: dict[str, str]) -> subprocess.CompletedProcess:
     env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "TEST_DATABASE"))}
     env.update(PRODUCTION_ENV, **extra_env)
-    return subprocess.run(  # noqa: S603 - our own manage.py
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
     )
@@ -106,7 +106,7 @@ def test_production_cookies_are_secure():
               "s.SESSION_COOKIE_HTTPONLY, s.SECURE_HSTS_SECONDS > 0, s.REQUIRE_2FA_FOR_STAFF)")
     env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "TEST_DATABASE"))}
     env.update(PRODUCTION_ENV)
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [sys.executable, "manage.py", "shell", "-v", "0", "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
         timeout=120,
     )

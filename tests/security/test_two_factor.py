@@ -158,7 +158,7 @@ def test_an_administrator_resets_a_lost_authenticator(client, users):
 
     enrolled(users["secretary"])
     post_login(client, "secretary", PASSWORD)
-    call_command("two_factor_reset", "secretary", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("two_factor_reset", "secretary", stdout=open("/dev/null", "w"))
     assert not TOTPDevice.objects.filter(user=users["secretary"]).exists()
     assert client.get(reverse("home")).status_code == 302  # that session ended too
     post_login(client, "secretary", PASSWORD)

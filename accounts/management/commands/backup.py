@@ -14,7 +14,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--output", required=True, help="a new or empty directory")
+        parser.add_argument("--json", action="store_true",
+                            help="Django JSON even on PostgreSQL (to move the data to another kind of database)")
 
-    def handle(self, *args, output: str, **options) -> None:
-        manifest = backup(Path(output))
+    def handle(self, *args, output: str, json: bool, **options) -> None:
+        manifest = backup(Path(output), portable=json)
         self.stdout.write(f"备份完成：{output}（{len(manifest['files'])} 个文件，清单 manifest.json）")

@@ -1,4 +1,5 @@
-"""python manage.py restore --input DIR: verify every checksum, then load into an empty, migrated database."""
+"""python manage.py restore --input DIR [--replace]: verify every checksum, then load into an empty, migrated database
+(or, with --replace, over one that holds data)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--input", required=True, help="a directory written by `manage.py backup`")
+        parser.add_argument("--replace", action="store_true",
+                            help="replace every row of a database that already holds data by the backup's")
 
-    def handle(self, *args, input: str, **options) -> None:  # noqa: A002 - the option's name
-        manifest = restore(Path(input))
+    def handle(self, *args, input: str, replace: bool, **options) -> None:
+        manifest = restore(Path(input), replace=replace)
         self.stdout.write(f"恢复完成：{input}（备份时间 {manifest['created_at']}，{len(manifest['files'])} 个文件）")
