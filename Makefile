@@ -3,10 +3,11 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-# System packages: PDF rendering with Chinese fonts (fast subsetting needs libharfbuzz-subset0),
+# System packages: PDF rendering with Chinese fonts (fast subsetting needs libharfbuzz-subset0), LibreOffice
+# (the test that prints 附件2 as LibreOffice does),
 # translations, PDF checks (pdffonts, pdfsig, certutil) and the browser for end-to-end tests.
 SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 gettext \
-	poppler-utils libnss3-tools chromium
+	poppler-utils libnss3-tools chromium libreoffice-calc-nogui
 # The production stack the suite runs against (PostgreSQL and Redis run on this machine kind).
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
