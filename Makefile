@@ -5,9 +5,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 # System packages: PDF rendering with Chinese fonts (fast subsetting needs libharfbuzz-subset0),
 # translations, PDF checks (pdffonts, pdfsig, certutil), pg_dump / pg_restore for backups (Debian 12's client is
-# PostgreSQL 15, the server's version) and the browser for end-to-end tests.
+# PostgreSQL 15, the server's version), LibreOffice (the test that prints 附件2 as LibreOffice does) and the
+# browser for end-to-end tests.
 SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 gettext \
-	poppler-utils libnss3-tools postgresql-client chromium
+	poppler-utils libnss3-tools postgresql-client libreoffice-calc-nogui chromium
 # The production stack the suite runs against (PostgreSQL and Redis run on this machine kind).
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0

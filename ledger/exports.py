@@ -19,6 +19,10 @@ Layouts:
 - anything larger (a 党委 or the whole campaign): 汇总, then one sheet per general branch holding one block
   (党支部名称 + header + categories) per branch.
 
+Every row is given the height its longest text needs (`RowFit`), merged cells included: LibreOffice and WPS
+never grow a row when a file is opened, and no program grows a merged cell, so without it a wrapped problem
+or measure showed and printed one line, cut off at the column's edge.
+
 Any text a user typed that begins with = + - @ (or a tab / carriage return) is written as a string cell
 with Excel's quote prefix, so it can never be evaluated as a formula (CSV/Excel injection).
 """
@@ -76,6 +80,15 @@ LABEL_ALIGN = Alignment(vertical="center")
 SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
 
 ProgressCallback = Callable[[int, int], None]
+
+# Row heights, in points. A line of text takes 1.5 times its font size: 仿宋 in Excel takes about 1.3,
+# LibreOffice's fallback for it (Noto CJK) 1.45; too tall wastes a little paper, too short cuts text off.
+LINE_SPACING = 1.5
+CELL_PADDING = 4.0
+MAX_ROW_HEIGHT = 409.0  # Excel's largest: a longer text cannot be shown in one row by any program
+BODY_SIZE = 11
+SHORT_TEXT = 40  # characters: a text this short has its line count remembered ...
+KNOWN_TEXTS = 4096  # ... up to this many per column
 
 
 def headers() -> list[str]:
@@ -256,6 +269,7 @@ class SheetWriter:
         self.ws.sheet_writer = self
         self.ws.print_title_rows = f"1:{header_row}"
         self.columns = len(widths)
+        self.widths = widths
         self.row = 0
         self.merges: list[str] = []
         self.store = _store_of(wb)
@@ -284,7 +298,8 @@ class SheetWriter:
 
     def title(self, text: str) -> None:
         cells = [safe_cell(self.ws, text, font=TITLE_FONT, alignment=WRAP_CENTER, border=None)]
-        row = self.append(cells + [None] * (self.columns - 1), height=36)
+        height = max(36, _rounded(row_height_for([text], [sum(self.widths)], TITLE_FONT.size)))  # a long name wraps
+        row = self.append(cells + [None] * (self.columns - 1), height=height)
         self.merge(row, row, 1, self.columns)
 
     def label(self, text: str) -> None:
@@ -327,6 +342,95 @@ def _row_xml(row: int, cells: list[Cell | None], height: float | None) -> str:
                        f'{_escape(str(value))}</t></is></c>')
     out.append("</row>")
     return XML_ILLEGAL.sub("", "".join(out))
+
+
+def display_width(text: str) -> int:
+    """The width of `text` in column-width units (the width of a digit): a character of three or four UTF-8
+    bytes (CJK, full-width and CJK punctuation such as ，。“”—…) counts two, any other one.
+
+    Counted from the UTF-8 length, which runs in C: a per-character unicodedata.east_asian_width loop cost
+    as much as writing the row (scale bench). It never counts less than east_asian_width's W/F: a rare
+    two-byte letter (é, ×) or four-byte character counts half a unit more than it is; the ambiguous
+    punctuation counts two, as Chinese fonts draw it.
+    """
+    length = len(text)
+    if text.isascii():
+        return length
+    return length + (len(text.encode()) - length + 1) // 2
+
+
+def line_capacity(width: float, font_size: float = BODY_SIZE) -> float:
+    """The units a line of a column `width` wide holds: two less than the column (the cell's padding, and the
+    character a line break rule pushes on to the next line), fewer in a larger font."""
+    return max((width - 2) * BODY_SIZE / font_size, 1)
+
+
+def text_lines(text: str, width: float, font_size: float = BODY_SIZE) -> int:
+    """The lines `text` wraps to in a column `width` wide, every paragraph starting a line."""
+    capacity = line_capacity(width, font_size)
+    lines = 0
+    for paragraph in text.split("\n"):
+        lines += -int(-display_width(paragraph) // capacity) or 1
+    return lines
+
+
+def lines_height(lines: int, font_size: float = BODY_SIZE) -> float:
+    return lines * font_size * LINE_SPACING + CELL_PADDING
+
+
+def row_height_for(texts: list[str], widths: list[float], font_size: float = BODY_SIZE) -> float:
+    """The height of a row showing each of `texts` whole in a column of the width beside it."""
+    lines = max((text_lines(text, width, font_size) for text, width in zip(texts, widths, strict=True) if text),
+                default=1)
+    return lines_height(lines, font_size)
+
+
+def _rounded(height: float) -> float:
+    # Excel keeps row heights in quarter points; rounded up, so the rounding never cuts a line off
+    return min(-(-height * 4 // 1) / 4, MAX_ROW_HEIGHT)
+
+
+class RowFit:
+    """Heights for a block of rows of a sheet whose first `merged` columns may be merged over several rows.
+
+    A row is first as tall as its own (unmerged) cells need; then each merged cell's rows are stretched,
+    evenly, until together they are as tall as its text needs.
+    """
+
+    def __init__(self, widths: tuple[int, ...], merged: int) -> None:
+        self.widths = widths
+        self.merged = merged
+        # per column from `merged` on: its width, the units a line holds, the lines of its short texts
+        self.columns = [(width, line_capacity(width), {}) for width in widths[merged:]]
+
+    def own_height(self, cells: list[Cell]) -> float:
+        """The height of a row's unmerged cells. A plain loop that counts only texts that may not fit one line
+        and remembers short ones (time limits, names, statuses repeat): it runs for every row of an export."""
+        lines = 1
+        for (value, _style), (width, capacity, known) in zip(cells[self.merged:], self.columns, strict=False):
+            if type(value) is not str or (len(value) * 2 <= capacity and "\n" not in value):
+                continue
+            count = known.get(value)
+            if count is None:
+                count = text_lines(value, width)
+                if len(value) <= SHORT_TEXT:
+                    if len(known) >= KNOWN_TEXTS:  # memory stays flat however many names a province has
+                        known.clear()
+                    known[value] = count
+            lines = max(lines, count)
+        return lines_height(lines)
+
+    def stretch(self, heights: list[float], start: int, end: int, text: str, column: int) -> None:
+        """Make rows start…end-1 together tall enough for `text`, merged over them in `column`."""
+        missing = lines_height(text_lines(text, self.widths[column])) - sum(heights[start:end])
+        if missing > 0:
+            share = missing / (end - start)
+            for n in range(start, end):
+                heights[n] += share
+
+    @staticmethod
+    def rounded(heights: list[float]) -> list[float]:
+        return [_rounded(height) for height in heights]
 
 
 class ItemRows:
@@ -372,6 +476,7 @@ class LedgerBlockWriter:
         self.categories = categories
         self.item_rows = item_rows
         self.progress = progress
+        self.fit = RowFit(COLUMN_WIDTHS, merged=2)  # 查摆内容 and 查摆问题 are merged over their rows
 
     def write(self, rows: list[ExportRow] | Iterator[ExportRow]) -> None:
         by_category: dict[int, list[ExportRow]] = {}
@@ -381,19 +486,31 @@ class LedgerBlockWriter:
             self._category(category, by_category.get(category.pk, []))
 
     def _category(self, category: TemplateCategory, rows: list[ExportRow]) -> None:
+        """One category's rows, held until their heights are known: a merged cell's height depends on all its
+        rows (a category's rows are few, a ledger's being buffered already)."""
         label = f"{category.order}. {category.title}"
-        first = self.sheet.row + 1
         if not rows:
-            self.sheet.append(self.item_rows.cells(None, "", label))
-            return
+            rows = [None]
+        lines: list[list[Cell]] = []
+        problems: list[tuple[int, int, str]] = []  # each problem's first and end line, its text
         for number, (_problem_id, problem_rows) in enumerate(
-            itertools.groupby(rows, key=lambda r: r.problem_id), start=1
+            itertools.groupby(rows, key=lambda r: r and r.problem_id), start=1
         ):
-            problem_first = self.sheet.row + 1
+            start = len(lines)
             for row in problem_rows:
-                self.sheet.append(self.item_rows.cells(row, f"{number}. {row.description}", label))
-                self.progress()
-            self.sheet.merge(problem_first, self.sheet.row, 2)
+                lines.append(self.item_rows.cells(row, f"{number}. {row.description}" if row else "", label))
+                if row:
+                    self.progress()
+            problems.append((start, len(lines), lines[start][1][0]))
+        heights = [self.fit.own_height(cells) for cells in lines]
+        for start, end, text in problems:
+            self.fit.stretch(heights, start, end, text, column=1)
+        self.fit.stretch(heights, 0, len(lines), label, column=0)
+        first = self.sheet.row + 1
+        for cells, height in zip(lines, RowFit.rounded(heights), strict=True):
+            self.sheet.append(cells, height=height)
+        for start, end, _text in problems:
+            self.sheet.merge(first + start, first + end - 1, 2)
         self.sheet.merge(first, self.sheet.row, 1)
 
 
@@ -438,10 +555,12 @@ def _write_summary(wb: Workbook, selection: ExportSelection, used: set[str]) -> 
     number = 0
     body = _style_id(ws, BODY_FONT, WRAP_TOP, BORDER, False)  # looked up once: one row per ledger follows
     statuses = {value: str(label) for value, label in LedgerStatus.choices}
+    fit = RowFit(SUMMARY_WIDTHS, merged=0)  # a long branch name wraps in its column
     for number, (head, status, counts) in enumerate(ledger_summaries(selection.ledgers), start=1):
         totals = [a + b for a, b in zip(totals, counts, strict=True)]
-        sheet.append([Cell(number, body), safe_cell(ws, head.parent_name), safe_cell(ws, head.unit_name),
-                      Cell(statuses[status], body)] + [Cell(n, body) for n in counts])
+        cells = [Cell(number, body), safe_cell(ws, head.parent_name), safe_cell(ws, head.unit_name),
+                 Cell(statuses[status], body)] + [Cell(n, body) for n in counts]
+        sheet.append(cells, height=_rounded(fit.own_height(cells)))
     sheet.append([safe_cell(ws, ""), safe_cell(ws, _("合计（%(n)s个台账）") % {"n": number}),
                   safe_cell(ws, ""), safe_cell(ws, "")] + [safe_cell(ws, n, font=HEADER_FONT) for n in totals])
 

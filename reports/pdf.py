@@ -74,8 +74,28 @@ def signature_block(report: SituationReport) -> SignatureBlock:
     )
 
 
-def paragraphs(text: str) -> list[str]:
-    return [line.strip() for line in text.splitlines() if line.strip()]
+# Characters: a paragraph whose runs without a space are all this short is justified (a line holds about 29
+# Chinese or 60 Latin characters).
+LONGEST_JUSTIFIED_RUN = 20
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+    justified: bool
+
+
+def justifiable(line: str) -> bool:
+    """Whether justifying `line` spreads its slack evenly. WeasyPrint justifies by widening spaces only, so in a
+    paragraph with long runs without a space (Chinese text, a URL) one or two spaces took a line's whole slack:
+    "1." stood several characters away from its text. Such a paragraph is set flush left; a Chinese line ends
+    within a character of the margin anyway."""
+    return max(len(run) for run in line.split()) <= LONGEST_JUSTIFIED_RUN
+
+
+def paragraphs(text: str) -> list[Paragraph]:
+    lines = (line.strip() for line in text.splitlines())
+    return [Paragraph(line, justifiable(line)) for line in lines if line]
 
 
 def report_html(report: SituationReport, *, signed: SignatureBlock | None, font_family: str | None = None) -> str:
