@@ -41,7 +41,7 @@ messages: $(VENV)/.installed
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	$(PY) manage.py runserver 127.0.0.1:8000
+	DJANGO_DEBUG=True $(PY) manage.py runserver 127.0.0.1:8000
 
 # The whole suite against PostgreSQL and Redis, then the embedded default (SQLite, no Redis).
 test: install

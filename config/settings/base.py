@@ -13,12 +13,18 @@ import environ
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
+from config.secret_key import local_secret_key
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
 env.read_env(BASE_DIR / ".env") if (BASE_DIR / ".env").exists() else None
 
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="embedded-dev-key-not-for-production-0123456789abcdefghijklmnop")
+# Off unless asked for (`make run` asks): a deployment that forgets its settings never shows technical pages.
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# Without DJANGO_SECRET_KEY, a random key of this installation kept in var/ (config/secret_key.py).
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="") or local_secret_key(
+    Path(env("DJANGO_SECRET_KEY_FILE", default=str(BASE_DIR / "var" / "secret_key")))
+)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
