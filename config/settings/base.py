@@ -208,12 +208,16 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
 # --- Security (README "## Security") -----------------------------------------------------------------
-# Login throttling (django-axes): lock a user name + address pair after N failures for a cool-off period.
+# Login throttling (django-axes): lock a user name + address pair after N failures for a cool-off period,
+# and an address after more failures over any names.
 AUTHENTICATION_BACKENDS = [
     "accounts.backends.ThrottledLoginBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+# Besides, failures from one address over any user names (password spraying): accounts/throttling.py.
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=20)
+AXES_HANDLER = "accounts.throttling.AccountAndAddressHandler"
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
