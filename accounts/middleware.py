@@ -1,4 +1,4 @@
-"""Session timeouts, the second-factor gate, extra security headers and the log of refused requests."""
+"""Session timeouts, the second-factor and password-change gates, extra security headers and the log of refused requests."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from accounts import session_state
+from accounts import passwords, session_state
 from accounts.security_log import log_event
 
 # Refresh "last seen" at most this often: the idle clock is precise to a minute without a session
@@ -92,6 +92,31 @@ class TwoFactorMiddleware:
             return resolve(request.path_info).view_name
         except Resolver404:
             return ""
+
+
+# Where a person who owes a new password may go: the change page itself, the second factor (owed first),
+# signing out, choosing a language.
+PASSWORD_CHANGE_OPEN = SECOND_FACTOR_OPEN | {"password_change", "password_change_done"}
+
+
+class PasswordChangeMiddleware:
+    """Until the owner has replaced a password someone else chose, only the password change page opens.
+
+    Placed after TwoFactorMiddleware: the second factor is given first, then the password is changed.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            owed = request.session.get(session_state.PASSWORD_CHANGE)
+            if owed is None:  # a session from before this check
+                owed = request.session[session_state.PASSWORD_CHANGE] = passwords.change_owed(user)
+            if owed and TwoFactorMiddleware._route(request) not in PASSWORD_CHANGE_OPEN:
+                return redirect("password_change")
+        return self.get_response(request)
 
 
 class SecurityHeadersMiddleware:
