@@ -62,6 +62,13 @@ class SessionTimeoutMiddleware:
         messages.info(request, _("登录已超时，请重新登录。"))
 
 
+def route_name(request) -> str:
+    try:
+        return resolve(request.path_info).view_name
+    except Resolver404:
+        return ""
+
+
 # Where a person who still owes the second factor may go: the two pages, signing out, choosing a language.
 SECOND_FACTOR_OPEN = {"accounts:two_factor_verify", "accounts:two_factor_setup", "logout", "set_language"}
 
@@ -78,20 +85,13 @@ class TwoFactorMiddleware:
             owed = request.session.get(session_state.SECOND_FACTOR)
             if owed is None:
                 owed = request.session[session_state.SECOND_FACTOR] = session_state.second_factor_state(user)
-            if owed != session_state.DONE and self._route(request) not in SECOND_FACTOR_OPEN:
+            if owed != session_state.DONE and route_name(request) not in SECOND_FACTOR_OPEN:
                 target = "accounts:two_factor_verify" if owed == session_state.VERIFY else "accounts:two_factor_setup"
                 url = reverse(target)
                 if request.method == "GET" and owed == session_state.VERIFY:
                     url += "?" + urlencode({"next": request.get_full_path()})
                 return redirect(url)
         return self.get_response(request)
-
-    @staticmethod
-    def _route(request) -> str:
-        try:
-            return resolve(request.path_info).view_name
-        except Resolver404:
-            return ""
 
 
 # Where a person who owes a new password may go: the change page itself, the second factor (owed first),
@@ -114,7 +114,7 @@ class PasswordChangeMiddleware:
             owed = request.session.get(session_state.PASSWORD_CHANGE)
             if owed is None:  # a session from before this check
                 owed = request.session[session_state.PASSWORD_CHANGE] = passwords.change_owed(user)
-            if owed and TwoFactorMiddleware._route(request) not in PASSWORD_CHANGE_OPEN:
+            if owed and route_name(request) not in PASSWORD_CHANGE_OPEN:
                 return redirect("password_change")
         return self.get_response(request)
 

@@ -103,3 +103,16 @@ def test_a_password_an_administrator_sets_is_checked_and_must_be_changed(client,
     client.logout()
     post_login(client, "secretary", INITIAL)
     assert client.get(reverse("home"))["Location"] == reverse("password_change")
+
+
+def test_the_second_factor_comes_first_then_the_password(client, tree, users, settings):
+    """Both owed: the enrolment page opens (no redirect loop between the two gates), everything else does not."""
+    client.force_login(users["org"])
+    client.post(reverse("branches:account_create", args=[tree.gb1.pk]),
+                {"username": "gbnew", "full_name": "新组织员", "password": INITIAL, "role": "general_branch_staff"})
+    client.logout()
+    settings.REQUIRE_2FA_FOR_STAFF = True
+    post_login(client, "gbnew", INITIAL)
+    assert client.get(reverse("home"))["Location"] == reverse("accounts:two_factor_setup")
+    assert client.get(reverse("accounts:two_factor_setup")).status_code == 200
+    assert client.get(reverse("password_change"))["Location"] == reverse("accounts:two_factor_setup")
