@@ -270,9 +270,12 @@ def test_section_two_can_be_rewritten_from_todays_ledgers_without_saving(client,
 
 
 @pytest.fixture
-def renders(monkeypatch):
-    """How many times WeasyPrint is asked for a PDF (the one costly step of a preview)."""
+def renders(monkeypatch, settings, tmp_path):
+    """How many times WeasyPrint is asked for a PDF (the one costly step of a preview), with previews stored
+    in an empty folder (another run's report with the same id and text would otherwise be found there)."""
     from reports import pdf
+
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
 
     calls = []
     real = pdf.html_to_pdf
