@@ -44,7 +44,7 @@ messages: $(VENV)/.installed
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	$(PY) manage.py runserver 127.0.0.1:8000
+	DJANGO_DEBUG=True $(PY) manage.py runserver 127.0.0.1:8000
 
 # The suite runs in TEST_WORKERS processes (pytest-xdist), each with its own test database (test_<name>_gw0, …)
 # and media directory; --dist loadfile keeps a test file on one worker, so its module fixtures (a demo seeded

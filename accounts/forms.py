@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
 LOCKED_OUT_MESSAGE = _("登录失败次数过多，请稍后再试。")
@@ -15,6 +15,18 @@ class LoginForm(AuthenticationForm):
         "invalid_login": _("用户名或密码不正确。"),
         "inactive": _("用户名或密码不正确。"),
     }
+
+
+class OwnPasswordForm(PasswordChangeForm):
+    """Django's change form (the old password, the validators on the new one), and never the same password:
+    keeping the one the organization department chose would leave it known to someone else."""
+
+    def clean(self):
+        cleaned = super().clean()
+        new = cleaned.get("new_password2")
+        if new and self.user.check_password(new):
+            self.add_error("new_password2", _("新密码不能与初始密码相同。"))
+        return cleaned
 
 
 class TOTPCodeForm(forms.Form):

@@ -1,4 +1,4 @@
-"""Session timeouts, the second-factor gate, extra security headers and the log of refused requests."""
+"""Session timeouts, the second-factor and password-change gates, extra security headers and the log of refused requests."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from accounts import session_state
+from accounts import passwords, session_state
 from accounts.security_log import log_event
 
 # Refresh "last seen" at most this often: the idle clock is precise to a minute without a session
@@ -62,6 +62,13 @@ class SessionTimeoutMiddleware:
         messages.info(request, _("登录已超时，请重新登录。"))
 
 
+def route_name(request) -> str:
+    try:
+        return resolve(request.path_info).view_name
+    except Resolver404:
+        return ""
+
+
 # Where a person who still owes the second factor may go: the two pages, signing out, choosing a language.
 SECOND_FACTOR_OPEN = {"accounts:two_factor_verify", "accounts:two_factor_setup", "logout", "set_language"}
 
@@ -78,7 +85,7 @@ class TwoFactorMiddleware:
             owed = request.session.get(session_state.SECOND_FACTOR)
             if owed is None:
                 owed = request.session[session_state.SECOND_FACTOR] = session_state.second_factor_state(user)
-            if owed != session_state.DONE and self._route(request) not in SECOND_FACTOR_OPEN:
+            if owed != session_state.DONE and route_name(request) not in SECOND_FACTOR_OPEN:
                 target = "accounts:two_factor_verify" if owed == session_state.VERIFY else "accounts:two_factor_setup"
                 url = reverse(target)
                 if request.method == "GET" and owed == session_state.VERIFY:
@@ -86,12 +93,30 @@ class TwoFactorMiddleware:
                 return redirect(url)
         return self.get_response(request)
 
-    @staticmethod
-    def _route(request) -> str:
-        try:
-            return resolve(request.path_info).view_name
-        except Resolver404:
-            return ""
+
+# Where a person who owes a new password may go: the change page itself, the second factor (owed first),
+# signing out, choosing a language.
+PASSWORD_CHANGE_OPEN = SECOND_FACTOR_OPEN | {"password_change", "password_change_done"}
+
+
+class PasswordChangeMiddleware:
+    """Until the owner has replaced a password someone else chose, only the password change page opens.
+
+    Placed after TwoFactorMiddleware: the second factor is given first, then the password is changed.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            owed = request.session.get(session_state.PASSWORD_CHANGE)
+            if owed is None:  # a session from before this check
+                owed = request.session[session_state.PASSWORD_CHANGE] = passwords.change_owed(user)
+            if owed and route_name(request) not in PASSWORD_CHANGE_OPEN:
+                return redirect("password_change")
+        return self.get_response(request)
 
 
 class SecurityHeadersMiddleware:

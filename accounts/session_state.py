@@ -1,16 +1,17 @@
 """What the security middleware keeps in a signed-in session: when it began, when it was last used,
-whether the second factor is still owed, and the key it was registered under."""
+whether the second factor or a password change is still owed, and the key it was registered under."""
 
 from __future__ import annotations
 
 import time
 
-from accounts import services
+from accounts import passwords, services
 
 AUTH_AT = "_sec_auth_at"
 SEEN_AT = "_sec_seen_at"
 SECOND_FACTOR = "_sec_2fa"
 REGISTERED_KEY = "_sec_key"
+PASSWORD_CHANGE = "_sec_pw_change"  # True while the password someone else chose is still the account's
 
 VERIFY = "verify"  # a confirmed authenticator: a code is owed
 ENROL = "enrol"  # required but no authenticator yet: enrolment is owed
@@ -32,6 +33,7 @@ def start(request, user) -> None:
     session[AUTH_AT] = now
     session[SEEN_AT] = now
     session[SECOND_FACTOR] = second_factor_state(user)
+    session[PASSWORD_CHANGE] = passwords.change_owed(user)
     register(request, user)
 
 

@@ -1,4 +1,4 @@
-"""Login (throttled), the lockout page, and the two-factor pages."""
+"""Login (throttled), the lockout page, the password change, and the two-factor pages."""
 
 from __future__ import annotations
 
@@ -14,14 +14,32 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from accounts import services, session_state
-from accounts.forms import LOCKED_OUT_MESSAGE, LoginForm, TOTPCodeForm
+from accounts import passwords, services, session_state
+from accounts.forms import LOCKED_OUT_MESSAGE, LoginForm, OwnPasswordForm, TOTPCodeForm
 from accounts.security_log import log_event
 
 
 class LoginView(auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = False
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """The owner's own change: also settles a password someone else chose (accounts.passwords)."""
+
+    form_class = OwnPasswordForm
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["change_owed"] = bool(self.request.session.get(session_state.PASSWORD_CHANGE))
+        return context
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        passwords.changed_by_owner(self.request.user)
+        self.request.session[session_state.PASSWORD_CHANGE] = False
+        log_event("password_changed", request=self.request)
+        return response
 
 
 def lockout_response(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth.password_validation import password_validators_help_text_html
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import OrgUnit, Role, UnitKind
@@ -31,7 +33,9 @@ class UnitEditForm(UnitForm):
 class AccountForm(forms.Form):
     username = forms.CharField(label=_("登录名"), max_length=150)
     full_name = forms.CharField(label=_("姓名"), max_length=150)
-    password = forms.CharField(label=_("初始密码"), min_length=8, widget=forms.PasswordInput(render_value=False))
+    # Checked by Django's validators in the service; the owner changes it at the first sign-in.
+    password = forms.CharField(label=_("初始密码"), widget=forms.PasswordInput(render_value=False),
+                               help_text=lazy(password_validators_help_text_html, str)())
     role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
     email = forms.EmailField(label=_("电子邮箱"), required=False)
 

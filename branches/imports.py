@@ -6,14 +6,14 @@ the unit's name, secretary, member counts and committee term when they differ, a
 nothing, so importing the same file twice changes nothing the second time. Moving a unit or changing
 its kind is not done by import (the paths of a whole subtree would change): such rows are errors.
 
-A secretary's login creates an account with a random initial password (shown once, after the import)
+A secretary's login creates an account with a random initial password (shown once, after the import; its
+owner must change it at the first sign-in)
 and the role that matches the unit: 党支部书记 at a branch, 党总支工作人员 at a general branch, 组织部 at a
 committee. A login that already exists is accepted only if it already holds that role at that unit.
 """
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.passwords import initial_password
 from branches import services
 from branches.models import OrgUnit, Role, RoleAssignment, UnitKind
 from branches.selectors import Action, scope_for
@@ -290,14 +291,11 @@ def tree_import_apply(*, actor, content: bytes | list[SheetRow], progress: Calla
 
 
 def _create_account(*, actor, row: UnitRow, unit: OrgUnit) -> CreatedAccount:
-    password = initial_password()
     role = SECRETARY_ROLE[row.kind]
-    services.account_create(actor=actor, username=row.login, password=password,
-                            full_name=row.fields["secretary_name"] or row.login, unit=unit, role=role)
+    full_name = row.fields["secretary_name"] or row.login
+    # Random, accepted by the validators, and changed by its owner at the first sign-in (account_create).
+    password = initial_password(get_user_model()(username=row.login, first_name=full_name))
+    services.account_create(actor=actor, username=row.login, password=password, full_name=full_name, unit=unit,
+                            role=role)
     return CreatedAccount(username=row.login, password=password, unit_name=unit.name, role=str(Role(role).label))
 
-
-def initial_password() -> str:
-    # Unambiguous letters and digits, 12 characters: typed by hand from a printout.
-    alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-    return "".join(secrets.choice(alphabet) for _ in range(12))

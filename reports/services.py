@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import secrets
 from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
@@ -235,3 +239,34 @@ def report_render_and_sign(*, report_id: int, progress: Callable[[int, str], Non
         _audit(actor=locked.signed_by, report=locked, action="report_pdf_signed", sha256=locked.pdf_sha256)
     progress(100, _("签章完成"))
     return locked
+
+
+def report_preview_open(*, report: SituationReport) -> BinaryIO:
+    """The draft's preview PDF, opened for reading: rendered once per content, kept in
+    PRIVATE_MEDIA_ROOT/reports/previews/<report id>/.
+
+    The file is named by the report's version and a digest of the HTML it is made from (text, unit name,
+    date, fonts), so every viewer of one version gets the one file and any change gives a new one. The
+    caller has checked that the viewer may see the report; the file itself is never served directly.
+    """
+    from reports.pdf import html_to_pdf, report_html
+
+    html = report_html(report, signed=None)
+    digest = hashlib.sha256(html.encode()).hexdigest()[:32]
+    folder = Path(settings.PRIVATE_MEDIA_ROOT) / "reports" / "previews" / str(report.pk)
+    path = folder / f"v{report.version}-{digest}.pdf"
+    try:
+        return path.open("rb")
+    except FileNotFoundError:
+        pass
+    folder.mkdir(parents=True, exist_ok=True)
+    # Written aside, opened, then renamed into place: a viewer asking at the same moment reads a whole file or
+    # renders its own, and the open handle stays readable whatever a newer version's cleanup removes.
+    temporary = folder / f".{path.name}.{secrets.token_hex(8)}"
+    temporary.write_bytes(html_to_pdf(html))
+    handle = temporary.open("rb")
+    os.replace(temporary, path)
+    for older in folder.glob("v*.pdf"):  # earlier versions' previews are no longer asked for
+        if older != path:
+            older.unlink(missing_ok=True)
+    return handle

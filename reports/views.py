@@ -95,14 +95,11 @@ def report_edit(request: HttpRequest, campaign_pk: int, unit_pk: int) -> HttpRes
 
 @login_required
 def report_preview(request: HttpRequest, pk: int) -> HttpResponse:
-    """The draft through the renderer of the final file, without signature, seal or code."""
-    from reports.pdf import render_report_pdf
-
+    """The draft through the renderer of the final file, without signature, seal or code (rendered once per
+    version and content, then served from the stored file)."""
     report = _report_or_404(request, pk)
-    pdf = render_report_pdf(report, signed=False)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = 'inline; filename="preview.pdf"'
-    return response
+    return FileResponse(services.report_preview_open(report=report), content_type="application/pdf",
+                        as_attachment=False, filename="preview.pdf")
 
 
 @login_required

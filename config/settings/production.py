@@ -1,10 +1,16 @@
 """Production: secrets and hosts must come from the environment; HTTPS everywhere."""
 
+from django.core.exceptions import ImproperlyConfigured
+
+from config.secret_key import KNOWN_PUBLIC_KEYS
 from config.settings.base import *  # noqa: F403
 from config.settings.base import env
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
+if SECRET_KEY in KNOWN_PUBLIC_KEYS or len(SECRET_KEY) < 50:
+    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be this deployment's own random key of 50 or more characters "
+                               "(python -c 'import secrets; print(secrets.token_urlsafe(64))').")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -236,3 +236,27 @@ def test_a_large_file_is_imported_in_the_background(client, users, tree, monkeyp
     assert rows[0][0] == "新建 3 条，更新 0 条，0 条不变。"
     logins = {row[0]: row[1] for row in rows[2:]}
     assert get_user_model().objects.get(username="newgb").check_password(logins["newgb"])
+
+
+def test_imported_accounts_get_passwords_the_validators_accept_and_must_change_them(users, tree, settings):
+    """The generated initial password is as long as the configured minimum, and is changed at first login."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.test import Client
+
+    from tests.security.conftest import post_login
+
+    settings.AUTH_PASSWORD_VALIDATORS = [
+        *settings.AUTH_PASSWORD_VALIDATORS[:1],
+        {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 20}},
+        *settings.AUTH_PASSWORD_VALIDATORS[2:],
+    ]
+    _plan, accounts = tree_import_apply(actor=users["org"], content=xlsx_bytes(HEADERS, rows_ok()))
+    assert {account.username for account in accounts} == {"newgb", "newb1"}
+    client = Client()
+    for account in accounts:
+        user = get_user_model().objects.get(username=account.username)
+        validate_password(account.password, user)
+        assert len(account.password) >= 20
+        assert post_login(client, account.username, account.password).status_code == 302
+        assert client.get(reverse("home"))["Location"] == reverse("password_change")
+        client.logout()

@@ -202,3 +202,29 @@ def test_general_branch_org_department_manages_only_its_subtree(client, tree):
     assert client.get(reverse("branches:unit_edit", args=[tree.b1.pk])).status_code == 200
     assert client.get(reverse("branches:unit_edit", args=[tree.root.pk])).status_code == 404
     assert client.get(reverse("branches:unit_edit", args=[tree.b3.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("password, message", [
+    ("abcdefgh", "密码长度太短。密码必须包含至少 12 个字符。"),
+    ("12345678901234", "密码只包含数字。"),
+    ("password1234", "这个密码太常见了。"),
+])
+def test_weak_initial_passwords_are_refused_with_the_reason(client, tree, users, password, message):
+    """The organization department's account form goes through Django's password validators (12 characters)."""
+    client.force_login(users["org"])
+    before = get_user_model().objects.count()
+    response = client.post(reverse("branches:account_create", args=[tree.b1.pk]),
+                           {"username": "weak", "full_name": "新人", "password": password, "role": "branch_member"})
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert get_user_model().objects.count() == before
+    assert not get_user_model().objects.filter(username="weak").exists()
+
+
+def test_an_initial_password_like_the_login_is_refused(client, tree, users):
+    client.force_login(users["org"])
+    response = client.post(reverse("branches:account_create", args=[tree.b1.pk]),
+                           {"username": "zhangsan2022", "full_name": "张三", "password": "zhangsan2022!",
+                            "role": "branch_member"})
+    assert "密码跟 登录名 太相似了。" in response.content.decode() or "密码跟 用户名 太相似了。" in response.content.decode()
+    assert not get_user_model().objects.filter(username="zhangsan2022").exists()

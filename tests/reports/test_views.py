@@ -284,3 +284,49 @@ def test_section_two_can_be_rewritten_from_todays_ledgers_without_saving(client,
     page = client.get(url, {"refill": "1"}).content.decode()
     assert "新查摆的问题" in page and "共有2个党支部查摆问题4个" in page
     assert SituationReport.objects.get().problems_found == services_text  # nothing saved by a GET
+
+
+@pytest.fixture
+def renders(monkeypatch, settings, tmp_path):
+    """How many times WeasyPrint is asked for a PDF (the one costly step of a preview), with previews stored
+    in an empty folder (another run's report with the same id and text would otherwise be found there)."""
+    from reports import pdf
+
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
+
+    calls = []
+    real = pdf.html_to_pdf
+
+    def counting(html: str) -> bytes:
+        calls.append(html)
+        return real(html)
+
+    monkeypatch.setattr(pdf, "html_to_pdf", counting)
+    return calls
+
+
+def test_the_preview_is_rendered_once_per_version_and_served_to_every_viewer(client, people, draft, renders):
+    url = reverse("reports:report_preview", args=[draft.pk])
+    client.force_login(people["gb_staff"])
+    first = client.get(url)
+    assert first.status_code == 200 and first["Content-Type"] == "application/pdf"
+    first_pdf = b"".join(first.streaming_content) if first.streaming else first.content
+    again = client.get(url)
+    assert (b"".join(again.streaming_content) if again.streaming else again.content) == first_pdf
+    client.force_login(people["inspector"])
+    inspected = client.get(url)
+    assert (b"".join(inspected.streaming_content) if inspected.streaming else inspected.content) == first_pdf
+    assert len(renders) == 1
+    # still scoped: outside the subtree nothing is served, from the cache or otherwise
+    assert status_for(client, people["gb2_staff"], "get", url) == 404
+    assert status_for(client, people["other"], "get", url) == 404
+    # an edit is a new version: a new preview, with the new text
+    client.force_login(people["gb_staff"])
+    edit = reverse("reports:report_edit", args=[draft.campaign_id, draft.unit_id])
+    version = SituationReport.objects.get().version
+    client.post(edit, {"version": version, "work_done": "新增的一段工作情况", "problems_found": "", "next_steps": ""})
+    edited = client.get(url)
+    assert edited.status_code == 200 and len(renders) == 2
+    assert "新增的一段工作情况" in renders[-1]
+    client.get(url)
+    assert len(renders) == 2

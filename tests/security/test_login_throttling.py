@@ -110,3 +110,37 @@ def test_forged_forwarded_for_does_not_escape_the_lockout(client, users, forward
         post_login(client, "secretary", "wrong", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}")
     response = post_login(client, "secretary", PASSWORD, HTTP_X_FORWARDED_FOR=forwarded)
     assert response.status_code == 429
+
+
+@override_settings(AXES_FAILURE_LIMIT=5, LOGIN_ADDRESS_FAILURE_LIMIT=20)
+def test_one_wrong_password_on_each_of_many_accounts_locks_the_address(client, tree):
+    """Password spraying: each account sees one failure only, the address that tries them all is locked."""
+    from tests.conftest import make_user
+
+    for n in range(30):
+        make_user(f"sprayed{n}")
+    answers = [post_login(client, f"sprayed{n}", "Spring2022!", ip="10.6.6.6") for n in range(30)]
+    assert [answer.status_code for answer in answers[:19]] == [200] * 19
+    assert {answer.status_code for answer in answers[20:]} == {429}
+    assert LOCKED in answers[-1].content.decode()
+    # the right password from that address does not get through, even for an account that never failed
+    make_user("untouched")
+    right = post_login(client, "untouched", PASSWORD, ip="10.6.6.6")
+    assert right.status_code == 429 and LOCKED in right.content.decode()
+    assert "_auth_user_id" not in client.session
+    # the sprayed accounts still sign in from their own addresses
+    assert post_login(client, "sprayed0", PASSWORD, ip="10.0.0.7").status_code == 302
+
+
+@override_settings(AXES_FAILURE_LIMIT=5, LOGIN_ADDRESS_FAILURE_LIMIT=20)
+def test_signing_in_to_ones_own_account_does_not_clear_the_address_count(client, users):
+    """A sprayer with one real account cannot log in between rounds to start the address's count again."""
+    from tests.conftest import make_user
+
+    for n in range(20):
+        make_user(f"sprayed{n}")
+    for n in range(19):
+        post_login(client, f"sprayed{n}", "wrong", ip="10.6.6.6")
+    assert post_login(client, "secretary", PASSWORD, ip="10.6.6.6").status_code == 302
+    client.logout()
+    assert post_login(client, "sprayed19", "wrong", ip="10.6.6.6").status_code == 429
