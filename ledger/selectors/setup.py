@@ -19,10 +19,10 @@ from ledger.models import (
     Problem,
     ProblemStatus,
     RectificationItem,
+    SubtreeTally,
     overdue_condition,
 )
-from reviews.models import SubtreeTally
-from reviews.selectors import fresh_tallies
+from ledger.selectors.tallies import fresh_tallies
 
 TEMPLATE_ROLES = (Role.ORG_DEPARTMENT, Role.INSPECTOR)
 BRANCH_ROLES = (Role.BRANCH_SECRETARY, Role.BRANCH_MEMBER)
@@ -151,7 +151,7 @@ def home_data(user, *, campaign_limit: int = 10) -> HomeData:
 def _overview_counts(data: HomeData, grants: list[Grant]) -> None:
     """Ledgers by status per campaign, and active units by kind, under the viewer's overview roots.
 
-    A province's or a city's figures come from the background tallies when they are fresh (`reviews.tallies`),
+    A province's or a city's figures come from the background tallies when they are fresh (`ledger.selectors.tallies`),
     whatever else is small enough is counted here.
     """
     tallies = fresh_tallies(campaign_ids=[None, *(c.pk for c in data.campaigns)], units=data.roots,
