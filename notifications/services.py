@@ -219,10 +219,15 @@ def event_notify(*, event_id: int) -> list[Notification]:
 
 
 def event_recorded(event: LedgerEvent) -> None:
-    """The hook `ledger.services.events.event_record` calls: notify once the change is committed."""
+    """Notify once the change that recorded `event` is committed (a review event; others are ignored)."""
     if event.action in NOTIFYING_ACTIONS:
         # robust: a failure to notify is logged and never turns a committed review into an error page.
         transaction.on_commit(lambda: event_notify(event_id=event.pk), robust=True)
+
+
+def on_ledger_event_recorded(sender, *, event: LedgerEvent, **kwargs) -> None:
+    """Receiver of `ledger.signals.ledger_event_recorded`, connected in NotificationsConfig.ready()."""
+    event_recorded(event)
 
 
 # --- reading and preferences ------------------------------------------------------------------------
