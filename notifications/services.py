@@ -16,10 +16,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from branches.selectors import Action, scope_for
+from branches.selectors import FILLING_ROLES, Action, scope_for
 from ledger.models import EventAction, LedgerEvent
 from notifications.models import Notification, NotificationKind, NotificationPreference, ReminderLog
-from notifications.recipients import FILLING_ROLES, Directory
+from notifications.recipients import Directory
 from notifications.reminders import SOURCES, Draft
 
 log = logging.getLogger(__name__)

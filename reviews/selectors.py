@@ -19,7 +19,6 @@ from branches.models import OrgUnit, Role
 from branches.selectors import Action, Scope
 from ledger.models import (
     Campaign,
-    CampaignStatus,
     EventAction,
     ItemStatus,
     Ledger,
@@ -33,6 +32,7 @@ from ledger.models import (
     TemplateCategory,
     overdue_condition,
 )
+from ledger.selectors.campaigns import campaign_visible_get, campaigns_visible
 from ledger.selectors.tallies import usable_tally
 from reviews.models import (
     ItemReopening,
@@ -51,22 +51,13 @@ HANDED_IN = (LedgerStatus.SUBMITTED, LedgerStatus.ACCEPTED)
 
 
 def campaign_for(*, scope: Scope, pk: int) -> Campaign:
-    """The campaign if the viewer sees its issuer or any of its ledgers; 404 otherwise."""
-    campaign = Campaign.objects.select_related("issuer").filter(pk=pk).first()
-    if campaign is None:
-        raise Http404
-    if scope.can(Action.VIEW, campaign.issuer_path):
-        return campaign
-    if scope.filter(Ledger.objects.filter(campaign=campaign), Action.VIEW, "unit_path").exists():
-        return campaign
-    raise Http404
+    """The campaign if the viewer sees it (`ledger.selectors.campaigns`); 404 otherwise."""
+    return campaign_visible_get(scope, pk)
 
 
 def campaigns_for(scope: Scope) -> QuerySet[Campaign]:
-    """Published or closed campaigns the viewer sees: issued within their subtree or holding one of their ledgers."""
-    ledgers = scope.filter(Ledger.objects.filter(campaign=OuterRef("pk")), Action.VIEW, "unit_path")
-    visible = scope.condition(Action.VIEW, "issuer_path") | Q(Exists(ledgers))
-    return Campaign.objects.filter(visible).exclude(status=CampaignStatus.DRAFT)
+    """Published or closed campaigns the viewer sees: issued within their subtree or above it."""
+    return campaigns_visible(scope, drafts=False)
 
 
 def focus_unit(*, scope: Scope, campaign: Campaign, unit_pk: int | None = None) -> OrgUnit:
@@ -329,10 +320,19 @@ def weak_and_lax_candidates(*, scope: Scope, campaign: Campaign, unit: OrgUnit) 
 # --- supervision ---------------------------------------------------------------------------------------
 
 
+SUPERVISING_ROLES = (Role.GENERAL_BRANCH_STAFF, Role.ORG_DEPARTMENT)
+
+
 def supervising_units(scope: Scope) -> list[OrgUnit]:
     """The units in whose name the viewer may run supervision: where they are general-branch staff or org dept."""
     return [scope.units[grant.path] for grant in scope.grants
-            if grant.role in (Role.GENERAL_BRANCH_STAFF, Role.ORG_DEPARTMENT) and grant.path in scope.units]
+            if grant.role in SUPERVISING_ROLES and grant.path in scope.units]
+
+
+def supervisable_campaigns(scope: Scope) -> QuerySet[Campaign]:
+    """The published or closed campaigns the viewer's supervising units see: what a supervision record may be
+    about (the service accepts a campaign issued above or inside the author unit)."""
+    return campaigns_visible(scope.restricted_to(SUPERVISING_ROLES), drafts=False)
 
 
 def supervision_records_for(scope: Scope) -> QuerySet[SupervisionRecord]:

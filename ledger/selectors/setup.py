@@ -8,7 +8,7 @@ from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from branches.models import OrgUnit, Role, UnitKind, ancestor_paths
+from branches.models import OrgUnit, Role, UnitKind
 from branches.selectors import Action, Grant, outermost_grants, scope_for
 from ledger.models import (
     Campaign,
@@ -22,6 +22,7 @@ from ledger.models import (
     SubtreeTally,
     overdue_condition,
 )
+from ledger.selectors.campaigns import campaigns_visible
 from ledger.selectors.tallies import fresh_tallies
 
 TEMPLATE_ROLES = (Role.ORG_DEPARTMENT, Role.INSPECTOR)
@@ -34,7 +35,7 @@ def templates_visible_to(user) -> QuerySet[ChecklistTemplate]:
     scope = scope_for(user)
     return ChecklistTemplate.objects.filter(
         Q(is_builtin=True) | Q(owner__isnull=True) | scope.condition(Action.VIEW, "owner__path")
-        | Q(owner__path__in=_paths_above(scope))
+        | Q(owner__path__in=scope.paths_above())
     )
 
 
@@ -44,18 +45,10 @@ def manageable_units(user) -> list[OrgUnit]:
     return [scope.units[g.path] for g in scope.grants if g.role == Role.ORG_DEPARTMENT and g.path in scope.units]
 
 
-def _paths_above(scope) -> list[str]:
-    return sorted({ancestor for grant in scope.grants for ancestor in ancestor_paths(grant.path)})
-
-
 def campaigns_visible_to(user) -> QuerySet[Campaign]:
     """Campaigns issued inside the user's subtree (drafts too), and the published or closed campaigns
-    issued above it, which reach the user's units. Index lookups only, whatever the number of ledgers."""
-    scope = scope_for(user)
-    above = _paths_above(scope)
-    return Campaign.objects.filter(
-        scope.condition(Action.VIEW, "issuer_path") | (~Q(status=CampaignStatus.DRAFT) & Q(issuer_path__in=above))
-    )
+    issued above it (`ledger.selectors.campaigns`)."""
+    return campaigns_visible(scope_for(user))
 
 
 def ledger_status_counts(user, campaign: Campaign) -> dict[str, int]:
