@@ -120,6 +120,26 @@ def issued_condition(scope: Scope, *, released: Q, path_field: str = "issuer_pat
     return scope.condition(Action.VIEW, path_field) | (released & Q(**{f"{path_field}__in": scope.paths_above()}))
 
 
+class SystemActor:
+    """Who acts when no person does: seeding the demo, management commands, migrations, test set-up.
+
+    Passed explicitly (`actor=SYSTEM`); the services' checks let it through and nothing else without a right:
+    a missing actor (None) or an anonymous user is refused like anyone out of scope. It is recorded as
+    nobody in audit records and ledger events, as before (it is not an authenticated user).
+    """
+
+    is_authenticated = False
+    is_active = False
+    is_superuser = False
+    pk = None
+
+    def __repr__(self) -> str:
+        return "SYSTEM"
+
+
+SYSTEM = SystemActor()
+
+
 def outermost_grants(grants: list[Grant]) -> list[Grant]:
     """The grants not inside another one's subtree: counting under each of them counts nothing twice."""
     return [g for g in grants if not any(o.path != g.path and g.path.startswith(o.path) for o in grants)]
