@@ -78,8 +78,10 @@ scale-data: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(PY) manage.py bench --output bench-results/bench.json
 
+# ruff, then the layers of the apps (.importlinter): an app importing from a layer above its own fails here.
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 # Static security analysis of the project's own code: any high-severity bandit finding fails.
 # Every app of the project (each has an apps.py) and config/: a new app is scanned without editing this line.

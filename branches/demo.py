@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 
 from branches import services
 from branches.models import OrgUnit, Role, UnitKind
+from branches.selectors import SYSTEM
 
 DEMO_PASSWORD = "demo-pass-2022"
 
@@ -23,16 +24,16 @@ BRANCH_SUFFIXES = ["教工第一党支部", "教工第二党支部", "学生第�
 
 def _unit(*, parent, kind, code, name, **fields) -> OrgUnit:
     existing = OrgUnit.objects.filter(code=code).first()
-    return existing or services.unit_create(parent=parent, kind=kind, code=code, name=name, **fields)
+    return existing or services.unit_create(actor=SYSTEM, parent=parent, kind=kind, code=code, name=name, **fields)
 
 
 def _account(*, username, full_name, unit, role) -> tuple:
     User = get_user_model()
     user = User.objects.filter(username=username).first()
     if user is None:
-        user = services.account_create(username=username, password=DEMO_PASSWORD, full_name=full_name, unit=unit, role=role)
+        user = services.account_create(actor=SYSTEM, username=username, password=DEMO_PASSWORD, full_name=full_name, unit=unit, role=role)
     else:
-        services.role_grant(user=user, unit=unit, role=role)
+        services.role_grant(actor=SYSTEM, user=user, unit=unit, role=role)
     return (username, full_name, role, unit)
 
 

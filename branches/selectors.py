@@ -9,6 +9,8 @@ Every role reaches the subtree of the unit it is held at. What it may do there:
   organization department, over the strict descendants of their unit, so nobody closes their own items.
 - MANAGE (campaigns, templates, the tree, accounts, ratings): the organization department over its subtree.
 
+What is issued top-down (campaigns) is seen by everyone it reaches: `issued_condition` below.
+
 Views load objects through `Scope.filter` (outside the subtree → 404) and then ask `Scope.can` for
 the action (inside but not allowed → 403).
 """
@@ -20,7 +22,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
 
-from branches.models import OrgUnit, Role, RoleAssignment
+from branches.models import OrgUnit, Role, RoleAssignment, ancestor_paths
 
 
 class Action(enum.Enum):
@@ -31,6 +33,8 @@ class Action(enum.Enum):
 
 
 _SUPERVISING_ROLES = {Role.GENERAL_BRANCH_STAFF, Role.ORG_DEPARTMENT}
+# The roles that FILL their own unit's ledger: every role but the read-only inspector.
+FILLING_ROLES = tuple(role for role in Role.values if role != Role.INSPECTOR)
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,7 @@ class Grant:
         if action is Action.VIEW:
             return True
         if action is Action.FILL:
-            return own_unit and self.role != Role.INSPECTOR
+            return own_unit and self.role in FILLING_ROLES
         if action is Action.SUPERVISE:
             return not own_unit and self.role in _SUPERVISING_ROLES
         return self.role == Role.ORG_DEPARTMENT  # MANAGE
@@ -55,7 +59,7 @@ class Grant:
         if action is Action.VIEW:
             return Q(**{f"{path_field}__startswith": self.path})
         if action is Action.FILL:
-            return Q(**{path_field: self.path}) if self.role != Role.INSPECTOR else Q(pk__in=[])
+            return Q(**{path_field: self.path}) if self.role in FILLING_ROLES else Q(pk__in=[])
         if action is Action.SUPERVISE:
             if self.role not in _SUPERVISING_ROLES:
                 return Q(pk__in=[])
@@ -91,6 +95,45 @@ class Scope:
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles() & set(roles))
+
+    def paths_above(self) -> list[str]:
+        """The paths of every unit above the user's units (not reached by VIEW, but reaching down to them)."""
+        return sorted({ancestor for grant in self.grants for ancestor in ancestor_paths(grant.path)})
+
+    def restricted_to(self, roles) -> Scope:
+        """The same user acting only through the grants of `roles` (e.g. in the name of a supervising unit)."""
+        grants = [grant for grant in self.grants if grant.role in roles]
+        return Scope(grants=grants, units={g.path: self.units[g.path] for g in grants if g.path in self.units})
+
+
+def issued_condition(scope: Scope, *, released: Q, path_field: str = "issuer_path") -> Q:
+    """What a viewer sees of things issued top-down (campaigns): all issued inside their subtree (drafts too),
+    and those issued above them once `released` (published or closed): a campaign reaches down to every unit
+    below its issuer. Index lookups only, whatever the number of ledgers (scale bench).
+
+    The one rule for "campaigns a viewer sees": `ledger.selectors.campaigns.campaigns_visible` applies it.
+    """
+    return scope.condition(Action.VIEW, path_field) | (released & Q(**{f"{path_field}__in": scope.paths_above()}))
+
+
+class SystemActor:
+    """Who acts when no person does: seeding the demo, management commands, migrations, test set-up.
+
+    Passed explicitly (`actor=SYSTEM`); the services' checks let it through and nothing else without a right:
+    a missing actor (None) or an anonymous user is refused like anyone out of scope. It is recorded as
+    nobody in audit records and ledger events, as before (it is not an authenticated user).
+    """
+
+    is_authenticated = False
+    is_active = False
+    is_superuser = False
+    pk = None
+
+    def __repr__(self) -> str:
+        return "SYSTEM"
+
+
+SYSTEM = SystemActor()
 
 
 def outermost_grants(grants: list[Grant]) -> list[Grant]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -17,7 +17,7 @@ from branches.models import (
     UnitKind,
     committee_size_problems,
 )
-from branches.selectors import Action, scope_for
+from branches.selectors import SYSTEM, Action, scope_for
 
 
 def audit(*, actor, obj, action: str, data: dict | None = None) -> AuditRecord:
@@ -38,13 +38,14 @@ def _check_parent_kind(kind: str, parent: OrgUnit | None) -> None:
 
 
 def _check_manage(actor, unit: OrgUnit | None) -> None:
-    # Seeding and tests build trees without a person; a request always has one and must MANAGE.
-    if not getattr(actor, "is_authenticated", False):
+    """A person must MANAGE the unit (a new root: be a superuser); work without a person passes SYSTEM."""
+    if actor is SYSTEM:
         return
-    if unit is None and not actor.is_superuser:
-        raise PermissionError("only a superuser creates a new root")
-    if unit is not None and not scope_for(actor).can(Action.MANAGE, unit):
-        raise PermissionError("not allowed to manage this unit")
+    if unit is None:
+        if not (getattr(actor, "is_authenticated", False) and actor.is_superuser):
+            raise PermissionDenied(_("只有系统管理员可以新建顶层组织。"))
+    elif actor is None or not scope_for(actor).can(Action.MANAGE, unit):
+        raise PermissionDenied(_("您无权管理“%(unit)s”。") % {"unit": unit.name})
 
 
 def _check_committee(kind: str, fields: dict) -> None:
@@ -56,7 +57,7 @@ def _check_committee(kind: str, fields: dict) -> None:
 
 
 @transaction.atomic
-def unit_create(*, actor=None, parent: OrgUnit | None, kind: str, code: str, name: str, **fields) -> OrgUnit:
+def unit_create(*, actor, parent: OrgUnit | None, kind: str, code: str, name: str, **fields) -> OrgUnit:
     """Create a unit under `parent` and give it its materialized path."""
     _check_manage(actor, parent)
     code = code.strip()
@@ -111,7 +112,7 @@ def unit_update(*, actor, unit: OrgUnit, **changes) -> OrgUnit:
 
 @transaction.atomic
 def account_create(
-    *, actor=None, username: str, password: str, full_name: str, unit: OrgUnit, role: str, email: str = ""
+    *, actor, username: str, password: str, full_name: str, unit: OrgUnit, role: str, email: str = ""
 ):
     """A new account with an initial password that passes Django's validators.
 
@@ -136,7 +137,7 @@ def account_create(
 
 
 @transaction.atomic
-def role_grant(*, actor=None, user, unit: OrgUnit, role: str) -> RoleAssignment:
+def role_grant(*, actor, user, unit: OrgUnit, role: str) -> RoleAssignment:
     _check_manage(actor, unit)
     if role not in Role.values:
         raise ValidationError(_("未知角色。"))

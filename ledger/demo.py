@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 
 from branches.models import OrgUnit
+from branches.selectors import SYSTEM
 from ledger.builtin_templates import load_builtin_templates
 from ledger.models import (
     Campaign,
@@ -49,15 +50,15 @@ def seed_weifang_campaign(root: OrgUnit) -> None:
     campaign = Campaign.objects.filter(doc_number=WEIFANG_DOC_NUMBER, issuer=root).first()
     if campaign is None:
         campaign = campaign_create(
-            actor=None, issuer=root, name="党支部对账整改专项行动", year=2022, doc_number=WEIFANG_DOC_NUMBER,
+            actor=SYSTEM, issuer=root, name="党支部对账整改专项行动", year=2022, doc_number=WEIFANG_DOC_NUMBER,
             template=ChecklistTemplate.objects.get(code="weifang-2022"), phases=WEIFANG_PHASES,
             target_kind=TargetKind.BRANCHES, report_deadline=D(2022, 10, 20), results_deadline=D(2022, 11, 30),
         )
     if campaign.status == CampaignStatus.DRAFT:
-        campaign_publish(actor=None, campaign=campaign)
+        campaign_publish(actor=SYSTEM, campaign=campaign)
     if not Campaign.objects.filter(name=DENGXIAHEI_NAME, issuer=root).exists():
         campaign_create(
-            actor=None, issuer=root, name=DENGXIAHEI_NAME, year=2023,
+            actor=SYSTEM, issuer=root, name=DENGXIAHEI_NAME, year=2023,
             template=ChecklistTemplate.objects.get(code="college-dengxiahei"), phases=DENGXIAHEI_PHASES,
             target_kind=TargetKind.BRANCHES, results_deadline=D(2023, 12, 31),
         )

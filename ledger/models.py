@@ -488,3 +488,49 @@ TARGET_UNIT_KINDS = {
     TargetKind.GENERAL_BRANCHES: UnitKind.GENERAL_BRANCH,
     TargetKind.COMMITTEES: UnitKind.COMMITTEE,
 }
+
+
+class SubtreeTally(models.Model):
+    """The dashboard figures of one unit's whole subtree, counted in the background (`reviews.tallies`).
+
+    Derived ledger counts that ledger pages (home, campaign ledgers) and the dashboards read, so the model lives
+    with the ledger; the counting, which also counts ratings, stays in reviews (the layer above). The table kept
+    its name when the model moved here from reviews.
+
+    A county's, a city's or the province's dashboard reads the tallies of its children (tens of rows) instead
+    of counting up to a million items at every visit (scale bench). Derived data: recounted, never edited, so it
+    may go with its unit or campaign. Rows with no campaign hold the tree's own figures (active units by kind).
+    """
+
+    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
+    campaign = models.ForeignKey(Campaign, null=True, on_delete=models.CASCADE, related_name="+")
+    counted_at = models.DateTimeField()
+    as_of = models.DateField()  # the day "overdue" was counted for
+    ledgers = models.PositiveIntegerField(default=0)
+    handed_in = models.PositiveIntegerField(default=0)
+    accepted = models.PositiveIntegerField(default=0)
+    problems = models.PositiveIntegerField(default=0)
+    items = models.PositiveIntegerField(default=0)
+    closed = models.PositiveIntegerField(default=0)
+    overdue = models.PositiveIntegerField(default=0)
+    in_place = models.PositiveIntegerField(default=0)  # ledgers whose rectification is in place (整改到位)
+    statuses = models.JSONField(default=dict)  # ledger status → ledgers
+    categories = models.JSONField(default=dict)  # template category id → active problems
+    weekly = models.JSONField(default=dict)  # Monday of the week (ISO date) → items closed that week
+    stars = models.JSONField(default=dict)  # stars → ratings
+    units = models.JSONField(default=dict)  # unit kind → active units (rows without a campaign)
+
+    class Meta:
+        db_table = "reviews_subtreetally"
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "unit"], name="tally_one_per_campaign_unit"),
+            models.UniqueConstraint(fields=["unit"], condition=Q(campaign__isnull=True), name="tally_one_tree_row"),
+            models.CheckConstraint(
+                condition=Q(handed_in__lte=F("ledgers")) & Q(accepted__lte=F("handed_in"))
+                & Q(closed__lte=F("items")) & Q(overdue__lte=F("items")) & Q(in_place__lte=F("accepted")),
+                name="tally_parts_within_totals",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}/{self.campaign_id} @ {self.counted_at:%Y-%m-%d %H:%M}"

@@ -2,6 +2,8 @@
 
 A sweep over a million items must not ask the database per item, so the role table is loaded once
 (one row per assignment on an active unit held by an active user) and every lookup is a dict access.
+Who may fill or view a ledger is not decided here: each assignment becomes a `branches.selectors.Grant`,
+and the checks ask it (`Grant.allows`), as every page does through `Scope`.
 """
 
 from __future__ import annotations
@@ -9,9 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from branches.models import Role, RoleAssignment, parent_path
-
-# Roles that do a unit's own work (Action.FILL in branches.selectors): they hear about their ledger.
-FILLING_ROLES = (Role.BRANCH_SECRETARY, Role.BRANCH_MEMBER, Role.GENERAL_BRANCH_STAFF, Role.ORG_DEPARTMENT)
+from branches.selectors import FILLING_ROLES, Action, Grant
 
 
 class Directory:
@@ -19,13 +19,13 @@ class Directory:
 
     def __init__(self) -> None:
         self.holders: dict[tuple[str, str], list[int]] = defaultdict(list)
-        self.grants: dict[int, list[str]] = defaultdict(list)
+        self.grants: dict[int, list[Grant]] = defaultdict(list)
         rows = RoleAssignment.objects.filter(unit__is_active=True, user__is_active=True).values_list(
             "role", "unit__path", "user_id"
         )
         for role, path, user_id in rows.iterator(chunk_size=10000):
             self.holders[(role, path)].append(user_id)
-            self.grants[user_id].append(path)
+            self.grants[user_id].append(Grant(role, path))
 
     def at(self, path: str, *roles: str) -> list[int]:
         users: list[int] = []
@@ -37,13 +37,14 @@ class Directory:
         return self.at(path, Role.BRANCH_SECRETARY)
 
     def fillers(self, path: str) -> list[int]:
+        """Those who may FILL the ledger at `path`: the roles that fill, held at that very unit."""
         return self.at(path, *FILLING_ROLES)
 
     def general_branch_staff_above(self, path: str) -> list[int]:
         return self.at(parent_path(path), Role.GENERAL_BRANCH_STAFF)
 
     def covers(self, user_id: int | None, path: str) -> bool:
-        """True when some role of the user reaches `path` (the VIEW rule of branches.selectors)."""
+        """True when some role of the user may VIEW `path` (the rule of branches.selectors.Grant)."""
         if user_id is None:
             return False
-        return any(path.startswith(granted) for granted in self.grants.get(user_id, ()))
+        return any(grant.allows(Action.VIEW, path) for grant in self.grants.get(user_id, ()))

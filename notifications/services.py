@@ -16,11 +16,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from branches.selectors import Action, scope_for
+from branches.selectors import FILLING_ROLES, Action, scope_for
 from ledger.models import EventAction, LedgerEvent
 from ledger.naming import item_label, problem_label
 from notifications.models import Notification, NotificationKind, NotificationPreference, ReminderLog
-from notifications.recipients import FILLING_ROLES, Directory
+from notifications.recipients import Directory
 from notifications.reminders import SOURCES, Draft
 
 log = logging.getLogger(__name__)
@@ -226,10 +226,15 @@ def event_notify(*, event_id: int) -> list[Notification]:
 
 
 def event_recorded(event: LedgerEvent) -> None:
-    """The hook `ledger.services.events.event_record` calls: notify once the change is committed."""
+    """Notify once the change that recorded `event` is committed (a review event; others are ignored)."""
     if event.action in NOTIFYING_ACTIONS:
         # robust: a failure to notify is logged and never turns a committed review into an error page.
         transaction.on_commit(lambda: event_notify(event_id=event.pk), robust=True)
+
+
+def on_ledger_event_recorded(sender, *, event: LedgerEvent, **kwargs) -> None:
+    """Receiver of `ledger.signals.ledger_event_recorded`, connected in NotificationsConfig.ready()."""
+    event_recorded(event)
 
 
 # --- reading and preferences ------------------------------------------------------------------------

@@ -10,7 +10,6 @@ import datetime
 import re
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db.models import (
     BooleanField,
     CharField,
@@ -30,10 +29,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from branches.models import OrgUnit, Role
-from branches.selectors import Action, Scope, outermost_grants
+from branches.selectors import Action, Scope
 from ledger.models import (
     Campaign,
-    CampaignStatus,
     EventAction,
     ItemStatus,
     Ledger,
@@ -45,17 +43,19 @@ from ledger.models import (
     ProgressNote,
     RectificationItem,
     SelfCheckAnswer,
+    SubtreeTally,
     TemplateCategory,
     answered_condition,
     overdue_condition,
     without_measures,
 )
+from ledger.selectors.campaigns import campaign_visible_get, campaigns_visible
+from ledger.selectors.tallies import usable_tally
 from reviews.models import (
     ItemReopening,
     RatingDelegation,
     ResultPolicy,
     StarRating,
-    SubtreeTally,
     SupervisionRecord,
     SupervisionVisit,
     Tier,
@@ -68,22 +68,13 @@ HANDED_IN = (LedgerStatus.SUBMITTED, LedgerStatus.ACCEPTED)
 
 
 def campaign_for(*, scope: Scope, pk: int) -> Campaign:
-    """The campaign if the viewer sees its issuer or any of its ledgers; 404 otherwise."""
-    campaign = Campaign.objects.select_related("issuer").filter(pk=pk).first()
-    if campaign is None:
-        raise Http404
-    if scope.can(Action.VIEW, campaign.issuer_path):
-        return campaign
-    if scope.filter(Ledger.objects.filter(campaign=campaign), Action.VIEW, "unit_path").exists():
-        return campaign
-    raise Http404
+    """The campaign if the viewer sees it (`ledger.selectors.campaigns`); 404 otherwise."""
+    return campaign_visible_get(scope, pk)
 
 
 def campaigns_for(scope: Scope) -> QuerySet[Campaign]:
-    """Published or closed campaigns the viewer sees: issued within their subtree or holding one of their ledgers."""
-    ledgers = scope.filter(Ledger.objects.filter(campaign=OuterRef("pk")), Action.VIEW, "unit_path")
-    visible = scope.condition(Action.VIEW, "issuer_path") | Q(Exists(ledgers))
-    return Campaign.objects.filter(visible).exclude(status=CampaignStatus.DRAFT)
+    """Published or closed campaigns the viewer sees: issued within their subtree or above it."""
+    return campaigns_visible(scope, drafts=False)
 
 
 def focus_unit(*, scope: Scope, campaign: Campaign, unit_pk: int | None = None) -> OrgUnit:
@@ -397,10 +388,19 @@ def weak_and_lax_candidates(*, scope: Scope, campaign: Campaign, unit: OrgUnit) 
 # --- supervision ---------------------------------------------------------------------------------------
 
 
+SUPERVISING_ROLES = (Role.GENERAL_BRANCH_STAFF, Role.ORG_DEPARTMENT)
+
+
 def supervising_units(scope: Scope) -> list[OrgUnit]:
     """The units in whose name the viewer may run supervision: where they are general-branch staff or org dept."""
     return [scope.units[grant.path] for grant in scope.grants
-            if grant.role in (Role.GENERAL_BRANCH_STAFF, Role.ORG_DEPARTMENT) and grant.path in scope.units]
+            if grant.role in SUPERVISING_ROLES and grant.path in scope.units]
+
+
+def supervisable_campaigns(scope: Scope) -> QuerySet[Campaign]:
+    """The published or closed campaigns the viewer's supervising units see: what a supervision record may be
+    about (the service accepts a campaign issued above or inside the author unit)."""
+    return campaigns_visible(scope.restricted_to(SUPERVISING_ROLES), drafts=False)
 
 
 def supervision_records_for(scope: Scope) -> QuerySet[SupervisionRecord]:
@@ -525,39 +525,6 @@ def grouped_stars(ratings: QuerySet[StarRating], *, key) -> list[tuple[str, int,
 
 def _local_day(moment) -> datetime.date:
     return timezone.localtime(moment).date() if timezone.is_aware(moment) else moment.date()
-
-
-def fresh_tallies(*, campaign_ids: list[int | None], units: list[OrgUnit],
-                  today: datetime.date) -> dict[tuple[int | None, int], SubtreeTally]:
-    """The background counts of these units' subtrees (campaign None: the tree's own) that are big enough to
-    need one and fresh enough to trust: counted for today, within TALLY_MAX_AGE_MINUTES, over TALLY_MIN_LEDGERS
-    ledgers (units, for the tree). One query."""
-    fresh_since = timezone.now() - datetime.timedelta(minutes=settings.TALLY_MAX_AGE_MINUTES)
-    in_campaigns = Q(campaign_id__in=[pk for pk in campaign_ids if pk is not None])
-    if None in campaign_ids:
-        in_campaigns |= Q(campaign__isnull=True)
-    tallies = SubtreeTally.objects.filter(in_campaigns, unit__in=units, as_of=today, counted_at__gte=fresh_since)
-    return {(tally.campaign_id, tally.unit_id): tally for tally in tallies
-            if (tally.ledgers if tally.campaign_id else sum(tally.units.values())) >= settings.TALLY_MIN_LEDGERS}
-
-
-def tallied_ledger_count(*, scope: Scope, campaign: Campaign, status: str = "") -> int | None:
-    """How many of the campaign's ledgers (in `status`) the viewer sees, from fresh tallies of the subtrees they
-    see; None when one of those subtrees has none (small, or not counted lately): count live then."""
-    grants = outermost_grants(scope.grants)
-    if any(campaign.issuer_path.startswith(grant.path) for grant in grants):
-        units = [campaign.issuer]
-    else:
-        units = [scope.units[grant.path] for grant in grants if grant.path.startswith(campaign.issuer_path)]
-    tallies = fresh_tallies(campaign_ids=[campaign.pk], units=units, today=timezone.localdate())
-    found = [tallies.get((campaign.pk, unit.pk)) for unit in units]
-    if not units or not all(found):
-        return None
-    return sum(tally.statuses.get(status, 0) if status else tally.ledgers for tally in found)
-
-
-def usable_tally(*, campaign: Campaign, unit: OrgUnit, today: datetime.date) -> SubtreeTally | None:
-    return fresh_tallies(campaign_ids=[campaign.pk], units=[unit], today=today).get((campaign.pk, unit.pk))
 
 
 def _tallied_figures(*, sets: CampaignSets, campaign: Campaign, focus: OrgUnit, today: datetime.date,

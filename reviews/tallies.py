@@ -18,9 +18,8 @@ from django.utils import timezone
 
 from branches.models import OrgUnit, parent_path
 from config.bulk import BulkWriter
-from ledger.models import Campaign, CampaignStatus
+from ledger.models import Campaign, CampaignStatus, SubtreeTally
 from reviews import selectors
-from reviews.models import SubtreeTally
 
 
 def tallies_refresh(*, today: datetime.date | None = None) -> dict[str, int]:

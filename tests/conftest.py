@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 
 from branches import services
 from branches.models import OrgUnit, Role, UnitKind
+from branches.selectors import SYSTEM
 
 
 @dataclass
@@ -25,7 +26,7 @@ class Tree:
 
 
 def make_unit(parent, kind, code, name=None, **fields) -> OrgUnit:
-    return services.unit_create(parent=parent, kind=kind, code=code, name=name or code, **fields)
+    return services.unit_create(actor=SYSTEM, parent=parent, kind=kind, code=code, name=name or code, **fields)
 
 
 @pytest.fixture
@@ -51,7 +52,7 @@ def tree(db) -> Tree:
 def make_user(username: str, unit: OrgUnit | None = None, role: str | None = None):
     user = get_user_model().objects.create_user(username=username, password="pw-123456", first_name=username)
     if unit is not None:
-        services.role_grant(user=user, unit=unit, role=role)
+        services.role_grant(actor=SYSTEM, user=user, unit=unit, role=role)
     return user
 
 

@@ -9,6 +9,7 @@ import datetime
 from contextlib import contextmanager
 
 from branches.models import OrgUnit
+from branches.selectors import SYSTEM
 from ledger.models import (
     Campaign,
     CampaignStatus,
@@ -50,7 +51,7 @@ def make_template(code: str = "t", categories: int = 2, manifestations: int = 2)
     return template
 
 
-def make_campaign(issuer: OrgUnit, *, actor=None, template: ChecklistTemplate | None = None, publish: bool = True,
+def make_campaign(issuer: OrgUnit, *, actor=SYSTEM, template: ChecklistTemplate | None = None, publish: bool = True,
                   **fields) -> Campaign:
     campaign = campaign_create(
         actor=actor, issuer=issuer, name=fields.pop("name", "对账整改专项行动"), year=fields.pop("year", YEAR),

@@ -8,7 +8,7 @@ from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from branches.models import OrgUnit, Role, UnitKind, ancestor_paths
+from branches.models import OrgUnit, Role, UnitKind
 from branches.selectors import Action, Grant, outermost_grants, scope_for
 from ledger.models import (
     Campaign,
@@ -19,10 +19,11 @@ from ledger.models import (
     Problem,
     ProblemStatus,
     RectificationItem,
+    SubtreeTally,
     overdue_condition,
 )
-from reviews.models import SubtreeTally
-from reviews.selectors import fresh_tallies
+from ledger.selectors.campaigns import campaigns_visible
+from ledger.selectors.tallies import fresh_tallies
 
 TEMPLATE_ROLES = (Role.ORG_DEPARTMENT, Role.INSPECTOR)
 BRANCH_ROLES = (Role.BRANCH_SECRETARY, Role.BRANCH_MEMBER)
@@ -34,7 +35,7 @@ def templates_visible_to(user) -> QuerySet[ChecklistTemplate]:
     scope = scope_for(user)
     return ChecklistTemplate.objects.filter(
         Q(is_builtin=True) | Q(owner__isnull=True) | scope.condition(Action.VIEW, "owner__path")
-        | Q(owner__path__in=_paths_above(scope))
+        | Q(owner__path__in=scope.paths_above())
     )
 
 
@@ -44,18 +45,10 @@ def manageable_units(user) -> list[OrgUnit]:
     return [scope.units[g.path] for g in scope.grants if g.role == Role.ORG_DEPARTMENT and g.path in scope.units]
 
 
-def _paths_above(scope) -> list[str]:
-    return sorted({ancestor for grant in scope.grants for ancestor in ancestor_paths(grant.path)})
-
-
 def campaigns_visible_to(user) -> QuerySet[Campaign]:
     """Campaigns issued inside the user's subtree (drafts too), and the published or closed campaigns
-    issued above it, which reach the user's units. Index lookups only, whatever the number of ledgers."""
-    scope = scope_for(user)
-    above = _paths_above(scope)
-    return Campaign.objects.filter(
-        scope.condition(Action.VIEW, "issuer_path") | (~Q(status=CampaignStatus.DRAFT) & Q(issuer_path__in=above))
-    )
+    issued above it (`ledger.selectors.campaigns`)."""
+    return campaigns_visible(scope_for(user))
 
 
 def ledger_status_counts(user, campaign: Campaign) -> dict[str, int]:
@@ -151,7 +144,7 @@ def home_data(user, *, campaign_limit: int = 10) -> HomeData:
 def _overview_counts(data: HomeData, grants: list[Grant]) -> None:
     """Ledgers by status per campaign, and active units by kind, under the viewer's overview roots.
 
-    A province's or a city's figures come from the background tallies when they are fresh (`reviews.tallies`),
+    A province's or a city's figures come from the background tallies when they are fresh (`ledger.selectors.tallies`),
     whatever else is small enough is counted here.
     """
     tallies = fresh_tallies(campaign_ids=[None, *(c.pk for c in data.campaigns)], units=data.roots,

@@ -34,6 +34,7 @@ from ledger.models import (
     answered_condition,
     overdue_condition,
 )
+from ledger.selectors.campaigns import campaign_visible_get
 
 
 @dataclass(frozen=True)
@@ -250,14 +251,8 @@ def campaign_ledger_rows(user, campaign: Campaign, *, status: str = "", sort: st
 
 
 def campaign_get(user, pk: int) -> Campaign:
-    """A campaign is visible when the viewer sees at least one of its ledgers or issued it."""
-    campaign = get_object_or_404(Campaign.objects.select_related("issuer"), pk=pk)
-    scope = scope_for(user)
-    if scope.can(Action.VIEW, campaign.issuer_path) or visible(user, campaign.ledgers.all()).exists():
-        return campaign
-    from django.http import Http404
-
-    raise Http404
+    """The campaign if the viewer sees it (`ledger.selectors.campaigns`): the same rule as the campaign pages."""
+    return campaign_visible_get(scope_for(user), pk)
 
 
 def my_ledgers(user) -> dict[str, QuerySet[Ledger]]:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from branches.models import OrgUnit
-from branches.selectors import Action, scope_for
+from branches.selectors import SYSTEM, Action, scope_for
 from branches.services import audit
 from ledger.models import (
     TARGET_UNIT_KINDS,
@@ -51,9 +51,11 @@ def _check_phases(phases: list[PhaseSpec]) -> None:
 
 
 def _check_issuer(actor, issuer: OrgUnit) -> None:
-    # Demo and migrations create campaigns without a person; every request has one and must MANAGE.
-    if getattr(actor, "is_authenticated", False) and not scope_for(actor).can(Action.MANAGE, issuer):
-        raise PermissionError("not allowed to issue campaigns for this unit")
+    """A person must MANAGE the issuer; the demo and commands, which act without one, pass SYSTEM."""
+    if actor is SYSTEM:
+        return
+    if actor is None or not scope_for(actor).can(Action.MANAGE, issuer):
+        raise PermissionDenied(_("您无权以“%(unit)s”的名义发布或管理专项行动。") % {"unit": issuer.name})
 
 
 def _check_template(template: ChecklistTemplate) -> None:

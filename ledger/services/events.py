@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.apps import apps
 from django.utils import timezone
 
 from ledger.models import Ledger, LedgerEvent, Problem, RectificationItem
+from ledger.signals import ledger_event_recorded
 
 
 def event_record(
@@ -22,8 +22,8 @@ def event_record(
 ) -> LedgerEvent:
     """Write one history row. Call it inside the transaction that makes the change it records.
 
-    Review events (returned, accepted, closed, sent back, reopened, opened by supervision) also
-    notify the unit once the transaction commits (notifications.services.event_recorded).
+    Sends `ledger_event_recorded` before returning: the notifications app (when installed) listens and
+    notifies the unit of review events once the transaction commits.
     """
     event = LedgerEvent.objects.create(
         ledger=ledger,
@@ -37,8 +37,5 @@ def event_record(
         comment=comment,
         changes=changes or {},
     )
-    if apps.is_installed("notifications"):
-        from notifications.services import event_recorded
-
-        event_recorded(event)
+    ledger_event_recorded.send(sender=LedgerEvent, event=event)
     return event

@@ -28,7 +28,7 @@ from PIL import Image, UnidentifiedImageError
 
 from ledger.models import EventAction, Evidence, RectificationItem
 from ledger.services.events import event_record
-from ledger.services.workflow.closing import _branch_item
+from ledger.services.workflow.guards import branch_item
 
 IMAGE_TYPES = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "image/heic": ".heic"}
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -147,7 +147,7 @@ def check_upload(upload: UploadedFile) -> tuple[str, str]:
 @transaction.atomic
 def evidence_add(*, actor, item: RectificationItem, upload: UploadedFile) -> Evidence:
     """Attach a file to a measure (the branch's own accounts, while the measure is open)."""
-    ledger, item = _branch_item(actor, item, None)
+    ledger, item = branch_item(actor, item, None)
     content_type, extension = check_upload(upload)
     thumbnail = _thumbnail(upload, content_type) if content_type in IMAGE_TYPES else None
     token = secrets.token_hex(16)

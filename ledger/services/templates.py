@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
@@ -31,7 +31,12 @@ def template_can_edit(*, user, template: ChecklistTemplate) -> bool:
 
 def _check_manage(actor, template: ChecklistTemplate) -> None:
     if not template_can_edit(user=actor, template=template):
-        raise PermissionError("not allowed to edit this template")
+        raise PermissionDenied(_("您无权修改对照清单“%(name)s”。") % {"name": template.name})
+
+
+def _check_owner(actor, owner: OrgUnit) -> None:
+    if actor is None or not scope_for(actor).can(Action.MANAGE, owner):
+        raise PermissionDenied(_("您无权为“%(unit)s”建立对照清单。") % {"unit": owner.name})
 
 
 def _check_editable(template: ChecklistTemplate) -> None:
@@ -64,8 +69,7 @@ def _new_code() -> str:
 
 @transaction.atomic
 def template_create(*, actor, owner: OrgUnit, name: str, description: str = "") -> ChecklistTemplate:
-    if not scope_for(actor).can(Action.MANAGE, owner):
-        raise PermissionError("not allowed to create templates for this unit")
+    _check_owner(actor, owner)
     template = ChecklistTemplate.objects.create(
         name=_clean_title(name, _("清单名称"))[:200], code=_new_code(), description=(description or "").strip(),
         owner=owner, created_by=actor,
@@ -87,8 +91,7 @@ def template_update(*, actor, template: ChecklistTemplate, name: str, descriptio
 @transaction.atomic
 def template_copy(*, actor, template: ChecklistTemplate, owner: OrgUnit) -> ChecklistTemplate:
     """A new, editable template with the same categories and manifestations, owned by `owner`."""
-    if not scope_for(actor).can(Action.MANAGE, owner):
-        raise PermissionError("not allowed to create templates for this unit")
+    _check_owner(actor, owner)
     copy = ChecklistTemplate.objects.create(
         name=(_("%(name)s（副本）") % {"name": template.name})[:200], code=_new_code(), source=template.source,
         description=template.description, owner=owner, copied_from=template, created_by=actor,

@@ -23,9 +23,9 @@ from config.errors import error_text
 from ledger.forms import EvidenceForm, ItemForm, ProblemForm, TextForm
 from ledger.models import ItemStatus, LedgerStatus, Manifestation, ProblemStatus
 from ledger.selectors import workflow as sel
+from ledger.selectors.tallies import tallied_ledger_count
 from ledger.services import workflow as wf
 from ledger.services.evidence import evidence_add
-from reviews.selectors import tallied_ledger_count
 
 LEDGERS_PER_PAGE = 50
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from branches.models import OrgUnit, ancestor_paths
+from branches.models import OrgUnit
 from branches.selectors import Action, scope_for
 from config.errors import error_text
 from ledger.models import Campaign, TemplateCategory
@@ -47,10 +46,7 @@ def supervision_create(request: HttpRequest) -> HttpResponse:
     author_units = selectors.supervising_units(scope)
     if not author_units:
         raise PermissionDenied
-    campaigns = Campaign.objects.filter(
-        Q(issuer_path__in=[u.path for u in author_units])
-        | Q(issuer_path__in=[path for u in author_units for path in ancestor_paths(u.path)])
-    ).exclude(status="draft")
+    campaigns = selectors.supervisable_campaigns(scope)
     form = SupervisionForm(request.POST or None, author_units=OrgUnit.objects.filter(pk__in=[u.pk for u in author_units]),
                            campaigns=campaigns, visitable=_visitable_units(scope))
     if request.method == "POST" and form.is_valid():

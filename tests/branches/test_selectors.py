@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from branches.selectors import Action, scope_for, units_visible_to
+from branches.selectors import SYSTEM, Action, scope_for, units_visible_to
 
 # (user, target unit attribute on the Tree fixture, action) → allowed?
 MATRIX = {
@@ -61,7 +61,7 @@ def test_roles_add_up(tree, users):
     from branches import services
     from branches.models import Role
 
-    services.role_grant(user=users["secretary"], unit=tree.b3, role=Role.BRANCH_SECRETARY)
+    services.role_grant(actor=SYSTEM, user=users["secretary"], unit=tree.b3, role=Role.BRANCH_SECRETARY)
     scope_for_fresh = scope_for(type(users["secretary"]).objects.get(pk=users["secretary"].pk))
     assert scope_for_fresh.can(Action.FILL, tree.b3)
     assert scope_for_fresh.can(Action.FILL, tree.b1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from branches.models import Role
+from branches.selectors import SYSTEM
 from ledger.models import Ledger
 from tests.conftest import make_unit, make_user
 from tests.factories import ledger_of, make_campaign, make_item, make_problem
@@ -60,7 +61,7 @@ def test_a_person_with_several_roles_sees_each_section(client, tree, users):
     both = make_user("both", tree.b3, Role.BRANCH_SECRETARY)
     from branches import services
 
-    services.role_grant(user=both, unit=tree.gb1, role=Role.GENERAL_BRANCH_STAFF)
+    services.role_grant(actor=SYSTEM, user=both, unit=tree.gb1, role=Role.GENERAL_BRANCH_STAFF)
     page = _home(client, both)
     assert 'id="home-branch"' in page and 'id="home-general-branch"' in page
     assert "第三党支部" in page and "第一党支部" in page
@@ -76,8 +77,8 @@ def test_query_count_does_not_grow_with_branches(client, tree, users, django_ass
     multi = make_user("multi", tree.b1, Role.BRANCH_SECRETARY)
     from branches import services
 
-    services.role_grant(user=multi, unit=tree.gb1, role=Role.GENERAL_BRANCH_STAFF)
-    services.role_grant(user=multi, unit=tree.root, role=Role.INSPECTOR)
+    services.role_grant(actor=SYSTEM, user=multi, unit=tree.gb1, role=Role.GENERAL_BRANCH_STAFF)
+    services.role_grant(actor=SYSTEM, user=multi, unit=tree.root, role=Role.INSPECTOR)
     client.force_login(multi)
     client.get(reverse("home"))
     with django_assert_max_num_queries(12) as few:

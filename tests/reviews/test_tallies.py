@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from branches.models import UnitKind
-from reviews.models import SubtreeTally
+from ledger.models import SubtreeTally
 from reviews.tallies import tallies_refresh
 from tests.conftest import make_unit
 from tests.factories import ledger_of, make_item, make_problem

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from reviews.models import SubtreeTally
+from ledger.models import SubtreeTally
 from reviews.tallies import tallies_refresh
 from tests.concurrency import run_together
 from tests.factories import ledger_of, make_campaign, make_item, make_problem

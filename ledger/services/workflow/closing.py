@@ -13,18 +13,17 @@ from ledger.models import (
     EventAction,
     ItemStatus,
     Ledger,
-    ProblemStatus,
     ProgressNote,
     RectificationItem,
 )
 from ledger.services.events import event_record
 from ledger.services.workflow.guards import (
-    _bump,
-    _check_version,
-    _fill_ledger,
-    _require_supervise,
+    branch_item,
+    bump,
+    check_version,
+    locked_item,
+    require_supervise,
 )
-from ledger.services.workflow.plan import _locked_item
 
 
 def _item_transition(*, actor, item, ledger, to_status: str, action: str, comment: str = "",
@@ -33,26 +32,15 @@ def _item_transition(*, actor, item, ledger, to_status: str, action: str, commen
     item.status = to_status
     for name, value in extra.items():
         setattr(item, name, value)
-    _bump(item, ["status", *extra])
+    bump(item, ["status", *extra])
     event_record(ledger=ledger, actor=actor, action=action, problem=item.problem, item=item,
                  from_status=from_status, to_status=to_status, comment=comment)
     return item
 
 
-def _branch_item(actor, item: RectificationItem, version: int | None) -> tuple[Ledger, RectificationItem]:
-    ledger = _fill_ledger(actor, item.ledger_id)
-    item = _locked_item(item)
-    _check_version(item, version)
-    if item.status == ItemStatus.CLOSED:
-        raise ValidationError(_("该措施已销号，不能再修改。"))
-    if item.problem.status == ProblemStatus.WITHDRAWN:
-        raise ValidationError(_("该措施所属的问题已撤回。"))
-    return ledger, item
-
-
 @transaction.atomic
 def item_start(*, actor, item: RectificationItem, version: int | None = None) -> RectificationItem:
-    ledger, item = _branch_item(actor, item, version)
+    ledger, item = branch_item(actor, item, version)
     if item.status != ItemStatus.PLANNED:
         raise ValidationError(_("只有“未开始”的措施可以开始整改。"))
     return _item_transition(actor=actor, item=item, ledger=ledger, to_status=ItemStatus.IN_PROGRESS,
@@ -62,7 +50,7 @@ def item_start(*, actor, item: RectificationItem, version: int | None = None) ->
 @transaction.atomic
 def progress_note_add(*, actor, item: RectificationItem, text: str) -> ProgressNote:
     """Report progress. Reporting on a measure not yet started starts it (边查边改)."""
-    ledger, item = _branch_item(actor, item, None)
+    ledger, item = branch_item(actor, item, None)
     if not text.strip():
         raise ValidationError(_("请填写进展情况。"))
     note = ProgressNote.objects.create(item=item, text=text.strip(), author=actor)
@@ -78,7 +66,7 @@ def progress_note_add(*, actor, item: RectificationItem, text: str) -> ProgressN
 def item_request_closure(*, actor, item: RectificationItem, comment: str = "",
                          version: int | None = None) -> RectificationItem:
     """申请销号: the measure is done; evidence or a progress note must show it."""
-    ledger, item = _branch_item(actor, item, version)
+    ledger, item = branch_item(actor, item, version)
     if item.status not in (ItemStatus.PLANNED, ItemStatus.IN_PROGRESS):
         raise ValidationError(_("该措施已申请销号，请等待党总支审核。"))
     if not item.evidence.exists() and not item.progress_notes.exists():
@@ -88,10 +76,10 @@ def item_request_closure(*, actor, item: RectificationItem, comment: str = "",
 
 
 def _supervised_item(actor, item: RectificationItem | int, version: int | None) -> tuple[Ledger, RectificationItem]:
-    item = _locked_item(item)
+    item = locked_item(item)
     ledger = Ledger.objects.get(pk=item.ledger_id)
-    _require_supervise(actor, ledger)
-    _check_version(item, version)
+    require_supervise(actor, ledger)
+    check_version(item, version)
     return ledger, item
 
 

@@ -27,14 +27,15 @@ from ledger.services.events import event_record
 from ledger.services.workflow.guards import (
     DEADLINE_GRACE,
     SUPERVISION_SOURCES,
-    _bump,
-    _check_branch_may_write,
-    _check_version,
-    _diff,
-    _fill_ledger,
-    _locked_ledger,
-    _plain,
-    _record_plan_change,
+    bump,
+    check_branch_may_write,
+    check_version,
+    diff,
+    fill_ledger,
+    locked_item,
+    locked_ledger,
+    plain,
+    record_plan_change,
 )
 
 
@@ -52,8 +53,10 @@ def _check_problem_fields(ledger: Ledger, *, category: TemplateCategory, manifes
         raise ValidationError(_("问题性质无效。"))
 
 
-def _problem_create(*, actor, ledger: Ledger, category, manifestation, description: str, source: str,
-                    nature: str, action: str = EventAction.PROBLEM_ADDED) -> Problem:
+def problem_insert(*, actor, ledger: Ledger, category, manifestation, description: str, source: str,
+                   nature: str, action: str = EventAction.PROBLEM_ADDED) -> Problem:
+    """Number, write and record a problem in a ledger the caller has locked and checked the right for
+    (problem_add and the self-check)."""
     # The ledger row is locked by the caller, so numbers never collide; withdrawn problems keep theirs.
     number = (ledger.problems.aggregate(n=Max("number"))["n"] or 0) + 1
     problem = Problem.objects.create(
@@ -65,7 +68,7 @@ def _problem_create(*, actor, ledger: Ledger, category, manifestation, descripti
     if action == EventAction.PROBLEM_OPENED_BY_SUPERVISION:
         event_record(ledger=ledger, actor=actor, action=action, problem=problem, changes={"after": after})
     else:
-        _record_plan_change(ledger=ledger, actor=actor, action=action, problem=problem, changes={"after": after})
+        record_plan_change(ledger=ledger, actor=actor, action=action, problem=problem, changes={"after": after})
     return problem
 
 
@@ -74,10 +77,10 @@ def problem_add(*, actor, ledger: Ledger, category: TemplateCategory, descriptio
                 source: str = ProblemSource.EXTENDED, nature: str = ProblemNature.INDIVIDUAL,
                 manifestation: Manifestation | None = None) -> Problem:
     """Record a problem. The branch adds its own at any time; a supervising unit may open one from a finding."""
-    ledger = _locked_ledger(ledger)
+    ledger = locked_ledger(ledger)
     scope = scope_for(actor)
     if scope.can(Action.FILL, ledger.unit_path):
-        _check_branch_may_write(ledger)
+        check_branch_may_write(ledger)
         action = EventAction.PROBLEM_ADDED
     elif scope.can(Action.SUPERVISE, ledger.unit_path) and source in SUPERVISION_SOURCES:
         action = EventAction.PROBLEM_OPENED_BY_SUPERVISION
@@ -85,7 +88,7 @@ def problem_add(*, actor, ledger: Ledger, category: TemplateCategory, descriptio
         raise PermissionDenied(_("只有本单位的账号可以填报本台账。"))
     _check_problem_fields(ledger, category=category, manifestation=manifestation, description=description,
                           source=source, nature=nature)
-    return _problem_create(actor=actor, ledger=ledger, category=category, manifestation=manifestation,
+    return problem_insert(actor=actor, ledger=ledger, category=category, manifestation=manifestation,
                            description=description, source=source, nature=nature, action=action)
 
 
@@ -97,46 +100,47 @@ def _locked_problem(problem: Problem) -> Problem:
 def problem_update(*, actor, problem: Problem, version: int | None, category: TemplateCategory,
                    description: str, source: str, nature: str,
                    manifestation: Manifestation | None = None) -> Problem:
-    ledger = _fill_ledger(actor, problem.ledger_id)
+    ledger = fill_ledger(actor, problem.ledger_id)
     problem = _locked_problem(problem)
-    _check_version(problem, version)
+    check_version(problem, version)
     if problem.status == ProblemStatus.WITHDRAWN:
         raise ValidationError(_("该问题已撤回，不能再修改。"))
     _check_problem_fields(ledger, category=category, manifestation=manifestation, description=description,
                           source=source, nature=nature)
     new = {"category": category, "manifestation": manifestation, "description": description.strip(),
            "source": source, "nature": nature}
-    changes = _diff(problem, new)
+    changes = diff(problem, new)
     if not changes:
         return problem
     for name, value in new.items():
         setattr(problem, name, value)
-    _bump(problem, new)
-    _record_plan_change(ledger=ledger, actor=actor, action=EventAction.PROBLEM_CHANGED, problem=problem,
+    bump(problem, new)
+    record_plan_change(ledger=ledger, actor=actor, action=EventAction.PROBLEM_CHANGED, problem=problem,
                         changes=changes)
     return problem
 
 
-def _problem_withdraw_locked(*, actor, ledger: Ledger, problem: Problem, reason: str) -> None:
+def problem_withdraw_locked(*, actor, ledger: Ledger, problem: Problem, reason: str) -> None:
+    """Withdraw a problem of a ledger the caller has locked and checked the right for (also the self-check's)."""
     if problem.items.filter(status__in=[ItemStatus.CLOSURE_REQUESTED, ItemStatus.CLOSED]).exists():
         raise ValidationError(_("该问题已有措施申请销号或已销号，不能撤回。"))
     problem.status = ProblemStatus.WITHDRAWN
-    _bump(problem, ["status"])
-    _record_plan_change(ledger=ledger, actor=actor, action=EventAction.PROBLEM_WITHDRAWN, problem=problem,
+    bump(problem, ["status"])
+    record_plan_change(ledger=ledger, actor=actor, action=EventAction.PROBLEM_WITHDRAWN, problem=problem,
                         comment=reason, changes={"before": {"status": "active"}, "after": {"status": "withdrawn"}})
 
 
 @transaction.atomic
 def problem_withdraw(*, actor, problem: Problem, reason: str, version: int | None = None) -> Problem:
     """Withdraw a problem recorded in error. It keeps its number and stays in the history."""
-    ledger = _fill_ledger(actor, problem.ledger_id)
+    ledger = fill_ledger(actor, problem.ledger_id)
     problem = _locked_problem(problem)
-    _check_version(problem, version)
+    check_version(problem, version)
     if problem.status == ProblemStatus.WITHDRAWN:
         raise ValidationError(_("该问题已经撤回。"))
     if not reason.strip():
         raise ValidationError(_("请说明撤回该问题的原因。"))
-    _problem_withdraw_locked(actor=actor, ledger=ledger, problem=problem, reason=reason.strip())
+    problem_withdraw_locked(actor=actor, ledger=ledger, problem=problem, reason=reason.strip())
     return problem
 
 
@@ -184,7 +188,7 @@ def item_add(*, actor, problem: Problem, measure: str, deadline: datetime.date |
              is_ongoing: bool = False, responsible_user=None, responsible_name: str = "",
              responsible_leader: str = "", responsible_unit: str = "") -> RectificationItem:
     """Add a measure to a problem, numbered within it (①②③…)."""
-    ledger = _fill_ledger(actor, problem.ledger_id)
+    ledger = fill_ledger(actor, problem.ledger_id)
     problem = _locked_problem(problem)
     if problem.status == ProblemStatus.WITHDRAWN:
         raise ValidationError(_("该问题已撤回，不能再添加整改措施。"))
@@ -194,14 +198,9 @@ def item_add(*, actor, problem: Problem, measure: str, deadline: datetime.date |
     number = (problem.items.aggregate(n=Max("number"))["n"] or 0) + 1
     item = RectificationItem.objects.create(problem=problem, ledger=ledger, unit_path=ledger.unit_path,
                                             number=number, created_by=actor, **fields)
-    _record_plan_change(ledger=ledger, actor=actor, action=EventAction.ITEM_ADDED, problem=problem, item=item,
-                        changes={"after": {"number": number, **{k: _plain(v) for k, v in fields.items()}}})
+    record_plan_change(ledger=ledger, actor=actor, action=EventAction.ITEM_ADDED, problem=problem, item=item,
+                        changes={"after": {"number": number, **{k: plain(v) for k, v in fields.items()}}})
     return item
-
-
-def _locked_item(item: RectificationItem | int) -> RectificationItem:
-    pk = item if isinstance(item, int) else item.pk
-    return RectificationItem.objects.select_for_update(of=("self",)).select_related("problem").get(pk=pk)
 
 
 @transaction.atomic
@@ -209,20 +208,20 @@ def item_update(*, actor, item: RectificationItem, version: int | None, measure:
                 deadline: datetime.date | None = None, is_ongoing: bool = False, responsible_user=None,
                 responsible_name: str = "", responsible_leader: str = "",
                 responsible_unit: str = "") -> RectificationItem:
-    ledger = _fill_ledger(actor, item.ledger_id)
-    item = _locked_item(item)
-    _check_version(item, version)
+    ledger = fill_ledger(actor, item.ledger_id)
+    item = locked_item(item)
+    check_version(item, version)
     if item.status == ItemStatus.CLOSED:
         raise ValidationError(_("该措施已销号，不能再修改。"))
     fields = _item_fields(ledger, measure=measure, deadline=deadline, is_ongoing=is_ongoing,
                           responsible_user=responsible_user, responsible_name=responsible_name,
                           responsible_leader=responsible_leader, responsible_unit=responsible_unit)
-    changes = _diff(item, fields)
+    changes = diff(item, fields)
     if not changes:
         return item
     for name, value in fields.items():
         setattr(item, name, value)
-    _bump(item, fields)
-    _record_plan_change(ledger=ledger, actor=actor, action=EventAction.ITEM_CHANGED, problem=item.problem,
+    bump(item, fields)
+    record_plan_change(ledger=ledger, actor=actor, action=EventAction.ITEM_CHANGED, problem=item.problem,
                         item=item, changes=changes)
     return item

@@ -19,11 +19,11 @@ from ledger.models import (
 )
 from ledger.services.events import event_record
 from ledger.services.workflow.guards import (
-    _bump,
-    _check_version,
-    _locked_ledger,
-    _require_fill,
-    _require_supervise,
+    bump,
+    check_version,
+    locked_ledger,
+    require_fill,
+    require_supervise,
 )
 from ledger.services.workflow.self_check import self_check_progress
 
@@ -45,7 +45,7 @@ def _ledger_transition(*, actor, ledger: Ledger, to_status: str, action: str, co
     ledger.status = to_status
     for name, value in extra.items():
         setattr(ledger, name, value)
-    _bump(ledger, ["status", *extra])
+    bump(ledger, ["status", *extra])
     event_record(ledger=ledger, actor=actor, action=action, from_status=from_status, to_status=to_status,
                  comment=comment)
     return ledger
@@ -54,9 +54,9 @@ def _ledger_transition(*, actor, ledger: Ledger, to_status: str, action: str, co
 @transaction.atomic
 def ledger_submit(*, actor, ledger: Ledger, version: int | None = None) -> Ledger:
     """Submit to the general branch: the self-check is complete and every problem has a measure."""
-    ledger = _locked_ledger(ledger)
-    _require_fill(actor, ledger)
-    _check_version(ledger, version)
+    ledger = locked_ledger(ledger)
+    require_fill(actor, ledger)
+    check_version(ledger, version)
     if ledger.status not in (LedgerStatus.DRAFT, LedgerStatus.RETURNED):
         raise ValidationError(_("只有填报中或已退回的台账可以提交。"))
     if ledger.campaign.status == CampaignStatus.CLOSED:
@@ -71,9 +71,9 @@ def ledger_submit(*, actor, ledger: Ledger, version: int | None = None) -> Ledge
 @transaction.atomic
 def ledger_return(*, actor, ledger: Ledger, reason: str, version: int | None = None) -> Ledger:
     """Return a submitted ledger with the reason; the branch can edit it again."""
-    ledger = _locked_ledger(ledger)
-    _require_supervise(actor, ledger)
-    _check_version(ledger, version)
+    ledger = locked_ledger(ledger)
+    require_supervise(actor, ledger)
+    check_version(ledger, version)
     if ledger.status != LedgerStatus.SUBMITTED:
         raise ValidationError(_("只有已提交的台账可以退回。"))
     if not reason.strip():
@@ -84,9 +84,9 @@ def ledger_return(*, actor, ledger: Ledger, reason: str, version: int | None = N
 
 @transaction.atomic
 def ledger_accept(*, actor, ledger: Ledger, comment: str = "", version: int | None = None) -> Ledger:
-    ledger = _locked_ledger(ledger)
-    _require_supervise(actor, ledger)
-    _check_version(ledger, version)
+    ledger = locked_ledger(ledger)
+    require_supervise(actor, ledger)
+    check_version(ledger, version)
     if ledger.status != LedgerStatus.SUBMITTED:
         raise ValidationError(_("只有已提交的台账可以通过。"))
     return _ledger_transition(actor=actor, ledger=ledger, to_status=LedgerStatus.ACCEPTED,
@@ -97,7 +97,7 @@ def ledger_accept(*, actor, ledger: Ledger, comment: str = "", version: int | No
 @transaction.atomic
 def comment_add(*, actor, ledger: Ledger, text: str, item: RectificationItem | None = None) -> LedgerEvent:
     """A review comment on the ledger or one item (the general branch), or the branch's reply."""
-    ledger = _locked_ledger(ledger)
+    ledger = locked_ledger(ledger)
     scope = scope_for(actor)
     if not (scope.can(Action.SUPERVISE, ledger.unit_path) or scope.can(Action.FILL, ledger.unit_path)):
         raise PermissionDenied(_("您只能查看本台账，不能发表意见。"))

@@ -20,20 +20,20 @@ from ledger.models import (
 from ledger.services.events import event_record
 from ledger.services.workflow.guards import (
     StaleEdit,
-    _bump,
-    _check_version,
-    _diff,
-    _fill_ledger,
-    _record_plan_change,
+    bump,
+    check_version,
+    diff,
+    fill_ledger,
+    record_plan_change,
 )
-from ledger.services.workflow.plan import _problem_create, _problem_withdraw_locked
+from ledger.services.workflow.plan import problem_insert, problem_withdraw_locked
 
 
 @transaction.atomic
 def self_check_answer(*, actor, ledger: Ledger, manifestation: Manifestation, found: bool, description: str = "",
                       version: int | None = None) -> SelfCheckAnswer:
     """Answer one manifestation. "Found" with a description keeps a self-check Problem in step with it."""
-    ledger = _fill_ledger(actor, ledger)
+    ledger = fill_ledger(actor, ledger)
     if manifestation.category.template_id != ledger.campaign.template_id:
         raise ValidationError(_("该表现不属于本专项行动的对照清单。"))
     description = description.strip()
@@ -44,7 +44,7 @@ def self_check_answer(*, actor, ledger: Ledger, manifestation: Manifestation, fo
         answer = SelfCheckAnswer(ledger=ledger, manifestation=manifestation, unit_path=ledger.unit_path,
                                  found=found, version=0)
     else:
-        _check_version(answer, version)
+        check_version(answer, version)
     before = {"found": answer.found if answer.pk else None, "description": answer.description}
     answer.found, answer.description, answer.answered_by = found, description, actor
     answer.problem = _sync_answer_problem(actor=actor, ledger=ledger, answer=answer)
@@ -63,20 +63,20 @@ def _sync_answer_problem(*, actor, ledger: Ledger, answer: SelfCheckAnswer) -> P
     problem = Problem.objects.select_for_update().get(pk=answer.problem_id) if answer.problem_id else None
     if answer.found and answer.description:
         if problem is None:
-            return _problem_create(actor=actor, ledger=ledger, category=answer.manifestation.category,
+            return problem_insert(actor=actor, ledger=ledger, category=answer.manifestation.category,
                                    manifestation=answer.manifestation, description=answer.description,
                                    source=ProblemSource.SELF_CHECK, nature=ProblemNature.INDIVIDUAL)
         new = {"description": answer.description, "status": ProblemStatus.ACTIVE}
-        changes = _diff(problem, new)
+        changes = diff(problem, new)
         if changes:
             for name, value in new.items():
                 setattr(problem, name, value)
-            _bump(problem, new)
-            _record_plan_change(ledger=ledger, actor=actor, action=EventAction.PROBLEM_CHANGED, problem=problem,
+            bump(problem, new)
+            record_plan_change(ledger=ledger, actor=actor, action=EventAction.PROBLEM_CHANGED, problem=problem,
                                 changes=changes)
         return problem
     if problem is not None and problem.status == ProblemStatus.ACTIVE and not answer.found:
-        _problem_withdraw_locked(actor=actor, ledger=ledger, problem=problem,
+        problem_withdraw_locked(actor=actor, ledger=ledger, problem=problem,
                                  reason=_("对照检查改为“未发现问题”"))
     return problem
 

@@ -1,0 +1,13 @@
+"""What the ledger tells the layers above it, without importing them (README "Layers").
+
+`ledger_event_recorded` is sent by `ledger.services.events.event_record` with `event=` the new LedgerEvent,
+inside the transaction that makes the change: a receiver that must wait for the commit (notifications) uses
+`transaction.on_commit` itself. Receivers connect in their app's `ready()`; with none connected (the app is
+not installed) nothing happens.
+"""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+ledger_event_recorded = Signal()
