@@ -2,8 +2,9 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
-from accounts import passwords
-from accounts.models import PasswordChangeRequired, TOTPDevice, UserSession
+from accounts.models import TOTPDevice, UserSession
+from branches import passwords
+from branches.models import PasswordChangeRequired
 
 User = get_user_model()
 

@@ -13,8 +13,9 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from accounts import passwords, session_state
+from accounts import session_state
 from accounts.security_log import log_event
+from branches import passwords
 
 # Refresh "last seen" at most this often: the idle clock is precise to a minute without a session
 # write on every request.

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import time
 
-from accounts import passwords, services
+from accounts import services
+from branches import passwords
 
 AUTH_AT = "_sec_auth_at"
 SEEN_AT = "_sec_seen_at"

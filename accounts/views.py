@@ -14,9 +14,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from accounts import passwords, services, session_state
+from accounts import services, session_state
 from accounts.forms import LOCKED_OUT_MESSAGE, LoginForm, OwnPasswordForm, TOTPCodeForm
 from accounts.security_log import log_event
+from branches import passwords
 
 
 class LoginView(auth_views.LoginView):
@@ -25,7 +26,7 @@ class LoginView(auth_views.LoginView):
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
-    """The owner's own change: also settles a password someone else chose (accounts.passwords)."""
+    """The owner's own change: also settles a password someone else chose (branches.passwords)."""
 
     form_class = OwnPasswordForm
 

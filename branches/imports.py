@@ -23,9 +23,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.passwords import initial_password
 from branches import services
 from branches.models import OrgUnit, Role, RoleAssignment, UnitKind
+from branches.passwords import initial_password
 from branches.selectors import Action, scope_for
 from branches.spreadsheets import ImportPlan, SheetRow, parse_count, parse_date, sheet_rows, template_workbook
 

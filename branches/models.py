@@ -159,3 +159,21 @@ class AuditRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.object_type}#{self.object_id} {self.action}"
+
+
+class PasswordChangeRequired(models.Model):
+    """The account's password was chosen by someone else (the organization department, an import):
+    its owner must choose their own at the next sign-in. The row is deleted when they have."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="password_change_required")
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("待修改的初始密码")
+        verbose_name_plural = _("待修改的初始密码")
+
+    def __str__(self) -> str:
+        return str(self.user)

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts import passwords
+from branches import passwords
 from branches.models import (
     PATH_SEPARATOR,
     AuditRecord,

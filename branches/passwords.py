@@ -14,7 +14,7 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from accounts.models import PasswordChangeRequired
+from branches.models import PasswordChangeRequired
 
 # Unambiguous letters and digits: an initial password is typed by hand from a printout.
 INITIAL_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
