@@ -14,3 +14,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# SQLite: a file, not Django's in-memory default. The live server (browser and concurrency tests) then gets a
+# connection per request thread as in production; an in-memory database would be one connection shared by all.
+if DATABASES["default"]["ENGINE"].endswith("sqlite3") and not DATABASES["default"].get("TEST", {}).get("NAME"):  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}  # noqa: F405
