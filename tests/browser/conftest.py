@@ -53,6 +53,7 @@ class Visit:
         self.base_url = base_url
         self.external: list[str] = []
         self.console_errors: list[str] = []
+        self.expected_errors: tuple[str, ...] = ()
         page.on("request", self._on_request)
         page.on("console", self._on_console)
         page.on("pageerror", lambda error: self.console_errors.append(str(error)))
@@ -64,8 +65,12 @@ class Visit:
         if host not in ("127.0.0.1", "localhost"):
             self.external.append(request.url)
 
+    def expect_console_errors(self, *fragments: str) -> None:
+        """Errors the test provokes on purpose (a failed save it answers with a 500) are not the page's fault."""
+        self.expected_errors += fragments
+
     def _on_console(self, message) -> None:
-        if message.type == "error":
+        if message.type == "error" and not any(fragment in message.text for fragment in self.expected_errors):
             self.console_errors.append(message.text)
 
     def go(self, path: str) -> None:
