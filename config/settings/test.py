@@ -1,5 +1,7 @@
 """Test settings: the real services when DATABASE_URL / REDIS_URL are set, a fast hasher."""
 
+import os
+
 from config.settings.base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -16,5 +18,6 @@ STORAGES = {
 }
 # SQLite: a file, not Django's in-memory default. The live server (browser and concurrency tests) then gets a
 # connection per request thread as in production; an in-memory database would be one connection shared by all.
+# One file per test run (the process id), so two runs in one checkout do not share it.
 if DATABASES["default"]["ENGINE"].endswith("sqlite3") and not DATABASES["default"].get("TEST", {}).get("NAME"):  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / f".test-db-{os.getpid()}.sqlite3")}  # noqa: F405
