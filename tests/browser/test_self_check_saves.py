@@ -49,7 +49,7 @@ def first_row(page):
 
 def test_a_server_error_is_named_and_retried_until_saved(self_check, ledger):
     page = self_check.page
-    self_check.expect_console_errors("status of 500")
+    self_check.expect_console_errors("status of 500", "Response Status Error Code 500")
     failures = []
 
     def fail_once(route):
@@ -74,7 +74,7 @@ def test_a_server_error_is_named_and_retried_until_saved(self_check, ledger):
 
 def test_after_the_retries_a_button_lets_the_person_try_again(self_check, ledger):
     page = self_check.page
-    self_check.expect_console_errors("status of 500")
+    self_check.expect_console_errors("status of 500", "Response Status Error Code 500")
     attempts = []
 
     def always_fail(route):
@@ -104,7 +104,7 @@ def test_after_the_retries_a_button_lets_the_person_try_again(self_check, ledger
 
 def test_offline_is_named_and_saved_when_back_online(self_check, ledger):
     page = self_check.page
-    self_check.expect_console_errors("ERR_INTERNET_DISCONNECTED")
+    self_check.expect_console_errors("ERR_INTERNET_DISCONNECTED", "htmx:sendError", "htmx:afterRequest")
     page.context.set_offline(True)
     row = first_row(page)
     row.locator("input[name=found][value='1']").check()
