@@ -46,7 +46,7 @@
       var button = document.createElement("button");
       button.type = "button";
       button.className = "btn btn-outline-danger btn-sm ms-2 sc-retry";
-      button.textContent = texts().retry || "重试";
+      button.textContent = texts().retry;  // rendered with {% translate %} in self_check.html
       button.addEventListener("click", function () { form.scTries = 0; save(form); });
       status.appendChild(button);
     }
