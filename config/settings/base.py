@@ -100,7 +100,16 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 if env("TEST_DATABASE_NAME", default=""):
     DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME")}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Writers must wait for each other, not fail with "database is locked" (the self-check saves each field as
+    # it is typed, so two saves often meet). A deferred transaction reads first and then cannot wait for the
+    # write lock, whatever the timeout: IMMEDIATE takes the lock at BEGIN, where the timeout applies. WAL lets
+    # readers go on while one writer writes; synchronous=NORMAL is safe with WAL (a power cut may lose the last
+    # commits, never corrupt the file).
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    })
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

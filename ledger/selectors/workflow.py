@@ -161,6 +161,11 @@ def self_check_counts(ledger: Ledger) -> tuple[int, int]:
     return answered, total
 
 
+def self_check_answer_current(ledger: Ledger, manifestation: Manifestation) -> SelfCheckAnswer | None:
+    """The answer as saved now (someone else's save refused this person's)."""
+    return SelfCheckAnswer.objects.filter(ledger=ledger, manifestation=manifestation).first()
+
+
 @dataclass
 class SelfCheckRow:
     manifestation: Manifestation

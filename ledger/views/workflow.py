@@ -176,7 +176,7 @@ def self_check_answer(request: HttpRequest, pk: int, manifestation_pk: int) -> H
     manifestation = get_object_or_404(Manifestation.objects.select_related("category"), pk=manifestation_pk)
     found_value = request.POST.get("found", "")
     version = request.POST.get("version", "")
-    error, answer = "", None
+    error, answer, refusal = "", None, None
     if found_value not in ("1", "0"):
         error = _("请选择“存在问题”或“未发现问题”。")
     else:
@@ -186,15 +186,19 @@ def self_check_answer(request: HttpRequest, pk: int, manifestation_pk: int) -> H
                 description=request.POST.get("description", ""), version=int(version) if version.isdigit() else None,
             )
         except ValidationError as exc:
-            error = error_text(exc)
+            error, refusal = error_text(exc), exc
     if not request.htmx:
         if error:
             messages.error(request, error)
         return redirect("ledger:self_check", pk=ledger.pk)
     answered, total = sel.self_check_counts(ledger)
+    # A refusal is a 4xx, so the page can tell it from a save (and from a server error, which it retries).
+    stale = isinstance(refusal, wf.StaleEdit)
+    current = sel.self_check_answer_current(ledger, manifestation) if stale else None
     return render(request, "ledger/_self_check_saved.html", {
         "manifestation": manifestation, "answer": answer, "error": error, "answered": answered, "total": total,
-    })
+        "stale": stale, "current": current,
+    }, status=409 if stale else 400 if error else 200)
 
 
 # --- problems and items ---------------------------------------------------------------------------------------

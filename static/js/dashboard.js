@@ -7,10 +7,17 @@
   var data = JSON.parse(source.textContent);
   var charts = [];
 
+  // The Content-Security-Policy refuses style attributes (style-src 'self'). ECharts' SVG renderer writes one on
+  // nearly every element and its HTML tooltip builds markup full of them; the canvas renderer and rich-text
+  // tooltips draw on the canvas and style their elements through the CSSOM (el.style.x = …), which the policy
+  // allows.
+  var TOOLTIP = { renderMode: "richText" };
+
   function draw(id, option) {
     var node = document.getElementById(id);
     if (!node) { return; }
-    var chart = echarts.init(node, null, { renderer: "svg" });
+    var chart = echarts.init(node, null, { renderer: "canvas" });
+    option.tooltip = option.tooltip && Object.assign({}, option.tooltip, TOOLTIP);
     chart.setOption(Object.assign({ animation: false, grid: { left: 8, right: 16, top: 32, bottom: 8, containLabel: true } }, option));
     charts.push(chart);
   }

@@ -2,7 +2,8 @@
 
 Every page a journey visits is checked the same way (`Visit.check`): no horizontal scroll at the
 viewport's width, no request leaving 127.0.0.1, no console error; and a screenshot is saved under
-test-artifacts/screenshots/ (ignored by git) so a person can look.
+test-artifacts/screenshots/ (ignored by git) so a person can look. Whatever a test checks, it fails at the end
+if any page it opened logged a console error, broke the Content-Security-Policy or threw (`no_console_errors`).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class Visit:
         self.base_url = base_url
         self.external: list[str] = []
         self.console_errors: list[str] = []
+        self.expected_errors: tuple[str, ...] = ()
         page.on("request", self._on_request)
         page.on("console", self._on_console)
         page.on("pageerror", lambda error: self.console_errors.append(str(error)))
@@ -64,8 +66,12 @@ class Visit:
         if host not in ("127.0.0.1", "localhost"):
             self.external.append(request.url)
 
+    def expect_console_errors(self, *fragments: str) -> None:
+        """Errors the test provokes on purpose (a failed save it answers with a 500) are not the page's fault."""
+        self.expected_errors += fragments
+
     def _on_console(self, message) -> None:
-        if message.type == "error":
+        if message.type == "error" and not any(fragment in message.text for fragment in self.expected_errors):
             self.console_errors.append(message.text)
 
     def go(self, path: str) -> None:
@@ -95,6 +101,30 @@ class Visit:
         self.page.wait_for_load_state("networkidle")
 
 
+# Chromium reports a Content-Security-Policy refusal only to DevTools, not to the page's console: every page
+# reports it to console.error itself, so a blocked inline style or script fails the test like any other error.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", function (event) {
+  console.error("CSP violation: " + event.violatedDirective + " blocked " + (event.blockedURI || "inline") +
+                " in " + event.sourceFile + ":" + event.lineNumber + " " + (event.sample || ""));
+});
+"""
+
+# Every Visit opened by the running test; `no_console_errors` checks them all when the test ends.
+_opened_visits: list[Visit] = []
+
+
+@pytest.fixture(autouse=True)
+def no_console_errors():
+    """No page of any browser test may log a console error, a CSP violation or an uncaught exception, whether
+    or not the test checked that page itself."""
+    _opened_visits.clear()
+    yield
+    errors = [error for visit in _opened_visits for error in visit.console_errors]
+    _opened_visits.clear()
+    assert errors == [], f"console errors: {errors}"
+
+
 @pytest.fixture
 def visit_as(browser, live_server):
     """`visit_as(viewport)` opens a fresh browser context at that size and returns its Visit."""
@@ -102,8 +132,11 @@ def visit_as(browser, live_server):
 
     def open_visit(viewport: dict = PHONE) -> Visit:
         context = browser.new_context(viewport=viewport, locale="zh-CN")
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
         contexts.append(context)
-        return Visit(context.new_page(), live_server.url)
+        visit = Visit(context.new_page(), live_server.url)
+        _opened_visits.append(visit)
+        return visit
 
     yield open_visit
     for context in contexts:

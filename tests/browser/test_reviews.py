@@ -21,13 +21,21 @@ def reviews_demo(transactional_db):
     return Campaign.objects.get(issuer=root, doc_number="组织部〔2022〕44号")
 
 
+def hover_every_chart(page) -> None:
+    for chart in page.locator(".dashboard-chart").all():
+        box = chart.bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 3)
+        page.wait_for_timeout(300)
+
+
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 def test_org_department_dashboard_draws_charts_and_links_to_lists(reviews_demo, visit_as, viewport):
     visit = visit_as(viewport)
     visit.login("zuzhibu")
     visit.go(f"/reviews/campaigns/{reviews_demo.pk}/dashboard/")
-    visit.page.wait_for_selector("#chart-progress svg")
-    assert visit.page.locator(".dashboard-chart svg").count() == 4
+    visit.page.wait_for_selector("#chart-progress canvas")
+    assert visit.page.locator(".dashboard-chart canvas").count() == 4
+    hover_every_chart(visit.page)  # the tooltips too must draw under the Content-Security-Policy
     visit.check(f"reviews-dashboard-org-{viewport['width']}")
     overdue_link = visit.page.locator("tfoot a[href*='overdue=1']")
     expected = int(overdue_link.inner_text())
@@ -58,7 +66,8 @@ def test_branch_secretary_sees_only_its_own_dashboard(reviews_demo, visit_as):
     visit = visit_as(PHONE)
     visit.login("zhishu11")
     visit.go(f"/reviews/campaigns/{reviews_demo.pk}/dashboard/")
-    visit.page.wait_for_selector("#chart-progress svg")
+    visit.page.wait_for_selector("#chart-progress canvas")
+    hover_every_chart(visit.page)
     rows = visit.page.locator(".dashboard-table tbody tr")
     assert rows.count() == 1 and "机关教工第一党支部" in rows.first.inner_text()
     visit.check("reviews-dashboard-secretary-phone")

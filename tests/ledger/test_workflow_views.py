@@ -19,6 +19,7 @@ from ledger.models import (
     Manifestation,
     Problem,
     RectificationItem,
+    SelfCheckAnswer,
 )
 from ledger.services import workflow as wf
 from ledger.services.evidence import evidence_add
@@ -341,3 +342,38 @@ def test_item_form_shows_the_saved_deadline_in_chinese_locale(client, users, tar
     client.force_login(users["secretary"])
     response = client.get(reverse("ledger:item_edit", args=[item.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert 'value="2022-10-31"' in response.content.decode()  # <input type=date> needs ISO, not 2022/10/31
+
+
+# --- the self-check's answers to htmx: a refusal is a 4xx the page tells from a save and from a server error ----
+
+
+def _save_answer(client, ledger, manifestation, **data):
+    return client.post(reverse("ledger:self_check_answer", args=[ledger.pk, manifestation.pk]), data,
+                       HTTP_HX_REQUEST="true")
+
+
+def test_a_stale_self_check_save_is_409_with_the_saved_answer_and_the_current_version(client, world, users):
+    m = Manifestation.objects.filter(category__template=world.campaign.template).order_by("pk").first()
+    first = wf.self_check_answer(actor=users["member"], ledger=world.ledger, manifestation=m, found=False)
+    wf.self_check_answer(actor=users["member"], ledger=world.ledger, manifestation=m, found=True,
+                         description="甲写的表现", version=first.version)
+    client.force_login(users["secretary"])
+
+    response = _save_answer(client, world.ledger, m, found="1", description="乙写的表现", version=first.version)
+
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert "已被他人修改" in html and "甲写的表现" in html and "核对后再次保存即以您的内容为准" in html
+    assert f'id="sc-ver-{m.pk}" value="{first.version + 1}"' in html  # saving again is a deliberate choice
+    assert SelfCheckAnswer.objects.get(ledger=world.ledger, manifestation=m).description == "甲写的表现"
+
+
+def test_a_refused_self_check_save_is_400_with_the_reason(client, world, users):
+    m = Manifestation.objects.filter(category__template=world.campaign.template).order_by("pk").first()
+    client.force_login(users["secretary"])
+
+    response = _save_answer(client, world.ledger, m, description="没有选", version=0)
+
+    assert response.status_code == 400
+    assert "请选择“存在问题”或“未发现问题”。" in response.content.decode()
+    assert not SelfCheckAnswer.objects.filter(ledger=world.ledger).exists()
