@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET
 from branches import imports
 from branches.jobs import BACKGROUND_ROWS, TREE_IMPORT
 from branches.selectors import Action, scope_for
-from branches.spreadsheets import (
+from branches.spreadsheets.reader import (
     MAX_IMPORT_BYTES,
     ImportPlan,
     SheetRow,
