@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from branches.models import OrgUnit, UnitKind
 from branches.selectors import Action, scope_for
-from branches.spreadsheets.reader import xlsx_response
+from branches.spreadsheets import xlsx_response
 from jobs.services import job_create
 from ledger.exports import ExportSelection, build_workbook_bytes, export_file_name
 from ledger.jobs import LEDGER_EXPORT

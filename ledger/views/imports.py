@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from branches.selectors import Action, scope_for
-from branches.spreadsheets.reader import xlsx_response
+from branches.spreadsheets import xlsx_response
 from branches.views_imports import ImportKind, import_flow
 from ledger import imports
 from ledger.models import Ledger
