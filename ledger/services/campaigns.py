@@ -92,6 +92,19 @@ class CampaignFields:
         }
 
 
+def _locked_campaign(*, actor, campaign: Campaign, status: str, refusal: str,
+                     new_issuer: OrgUnit | None = None) -> Campaign:
+    """The campaign, locked, once `actor` may manage its issuer (and the `new_issuer` it is moved to) and it is
+    in `status` (else `refusal`)."""
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    _check_issuer(actor, campaign.issuer)
+    if new_issuer is not None:
+        _check_issuer(actor, new_issuer)
+    if campaign.status != status:
+        raise ValidationError(refusal)
+    return campaign
+
+
 @transaction.atomic
 def campaign_create(*, actor, **fields) -> Campaign:
     """Create a draft campaign with its phases; `fields` are `CampaignFields`' (issuer, name, year, …)."""
@@ -111,11 +124,8 @@ def campaign_update(*, actor, campaign: Campaign, **fields) -> Campaign:
     """Change a draft campaign and replace its phases (`fields` as for `campaign_create`); a published
     campaign is fixed."""
     spec = CampaignFields(**fields)
-    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
-    _check_issuer(actor, campaign.issuer)
-    _check_issuer(actor, spec.issuer)
-    if campaign.status != CampaignStatus.DRAFT:
-        raise ValidationError(_("专项行动已发布，不能再修改。"))
+    campaign = _locked_campaign(actor=actor, campaign=campaign, status=CampaignStatus.DRAFT,
+                                refusal=_("专项行动已发布，不能再修改。"), new_issuer=spec.issuer)
     spec.check()
     for column, value in spec.columns().items():
         setattr(campaign, column, value)
@@ -148,10 +158,8 @@ def target_units(campaign: Campaign):
 @transaction.atomic
 def campaign_publish(*, actor, campaign: Campaign) -> int:
     """Publish a draft campaign: one ledger per target unit, created in bulk. Returns the ledger count."""
-    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
-    _check_issuer(actor, campaign.issuer)
-    if campaign.status != CampaignStatus.DRAFT:
-        raise ValidationError(_("该专项行动已发布，不能重复发布。"))
+    campaign = _locked_campaign(actor=actor, campaign=campaign, status=CampaignStatus.DRAFT,
+                                refusal=_("该专项行动已发布，不能重复发布。"))
     if not campaign.phases.exists():
         raise ValidationError(_("请先设置专项行动的阶段，再发布。"))
     # Lock the template too: an edit racing the publish must not change the checklist branches get.
@@ -200,10 +208,8 @@ def _insert_created_events(*, campaign: Campaign, actor_id: int | None, now) -> 
 
 @transaction.atomic
 def campaign_close(*, actor, campaign: Campaign) -> Campaign:
-    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
-    _check_issuer(actor, campaign.issuer)
-    if campaign.status != CampaignStatus.PUBLISHED:
-        raise ValidationError(_("只有已发布的专项行动可以结束。"))
+    campaign = _locked_campaign(actor=actor, campaign=campaign, status=CampaignStatus.PUBLISHED,
+                                refusal=_("只有已发布的专项行动可以结束。"))
     campaign.status = CampaignStatus.CLOSED
     campaign.save(update_fields=["status", "updated_at"])
     audit(actor=actor, obj=campaign, action="close")
