@@ -161,10 +161,6 @@ def scope_for(user) -> Scope:
     return scope
 
 
-def units_visible_to(user, action: Action = Action.VIEW) -> QuerySet[OrgUnit]:
-    return scope_for(user).filter(OrgUnit.objects.all(), action)
-
-
 def subtree(unit: OrgUnit, *, include_self: bool = True) -> QuerySet[OrgUnit]:
     units = OrgUnit.objects.filter(path__startswith=unit.path)
     return units if include_self else units.exclude(pk=unit.pk)

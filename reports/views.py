@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from branches.selectors import Action, scope_for
 from config.errors import error_text
-from ledger.models import Campaign
+from ledger.models import Campaign, CampaignStatus
 from reports import selectors, services
 from reports.forms import ReportForm, SignForm, StampForm, VerifyCodeForm, VerifyUploadForm
 from reports.models import ReportStatus, SituationReport, UnitStamp
@@ -44,7 +44,7 @@ def index(request: HttpRequest) -> HttpResponse:
     for unit in selectors.general_branches(scope, Action.FILL):
         for campaign in selectors.campaigns_reaching(unit):
             own.append((unit, campaign, selectors.report_of(campaign=campaign, unit=unit)))
-    campaigns = scope.filter(Campaign.objects.exclude(status="draft"), Action.VIEW, path_field="issuer_path")
+    campaigns = scope.filter(Campaign.objects.exclude(status=CampaignStatus.DRAFT), Action.VIEW, path_field="issuer_path")
     return render(request, "reports/index.html", {"own": own, "campaigns": campaigns})
 
 

@@ -121,7 +121,8 @@ def problem_withdraw_locked(*, actor, ledger: Ledger, problem: Problem, reason: 
     problem.status = ProblemStatus.WITHDRAWN
     bump(problem, ["status"])
     record_plan_change(ledger=ledger, actor=actor, action=EventAction.PROBLEM_WITHDRAWN, problem=problem,
-                        comment=reason, changes={"before": {"status": "active"}, "after": {"status": "withdrawn"}})
+                        comment=reason, changes={"before": {"status": ProblemStatus.ACTIVE},
+                                                 "after": {"status": ProblemStatus.WITHDRAWN}})
 
 
 @transaction.atomic
