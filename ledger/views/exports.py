@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from branches.selectors import Action, scope_for
 from branches.spreadsheets import xlsx_response
+from config.http import found_or_404
 from jobs.services import job_create
 from ledger.exports import ExportSelection, build_workbook_bytes, export_file_name
 from ledger.jobs import LEDGER_EXPORT
@@ -34,10 +35,7 @@ UNIT_LIST_LIMIT = 300
 
 def _visible_campaign(request: HttpRequest, pk: int) -> Campaign:
     """A campaign the user sees: one with at least one ledger in their scope (else 404)."""
-    campaign = export_campaign(scope=scope_for(request.user), pk=pk)
-    if campaign is None:
-        raise Http404
-    return campaign
+    return found_or_404(export_campaign(scope=scope_for(request.user), pk=pk))
 
 
 @login_required
@@ -88,9 +86,7 @@ def export_start(request: HttpRequest, pk: int) -> HttpResponse:
     if unit_pk:
         if not unit_pk.isdigit():
             raise Http404
-        unit = export_unit(scope=scope, pk=int(unit_pk))
-        if unit is None:
-            raise Http404
+        unit = found_or_404(export_unit(scope=scope, pk=int(unit_pk)))
     else:
         if not scope.can(Action.VIEW, campaign.issuer):
             raise Http404

@@ -6,18 +6,17 @@ MANAGE (→ 403) and call a service; a service's ValidationError is shown as a m
 
 from __future__ import annotations
 
-from typing import TypeVar
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from branches.selectors import Action, scope_for
 from config.errors import error_text
+from config.http import found_or_404
 from ledger.models import Campaign, CampaignStatus, ChecklistTemplate, LedgerStatus, Manifestation, TemplateCategory
 from ledger.selectors.setup import (
     TEMPLATE_ROLES,
@@ -46,8 +45,6 @@ from ledger.setup_forms import (
     phase_initial,
 )
 
-T = TypeVar("T")
-
 
 def _require_template_role(user) -> None:
     if not scope_for(user).has_role(*TEMPLATE_ROLES):
@@ -61,16 +58,9 @@ def _require_manager(user) -> list:
     return units
 
 
-def _found(obj: T | None) -> T:
-    """What a selector found, or a 404: outside the user's scope an object does not exist for them."""
-    if obj is None:
-        raise Http404
-    return obj
-
-
 def _template_for(user, pk: int) -> ChecklistTemplate:
     _require_template_role(user)
-    return _found(template_find(user=user, pk=pk))
+    return found_or_404(template_find(user=user, pk=pk))
 
 
 # ---- checklist templates -------------------------------------------------------------------------------
@@ -118,11 +108,11 @@ def _op_category_add(request, template):
 
 
 def _category(request, template) -> TemplateCategory:
-    return _found(template_category(template=template, pk=request.POST.get("category")))
+    return found_or_404(template_category(template=template, pk=request.POST.get("category")))
 
 
 def _manifestation(request, template) -> Manifestation:
-    return _found(template_manifestation(template=template, pk=request.POST.get("manifestation")))
+    return found_or_404(template_manifestation(template=template, pk=request.POST.get("manifestation")))
 
 
 def _op_category_update(request, template):
@@ -226,7 +216,7 @@ def template_copy(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _campaign_for(user, pk: int, action: Action = Action.VIEW) -> Campaign:
-    campaign = _found(campaign_find(user=user, pk=pk))
+    campaign = found_or_404(campaign_find(user=user, pk=pk))
     if action is not Action.VIEW and not scope_for(user).can(action, campaign.issuer_path):
         raise PermissionDenied
     return campaign
