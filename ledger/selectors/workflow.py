@@ -87,6 +87,11 @@ def item_get(user, pk: int) -> RectificationItem:
     return get_object_or_404(visible(user, queryset), pk=pk)
 
 
+def manifestation_get(pk: int) -> Manifestation:
+    """A checklist line with its category (the service checks it belongs to the ledger's template)."""
+    return get_object_or_404(Manifestation.objects.select_related("category"), pk=pk)
+
+
 def evidence_get(user, pk: int) -> Evidence:
     return get_object_or_404(visible(user, Evidence.objects.all()), pk=pk)
 
@@ -122,6 +127,11 @@ HISTORY_ON_PAGE = 50
 def history(ledger: Ledger, *, item: RectificationItem | None = None) -> QuerySet[LedgerEvent]:
     events = LedgerEvent.objects.filter(ledger=ledger).select_related("actor", "item", "problem")
     return events.filter(item=item) if item is not None else events
+
+
+def history_oldest_first(ledger: Ledger) -> QuerySet[LedgerEvent]:
+    """Every event of the ledger in the order it happened (its history page)."""
+    return history(ledger).order_by("at", "id")
 
 
 def ledger_page(ledger: Ledger, today: datetime.date | None = None) -> LedgerPage:
@@ -207,6 +217,11 @@ def closable_items(ledger: Ledger) -> QuerySet[RectificationItem]:
     return (RectificationItem.objects.filter(ledger=ledger, status=ItemStatus.CLOSURE_REQUESTED,
                                              problem__status=ProblemStatus.ACTIVE)
             .select_related("problem").annotate(evidence_count=Count("evidence")).order_by("problem__number", "number"))
+
+
+def ledger_item_ids(ledger: Ledger, ids: list[str]) -> list[int]:
+    """Those of `ids` that are measures of `ledger`: an id from elsewhere is simply not there."""
+    return list(ledger.items.filter(pk__in=ids).values_list("pk", flat=True))
 
 
 def changes_since_acceptance(ledger: Ledger) -> list[LedgerEvent]:

@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from branches.selectors import scope_for
 from config.errors import error_text
 from ledger.forms import EvidenceForm, ItemForm, ProblemForm, TextForm
-from ledger.models import ItemStatus, LedgerStatus, Manifestation, ProblemStatus
+from ledger.models import ItemStatus, LedgerStatus, ProblemStatus
 from ledger.selectors import workflow as sel
 from ledger.selectors.tallies import tallied_ledger_count
 from ledger.services import workflow as wf
@@ -130,8 +130,7 @@ def bulk_close(request: HttpRequest, pk: int) -> HttpResponse:
     ids = [value for value in request.POST.getlist("items") if value.isdigit()]
     if not sel.rights_for(request.user, ledger).supervise:
         raise PermissionDenied(_("只有上级党组织（党总支、组织部）可以审核台账和销号。"))
-    # Only this ledger's measures: an id from elsewhere is simply not there.
-    ids = list(ledger.items.filter(pk__in=ids).values_list("pk", flat=True))
+    ids = sel.ledger_item_ids(ledger, ids)
     _run(request, lambda: wf.items_close_bulk(actor=request.user, item_ids=ids, comment=request.POST.get("text", "")),
          _("已销号 %(n)s 项措施。") % {"n": len(ids)})
     return redirect(ledger)
@@ -141,7 +140,7 @@ def bulk_close(request: HttpRequest, pk: int) -> HttpResponse:
 def ledger_history(request: HttpRequest, pk: int) -> HttpResponse:
     """Every event of the ledger, oldest first, a page at a time."""
     ledger = sel.ledger_get(request.user, pk)
-    events = Paginator(sel.history(ledger).order_by("at", "id"), HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    events = Paginator(sel.history_oldest_first(ledger), HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "ledger/ledger_history.html", {"ledger": ledger, "events": events})
 
 
@@ -173,7 +172,7 @@ def self_check_answer(request: HttpRequest, pk: int, manifestation_pk: int) -> H
     """Save one answer. With htmx it answers a small fragment (status, new version, progress)."""
     ledger = sel.ledger_get(request.user, pk)
     _require_fill(request, ledger)  # the right before the input: nobody learns anything from a malformed POST
-    manifestation = get_object_or_404(Manifestation.objects.select_related("category"), pk=manifestation_pk)
+    manifestation = sel.manifestation_get(manifestation_pk)
     found_value = request.POST.get("found", "")
     version = request.POST.get("version", "")
     error, answer, refusal = "", None, None
