@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -28,6 +27,7 @@ from branches.selectors import (
 )
 from config.errors import error_text
 from config.http import found_or_404
+from config.lists import page_of
 
 PAGE_SIZE = 50
 
@@ -52,7 +52,7 @@ def tree(request: HttpRequest) -> HttpResponse:
         unit = _unit_for(request.user, int(unit_id))
         context["unit"] = unit
         context["ancestors"] = unit_ancestors(request.user, unit)
-        context["page"] = Paginator(unit_children(request.user, unit), PAGE_SIZE).get_page(request.GET.get("page"))
+        context["page"] = page_of(request, unit_children(request.user, unit), PAGE_SIZE)
     else:
         context["roots"] = scope_roots(request.user)
     return render(request, "branches/tree.html", context)

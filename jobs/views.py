@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from config.http import found_or_404
+from config.lists import page_of
 from jobs.models import JobStatus
 from jobs.selectors import job_of, jobs_of
 
@@ -17,7 +17,7 @@ PAGE_SIZE = 20
 
 @login_required
 def job_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(jobs_of(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, jobs_of(request.user), PAGE_SIZE)
     return render(request, "jobs/list.html", {"page": page})
 
 

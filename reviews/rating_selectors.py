@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from branches.models import OrgUnit, UnitKind
 from branches.selectors import Action, Scope
 from ledger.models import Campaign, Ledger
-from reviews.models import RatingChange, RatingDelegation, RatingObjection, ResultPolicy, StarRating, Tier
+from reviews.models import RatingChange, RatingDelegation, RatingObjection, StarRating
 from reviews.selectors import ledgers_in, ratings_in
 
 
@@ -25,19 +25,9 @@ def ratings_by_unit(*, year: int, unit_ids: list[int]) -> dict[int, StarRating]:
     return {rating.unit_id: rating for rating in StarRating.objects.filter(year=year, unit_id__in=unit_ids)}
 
 
-def ratings_listed(*, scope: Scope, campaign: Campaign, unit: OrgUnit, policy: ResultPolicy,
-                   stars: int | None = None, tier: str = "") -> QuerySet[StarRating]:
-    """The campaign's ratings under `unit`, of `stars` stars or in `tier` when given, in tree order."""
-    ratings = ratings_in(scope=scope, campaign=campaign, unit=unit).select_related("unit")
-    if stars:
-        ratings = ratings.filter(stars=stars)
-    if tier == Tier.ADVANCED:
-        ratings = ratings.filter(stars__gte=policy.advanced_min_stars)
-    elif tier == Tier.MIDDLE:
-        ratings = ratings.filter(stars__gte=policy.middle_min_stars, stars__lt=policy.advanced_min_stars)
-    elif tier == Tier.LAGGING:
-        ratings = ratings.filter(stars__lt=policy.middle_min_stars)
-    return ratings.order_by("unit_path")
+def ratings_listed(*, scope: Scope, campaign: Campaign, unit: OrgUnit) -> QuerySet[StarRating]:
+    """The campaign's ratings under `unit`, in tree order (`reviews.filters.RatingFilter` narrows them)."""
+    return ratings_in(scope=scope, campaign=campaign, unit=unit).select_related("unit").order_by("unit_path")
 
 
 def delegable_units(*, scope: Scope, campaign: Campaign) -> QuerySet[OrgUnit]:

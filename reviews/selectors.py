@@ -77,6 +77,11 @@ def campaigns_for(scope: Scope) -> QuerySet[Campaign]:
     return campaigns_visible(scope, drafts=False)
 
 
+def campaigns_listed(scope: Scope) -> QuerySet[Campaign]:
+    """The reviews home page: the campaigns the viewer follows, newest first."""
+    return campaigns_for(scope).select_related("issuer").order_by("-year", "-pk")
+
+
 def focus_unit(*, scope: Scope, campaign: Campaign, unit_pk: int | None = None) -> OrgUnit:
     """The unit whose subtree a page shows: the one asked for, else the viewer's highest unit in the campaign."""
     if unit_pk is not None:
@@ -145,66 +150,26 @@ def items_in(*, scope: Scope, campaign: Campaign, unit: OrgUnit) -> QuerySet[Rec
     return scope.filter(campaign_sets(campaign=campaign, unit=unit).items, Action.VIEW, "unit_path")
 
 
-@dataclass
-class ItemFilters:
-    status: str = ""  # an ItemStatus value, or "open" (anything not closed)
-    overdue: bool = False
-    category: int | None = None
-    closed_week: datetime.date | None = None  # Monday of a week in which the item was closed (销号)
-
-    @classmethod
-    def from_query(cls, params) -> ItemFilters:
-        status = params.get("status", "")
-        if status not in {*ItemStatus.values, "open"}:
-            status = ""
-        return cls(status=status, overdue=params.get("overdue") == "1", category=int_or_none(params.get("category")),
-                   closed_week=date_or_none(params.get("closed_week")))
-
-    def as_query(self) -> dict[str, str]:
-        query = {"status": self.status, "overdue": "1" if self.overdue else "",
-                 "category": str(self.category or ""), "closed_week": self.closed_week.isoformat() if self.closed_week else ""}
-        return {key: value for key, value in query.items() if value}
+def items_listed(*, scope: Scope, campaign: Campaign, unit: OrgUnit) -> QuerySet[RectificationItem]:
+    """The measures list behind the dashboard, in tree order (a FilterSet narrows it: `reviews.filters`)."""
+    items = items_in(scope=scope, campaign=campaign, unit=unit).select_related("ledger__unit", "problem__category")
+    return items.order_by("unit_path", "problem__number", "number")
 
 
-def items_filtered(items: QuerySet[RectificationItem], filters: ItemFilters,
-                   today: datetime.date | None = None) -> QuerySet[RectificationItem]:
-    today = today or timezone.localdate()
-    if filters.status == "open":
-        items = items.exclude(status=ItemStatus.CLOSED)
-    elif filters.status:
-        items = items.filter(status=filters.status)
-    if filters.overdue:
-        items = items.filter(overdue_condition(today))
-    if filters.category:
-        items = items.filter(problem__category_id=filters.category)
-    if filters.closed_week:
-        start = _local_midnight(filters.closed_week)
-        closed_then = LedgerEvent.objects.filter(
-            item=OuterRef("pk"), action=EventAction.ITEM_CLOSED, at__gte=start, at__lt=start + datetime.timedelta(days=7)
-        )
-        items = items.filter(Exists(closed_then))
-    return items
+def problems_listed(*, scope: Scope, campaign: Campaign, unit: OrgUnit) -> QuerySet[Problem]:
+    problems = problems_in(scope=scope, campaign=campaign, unit=unit).select_related("ledger__unit", "category")
+    return problems.order_by("unit_path", "number")
 
 
-def problems_filtered(problems: QuerySet[Problem], *, category: int | None = None, source: str = "") -> QuerySet[Problem]:
-    if category:
-        problems = problems.filter(category_id=category)
-    if source:
-        problems = problems.filter(source=source)
-    return problems
+def ledgers_listed(*, scope: Scope, campaign: Campaign, unit: OrgUnit) -> QuerySet[Ledger]:
+    return ledgers_in(scope=scope, campaign=campaign, unit=unit).select_related("unit").order_by("unit_path")
 
 
-def ledgers_filtered(ledgers: QuerySet[Ledger], *, state: str = "", campaign: Campaign | None = None,
+def ledgers_in_place(ledgers: QuerySet[Ledger], *, campaign: Campaign,
                      policy: ResultPolicy | None = None) -> QuerySet[Ledger]:
-    """`state`: a ledger status, "handed_in", or "in_place" (整改到位, the results page's rule; needs `campaign`)."""
-    if state == "in_place" and campaign is not None:
-        return ledgers.alias(**in_place_counts(campaign=campaign, policy=policy or policy_of(campaign))).filter(
-            in_place_condition())
-    if state == "handed_in":
-        return ledgers.filter(status__in=HANDED_IN)
-    if state in LedgerStatus.values:
-        return ledgers.filter(status=state)
-    return ledgers
+    """The ledgers whose rectification is in place (整改到位) by the results page's rule."""
+    return ledgers.alias(**in_place_counts(campaign=campaign, policy=policy or policy_of(campaign))).filter(
+        in_place_condition())
 
 
 # --- results: is rectification in place at the results deadline? ---------------------------------------
@@ -409,6 +374,10 @@ def supervision_records_for(scope: Scope) -> QuerySet[SupervisionRecord]:
     return SupervisionRecord.objects.filter(scope.condition(Action.VIEW, "author_path") | Q(Exists(visited)))
 
 
+def supervision_records_listed(scope: Scope) -> QuerySet[SupervisionRecord]:
+    return supervision_records_for(scope).select_related("author_unit", "campaign")
+
+
 # A look-back page lists this many closed items at once; a search narrows the list, never what may be chosen.
 REOPEN_LIST_SIZE = 50
 _CIRCLED_DIGITS = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
@@ -589,20 +558,3 @@ def dashboard(*, scope: Scope, campaign: Campaign, focus: OrgUnit, today: dateti
         "stars": [(n, stars.get(n, 0)) for n in range(5, 0, -1)], "overdue_items": overdue_items, "today": today,
         "counted_at": tally.counted_at if tally else None,
     }
-
-
-# --- small parsing helpers -----------------------------------------------------------------------------
-
-
-def int_or_none(value) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
-
-
-def date_or_none(value) -> datetime.date | None:
-    try:
-        return datetime.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None

@@ -235,21 +235,15 @@ def changes_since_acceptance(ledger: Ledger) -> list[LedgerEvent]:
 
 # "unit" is the tree's order (branches under their general branch), which the (campaign, unit_path) index
 # serves page by page; sorting 274k ledgers by name took the province's list to 200 ms (scale bench).
-LEDGER_SORTS = {
-    "unit": "unit_path", "status": "status", "problems": "n_problems", "items": "n_items",
-    "closed": "n_closed", "overdue": "n_overdue", "changed": "last_change",
-}
-
-
 def _count(model, condition: Q) -> Coalesce:
     rows = (model.objects.filter(condition, ledger=OuterRef("pk")).order_by().values("ledger")
             .annotate(n=Count("pk")).values("n"))
     return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
 
 
-def campaign_ledger_rows(user, campaign: Campaign, *, status: str = "", sort: str = "unit",
-                         today: datetime.date | None = None) -> QuerySet[Ledger]:
-    """The ledgers of `campaign` the user sees, with their counts computed by the database (one query)."""
+def campaign_ledger_rows(user, campaign: Campaign, *, today: datetime.date | None = None) -> QuerySet[Ledger]:
+    """The ledgers of `campaign` the user sees, with their counts computed by the database (one query), in tree
+    order (`ledger.filters.CampaignLedgerFilter` narrows and sorts them)."""
     today = today or timezone.localdate()
     live = Q(problem__status=ProblemStatus.ACTIVE)
     rows = visible(user, Ledger.objects.filter(campaign=campaign)).select_related("unit").annotate(
@@ -261,13 +255,7 @@ def campaign_ledger_rows(user, campaign: Campaign, *, status: str = "", sort: st
         last_change=Subquery(LedgerEvent.objects.filter(ledger=OuterRef("pk")).order_by().values("ledger")
                              .annotate(at=Max("at")).values("at")),
     )
-    if status in LedgerStatus.values:
-        rows = rows.filter(status=status)
-    key = sort.lstrip("-")
-    field_name = LEDGER_SORTS.get(key, "unit_path")
-    descending = sort.startswith("-")
-    order = f"-{field_name}" if descending else field_name
-    return rows.order_by(order, "unit_path")
+    return rows.order_by("unit_path")
 
 
 def campaign_get(user, pk: int) -> Campaign:

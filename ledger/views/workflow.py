@@ -6,8 +6,6 @@ Objects outside the viewer's subtree are 404 (the selectors); an action the view
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,6 +18,8 @@ from django.views.decorators.http import require_POST
 
 from branches.selectors import scope_for
 from config.errors import error_text
+from config.lists import page_of
+from ledger.filters import CampaignLedgerFilter
 from ledger.forms import EvidenceForm, ItemForm, ProblemForm, TextForm
 from ledger.models import ItemStatus, LedgerStatus, ProblemStatus
 from ledger.selectors import workflow as sel
@@ -72,17 +72,15 @@ def my_ledgers(request: HttpRequest) -> HttpResponse:
 @login_required
 def campaign_ledgers(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = sel.campaign_get(request.user, pk)
-    status = request.GET.get("status", "")
-    sort = request.GET.get("sort", "unit")
-    rows = sel.campaign_ledger_rows(request.user, campaign, status=status, sort=sort)
+    filters = CampaignLedgerFilter(request.GET, sel.campaign_ledger_rows(request.user, campaign))
+    status = filters.values["status"]
     # A county or the province sees thousands of ledgers: one page at a time, and the province's total from
     # the background tallies instead of counting 274k rows at every page turn (scale bench).
-    count = tallied_ledger_count(scope=scope_for(request.user), campaign=campaign,
-                                 status=status if status in LedgerStatus.values else "")
-    page = CountedPaginator(rows, LEDGERS_PER_PAGE, count=count).get_page(request.GET.get("page"))
+    count = tallied_ledger_count(scope=scope_for(request.user), campaign=campaign, status=status)
+    page = CountedPaginator(filters.qs, LEDGERS_PER_PAGE, count=count).get_page(request.GET.get("page"))
     return render(request, "ledger/campaign_ledgers.html", {
-        "campaign": campaign, "rows": page.object_list, "page": page, "status": status, "sort": sort,
-        "query": urlencode({"status": status, "sort": sort}),
+        "campaign": campaign, "rows": page.object_list, "page": page, "status": status,
+        "sort": filters.values["sort"] or "unit",
         "statuses": LedgerStatus.choices,
         "columns": [("unit", _("党支部")), ("status", _("状态")), ("problems", _("问题")), ("items", _("措施")),
                     ("closed", _("已销号")), ("overdue", _("逾期")), ("changed", _("最近变动"))],
@@ -140,7 +138,7 @@ def bulk_close(request: HttpRequest, pk: int) -> HttpResponse:
 def ledger_history(request: HttpRequest, pk: int) -> HttpResponse:
     """Every event of the ledger, oldest first, a page at a time."""
     ledger = sel.ledger_get(request.user, pk)
-    events = Paginator(sel.history_oldest_first(ledger), HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    events = page_of(request, sel.history_oldest_first(ledger), HISTORY_PAGE_SIZE)
     return render(request, "ledger/ledger_history.html", {"ledger": ledger, "events": events})
 
 

@@ -7,14 +7,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from branches.selectors import Action, scope_for
 from config.errors import error_text
 from config.http import found_or_404
+from config.lists import page_of
 from reviews import rating_selectors, selectors, services
+from reviews.filters import RatingFilter
 from reviews.forms import (
     DelegationForm,
     ObjectionForm,
@@ -24,7 +25,7 @@ from reviews.forms import (
     ResolutionForm,
 )
 from reviews.models import StarRating, Tier
-from reviews.views.common import campaign_and_focus, page_of
+from reviews.views.common import campaign_and_focus
 
 
 @login_required
@@ -48,7 +49,7 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
         "campaign": campaign, "focus": focus, "page": page, "rows": rows, "policy": policy,
         "as_of": selectors.results_as_of(campaign),
         "candidates": selectors.weak_and_lax_candidates(scope=scope, campaign=campaign, unit=focus),
-        "can_manage": scope.can(Action.MANAGE, campaign.issuer_path), "query": urlencode({"unit": focus.pk}),
+        "can_manage": scope.can(Action.MANAGE, campaign.issuer_path),
     })
 
 
@@ -56,15 +57,13 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
 def rating_list(request: HttpRequest, pk: int) -> HttpResponse:
     scope, campaign, focus = campaign_and_focus(request, pk)
     policy = selectors.policy_of(campaign)
-    stars = selectors.int_or_none(request.GET.get("stars"))
-    tier = request.GET.get("tier", "")
-    page = page_of(request, rating_selectors.ratings_listed(scope=scope, campaign=campaign, unit=focus, policy=policy,
-                                                            stars=stars, tier=tier))
+    filters = RatingFilter(request.GET, rating_selectors.ratings_listed(scope=scope, campaign=campaign, unit=focus),
+                           policy=policy)
+    page = page_of(request, filters.qs)
     for rating in page.object_list:
         rating.tier_label = Tier(selectors.tier_for(rating.stars, policy)).label
     return render(request, "reviews/rating_list.html", {
-        "campaign": campaign, "focus": focus, "page": page, "stars": stars, "tier": tier, "tiers": Tier.choices,
-        "query": urlencode({k: v for k, v in {"unit": focus.pk, "stars": stars or "", "tier": tier}.items() if v}),
+        "campaign": campaign, "focus": focus, "page": page, "filters": filters.values, "tiers": Tier.choices,
     })
 
 

@@ -13,26 +13,25 @@ from django.views.decorators.http import require_POST
 from branches.models import OrgUnit
 from branches.selectors import Action, scope_for
 from config.errors import error_text
+from config.lists import page_of
 from ledger.models import Campaign, TemplateCategory
 from reviews import selectors, services
+from reviews.filters import SupervisionFilter
 from reviews.forms import (
     FindingForm,
     ReopenForm,
     SupervisionForm,
 )
-from reviews.views.common import page_of
+from reviews.models import SupervisionKind
 
 
 @login_required
 def supervision_list(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
-    records = selectors.supervision_records_for(scope).select_related("author_unit", "campaign")
-    kind = request.GET.get("kind", "")
-    if kind:
-        records = records.filter(kind=kind)
+    filters = SupervisionFilter(request.GET, selectors.supervision_records_listed(scope))
     return render(request, "reviews/supervision_list.html", {
-        "page": page_of(request, records), "kind": kind, "can_create": bool(selectors.supervising_units(scope)),
-        "kinds": records.model._meta.get_field("kind").choices,
+        "page": page_of(request, filters.qs), "filters": filters.values,
+        "can_create": bool(selectors.supervising_units(scope)), "kinds": SupervisionKind.choices,
     })
 
 
