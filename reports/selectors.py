@@ -23,7 +23,7 @@ from ledger.models import (
     overdue_condition,
 )
 from reports.models import ReportStatus, SituationReport, StampKind, UnitStamp
-from reviews.selectors import in_place_condition, in_place_counts, policy_of
+from reviews.selectors.results import in_place_condition, in_place_counts, policy_of
 
 EXAMPLES_PER_CATEGORY = 3
 

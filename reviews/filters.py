@@ -15,8 +15,9 @@ from django.utils.translation import gettext_lazy as _
 
 from config.lists import IntegerFilter, ListFilterSet
 from ledger.models import EventAction, ItemStatus, LedgerEvent, LedgerStatus, ProblemSource, overdue_condition
-from reviews import selectors
 from reviews.models import SupervisionKind, Tier
+from reviews.selectors.results import ledgers_in_place
+from reviews.selectors.sets import HANDED_IN
 
 ITEM_STATUSES = [("open", _("未销号")), *ItemStatus.choices]  # "open": anything not closed (销号)
 LEDGER_STATES = [("handed_in", _("已提交（含已通过）")), *LedgerStatus.choices, ("in_place", _("整改到位"))]
@@ -59,9 +60,9 @@ class LedgerFilter(ListFilterSet):
 
     def filter_state(self, ledgers: QuerySet, name: str, value: str) -> QuerySet:
         if value == "in_place":
-            return selectors.ledgers_in_place(ledgers, campaign=self.campaign)
+            return ledgers_in_place(ledgers, campaign=self.campaign)
         if value == "handed_in":
-            return ledgers.filter(status__in=selectors.HANDED_IN)
+            return ledgers.filter(status__in=HANDED_IN)
         return ledgers.filter(status=value)
 
 

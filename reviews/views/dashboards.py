@@ -12,22 +12,24 @@ from django.utils.translation import gettext as _
 from branches.selectors import scope_for
 from config.lists import page_of
 from ledger.models import ProblemSource
-from reviews import selectors
 from reviews.filters import ITEM_STATUSES, LEDGER_STATES, ItemFilter, LedgerFilter, ProblemFilter
+from reviews.selectors.dashboards import dashboard as dashboard_figures
+from reviews.selectors.focus import campaigns_listed, focus_unit
+from reviews.selectors.sets import items_listed, ledgers_listed, problems_listed
 from reviews.views.common import campaign_and_focus
 
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     """The campaigns the viewer follows, each with its dashboard and results."""
-    campaigns = selectors.campaigns_listed(scope_for(request.user))
+    campaigns = campaigns_listed(scope_for(request.user))
     return render(request, "reviews/index.html", {"page": page_of(request, campaigns)})
 
 
 @login_required
 def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     scope, campaign, focus = campaign_and_focus(request, pk)
-    data = selectors.dashboard(scope=scope, campaign=campaign, focus=focus)
+    data = dashboard_figures(scope=scope, campaign=campaign, focus=focus)
     names = [row.unit.name for row in data["rows"]]
     chart = {
         "units": _without_common_prefix(names),
@@ -51,7 +53,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
                    for row in data["weekly"]],
         "stars": [(f"{n} ★", count, f"stars={n}") for n, count in data["stars"]],
     }
-    home = selectors.focus_unit(scope=scope, campaign=campaign)
+    home = focus_unit(scope=scope, campaign=campaign)
     return render(request, "reviews/dashboard.html", {
         "campaign": campaign, "focus": focus, "chart": chart, "breakdowns": breakdowns, **data,
         "home": home if home != focus else None,
@@ -69,7 +71,7 @@ def _without_common_prefix(names: list[str]) -> list[str]:
 @login_required
 def item_list(request: HttpRequest, pk: int) -> HttpResponse:
     scope, campaign, focus = campaign_and_focus(request, pk)
-    filters = ItemFilter(request.GET, selectors.items_listed(scope=scope, campaign=campaign, unit=focus))
+    filters = ItemFilter(request.GET, items_listed(scope=scope, campaign=campaign, unit=focus))
     return render(request, "reviews/item_list.html", {
         "campaign": campaign, "focus": focus, "filters": filters.values, "page": page_of(request, filters.qs),
         "statuses": ITEM_STATUSES, "categories": campaign.template.categories.all(),
@@ -79,7 +81,7 @@ def item_list(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def problem_list(request: HttpRequest, pk: int) -> HttpResponse:
     scope, campaign, focus = campaign_and_focus(request, pk)
-    filters = ProblemFilter(request.GET, selectors.problems_listed(scope=scope, campaign=campaign, unit=focus))
+    filters = ProblemFilter(request.GET, problems_listed(scope=scope, campaign=campaign, unit=focus))
     return render(request, "reviews/problem_list.html", {
         "campaign": campaign, "focus": focus, "filters": filters.values, "page": page_of(request, filters.qs),
         "sources": ProblemSource.choices, "categories": campaign.template.categories.all(),
@@ -89,7 +91,7 @@ def problem_list(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def ledger_list(request: HttpRequest, pk: int) -> HttpResponse:
     scope, campaign, focus = campaign_and_focus(request, pk)
-    filters = LedgerFilter(request.GET, selectors.ledgers_listed(scope=scope, campaign=campaign, unit=focus),
+    filters = LedgerFilter(request.GET, ledgers_listed(scope=scope, campaign=campaign, unit=focus),
                            campaign=campaign)
     return render(request, "reviews/ledger_list.html", {
         "campaign": campaign, "focus": focus, "filters": filters.values, "page": page_of(request, filters.qs),

@@ -14,7 +14,7 @@ from branches.selectors import scope_for
 from config.errors import error_text
 from config.http import found_or_404
 from config.lists import page_of
-from reviews import selectors, services
+from reviews import services
 from reviews.filters import SupervisionFilter
 from reviews.forms import (
     FindingForm,
@@ -22,27 +22,41 @@ from reviews.forms import (
     SupervisionForm,
 )
 from reviews.models import SupervisionKind
+from reviews.selectors.supervision import (
+    REOPEN_LIST_SIZE,
+    finding_choices,
+    reopen_list,
+    reopenable_items,
+    supervisable_campaigns,
+    supervised_visits,
+    supervising_units,
+    supervising_units_listed,
+    supervision_record_details,
+    supervision_record_find,
+    supervision_records_listed,
+    visitable_units,
+)
 
 
 @login_required
 def supervision_list(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
-    filters = SupervisionFilter(request.GET, selectors.supervision_records_listed(scope))
+    filters = SupervisionFilter(request.GET, supervision_records_listed(scope))
     return render(request, "reviews/supervision_list.html", {
         "page": page_of(request, filters.qs), "filters": filters.values,
-        "can_create": bool(selectors.supervising_units(scope)), "kinds": SupervisionKind.choices,
+        "can_create": bool(supervising_units(scope)), "kinds": SupervisionKind.choices,
     })
 
 
 @login_required
 def supervision_create(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
-    author_units = selectors.supervising_units(scope)
+    author_units = supervising_units(scope)
     if not author_units:
         raise PermissionDenied
-    campaigns = selectors.supervisable_campaigns(scope)
-    form = SupervisionForm(request.POST or None, author_units=selectors.supervising_units_listed(scope),
-                           campaigns=campaigns, visitable=selectors.visitable_units(scope))
+    campaigns = supervisable_campaigns(scope)
+    form = SupervisionForm(request.POST or None, author_units=supervising_units_listed(scope),
+                           campaigns=campaigns, visitable=visitable_units(scope))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -60,11 +74,11 @@ def supervision_create(request: HttpRequest) -> HttpResponse:
 
 def _record_for(request: HttpRequest, pk: int):
     scope = scope_for(request.user)
-    return scope, found_or_404(selectors.supervision_record_find(scope=scope, pk=pk))
+    return scope, found_or_404(supervision_record_find(scope=scope, pk=pk))
 
 
 def _finding_form(record, visits, data=None):
-    choices = selectors.finding_choices(record=record, visits=visits)
+    choices = finding_choices(record=record, visits=visits)
     return FindingForm(data, units=choices.units, campaigns=choices.campaigns, categories=choices.categories,
                        initial={"campaign": record.campaign_id})
 
@@ -72,23 +86,23 @@ def _finding_form(record, visits, data=None):
 def _reopen_form(visits, query: str = "", data=None) -> ReopenForm:
     """The form validates against every reopenable item; it lists one bounded page of the search's matches
     (plus the item just chosen, so a refused post does not lose the choice)."""
-    shown, more = selectors.reopen_list(visits=visits, query=query, chosen=(data or {}).get("item", ""))
-    form = ReopenForm(data, items=selectors.reopenable_items(visits), shown=shown, initial={"q": query})
-    form.search = {"query": query, "count": len(shown), "more": more, "limit": selectors.REOPEN_LIST_SIZE}
+    shown, more = reopen_list(visits=visits, query=query, chosen=(data or {}).get("item", ""))
+    form = ReopenForm(data, items=reopenable_items(visits), shown=shown, initial={"q": query})
+    form.search = {"query": query, "count": len(shown), "more": more, "limit": REOPEN_LIST_SIZE}
     return form
 
 
 @login_required
 def supervision_detail(request: HttpRequest, pk: int) -> HttpResponse:
     scope, record = _record_for(request, pk)
-    visits = selectors.supervised_visits(scope=scope, record=record)
+    visits = supervised_visits(scope=scope, record=record)
     reopen_form = _reopen_form(visits, request.GET.get("q", "").strip())
     return _render_record(request, record, visits, _finding_form(record, visits), reopen_form)
 
 
 def _render_record(request, record, visits, finding_form, reopen_form, status=200):
     return render(request, "reviews/supervision_detail.html", {
-        "record": record, **selectors.supervision_record_details(record), "can_act": bool(visits),
+        "record": record, **supervision_record_details(record), "can_act": bool(visits),
         "finding_form": finding_form, "reopen_form": reopen_form,
         "is_look_back": record.kind == "look_back",
     }, status=status)
@@ -96,7 +110,7 @@ def _render_record(request, record, visits, finding_form, reopen_form, status=20
 
 def _require_supervisor(request, pk):
     scope, record = _record_for(request, pk)
-    visits = selectors.supervised_visits(scope=scope, record=record)
+    visits = supervised_visits(scope=scope, record=record)
     if not visits:
         raise PermissionDenied
     return record, visits

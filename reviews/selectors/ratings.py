@@ -1,7 +1,6 @@
 """Scoped reads behind the results, policy, delegation and star-rating pages (结果运用, 评星定级).
 
-Every object comes through the viewer's scope (`branches.selectors.Scope`). A getter answers None when the
-object is outside it, and the view answers 404: outside one's subtree an object does not exist.
+A getter answers None when the object is outside the viewer's scope, and the view answers 404.
 """
 
 from __future__ import annotations
@@ -12,7 +11,38 @@ from branches.models import OrgUnit, UnitKind
 from branches.selectors import Action, Scope
 from ledger.models import Campaign, Ledger
 from reviews.models import RatingChange, RatingDelegation, RatingObjection, StarRating
-from reviews.selectors import ledgers_in, ratings_in
+from reviews.selectors.results import LedgerResult, ledger_results, policy_of
+from reviews.selectors.sets import campaign_sets, ledgers_in
+
+
+def ratings_in(*, scope: Scope, campaign: Campaign, unit: OrgUnit) -> QuerySet[StarRating]:
+    return scope.filter(campaign_sets(campaign=campaign, unit=unit).ratings, Action.VIEW, "unit_path")
+
+
+def rating_paths(*, scope: Scope, user) -> list[str]:
+    """The subtrees (paths) where `user` may decide ratings: MANAGE grants and active delegations. One query."""
+    paths = [grant.path for grant in scope.grants if scope.can(Action.MANAGE, grant.path)]
+    if getattr(user, "is_authenticated", False):
+        paths += RatingDelegation.objects.filter(user=user, is_active=True).values_list("unit_path", flat=True)
+    return paths
+
+
+def can_rate(*, scope: Scope, user, unit: OrgUnit, paths: list[str] | None = None) -> bool:
+    """The organization department (MANAGE) or someone it delegated rating to for this subtree."""
+    paths = rating_paths(scope=scope, user=user) if paths is None else paths
+    return any(unit.path.startswith(path) for path in paths)
+
+
+def weak_and_lax_candidates(*, scope: Scope, campaign: Campaign, unit: OrgUnit) -> list[tuple[StarRating, LedgerResult]]:
+    """Ratings in the 后进 tier whose unit's rectification is not in place (软弱涣散整顿 candidates)."""
+    policy = policy_of(campaign)
+    lagging = list(ratings_in(scope=scope, campaign=campaign, unit=unit)
+                   .filter(stars__lt=policy.middle_min_stars).select_related("unit"))
+    ledgers = dict(Ledger.objects.filter(campaign=campaign, unit_id__in=[r.unit_id for r in lagging])
+                   .values_list("unit_id", "pk"))
+    results = ledger_results(ledger_ids=list(ledgers.values()), campaign=campaign, policy=policy)
+    return [(rating, results[ledgers[rating.unit_id]]) for rating in lagging
+            if rating.unit_id in ledgers and not results[ledgers[rating.unit_id]].in_place]
 
 
 def result_ledgers(*, scope: Scope, campaign: Campaign, unit: OrgUnit) -> QuerySet[Ledger]:
