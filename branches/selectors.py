@@ -161,6 +161,21 @@ def scope_for(user) -> Scope:
     return scope
 
 
+def unit_find(user, pk: int) -> OrgUnit | None:
+    """A unit the user may see, else None."""
+    return scope_for(user).filter(OrgUnit.objects.all(), Action.VIEW).filter(pk=pk).first()
+
+
+def unit_members(unit: OrgUnit) -> QuerySet[RoleAssignment]:
+    """Who holds which role at the unit, by role and username."""
+    return RoleAssignment.objects.filter(unit=unit).select_related("user").order_by("role", "user__username")
+
+
+def unit_copy(unit: OrgUnit) -> OrgUnit:
+    """The unit loaded afresh: an instance an edit form may change while `unit` stays as it was."""
+    return OrgUnit.objects.get(pk=unit.pk)
+
+
 def subtree(unit: OrgUnit, *, include_self: bool = True) -> QuerySet[OrgUnit]:
     units = OrgUnit.objects.filter(path__startswith=unit.path)
     return units if include_self else units.exclude(pk=unit.pk)
@@ -181,6 +196,11 @@ def with_child_counts(units: QuerySet[OrgUnit]) -> QuerySet[OrgUnit]:
         OrgUnit.objects.filter(parent=OuterRef("pk")).order_by().values("parent").annotate(n=Count("pk")).values("n")
     )
     return units.annotate(child_count=Coalesce(Subquery(counts, output_field=IntegerField()), Value(0)))
+
+
+def unit_with_child_count(unit: OrgUnit) -> OrgUnit:
+    """The unit again, with how many children it has (its page)."""
+    return with_child_counts(OrgUnit.objects.filter(pk=unit.pk)).get()
 
 
 def scope_roots(user) -> list[OrgUnit]:

@@ -5,25 +5,29 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from branches import services
 from branches.forms import UNIT_FIELDS, AccountForm, UnitEditForm, UnitForm, child_kinds
-from branches.models import OrgUnit, RoleAssignment
+from branches.models import OrgUnit
 from branches.selectors import (
     Action,
     scope_for,
     scope_roots,
     unit_ancestors,
     unit_children,
+    unit_copy,
+    unit_find,
+    unit_members,
     unit_search,
-    with_child_counts,
+    unit_with_child_count,
 )
 from config.errors import error_text
+from config.http import found_or_404
+from config.lists import page_of
 
 PAGE_SIZE = 50
 
@@ -31,7 +35,7 @@ PAGE_SIZE = 50
 def _unit_for(user, pk: int, action: Action = Action.VIEW) -> OrgUnit:
     """The unit if the user may see it (else 404) and may do `action` on it (else 403)."""
     scope = scope_for(user)
-    unit = get_object_or_404(scope.filter(OrgUnit.objects.all()), pk=pk)
+    unit = found_or_404(unit_find(user, pk))
     if action is not Action.VIEW and not scope.can(action, unit):
         raise PermissionDenied
     return unit
@@ -48,7 +52,7 @@ def tree(request: HttpRequest) -> HttpResponse:
         unit = _unit_for(request.user, int(unit_id))
         context["unit"] = unit
         context["ancestors"] = unit_ancestors(request.user, unit)
-        context["page"] = Paginator(unit_children(request.user, unit), PAGE_SIZE).get_page(request.GET.get("page"))
+        context["page"] = page_of(request, unit_children(request.user, unit), PAGE_SIZE)
     else:
         context["roots"] = scope_roots(request.user)
     return render(request, "branches/tree.html", context)
@@ -59,9 +63,9 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     unit = _unit_for(request.user, pk)
     scope = scope_for(request.user)
     return render(request, "branches/unit_detail.html", {
-        "unit": with_child_counts(OrgUnit.objects.filter(pk=unit.pk)).get(),
+        "unit": unit_with_child_count(unit),
         "ancestors": unit_ancestors(request.user, unit),
-        "members": RoleAssignment.objects.filter(unit=unit).select_related("user").order_by("role", "user__username"),
+        "members": unit_members(unit),
         "term_status": unit.term_status(timezone.localdate()),
         "committee_problems": unit.committee_problems(),
         "can_manage": scope.can(Action.MANAGE, unit),
@@ -92,7 +96,7 @@ def unit_create(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
     unit = _unit_for(request.user, pk, Action.MANAGE)
-    form = UnitEditForm(request.POST or None, instance=OrgUnit.objects.get(pk=unit.pk))
+    form = UnitEditForm(request.POST or None, instance=unit_copy(unit))
     if request.method == "POST" and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in [*UNIT_FIELDS, "is_active"]}
         try:

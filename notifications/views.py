@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from config.lists import page_of
 from notifications import selectors, services
 from notifications.forms import PreferenceForm
 from notifications.models import Notification
@@ -20,7 +20,7 @@ PAGE_SIZE = 20
 
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.notifications_of(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, selectors.notifications_of(request.user), PAGE_SIZE)
     return render(request, "notifications/list.html", {"page": page})
 
 

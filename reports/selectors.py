@@ -23,7 +23,7 @@ from ledger.models import (
     overdue_condition,
 )
 from reports.models import ReportStatus, SituationReport, StampKind, UnitStamp
-from reviews.selectors import in_place_condition, in_place_counts, policy_of
+from reviews.selectors.results import in_place_condition, in_place_counts, policy_of
 
 EXAMPLES_PER_CATEGORY = 3
 
@@ -56,6 +56,26 @@ def general_branches(scope: Scope, action: Action = Action.VIEW) -> QuerySet[Org
     return scope.filter(OrgUnit.objects.filter(kind=UnitKind.GENERAL_BRANCH, is_active=True), action)
 
 
+def general_branch_find(*, scope: Scope, pk: int) -> OrgUnit | None:
+    """A general branch the viewer sees, else None."""
+    return general_branches(scope).filter(pk=pk).first()
+
+
+def campaigns_published(scope: Scope) -> QuerySet[Campaign]:
+    """The campaigns issued in the viewer's subtree, drafts left out."""
+    return scope.filter(Campaign.objects.exclude(status=CampaignStatus.DRAFT), Action.VIEW, path_field="issuer_path")
+
+
+def campaign_find(*, scope: Scope, pk: int) -> Campaign | None:
+    """A campaign issued in the viewer's subtree, else None."""
+    return scope.filter(Campaign.objects.all(), Action.VIEW, path_field="issuer_path").filter(pk=pk).first()
+
+
+def campaign_reaching_find(*, unit: OrgUnit, pk: int) -> Campaign | None:
+    """One of `campaigns_reaching(unit)`, else None."""
+    return campaigns_reaching(unit).filter(pk=pk).first()
+
+
 def campaigns_reaching(unit: OrgUnit) -> QuerySet[Campaign]:
     """Published or closed campaigns that have ledgers in the unit's subtree."""
     return (
@@ -66,8 +86,33 @@ def campaigns_reaching(unit: OrgUnit) -> QuerySet[Campaign]:
     )
 
 
+def report_find(*, scope: Scope, pk: int) -> SituationReport | None:
+    """A report in the viewer's subtree with its unit, campaign and signing job, else None."""
+    reports = scope.filter(SituationReport.objects.all(), Action.VIEW, path_field="unit_path")
+    return reports.select_related("unit", "campaign", "job").filter(pk=pk).first()
+
+
+def signed_report_by_code(code: str) -> SituationReport | None:
+    """The signed report a verification code stands for (the public check: no scope)."""
+    return SituationReport.objects.filter(
+        verification_code=code, status=ReportStatus.SIGNED
+    ).select_related("unit", "campaign").first()
+
+
+def signed_report_by_sha256(sha256: str) -> SituationReport | None:
+    """The signed report whose PDF has this digest (the public check: no scope)."""
+    return SituationReport.objects.filter(
+        pdf_sha256=sha256, status=ReportStatus.SIGNED
+    ).select_related("unit", "campaign").first()
+
+
 def report_of(*, campaign: Campaign, unit: OrgUnit) -> SituationReport | None:
     return SituationReport.objects.filter(campaign=campaign, unit=unit).first()
+
+
+def stamp_find(*, scope: Scope, pk: int) -> UnitStamp | None:
+    """A signature or seal image of a unit in the viewer's subtree, else None."""
+    return scope.filter(UnitStamp.objects.all(), Action.VIEW, path_field="unit_path").filter(pk=pk).first()
 
 
 def current_stamps(unit: OrgUnit) -> dict[str, UnitStamp | None]:
@@ -209,8 +254,9 @@ def _signed_in_time(report: SituationReport | None, campaign: Campaign) -> bool:
 
 
 def signed_reports_in_scope(*, scope: Scope, campaign: Campaign) -> QuerySet[SituationReport]:
+    """The campaign's signed reports the viewer sees, in tree order (the campaign's ZIP)."""
     return scope.filter(
         SituationReport.objects.filter(campaign=campaign, status=ReportStatus.SIGNED),
         Action.VIEW,
         path_field="unit_path",
-    ).select_related("unit")
+    ).select_related("unit").order_by("unit_path")

@@ -11,30 +11,30 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from branches.models import OrgUnit
 from branches.selectors import Action, scope_for
 from config.errors import error_text
-from ledger.models import Campaign, CampaignStatus
+from config.http import found_or_404
+from ledger.models import Campaign
 from reports import selectors, services
 from reports.forms import ReportForm, SignForm, StampForm, VerifyCodeForm, VerifyUploadForm
-from reports.models import ReportStatus, SituationReport, UnitStamp
+from reports.models import ReportStatus, SituationReport
 
 
-def _unit_or_404(request: HttpRequest, unit_pk: int):
-    return get_object_or_404(selectors.general_branches(scope_for(request.user)), pk=unit_pk)
+def _unit_or_404(request: HttpRequest, unit_pk: int) -> OrgUnit:
+    return found_or_404(selectors.general_branch_find(scope=scope_for(request.user), pk=unit_pk))
 
 
 def _report_or_404(request: HttpRequest, pk: int) -> SituationReport:
-    reports = scope_for(request.user).filter(SituationReport.objects.all(), Action.VIEW, path_field="unit_path")
-    return get_object_or_404(reports.select_related("unit", "campaign", "job"), pk=pk)
+    return found_or_404(selectors.report_find(scope=scope_for(request.user), pk=pk))
 
 
 def _campaign_or_404(request: HttpRequest, pk: int) -> Campaign:
-    campaigns = scope_for(request.user).filter(Campaign.objects.all(), Action.VIEW, path_field="issuer_path")
-    return get_object_or_404(campaigns, pk=pk)
+    return found_or_404(selectors.campaign_find(scope=scope_for(request.user), pk=pk))
 
 
 @login_required
@@ -44,15 +44,14 @@ def index(request: HttpRequest) -> HttpResponse:
     for unit in selectors.general_branches(scope, Action.FILL):
         for campaign in selectors.campaigns_reaching(unit):
             own.append((unit, campaign, selectors.report_of(campaign=campaign, unit=unit)))
-    campaigns = scope.filter(Campaign.objects.exclude(status=CampaignStatus.DRAFT), Action.VIEW, path_field="issuer_path")
-    return render(request, "reports/index.html", {"own": own, "campaigns": campaigns})
+    return render(request, "reports/index.html", {"own": own, "campaigns": selectors.campaigns_published(scope)})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def report_edit(request: HttpRequest, campaign_pk: int, unit_pk: int) -> HttpResponse:
     unit = _unit_or_404(request, unit_pk)
-    campaign = get_object_or_404(selectors.campaigns_reaching(unit), pk=campaign_pk)
+    campaign = found_or_404(selectors.campaign_reaching_find(unit=unit, pk=campaign_pk))
     scope = scope_for(request.user)
     can_edit = scope.can(Action.FILL, unit)
     report = selectors.report_of(campaign=campaign, unit=unit)
@@ -176,8 +175,7 @@ def stamps(request: HttpRequest, unit_pk: int) -> HttpResponse:
 
 @login_required
 def stamp_image(request: HttpRequest, pk: int) -> FileResponse:
-    stamps_in_scope = scope_for(request.user).filter(UnitStamp.objects.all(), Action.VIEW, path_field="unit_path")
-    stamp = get_object_or_404(stamps_in_scope, pk=pk)
+    stamp = found_or_404(selectors.stamp_find(scope=scope_for(request.user), pk=pk))
     return FileResponse(stamp.file.open("rb"), content_type=stamp.content_type)
 
 
@@ -201,7 +199,7 @@ def campaign_zip(request: HttpRequest, campaign_pk: int) -> FileResponse:
         raise PermissionDenied
     archive = tempfile.TemporaryFile()
     with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_STORED) as bundle:
-        for report in selectors.signed_reports_in_scope(scope=scope, campaign=campaign).order_by("unit_path"):
+        for report in selectors.signed_reports_in_scope(scope=scope, campaign=campaign):
             with report.pdf.open("rb") as handle:
                 bundle.writestr(f"{report.unit.code}-{report.unit.name}-情况报告.pdf", handle.read())
     archive.seek(0)
@@ -234,9 +232,7 @@ def _verify_context(request: HttpRequest) -> dict:
     }
     if code_form.is_bound and code_form.is_valid():
         code = services.normalize_code(code_form.cleaned_data["code"])
-        context["code_report"] = SituationReport.objects.filter(
-            verification_code=code, status=ReportStatus.SIGNED
-        ).select_related("unit", "campaign").first()
+        context["code_report"] = selectors.signed_report_by_code(code)
         context["code_searched"] = code
     return context
 
@@ -259,9 +255,7 @@ def _verify_checked(request: HttpRequest) -> HttpResponse:
                     check = check_pdf(data)
                 except SigningNotConfigured:
                     check = None
-                report = SituationReport.objects.filter(
-                    pdf_sha256=sha256, status=ReportStatus.SIGNED
-                ).select_related("unit", "campaign").first()
+                report = selectors.signed_report_by_sha256(sha256)
                 valid = bool(check and check.valid and report)
                 context.update({"checked": True, "valid": valid, "file_report": report if valid else None})
     return render(request, "reports/verify.html", context)

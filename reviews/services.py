@@ -42,7 +42,9 @@ from reviews.models import (
     SupervisionRecord,
     SupervisionVisit,
 )
-from reviews.selectors import can_rate, supervising_units, unit_result
+from reviews.selectors.ratings import can_rate
+from reviews.selectors.results import unit_result
+from reviews.selectors.supervision import supervising_units
 
 
 def _user_or_none(actor):

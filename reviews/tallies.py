@@ -1,7 +1,7 @@
 """Counting the subtree tallies that large dashboards and home pages read (docs/performance.md).
 
 Every figure is counted with the same base querysets and grouping as the live dashboard
-(`reviews.selectors.grouped_figures` and friends), once per ledger unit, and then added up the tree in
+(`reviews.selectors.dashboards.grouped_figures` and friends), once per ledger unit, and then added up the tree in
 Python: a unit's tally is the sum over its whole subtree. Only units with ledgers (or units) below them get a
 row: a branch's own figures are always counted live. The beat runs this every `TALLY_REFRESH_MINUTES`.
 """
@@ -19,7 +19,9 @@ from django.utils import timezone
 from branches.models import OrgUnit, parent_path
 from config.bulk import BulkWriter
 from ledger.models import Campaign, CampaignStatus, SubtreeTally
-from reviews import selectors
+from reviews.selectors.dashboards import FIGURES, grouped_categories, grouped_closures, grouped_figures, grouped_stars
+from reviews.selectors.results import in_place_counts, policy_of
+from reviews.selectors.sets import campaign_sets
 
 
 def tallies_refresh(*, today: datetime.date | None = None) -> dict[str, int]:
@@ -84,19 +86,19 @@ class _Rollup:
 def _refresh_campaign(campaign: Campaign, today: datetime.date) -> int:
     issuer = campaign.issuer
     rollup = _Rollup(issuer.path)
-    sets = selectors.campaign_sets(campaign=campaign, unit=issuer)
-    results = selectors.in_place_counts(campaign=campaign, policy=selectors.policy_of(campaign))
-    grouped = selectors.grouped_figures(sets, key=F("unit_path"), today=today, results=results)
+    sets = campaign_sets(campaign=campaign, unit=issuer)
+    results = in_place_counts(campaign=campaign, policy=policy_of(campaign))
+    grouped = grouped_figures(sets, key=F("unit_path"), today=today, results=results)
     for path, figures in grouped.items():
         statuses = figures.pop("statuses")
         rollup.add(path, **figures)
         for status, n in statuses.items():
             rollup.add_to_map(path, "statuses", status, n)
-    for path, category_id, n in selectors.grouped_categories(sets.problems, key=F("unit_path")):
+    for path, category_id, n in grouped_categories(sets.problems, key=F("unit_path")):
         rollup.add_to_map(path, "categories", category_id, n)
-    for path, week, n in selectors.grouped_closures(sets.closures, key=F("ledger__unit_path")):
+    for path, week, n in grouped_closures(sets.closures, key=F("ledger__unit_path")):
         rollup.add_to_map(path, "weekly", week.isoformat(), n)
-    for path, stars, n in selectors.grouped_stars(sets.ratings, key=F("unit_path")):
+    for path, stars, n in grouped_stars(sets.ratings, key=F("unit_path")):
         rollup.add_to_map(path, "stars", stars, n)
     return _replace(SubtreeTally.objects.filter(campaign=campaign), Campaign.objects.filter(pk=campaign.pk),
                     _records(rollup, campaign_id=campaign.pk, today=today))
@@ -110,7 +112,7 @@ def _refresh_tree(today: datetime.date) -> int:
                     _records(rollup, campaign_id=None, today=today))
 
 
-FIELDS = ("unit_id", "campaign_id", "counted_at", "as_of", *selectors.FIGURES, "statuses", "categories", "weekly",
+FIELDS = ("unit_id", "campaign_id", "counted_at", "as_of", *FIGURES, "statuses", "categories", "weekly",
           "stars", "units")
 
 
@@ -120,7 +122,7 @@ def _records(rollup: _Rollup, *, campaign_id: int | None, today: datetime.date) 
     unit_ids = dict(OrgUnit.objects.filter(path__in=[path for path, _sums, _maps in rows]).values_list("path", "pk"))
     now = timezone.now()
     return [
-        (unit_ids[path], campaign_id, now, today, *(sums.get(name, 0) for name in selectors.FIGURES),
+        (unit_ids[path], campaign_id, now, today, *(sums.get(name, 0) for name in FIGURES),
          *(maps.get(name, {}) for name in ("statuses", "categories", "weekly", "stars", "units")))
         for path, sums, maps in rows if path in unit_ids
     ]

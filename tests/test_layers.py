@@ -50,11 +50,11 @@ def copy_of_the_project(tmp_path: Path) -> Path:
 @pytest.mark.parametrize(
     ("module", "upward_import", "reported"),
     [
-        ("ledger/selectors/setup.py", "from reviews.selectors import dashboard", "ledger is not allowed to import reviews"),
+        ("ledger/selectors/setup.py", "from reviews.selectors.dashboards import dashboard", "ledger is not allowed to import reviews"),
         ("ledger/services/events.py", "from notifications.services import event_notify",
          "ledger is not allowed to import notifications"),
         ("branches/services.py", "from ledger.models import Ledger", "branches is not allowed to import ledger"),
-        ("reviews/selectors.py", "from reports.models import SituationReport",
+        ("reviews/selectors/results.py", "from reports.models import SituationReport",
          "reviews is not allowed to import reports"),
     ],
 )

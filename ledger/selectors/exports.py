@@ -10,14 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from branches.models import OrgUnit
+from branches.models import OrgUnit, UnitKind
 from branches.selectors import Action, Scope
 from ledger.models import (
     Campaign,
+    CampaignStatus,
     ItemStatus,
     Ledger,
     Problem,
@@ -30,6 +31,52 @@ CHUNK = 2000
 # Sheet order: grouped by parent (so a general branch's branches are contiguous), then by unit code, which
 # reads as the organization's own numbering (the path holds primary keys and sorts "10" before "9").
 LEDGER_ORDER = ("unit__parent__code", "unit__code", "pk")
+
+
+def _ledgers_in_scope(scope: Scope):
+    """The campaign's ledgers `scope` may view, correlated to an outer campaign (for Exists)."""
+    return scope.filter(Ledger.objects.filter(campaign_id=OuterRef("pk")), Action.VIEW, path_field="unit_path")
+
+
+def export_campaign(*, scope: Scope, pk: int) -> Campaign | None:
+    """The campaign if `scope` sees at least one of its ledgers, else None."""
+    return (Campaign.objects.select_related("template", "issuer")
+            .filter(pk=pk).filter(Exists(_ledgers_in_scope(scope))).first())
+
+
+def export_campaigns(*, scope: Scope, limit: int = 50) -> QuerySet[Campaign]:
+    """The latest published or closed campaigns `scope` has ledgers in, for the export index."""
+    return (Campaign.objects.exclude(status=CampaignStatus.DRAFT).filter(Exists(_ledgers_in_scope(scope)))
+            .select_related("issuer").order_by("-year", "-pk")[:limit])
+
+
+def export_own_ledgers(*, scope: Scope, campaign: Campaign) -> QuerySet[Ledger]:
+    """The campaign's ledgers of the units where the viewer holds a role."""
+    return export_ledgers(scope=scope, campaign=campaign).filter(unit_path__in=list(scope.units))
+
+
+def export_units(*, scope: Scope, campaign: Campaign, limit: int) -> QuerySet[OrgUnit]:
+    """The units above branches in `scope` with ledgers of the campaign below them: each a subtree export."""
+    below = Ledger.objects.filter(campaign=campaign, unit_path__startswith=OuterRef("path")).exclude(
+        unit_id=OuterRef("pk"))
+    return (scope.filter(OrgUnit.objects.exclude(kind=UnitKind.BRANCH), Action.VIEW)
+            .filter(Exists(below)).order_by("path")[:limit])
+
+
+def export_branch_ledgers_below(*, scope: Scope, campaign: Campaign, limit: int) -> QuerySet[Ledger]:
+    """The branches' ledgers in `scope` other than the viewer's own units'."""
+    return (export_ledgers(scope=scope, campaign=campaign).exclude(unit_path__in=list(scope.units))
+            .filter(unit__kind=UnitKind.BRANCH)[:limit])
+
+
+def export_one_ledger(*, scope: Scope, ledger: Ledger) -> QuerySet[Ledger]:
+    """`ledger` alone, as the selection of its own 附件2."""
+    return export_ledgers(scope=scope, campaign=ledger.campaign, unit=ledger.unit).filter(pk=ledger.pk)
+
+
+def export_unit(*, scope: Scope, pk: int) -> OrgUnit | None:
+    """A unit `scope` may view, whose subtree may be exported, else None."""
+    return scope.filter(OrgUnit.objects.all(), Action.VIEW).filter(pk=pk).first()
 
 
 def export_ledgers(*, scope: Scope | None, campaign: Campaign, unit: OrgUnit | None = None) -> QuerySet[Ledger]:

@@ -4,23 +4,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from branches.models import OrgUnit, Role, UnitKind
 from branches.selectors import Action, Grant, outermost_grants, scope_for
 from ledger.models import (
+    TARGET_UNIT_KINDS,
     Campaign,
     CampaignStatus,
     ChecklistTemplate,
     ItemStatus,
     Ledger,
     LedgerStatus,
+    Manifestation,
+    Phase,
     Problem,
     ProblemStatus,
     RectificationItem,
     SubtreeTally,
+    TargetKind,
+    TemplateCategory,
     overdue_condition,
 )
 from ledger.selectors.campaigns import campaigns_visible
@@ -40,6 +45,47 @@ def templates_visible_to(user) -> QuerySet[ChecklistTemplate]:
     )
 
 
+def template_find(*, user, pk: int) -> ChecklistTemplate | None:
+    """One template the user may read, with its owner and origin, else None."""
+    return templates_visible_to(user).select_related("owner", "copied_from").filter(pk=pk).first()
+
+
+def templates_with_counts(user) -> QuerySet[ChecklistTemplate]:
+    """The template list: built-in first, each with how many categories and campaigns it has."""
+    return (
+        templates_visible_to(user).select_related("owner")
+        .annotate(category_count=Count("categories", distinct=True), campaign_count=Count("campaigns", distinct=True))
+        .order_by("-is_builtin", "pk")
+    )
+
+
+def template_choices(user) -> QuerySet[ChecklistTemplate]:
+    """The templates a campaign may use, built-in first."""
+    return templates_visible_to(user).order_by("-is_builtin", "pk")
+
+
+def template_categories(template: ChecklistTemplate) -> QuerySet[TemplateCategory]:
+    """The template's categories in order, each with its manifestations in order (two queries)."""
+    return template.categories.order_by("order").prefetch_related(
+        Prefetch("manifestations", queryset=Manifestation.objects.order_by("order"))
+    )
+
+
+def template_category(*, template: ChecklistTemplate, pk) -> TemplateCategory | None:
+    """A category of `template` (an id posted by the page), else None."""
+    return TemplateCategory.objects.filter(pk=pk, template=template).first()
+
+
+def template_manifestation(*, template: ChecklistTemplate, pk) -> Manifestation | None:
+    """A manifestation of `template` (an id posted by the page), else None."""
+    return Manifestation.objects.filter(pk=pk, category__template=template).first()
+
+
+def template_campaigns(*, user, template: ChecklistTemplate) -> QuerySet[Campaign]:
+    """The campaigns using `template` that the user sees."""
+    return template.campaigns.filter(pk__in=campaigns_visible_to(user).values("pk"))
+
+
 def manageable_units(user) -> list[OrgUnit]:
     """The units at which the user holds the organization-department role (campaign issuers, template owners)."""
     scope = scope_for(user)
@@ -50,6 +96,29 @@ def campaigns_visible_to(user) -> QuerySet[Campaign]:
     """Campaigns issued inside the user's subtree (drafts too), and the published or closed campaigns
     issued above it (`ledger.selectors.campaigns`)."""
     return campaigns_visible(scope_for(user))
+
+
+def campaign_find(*, user, pk: int) -> Campaign | None:
+    """One campaign the user sees, with its issuer and template, else None."""
+    return campaigns_visible_to(user).select_related("issuer", "template").filter(pk=pk).first()
+
+
+def campaigns_latest(user) -> QuerySet[Campaign]:
+    """The campaigns the user sees, the latest first (slice it)."""
+    return campaigns_visible_to(user).select_related("issuer", "template").order_by("-year", "-created_at")
+
+
+def campaign_phases(campaign: Campaign) -> QuerySet[Phase]:
+    return campaign.phases.order_by("order")
+
+
+def target_units(campaign: Campaign) -> QuerySet[OrgUnit]:
+    """The units that get a ledger: a kind of unit across the issuer's subtree, or the issuer alone."""
+    if campaign.target_kind == TargetKind.ISSUER:
+        return OrgUnit.objects.filter(pk=campaign.issuer_id)
+    return OrgUnit.objects.filter(
+        path__startswith=campaign.issuer.path, kind=TARGET_UNIT_KINDS[campaign.target_kind], is_active=True
+    )
 
 
 def ledger_status_counts(user, campaign: Campaign) -> dict[str, int]:
@@ -133,11 +202,7 @@ def home_data(user, *, campaign_limit: int = 10) -> HomeData:
     if overview_grants:
         data.show_overview = True
         data.roots = [scope.units[g.path] for g in outermost_grants(overview_grants) if g.path in scope.units]
-        data.campaigns = list(
-            campaigns_visible_to(user).select_related("issuer", "template").order_by("-year", "-created_at")[
-                :campaign_limit
-            ]
-        )
+        data.campaigns = list(campaigns_latest(user)[:campaign_limit])
         _overview_counts(data, overview_grants)
     return data
 

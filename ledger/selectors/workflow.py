@@ -87,6 +87,11 @@ def item_get(user, pk: int) -> RectificationItem:
     return get_object_or_404(visible(user, queryset), pk=pk)
 
 
+def manifestation_get(pk: int) -> Manifestation:
+    """A checklist line with its category (the service checks it belongs to the ledger's template)."""
+    return get_object_or_404(Manifestation.objects.select_related("category"), pk=pk)
+
+
 def evidence_get(user, pk: int) -> Evidence:
     return get_object_or_404(visible(user, Evidence.objects.all()), pk=pk)
 
@@ -122,6 +127,11 @@ HISTORY_ON_PAGE = 50
 def history(ledger: Ledger, *, item: RectificationItem | None = None) -> QuerySet[LedgerEvent]:
     events = LedgerEvent.objects.filter(ledger=ledger).select_related("actor", "item", "problem")
     return events.filter(item=item) if item is not None else events
+
+
+def history_oldest_first(ledger: Ledger) -> QuerySet[LedgerEvent]:
+    """Every event of the ledger in the order it happened (its history page)."""
+    return history(ledger).order_by("at", "id")
 
 
 def ledger_page(ledger: Ledger, today: datetime.date | None = None) -> LedgerPage:
@@ -209,6 +219,11 @@ def closable_items(ledger: Ledger) -> QuerySet[RectificationItem]:
             .select_related("problem").annotate(evidence_count=Count("evidence")).order_by("problem__number", "number"))
 
 
+def ledger_item_ids(ledger: Ledger, ids: list[str]) -> list[int]:
+    """Those of `ids` that are measures of `ledger`: an id from elsewhere is simply not there."""
+    return list(ledger.items.filter(pk__in=ids).values_list("pk", flat=True))
+
+
 def changes_since_acceptance(ledger: Ledger) -> list[LedgerEvent]:
     """The amendments the branch made after the general branch accepted its ledger."""
     if ledger.accepted_at is None:
@@ -220,21 +235,15 @@ def changes_since_acceptance(ledger: Ledger) -> list[LedgerEvent]:
 
 # "unit" is the tree's order (branches under their general branch), which the (campaign, unit_path) index
 # serves page by page; sorting 274k ledgers by name took the province's list to 200 ms (scale bench).
-LEDGER_SORTS = {
-    "unit": "unit_path", "status": "status", "problems": "n_problems", "items": "n_items",
-    "closed": "n_closed", "overdue": "n_overdue", "changed": "last_change",
-}
-
-
 def _count(model, condition: Q) -> Coalesce:
     rows = (model.objects.filter(condition, ledger=OuterRef("pk")).order_by().values("ledger")
             .annotate(n=Count("pk")).values("n"))
     return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
 
 
-def campaign_ledger_rows(user, campaign: Campaign, *, status: str = "", sort: str = "unit",
-                         today: datetime.date | None = None) -> QuerySet[Ledger]:
-    """The ledgers of `campaign` the user sees, with their counts computed by the database (one query)."""
+def campaign_ledger_rows(user, campaign: Campaign, *, today: datetime.date | None = None) -> QuerySet[Ledger]:
+    """The ledgers of `campaign` the user sees, with their counts computed by the database (one query), in tree
+    order (`ledger.filters.CampaignLedgerFilter` narrows and sorts them)."""
     today = today or timezone.localdate()
     live = Q(problem__status=ProblemStatus.ACTIVE)
     rows = visible(user, Ledger.objects.filter(campaign=campaign)).select_related("unit").annotate(
@@ -246,13 +255,7 @@ def campaign_ledger_rows(user, campaign: Campaign, *, status: str = "", sort: st
         last_change=Subquery(LedgerEvent.objects.filter(ledger=OuterRef("pk")).order_by().values("ledger")
                              .annotate(at=Max("at")).values("at")),
     )
-    if status in LedgerStatus.values:
-        rows = rows.filter(status=status)
-    key = sort.lstrip("-")
-    field_name = LEDGER_SORTS.get(key, "unit_path")
-    descending = sort.startswith("-")
-    order = f"-{field_name}" if descending else field_name
-    return rows.order_by(order, "unit_path")
+    return rows.order_by("unit_path")
 
 
 def campaign_get(user, pk: int) -> Campaign:

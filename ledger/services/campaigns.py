@@ -15,7 +15,6 @@ from branches.models import OrgUnit
 from branches.selectors import SYSTEM, Action, scope_for
 from branches.services import audit
 from ledger.models import (
-    TARGET_UNIT_KINDS,
     Campaign,
     CampaignStatus,
     ChecklistTemplate,
@@ -27,6 +26,7 @@ from ledger.models import (
     PhaseStage,
     TargetKind,
 )
+from ledger.selectors.setup import target_units
 
 
 @dataclass(frozen=True)
@@ -145,15 +145,6 @@ def phase_replace(*, campaign: Campaign, phases: list[PhaseSpec]) -> None:
         Phase(campaign=campaign, order=order, name=spec.name.strip(), stage=spec.stage, starts_on=spec.starts_on,
               ends_on=spec.ends_on, note=spec.note)
         for order, spec in enumerate(phases, start=1)
-    )
-
-
-def target_units(campaign: Campaign):
-    """The units that get a ledger: a kind of unit across the issuer's subtree, or the issuer alone."""
-    if campaign.target_kind == TargetKind.ISSUER:
-        return OrgUnit.objects.filter(pk=campaign.issuer_id)
-    return OrgUnit.objects.filter(
-        path__startswith=campaign.issuer.path, kind=TARGET_UNIT_KINDS[campaign.target_kind], is_active=True
     )
 
 

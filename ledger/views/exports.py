@@ -5,44 +5,45 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from branches.models import OrgUnit, UnitKind
 from branches.selectors import Action, scope_for
 from branches.spreadsheets import xlsx_response
+from config.http import found_or_404
 from jobs.services import job_create
 from ledger.exports import ExportSelection, build_workbook_bytes, export_file_name
 from ledger.jobs import LEDGER_EXPORT
-from ledger.models import Campaign, CampaignStatus, Ledger
-from ledger.selectors.exports import export_ledgers, export_row_count
+from ledger.models import Campaign
+from ledger.selectors.exports import (
+    export_branch_ledgers_below,
+    export_campaign,
+    export_campaigns,
+    export_ledgers,
+    export_one_ledger,
+    export_own_ledgers,
+    export_row_count,
+    export_unit,
+    export_units,
+)
+from ledger.selectors.workflow import ledger_get
 
 UNIT_LIST_LIMIT = 300
 
 
 def _visible_campaign(request: HttpRequest, pk: int) -> Campaign:
     """A campaign the user sees: one with at least one ledger in their scope (else 404)."""
-    scope = scope_for(request.user)
-    ledgers = scope.filter(Ledger.objects.filter(campaign_id=OuterRef("pk")), Action.VIEW, path_field="unit_path")
-    campaign = (Campaign.objects.select_related("template", "issuer")
-                .filter(pk=pk).filter(Exists(ledgers)).first())
-    if campaign is None:
-        raise Http404
-    return campaign
+    return found_or_404(export_campaign(scope=scope_for(request.user), pk=pk))
 
 
 @login_required
 def export_index(request: HttpRequest) -> HttpResponse:
     """Campaigns the user has ledgers in, with their export choices; the import entries."""
     scope = scope_for(request.user)
-    ledgers = scope.filter(Ledger.objects.filter(campaign_id=OuterRef("pk")), Action.VIEW, path_field="unit_path")
-    campaigns = (Campaign.objects.exclude(status=CampaignStatus.DRAFT).filter(Exists(ledgers))
-                 .select_related("issuer").order_by("-year", "-pk")[:50])
     return render(request, "ledger/exports/index.html", {
-        "campaigns": campaigns,
+        "campaigns": export_campaigns(scope=scope),
         "can_import_tree": any(scope.can(Action.MANAGE, path) for path in scope.units),
     })
 
@@ -53,19 +54,13 @@ def campaign_export(request: HttpRequest, pk: int) -> HttpResponse:
     """The export choices for one campaign: own ledgers at once, larger scopes as background jobs."""
     campaign = _visible_campaign(request, pk)
     scope = scope_for(request.user)
-    own_ledgers = export_ledgers(scope=scope, campaign=campaign).filter(unit_path__in=list(scope.units))
-    units = (scope.filter(OrgUnit.objects.exclude(kind=UnitKind.BRANCH), Action.VIEW)
-             .filter(Exists(Ledger.objects.filter(campaign=campaign,
-                                                   unit_path__startswith=OuterRef("path")).exclude(
-                 unit_id=OuterRef("pk"))))
-             .order_by("path")[:UNIT_LIST_LIMIT])
     below = [
         (ledger, scope.can(Action.SUPERVISE, ledger.unit_path))
-        for ledger in export_ledgers(scope=scope, campaign=campaign).exclude(unit_path__in=list(scope.units))
-        .filter(unit__kind=UnitKind.BRANCH)[:UNIT_LIST_LIMIT]
+        for ledger in export_branch_ledgers_below(scope=scope, campaign=campaign, limit=UNIT_LIST_LIMIT)
     ]
     return render(request, "ledger/exports/campaign.html", {
-        "campaign": campaign, "own_ledgers": own_ledgers, "units": units, "below": below,
+        "campaign": campaign, "own_ledgers": export_own_ledgers(scope=scope, campaign=campaign),
+        "units": export_units(scope=scope, campaign=campaign, limit=UNIT_LIST_LIMIT), "below": below,
         "list_limit": UNIT_LIST_LIMIT,
         "can_export_all": scope.can(Action.VIEW, campaign.issuer),
     })
@@ -75,14 +70,9 @@ def campaign_export(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def ledger_export(request: HttpRequest, pk: int) -> HttpResponse:
     """One ledger's 附件2, written during the request (a branch's list is small)."""
-    scope = scope_for(request.user)
-    ledger = get_object_or_404(
-        scope.filter(Ledger.objects.select_related("campaign__template", "unit"), Action.VIEW, path_field="unit_path"),
-        pk=pk,
-    )
+    ledger = ledger_get(request.user, pk)
     selection = ExportSelection(campaign=ledger.campaign, unit=ledger.unit,
-                                ledgers=export_ledgers(scope=scope, campaign=ledger.campaign, unit=ledger.unit)
-                                .filter(pk=ledger.pk))
+                                ledgers=export_one_ledger(scope=scope_for(request.user), ledger=ledger))
     return xlsx_response(build_workbook_bytes(selection), export_file_name(selection))
 
 
@@ -96,7 +86,7 @@ def export_start(request: HttpRequest, pk: int) -> HttpResponse:
     if unit_pk:
         if not unit_pk.isdigit():
             raise Http404
-        unit = get_object_or_404(scope.filter(OrgUnit.objects.all(), Action.VIEW), pk=int(unit_pk))
+        unit = found_or_404(export_unit(scope=scope, pk=int(unit_pk)))
     else:
         if not scope.can(Action.VIEW, campaign.issuer):
             raise Http404

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -15,15 +14,13 @@ from branches.spreadsheets import xlsx_response
 from branches.views_imports import ImportKind, import_flow
 from ledger import imports
 from ledger.models import Ledger
+from ledger.selectors.workflow import ledger_get
 
 
 def _importable_ledger(request: HttpRequest, pk: int) -> Ledger:
     """Outside the user's subtree → 404; inside but neither filling nor supervising it → 403."""
     scope = scope_for(request.user)
-    ledger = get_object_or_404(
-        scope.filter(Ledger.objects.select_related("campaign__template", "unit"), Action.VIEW, path_field="unit_path"),
-        pk=pk,
-    )
+    ledger = ledger_get(request.user, pk)
     if not (scope.can(Action.FILL, ledger.unit_path) or scope.can(Action.SUPERVISE, ledger.unit_path)):
         raise PermissionDenied
     return ledger

@@ -9,21 +9,30 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from branches.selectors import Action, scope_for
 from config.errors import error_text
+from config.http import found_or_404
 from ledger.models import Campaign, CampaignStatus, ChecklistTemplate, LedgerStatus, Manifestation, TemplateCategory
 from ledger.selectors.setup import (
     TEMPLATE_ROLES,
-    campaigns_visible_to,
+    campaign_find,
+    campaign_phases,
+    campaigns_latest,
     ledger_status_counts,
     manageable_units,
-    templates_visible_to,
+    target_units,
+    template_campaigns,
+    template_categories,
+    template_category,
+    template_choices,
+    template_find,
+    template_manifestation,
+    templates_with_counts,
 )
 from ledger.services import campaigns as campaign_services
 from ledger.services import templates as template_services
@@ -51,7 +60,7 @@ def _require_manager(user) -> list:
 
 def _template_for(user, pk: int) -> ChecklistTemplate:
     _require_template_role(user)
-    return get_object_or_404(templates_visible_to(user).select_related("owner", "copied_from"), pk=pk)
+    return found_or_404(template_find(user=user, pk=pk))
 
 
 # ---- checklist templates -------------------------------------------------------------------------------
@@ -60,13 +69,8 @@ def _template_for(user, pk: int) -> ChecklistTemplate:
 @login_required
 def template_list(request: HttpRequest) -> HttpResponse:
     _require_template_role(request.user)
-    templates = (
-        templates_visible_to(request.user).select_related("owner")
-        .annotate(category_count=Count("categories", distinct=True), campaign_count=Count("campaigns", distinct=True))
-        .order_by("-is_builtin", "pk")
-    )
     return render(request, "ledger/template_list.html", {
-        "templates": templates, "can_create": bool(manageable_units(request.user)),
+        "templates": templates_with_counts(request.user), "can_create": bool(manageable_units(request.user)),
     })
 
 
@@ -104,11 +108,11 @@ def _op_category_add(request, template):
 
 
 def _category(request, template) -> TemplateCategory:
-    return get_object_or_404(TemplateCategory, pk=request.POST.get("category"), template=template)
+    return found_or_404(template_category(template=template, pk=request.POST.get("category")))
 
 
 def _manifestation(request, template) -> Manifestation:
-    return get_object_or_404(Manifestation, pk=request.POST.get("manifestation"), category__template=template)
+    return found_or_404(template_manifestation(template=template, pk=request.POST.get("manifestation")))
 
 
 def _op_category_update(request, template):
@@ -186,9 +190,7 @@ def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("已保存。"))
         return redirect("ledger:template_detail", pk=template.pk)
-    categories = template.categories.order_by("order").prefetch_related(
-        Prefetch("manifestations", queryset=Manifestation.objects.order_by("order"))
-    )
+    categories = template_categories(template)
     frozen = template.is_frozen
     return render(request, "ledger/template_detail.html", {
         "template": template, "categories": categories, "frozen": frozen,
@@ -196,7 +198,7 @@ def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_copy": bool(manageable_units(request.user)),
         "form": TemplateForm(initial={"name": template.name, "description": template.description}),
         "category_form": CategoryForm(),
-        "campaigns": template.campaigns.filter(pk__in=campaigns_visible_to(request.user).values("pk")),
+        "campaigns": template_campaigns(user=request.user, template=template),
     })
 
 
@@ -214,7 +216,7 @@ def template_copy(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _campaign_for(user, pk: int, action: Action = Action.VIEW) -> Campaign:
-    campaign = get_object_or_404(campaigns_visible_to(user).select_related("issuer", "template"), pk=pk)
+    campaign = found_or_404(campaign_find(user=user, pk=pk))
     if action is not Action.VIEW and not scope_for(user).can(action, campaign.issuer_path):
         raise PermissionDenied
     return campaign
@@ -222,15 +224,14 @@ def _campaign_for(user, pk: int, action: Action = Action.VIEW) -> Campaign:
 
 @login_required
 def campaign_list(request: HttpRequest) -> HttpResponse:
-    campaigns = campaigns_visible_to(request.user).select_related("issuer", "template").order_by("-year", "-created_at")
     return render(request, "ledger/campaign_list.html", {
-        "campaigns": campaigns[:200], "can_create": bool(manageable_units(request.user)),
+        "campaigns": campaigns_latest(request.user)[:200], "can_create": bool(manageable_units(request.user)),
     })
 
 
 def _campaign_form_page(request: HttpRequest, campaign: Campaign | None) -> HttpResponse:
     issuers = _require_manager(request.user)
-    templates = templates_visible_to(request.user).order_by("-is_builtin", "pk")
+    templates = template_choices(request.user)
     initial = {"issuer": issuers[0].pk}
     if campaign is not None:
         initial = {f: getattr(campaign, f) for f in CampaignForm.Meta.fields if f not in ("issuer", "template")}
@@ -277,7 +278,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     counts = ledger_status_counts(request.user, campaign)
     return render(request, "ledger/campaign_detail.html", {
         "campaign": campaign,
-        "phases": campaign.phases.order_by("order"),
+        "phases": campaign_phases(campaign),
         "status_counts": [(LedgerStatus(s).label, s, n) for s, n in counts.items()],
         "ledger_total": sum(counts.values()),
         "can_manage": scope_for(request.user).can(Action.MANAGE, campaign.issuer_path),
@@ -296,7 +297,7 @@ def campaign_publish(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("专项行动已发布，生成了 %(n)d 本台账。") % {"n": count})
         return redirect("ledger:campaign_detail", pk=campaign.pk)
     return render(request, "ledger/campaign_publish.html", {
-        "campaign": campaign, "target_count": campaign_services.target_units(campaign).count(),
+        "campaign": campaign, "target_count": target_units(campaign).count(),
     })
 
 

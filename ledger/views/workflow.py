@@ -6,22 +6,22 @@ Objects outside the viewer's subtree are 404 (the selectors); an action the view
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from branches.selectors import scope_for
 from config.errors import error_text
+from config.lists import page_of
+from ledger.filters import CampaignLedgerFilter
 from ledger.forms import EvidenceForm, ItemForm, ProblemForm, TextForm
-from ledger.models import ItemStatus, LedgerStatus, Manifestation, ProblemStatus
+from ledger.models import ItemStatus, LedgerStatus, ProblemStatus
 from ledger.selectors import workflow as sel
 from ledger.selectors.tallies import tallied_ledger_count
 from ledger.services import workflow as wf
@@ -72,17 +72,15 @@ def my_ledgers(request: HttpRequest) -> HttpResponse:
 @login_required
 def campaign_ledgers(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = sel.campaign_get(request.user, pk)
-    status = request.GET.get("status", "")
-    sort = request.GET.get("sort", "unit")
-    rows = sel.campaign_ledger_rows(request.user, campaign, status=status, sort=sort)
+    filters = CampaignLedgerFilter(request.GET, sel.campaign_ledger_rows(request.user, campaign))
+    status = filters.values["status"]
     # A county or the province sees thousands of ledgers: one page at a time, and the province's total from
     # the background tallies instead of counting 274k rows at every page turn (scale bench).
-    count = tallied_ledger_count(scope=scope_for(request.user), campaign=campaign,
-                                 status=status if status in LedgerStatus.values else "")
-    page = CountedPaginator(rows, LEDGERS_PER_PAGE, count=count).get_page(request.GET.get("page"))
+    count = tallied_ledger_count(scope=scope_for(request.user), campaign=campaign, status=status)
+    page = CountedPaginator(filters.qs, LEDGERS_PER_PAGE, count=count).get_page(request.GET.get("page"))
     return render(request, "ledger/campaign_ledgers.html", {
-        "campaign": campaign, "rows": page.object_list, "page": page, "status": status, "sort": sort,
-        "query": urlencode({"status": status, "sort": sort}),
+        "campaign": campaign, "rows": page.object_list, "page": page, "status": status,
+        "sort": filters.values["sort"] or "unit",
         "statuses": LedgerStatus.choices,
         "columns": [("unit", _("党支部")), ("status", _("状态")), ("problems", _("问题")), ("items", _("措施")),
                     ("closed", _("已销号")), ("overdue", _("逾期")), ("changed", _("最近变动"))],
@@ -130,8 +128,7 @@ def bulk_close(request: HttpRequest, pk: int) -> HttpResponse:
     ids = [value for value in request.POST.getlist("items") if value.isdigit()]
     if not sel.rights_for(request.user, ledger).supervise:
         raise PermissionDenied(_("只有上级党组织（党总支、组织部）可以审核台账和销号。"))
-    # Only this ledger's measures: an id from elsewhere is simply not there.
-    ids = list(ledger.items.filter(pk__in=ids).values_list("pk", flat=True))
+    ids = sel.ledger_item_ids(ledger, ids)
     _run(request, lambda: wf.items_close_bulk(actor=request.user, item_ids=ids, comment=request.POST.get("text", "")),
          _("已销号 %(n)s 项措施。") % {"n": len(ids)})
     return redirect(ledger)
@@ -141,7 +138,7 @@ def bulk_close(request: HttpRequest, pk: int) -> HttpResponse:
 def ledger_history(request: HttpRequest, pk: int) -> HttpResponse:
     """Every event of the ledger, oldest first, a page at a time."""
     ledger = sel.ledger_get(request.user, pk)
-    events = Paginator(sel.history(ledger).order_by("at", "id"), HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    events = page_of(request, sel.history_oldest_first(ledger), HISTORY_PAGE_SIZE)
     return render(request, "ledger/ledger_history.html", {"ledger": ledger, "events": events})
 
 
@@ -173,7 +170,7 @@ def self_check_answer(request: HttpRequest, pk: int, manifestation_pk: int) -> H
     """Save one answer. With htmx it answers a small fragment (status, new version, progress)."""
     ledger = sel.ledger_get(request.user, pk)
     _require_fill(request, ledger)  # the right before the input: nobody learns anything from a malformed POST
-    manifestation = get_object_or_404(Manifestation.objects.select_related("category"), pk=manifestation_pk)
+    manifestation = sel.manifestation_get(manifestation_pk)
     found_value = request.POST.get("found", "")
     version = request.POST.get("version", "")
     error, answer, refusal = "", None, None

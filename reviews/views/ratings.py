@@ -6,15 +6,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import urlencode
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from branches.models import OrgUnit, UnitKind
 from branches.selectors import Action, scope_for
 from config.errors import error_text
-from reviews import selectors, services
+from config.http import found_or_404
+from config.lists import page_of
+from reviews import services
+from reviews.filters import RatingFilter
 from reviews.forms import (
     DelegationForm,
     ObjectionForm,
@@ -23,67 +24,73 @@ from reviews.forms import (
     RatingForm,
     ResolutionForm,
 )
-from reviews.models import RatingDelegation, RatingObjection, StarRating, Tier
-from reviews.views.common import campaign_and_focus, page_of
+from reviews.models import StarRating, Tier
+from reviews.selectors.focus import campaign_find
+from reviews.selectors.ratings import (
+    can_rate,
+    delegable_units,
+    delegation_find,
+    delegations_active,
+    objection_find,
+    rated_unit_find,
+    rating_changes,
+    rating_find,
+    rating_of,
+    rating_paths,
+    ratings_by_unit,
+    ratings_listed,
+    result_ledgers,
+    weak_and_lax_candidates,
+)
+from reviews.selectors.results import ledger_results, policy_of, results_as_of, tier_for, unit_result
+from reviews.views.common import campaign_and_focus
 
 
 @login_required
 def results(request: HttpRequest, pk: int) -> HttpResponse:
     """Per ledger: rectification in place or not and why, the rating and its tier; the weak-and-lax list."""
     scope, campaign, focus = campaign_and_focus(request, pk)
-    policy = selectors.policy_of(campaign)
-    page = page_of(request, selectors.ledgers_in(scope=scope, campaign=campaign, unit=focus)
-                 .select_related("unit").order_by("unit__code"))
+    policy = policy_of(campaign)
+    page = page_of(request, result_ledgers(scope=scope, campaign=campaign, unit=focus))
     ledgers = list(page.object_list)
-    outcome = selectors.ledger_results(ledger_ids=[ledger.pk for ledger in ledgers], campaign=campaign, policy=policy)
-    ratings = {r.unit_id: r for r in StarRating.objects.filter(year=campaign.year, unit_id__in=[x.unit_id for x in ledgers])}
-    rating_paths = selectors.rating_paths(scope=scope, user=request.user)
+    outcome = ledger_results(ledger_ids=[ledger.pk for ledger in ledgers], campaign=campaign, policy=policy)
+    ratings = ratings_by_unit(year=campaign.year, unit_ids=[ledger.unit_id for ledger in ledgers])
+    paths = rating_paths(scope=scope, user=request.user)
     rows = []
     for ledger in ledgers:
         rating = ratings.get(ledger.unit_id)
         rows.append({"ledger": ledger, "result": outcome[ledger.pk], "rating": rating,
-                     "tier": Tier(selectors.tier_for(rating.stars, policy)).label if rating else "",
-                     "can_rate": selectors.can_rate(scope=scope, user=request.user, unit=ledger.unit,
-                                                    paths=rating_paths)})
+                     "tier": Tier(tier_for(rating.stars, policy)).label if rating else "",
+                     "can_rate": can_rate(scope=scope, user=request.user, unit=ledger.unit, paths=paths)})
     return render(request, "reviews/results.html", {
         "campaign": campaign, "focus": focus, "page": page, "rows": rows, "policy": policy,
-        "as_of": selectors.results_as_of(campaign),
-        "candidates": selectors.weak_and_lax_candidates(scope=scope, campaign=campaign, unit=focus),
-        "can_manage": scope.can(Action.MANAGE, campaign.issuer_path), "query": urlencode({"unit": focus.pk}),
+        "as_of": results_as_of(campaign),
+        "candidates": weak_and_lax_candidates(scope=scope, campaign=campaign, unit=focus),
+        "can_manage": scope.can(Action.MANAGE, campaign.issuer_path),
     })
 
 
 @login_required
 def rating_list(request: HttpRequest, pk: int) -> HttpResponse:
     scope, campaign, focus = campaign_and_focus(request, pk)
-    policy = selectors.policy_of(campaign)
-    ratings = selectors.ratings_in(scope=scope, campaign=campaign, unit=focus).select_related("unit")
-    stars = selectors.int_or_none(request.GET.get("stars"))
-    if stars:
-        ratings = ratings.filter(stars=stars)
-    tier = request.GET.get("tier", "")
-    if tier == Tier.ADVANCED:
-        ratings = ratings.filter(stars__gte=policy.advanced_min_stars)
-    elif tier == Tier.MIDDLE:
-        ratings = ratings.filter(stars__gte=policy.middle_min_stars, stars__lt=policy.advanced_min_stars)
-    elif tier == Tier.LAGGING:
-        ratings = ratings.filter(stars__lt=policy.middle_min_stars)
-    page = page_of(request, ratings.order_by("unit_path"))
+    policy = policy_of(campaign)
+    filters = RatingFilter(request.GET, ratings_listed(scope=scope, campaign=campaign, unit=focus),
+                           policy=policy)
+    page = page_of(request, filters.qs)
     for rating in page.object_list:
-        rating.tier_label = Tier(selectors.tier_for(rating.stars, policy)).label
+        rating.tier_label = Tier(tier_for(rating.stars, policy)).label
     return render(request, "reviews/rating_list.html", {
-        "campaign": campaign, "focus": focus, "page": page, "stars": stars, "tier": tier, "tiers": Tier.choices,
-        "query": urlencode({k: v for k, v in {"unit": focus.pk, "stars": stars or "", "tier": tier}.items() if v}),
+        "campaign": campaign, "focus": focus, "page": page, "filters": filters.values, "tiers": Tier.choices,
     })
 
 
 @login_required
 def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
     scope = scope_for(request.user)
-    campaign = selectors.campaign_for(scope=scope, pk=pk)
+    campaign = found_or_404(campaign_find(scope=scope, pk=pk))
     if not scope.can(Action.MANAGE, campaign.issuer_path):
         raise PermissionDenied
-    policy = selectors.policy_of(campaign)
+    policy = policy_of(campaign)
     form = PolicyForm(request.POST or None, initial={
         "progress_period_days": policy.progress_period_days, "advanced_min_stars": policy.advanced_min_stars,
         "middle_min_stars": policy.middle_min_stars})
@@ -97,24 +104,18 @@ def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("reviews:results", pk=campaign.pk)
     return render(request, "reviews/policy_form.html", {
         "campaign": campaign, "form": form, "delegation_form": _delegation_form(scope, campaign),
-        "delegations": _delegations(scope, campaign)})
+        "delegations": delegations_active(scope=scope, campaign=campaign)})
 
 
 def _delegation_form(scope, campaign, data=None) -> DelegationForm:
-    units = scope.filter(OrgUnit.objects.filter(path__startswith=campaign.issuer_path), Action.MANAGE)
-    return DelegationForm(data, units=units.exclude(kind=UnitKind.BRANCH).order_by("path"))
-
-
-def _delegations(scope, campaign):
-    delegations = RatingDelegation.objects.filter(is_active=True, unit_path__startswith=campaign.issuer_path)
-    return scope.filter(delegations, Action.MANAGE, "unit_path").select_related("unit", "user", "granted_by")
+    return DelegationForm(data, units=delegable_units(scope=scope, campaign=campaign))
 
 
 @login_required
 @require_POST
 def delegation_grant(request: HttpRequest, pk: int) -> HttpResponse:
     scope = scope_for(request.user)
-    campaign = selectors.campaign_for(scope=scope, pk=pk)
+    campaign = found_or_404(campaign_find(scope=scope, pk=pk))
     if not scope.can(Action.MANAGE, campaign.issuer_path):
         raise PermissionDenied
     form = _delegation_form(scope, campaign, request.POST)
@@ -135,9 +136,8 @@ def delegation_grant(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def delegation_revoke(request: HttpRequest, pk: int, delegation_pk: int) -> HttpResponse:
     scope = scope_for(request.user)
-    campaign = selectors.campaign_for(scope=scope, pk=pk)
-    delegation = get_object_or_404(scope.filter(RatingDelegation.objects.all(), Action.VIEW, "unit_path"),
-                                   pk=delegation_pk)
+    campaign = found_or_404(campaign_find(scope=scope, pk=pk))
+    delegation = found_or_404(delegation_find(scope=scope, pk=delegation_pk))
     if not scope.can(Action.MANAGE, delegation.unit_path):
         raise PermissionDenied
     services.delegation_revoke(actor=request.user, delegation=delegation)
@@ -148,12 +148,12 @@ def delegation_revoke(request: HttpRequest, pk: int, delegation_pk: int) -> Http
 @login_required
 def rating_edit(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
     scope = scope_for(request.user)
-    campaign = selectors.campaign_for(scope=scope, pk=pk)
-    unit = get_object_or_404(scope.filter(OrgUnit.objects.filter(path__startswith=campaign.issuer_path)), pk=unit_pk)
-    if not selectors.can_rate(scope=scope, user=request.user, unit=unit):
+    campaign = found_or_404(campaign_find(scope=scope, pk=pk))
+    unit = found_or_404(rated_unit_find(scope=scope, campaign=campaign, pk=unit_pk))
+    if not can_rate(scope=scope, user=request.user, unit=unit):
         raise PermissionDenied
-    result = selectors.unit_result(campaign=campaign, unit=unit)
-    rating = StarRating.objects.filter(unit=unit, year=campaign.year).first()
+    result = unit_result(campaign=campaign, unit=unit)
+    rating = rating_of(unit=unit, year=campaign.year)
     initial = {"stars": rating.stars, "basis": rating.basis} if rating else {}
     form = RatingForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -169,27 +169,26 @@ def rating_edit(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
 
 
 def _rating_for(request: HttpRequest, pk: int) -> StarRating:
-    ratings = StarRating.objects.select_related("unit", "campaign")
-    return get_object_or_404(scope_for(request.user).filter(ratings, Action.VIEW, "unit_path"), pk=pk)
+    return found_or_404(rating_find(scope=scope_for(request.user), pk=pk))
 
 
 @login_required
 def rating_detail(request: HttpRequest, pk: int) -> HttpResponse:
     rating = _rating_for(request, pk)
     scope = scope_for(request.user)
-    policy = selectors.policy_of(rating.campaign)
+    policy = policy_of(rating.campaign)
     return render(request, "reviews/rating_detail.html", {
-        "rating": rating, "tier": Tier(selectors.tier_for(rating.stars, policy)).label,
-        "result": selectors.unit_result(campaign=rating.campaign, unit=rating.unit),
-        "changes": rating.changes.select_related("actor"), "objections": rating.objections.all(),
-        "can_rate": selectors.can_rate(scope=scope, user=request.user, unit=rating.unit),
+        "rating": rating, "tier": Tier(tier_for(rating.stars, policy)).label,
+        "result": unit_result(campaign=rating.campaign, unit=rating.unit),
+        "changes": rating_changes(rating), "objections": rating.objections.all(),
+        "can_rate": can_rate(scope=scope, user=request.user, unit=rating.unit),
         "publish_form": PublishForm(), "objection_form": ObjectionForm(), "resolution_form": ResolutionForm(),
     })
 
 
 def _rating_action(request: HttpRequest, pk: int, action) -> HttpResponse:
     rating = _rating_for(request, pk)
-    if not selectors.can_rate(scope=scope_for(request.user), user=request.user, unit=rating.unit):
+    if not can_rate(scope=scope_for(request.user), user=request.user, unit=rating.unit):
         raise PermissionDenied
     try:
         message = action(rating)
@@ -229,7 +228,7 @@ def objection_create(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def objection_resolve(request: HttpRequest, pk: int) -> HttpResponse:
-    objection = get_object_or_404(RatingObjection, pk=pk)
+    objection = found_or_404(objection_find(pk))
     def resolve(rating):
         services.objection_resolve(actor=request.user, objection=objection,
                                    **_form_or_error(ResolutionForm, request.POST))

@@ -5,50 +5,58 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from branches.models import OrgUnit
-from branches.selectors import Action, scope_for
+from branches.selectors import scope_for
 from config.errors import error_text
-from ledger.models import Campaign, TemplateCategory
-from reviews import selectors, services
+from config.http import found_or_404
+from config.lists import page_of
+from reviews import services
+from reviews.filters import SupervisionFilter
 from reviews.forms import (
     FindingForm,
     ReopenForm,
     SupervisionForm,
 )
-from reviews.views.common import page_of
+from reviews.models import SupervisionKind
+from reviews.selectors.supervision import (
+    REOPEN_LIST_SIZE,
+    finding_choices,
+    reopen_list,
+    reopenable_items,
+    supervisable_campaigns,
+    supervised_visits,
+    supervising_units,
+    supervising_units_listed,
+    supervision_record_details,
+    supervision_record_find,
+    supervision_records_listed,
+    visitable_units,
+)
 
 
 @login_required
 def supervision_list(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
-    records = selectors.supervision_records_for(scope).select_related("author_unit", "campaign")
-    kind = request.GET.get("kind", "")
-    if kind:
-        records = records.filter(kind=kind)
+    filters = SupervisionFilter(request.GET, supervision_records_listed(scope))
     return render(request, "reviews/supervision_list.html", {
-        "page": page_of(request, records), "kind": kind, "can_create": bool(selectors.supervising_units(scope)),
-        "kinds": records.model._meta.get_field("kind").choices,
+        "page": page_of(request, filters.qs), "filters": filters.values,
+        "can_create": bool(supervising_units(scope)), "kinds": SupervisionKind.choices,
     })
-
-
-def _visitable_units(scope):
-    return scope.filter(OrgUnit.objects.filter(is_active=True), Action.SUPERVISE).order_by("path")
 
 
 @login_required
 def supervision_create(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
-    author_units = selectors.supervising_units(scope)
+    author_units = supervising_units(scope)
     if not author_units:
         raise PermissionDenied
-    campaigns = selectors.supervisable_campaigns(scope)
-    form = SupervisionForm(request.POST or None, author_units=OrgUnit.objects.filter(pk__in=[u.pk for u in author_units]),
-                           campaigns=campaigns, visitable=_visitable_units(scope))
+    campaigns = supervisable_campaigns(scope)
+    form = SupervisionForm(request.POST or None, author_units=supervising_units_listed(scope),
+                           campaigns=campaigns, visitable=visitable_units(scope))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -66,55 +74,35 @@ def supervision_create(request: HttpRequest) -> HttpResponse:
 
 def _record_for(request: HttpRequest, pk: int):
     scope = scope_for(request.user)
-    records = selectors.supervision_records_for(scope).select_related("author_unit", "campaign")
-    record = records.filter(pk=pk).first()
-    if record is None:
-        raise Http404
-    return scope, record
-
-
-def _supervised_visits(scope, record):
-    return [visit for visit in record.visits.select_related("unit") if scope.can(Action.SUPERVISE, visit.unit_path)]
+    return scope, found_or_404(supervision_record_find(scope=scope, pk=pk))
 
 
 def _finding_form(record, visits, data=None):
-    units = OrgUnit.objects.filter(pk__in=[visit.unit_id for visit in visits])
-    campaigns = Campaign.objects.filter(ledgers__unit__in=units).distinct()
-    if record.campaign_id:
-        campaigns = campaigns.filter(pk=record.campaign_id)
-    categories = TemplateCategory.objects.filter(template__campaigns__in=campaigns).distinct().select_related("template")
-    return FindingForm(data, units=units, campaigns=campaigns, categories=categories,
+    choices = finding_choices(record=record, visits=visits)
+    return FindingForm(data, units=choices.units, campaigns=choices.campaigns, categories=choices.categories,
                        initial={"campaign": record.campaign_id})
 
 
 def _reopen_form(visits, query: str = "", data=None) -> ReopenForm:
     """The form validates against every reopenable item; it lists one bounded page of the search's matches
     (plus the item just chosen, so a refused post does not lose the choice)."""
-    items = selectors.reopenable_items(visits)
-    matches = list(selectors.items_searched(items, query)[:selectors.REOPEN_LIST_SIZE + 1])
-    shown = matches[:selectors.REOPEN_LIST_SIZE]
-    chosen = (data or {}).get("item", "")
-    if chosen.isdigit() and all(item.pk != int(chosen) for item in shown):
-        shown += list(selectors.items_searched(items.filter(pk=int(chosen)), ""))
-    form = ReopenForm(data, items=items, shown=shown, initial={"q": query})
-    form.search = {"query": query, "count": len(shown), "more": len(matches) > selectors.REOPEN_LIST_SIZE,
-                   "limit": selectors.REOPEN_LIST_SIZE}
+    shown, more = reopen_list(visits=visits, query=query, chosen=(data or {}).get("item", ""))
+    form = ReopenForm(data, items=reopenable_items(visits), shown=shown, initial={"q": query})
+    form.search = {"query": query, "count": len(shown), "more": more, "limit": REOPEN_LIST_SIZE}
     return form
 
 
 @login_required
 def supervision_detail(request: HttpRequest, pk: int) -> HttpResponse:
     scope, record = _record_for(request, pk)
-    visits = _supervised_visits(scope, record)
+    visits = supervised_visits(scope=scope, record=record)
     reopen_form = _reopen_form(visits, request.GET.get("q", "").strip())
     return _render_record(request, record, visits, _finding_form(record, visits), reopen_form)
 
 
 def _render_record(request, record, visits, finding_form, reopen_form, status=200):
     return render(request, "reviews/supervision_detail.html", {
-        "record": record, "visits": record.visits.select_related("unit"), "can_act": bool(visits),
-        "findings": record.opened_findings.select_related("problem__ledger__unit", "problem__category"),
-        "reopenings": record.reopenings.select_related("item__ledger__unit", "actor"),
+        "record": record, **supervision_record_details(record), "can_act": bool(visits),
         "finding_form": finding_form, "reopen_form": reopen_form,
         "is_look_back": record.kind == "look_back",
     }, status=status)
@@ -122,7 +110,7 @@ def _render_record(request, record, visits, finding_form, reopen_form, status=20
 
 def _require_supervisor(request, pk):
     scope, record = _record_for(request, pk)
-    visits = _supervised_visits(scope, record)
+    visits = supervised_visits(scope=scope, record=record)
     if not visits:
         raise PermissionDenied
     return record, visits

@@ -30,7 +30,8 @@ def test_problem_summary_counts_the_general_branch_ledgers(campaign, tree, djang
 def test_in_place_branches_in_the_report_agree_with_the_results_and_the_dashboard(campaign, tree, users):
     from branches.selectors import scope_for
     from reports.selectors import problems_prefill
-    from reviews.selectors import dashboard, ledger_results
+    from reviews.selectors.dashboards import dashboard
+    from reviews.selectors.results import ledger_results
     from tests.factories import ledger_of
     from tests.reviews.conftest import ready
 

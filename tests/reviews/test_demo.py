@@ -10,7 +10,7 @@ from ledger.models import Campaign, Ledger
 from ledger.workflow_demo import seed_workflow
 from reviews.demo import seed_reviews
 from reviews.models import StarRating
-from reviews.selectors import ledger_results
+from reviews.selectors.results import ledger_results
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ import pytest
 from ledger.models import LedgerStatus, ProblemStatus
 from reviews import services
 from reviews.models import SupervisionKind
-from reviews.selectors import ledger_results, policy_of, tier_for, unit_result
+from reviews.selectors.results import ledger_results, policy_of, tier_for, unit_result
 from tests.factories import ledger_of, make_item, make_problem
 
 from .conftest import DEADLINE, accept, answer_all, close, note

@@ -19,7 +19,7 @@ from reviews.models import (
     SupervisionKind,
     SupervisionRecord,
 )
-from reviews.selectors import weak_and_lax_candidates
+from reviews.selectors.ratings import weak_and_lax_candidates
 from tests.factories import ledger_of, make_item, make_problem
 
 from .conftest import close, ready

@@ -1,0 +1,88 @@
+"""The filters of the reviews lists, one FilterSet per list (the rule for unusable values: `config.lists`).
+
+Each FilterSet narrows a queryset a selector already scoped to the viewer; it only adds conditions, so a
+dashboard figure and the filtered list it links to count the same rows. Everything is filtered by the database.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import django_filters
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from config.lists import IntegerFilter, ListFilterSet
+from ledger.models import EventAction, ItemStatus, LedgerEvent, LedgerStatus, ProblemSource, overdue_condition
+from reviews.models import SupervisionKind, Tier
+from reviews.selectors.results import ledgers_in_place
+from reviews.selectors.sets import HANDED_IN
+
+ITEM_STATUSES = [("open", _("未销号")), *ItemStatus.choices]  # "open": anything not closed (销号)
+LEDGER_STATES = [("handed_in", _("已提交（含已通过）")), *LedgerStatus.choices, ("in_place", _("整改到位"))]
+
+
+class ItemFilter(ListFilterSet):
+    """The measures behind a dashboard figure: by status, overdue, checklist category, week of closing."""
+
+    status = django_filters.ChoiceFilter(choices=ITEM_STATUSES, method="filter_status")
+    overdue = django_filters.ChoiceFilter(choices=[("1", _("仅逾期"))], method="filter_overdue")
+    category = IntegerFilter(field_name="problem__category_id")
+    closed_week = django_filters.DateFilter(method="filter_closed_week")  # the Monday of a week
+
+    def filter_status(self, items: QuerySet, name: str, value: str) -> QuerySet:
+        return items.exclude(status=ItemStatus.CLOSED) if value == "open" else items.filter(status=value)
+
+    def filter_overdue(self, items: QuerySet, name: str, value: str) -> QuerySet:
+        return items.filter(overdue_condition(timezone.localdate()))
+
+    def filter_closed_week(self, items: QuerySet, name: str, monday: datetime.date) -> QuerySet:
+        start = timezone.make_aware(datetime.datetime.combine(monday, datetime.time.min))
+        closed_then = LedgerEvent.objects.filter(item=OuterRef("pk"), action=EventAction.ITEM_CLOSED, at__gte=start,
+                                                 at__lt=start + datetime.timedelta(days=7))
+        return items.filter(Exists(closed_then))
+
+
+class ProblemFilter(ListFilterSet):
+    category = IntegerFilter(field_name="category_id")
+    source = django_filters.ChoiceFilter(choices=ProblemSource.choices)
+
+
+class LedgerFilter(ListFilterSet):
+    """`state`: a ledger status, handed in (submitted or accepted), or in place (整改到位, the results rule)."""
+
+    state = django_filters.ChoiceFilter(choices=LEDGER_STATES, method="filter_state")
+
+    def __init__(self, data=None, queryset=None, *, campaign, **kwargs) -> None:
+        super().__init__(data, queryset, **kwargs)
+        self.campaign = campaign
+
+    def filter_state(self, ledgers: QuerySet, name: str, value: str) -> QuerySet:
+        if value == "in_place":
+            return ledgers_in_place(ledgers, campaign=self.campaign)
+        if value == "handed_in":
+            return ledgers.filter(status__in=HANDED_IN)
+        return ledgers.filter(status=value)
+
+
+class RatingFilter(ListFilterSet):
+    """By stars, or by tier (等次) under the campaign's result policy."""
+
+    stars = IntegerFilter(field_name="stars")
+    tier = django_filters.ChoiceFilter(choices=Tier.choices, method="filter_tier")
+
+    def __init__(self, data=None, queryset=None, *, policy, **kwargs) -> None:
+        super().__init__(data, queryset, **kwargs)
+        self.policy = policy
+
+    def filter_tier(self, ratings: QuerySet, name: str, value: str) -> QuerySet:
+        if value == Tier.ADVANCED:
+            return ratings.filter(stars__gte=self.policy.advanced_min_stars)
+        if value == Tier.MIDDLE:
+            return ratings.filter(stars__gte=self.policy.middle_min_stars, stars__lt=self.policy.advanced_min_stars)
+        return ratings.filter(stars__lt=self.policy.middle_min_stars)
+
+
+class SupervisionFilter(ListFilterSet):
+    kind = django_filters.ChoiceFilter(choices=SupervisionKind.choices)

@@ -1,0 +1,171 @@
+"""Every dashboard figure, in a fixed number of grouped queries whatever the number of branches."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import CharField, Count, Q, QuerySet, Value
+from django.db.models.functions import StrIndex, Substr, TruncWeek
+from django.utils import timezone
+
+from branches.models import OrgUnit
+from branches.selectors import Scope
+from ledger.models import (
+    Campaign,
+    ItemStatus,
+    LedgerEvent,
+    LedgerStatus,
+    Problem,
+    SubtreeTally,
+    TemplateCategory,
+    overdue_condition,
+)
+from ledger.selectors.tallies import usable_tally
+from reviews.models import StarRating
+from reviews.selectors.results import in_place_condition, in_place_counts, policy_of
+from reviews.selectors.sets import HANDED_IN, CampaignSets, campaign_sets
+
+
+@dataclass
+class DashboardRow:
+    unit: OrgUnit
+    ledgers: int = 0
+    handed_in: int = 0
+    accepted: int = 0
+    problems: int = 0
+    items: int = 0
+    closed: int = 0
+    overdue: int = 0
+    in_place: int = 0  # ledgers whose rectification is in place (整改到位), by `in_place_condition`
+
+    @property
+    def percent_done(self) -> int:
+        return round(100 * self.closed / self.items) if self.items else 0
+
+
+def _row_key(focus: OrgUnit, path_field: str = "unit_path"):
+    """The path of the focus unit's child that a row lies under (or the focus itself), computed by the database.
+
+    '1/5/' focusing, row '1/5/23/77/' → '1/5/23/': the text up to the first '/' after the focus's own path.
+    Grouping by it in SQL keeps the province's dashboard from reading every ledger row (scale bench).
+    """
+    prefix = len(focus.path)
+    rest = Substr(path_field, prefix + 1)
+    return Substr(path_field, 1, StrIndex(rest, Value("/")) + prefix, output_field=CharField())
+
+
+FIGURES = ("ledgers", "handed_in", "accepted", "problems", "items", "closed", "overdue", "in_place")
+
+
+def grouped_figures(sets: CampaignSets, *, key, today: datetime.date, results: dict) -> dict[str, dict]:
+    """The row figures of `sets` per value of `key` (an expression over the unit path), in three grouped queries.
+
+    Each value: the FIGURES as counts, and "statuses" (ledger status → ledgers). `results` are the campaign's
+    `in_place_counts`: the ledgers in place are counted by the same rule as the results page.
+    """
+    totals: dict[str, dict] = {}
+
+    def figures(path: str) -> dict:
+        return totals.setdefault(path, {**dict.fromkeys(FIGURES, 0), "statuses": {}})
+
+    ledgers = sets.ledgers.alias(**results).annotate(key=key).order_by().values("key", "status")
+    for row in ledgers.annotate(n=Count("pk"), in_place=Count("pk", filter=in_place_condition())):
+        row_figures, n = figures(row["key"]), row["n"]
+        row_figures["statuses"][row["status"]] = n
+        row_figures["in_place"] += row["in_place"]
+        row_figures["ledgers"] += n
+        row_figures["handed_in"] += n if row["status"] in HANDED_IN else 0
+        row_figures["accepted"] += n if row["status"] == LedgerStatus.ACCEPTED else 0
+    for row in sets.problems.annotate(key=key).order_by().values("key").annotate(n=Count("pk")):
+        figures(row["key"])["problems"] = row["n"]
+    for row in sets.items.annotate(key=key).order_by().values("key").annotate(
+            items=Count("pk"), closed=Count("pk", filter=Q(status=ItemStatus.CLOSED)),
+            overdue=Count("pk", filter=overdue_condition(today))):
+        figures(row.pop("key")).update(row)
+    return totals
+
+
+def grouped_categories(problems: QuerySet[Problem], *, key) -> list[tuple[str, int, int]]:
+    """(key, template category id, active problems)."""
+    return list(problems.annotate(key=key).order_by().values_list("key", "category_id").annotate(n=Count("pk")))
+
+
+def grouped_closures(closures: QuerySet[LedgerEvent], *, key) -> list[tuple[str, datetime.date, int]]:
+    """(key, Monday of the week in local time, items closed that week)."""
+    rows = closures.annotate(key=key, week=TruncWeek("at")).order_by().values_list("key", "week").annotate(
+        n=Count("item", distinct=True))
+    return [(row_key, _local_day(week), n) for row_key, week, n in rows]
+
+
+def grouped_stars(ratings: QuerySet[StarRating], *, key) -> list[tuple[str, int, int]]:
+    """(key, stars, ratings)."""
+    return list(ratings.annotate(key=key).order_by().values_list("key", "stars").annotate(n=Count("pk")))
+
+
+def _local_day(moment) -> datetime.date:
+    return timezone.localtime(moment).date() if timezone.is_aware(moment) else moment.date()
+
+
+def _tallied_figures(*, sets: CampaignSets, campaign: Campaign, focus: OrgUnit, today: datetime.date,
+                     results: dict) -> dict[str, dict]:
+    """Row figures of a big focus: its children's tallies, plus, counted live, its own ledger and the children
+    that have nothing below them (branches directly under it, which get no tally)."""
+    totals = {}
+    tallied = []
+    children = SubtreeTally.objects.filter(campaign=campaign, unit__parent=focus).only("unit_id", *FIGURES)
+    for tally in children.select_related("unit"):
+        totals[tally.unit.path] = {name: getattr(tally, name) for name in FIGURES}
+        tallied.append(tally.unit_id)
+
+    untallied = [focus.path, *OrgUnit.objects.filter(parent=focus).exclude(pk__in=tallied).values_list("path", flat=True)]
+    live = CampaignSets(ledgers=sets.ledgers.filter(unit_path__in=untallied),
+                        problems=sets.problems.filter(unit_path__in=untallied),
+                        items=sets.items.filter(unit_path__in=untallied), closures=sets.closures, ratings=sets.ratings)
+    for path, figures in grouped_figures(live, key=_row_key(focus), today=today, results=results).items():
+        figures.pop("statuses")
+        totals[path] = figures
+    return totals
+
+
+def dashboard(*, scope: Scope, campaign: Campaign, focus: OrgUnit, today: datetime.date | None = None) -> dict:
+    """Every dashboard figure, in a fixed number of grouped queries whatever the number of branches.
+
+    A big subtree (a county, a city, the province) reads its background tallies (`reviews.tallies`) when they
+    are fresh; the page then says when they were counted. Everything else is counted live.
+    """
+    today = today or timezone.localdate()
+    sets = campaign_sets(campaign=campaign, unit=focus).scoped(scope)
+    tally = usable_tally(campaign=campaign, unit=focus, today=today)
+    results = in_place_counts(campaign=campaign, policy=policy_of(campaign))
+    if tally is None:
+        totals = grouped_figures(sets, key=_row_key(focus), today=today, results=results)
+        whole = Value(focus.path, output_field=CharField())
+        categories = {category: n for _key, category, n in grouped_categories(sets.problems, key=whole)}
+        weekly = {week: n for _key, week, n in grouped_closures(sets.closures, key=whole)}
+        stars = {stars: n for _key, stars, n in grouped_stars(sets.ratings, key=whole)}
+    else:
+        totals = _tallied_figures(sets=sets, campaign=campaign, focus=focus, today=today, results=results)
+        categories = {int(category): n for category, n in tally.categories.items()}
+        weekly = {datetime.date.fromisoformat(week): n for week, n in tally.weekly.items()}
+        stars = {int(stars): n for stars, n in tally.stars.items()}
+
+    units = {unit.path: unit for unit in OrgUnit.objects.filter(path__in=list(totals))}
+    rows = sorted((DashboardRow(unit=units[path], **{name: counts[name] for name in FIGURES})
+                   for path, counts in totals.items() if path in units),
+                  key=lambda row: (row.unit.pk != focus.pk, row.unit.code))
+    total = DashboardRow(unit=focus, **{name: sum(getattr(row, name) for row in rows) for name in FIGURES})
+    by_category = [
+        {"category_id": category.pk, "category__order": category.order, "category__title": category.title,
+         "n": categories[category.pk]}
+        for category in TemplateCategory.objects.filter(pk__in=list(categories)).order_by("order")
+    ]
+    overdue_items = list(
+        sets.items.filter(overdue_condition(today)).select_related("ledger__unit", "problem").order_by("deadline", "pk")[:10]
+    )
+    return {
+        "rows": rows, "total": total, "by_category": by_category,
+        "weekly": [{"week": week, "n": n} for week, n in sorted(weekly.items())],
+        "stars": [(n, stars.get(n, 0)) for n in range(5, 0, -1)], "overdue_items": overdue_items, "today": today,
+        "counted_at": tally.counted_at if tally else None,
+    }

@@ -1,0 +1,187 @@
+"""Results (结果运用): is rectification in place (整改到位) at the results deadline, and why not."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from branches.models import OrgUnit
+from ledger.models import (
+    Campaign,
+    ItemStatus,
+    Ledger,
+    LedgerStatus,
+    Manifestation,
+    Problem,
+    ProblemStatus,
+    ProgressNote,
+    RectificationItem,
+    SelfCheckAnswer,
+    answered_condition,
+    without_measures,
+)
+from reviews.models import ItemReopening, ResultPolicy, Tier
+
+
+def policy_of(campaign: Campaign) -> ResultPolicy:
+    """The campaign's policy, or the default one (unsaved) when none was set."""
+    policy = ResultPolicy.objects.filter(campaign=campaign).first()
+    return policy or ResultPolicy(campaign=campaign)
+
+
+def tier_for(stars: int, policy: ResultPolicy) -> str:
+    if stars >= policy.advanced_min_stars:
+        return Tier.ADVANCED
+    if stars >= policy.middle_min_stars:
+        return Tier.MIDDLE
+    return Tier.LAGGING
+
+
+def results_as_of(campaign: Campaign) -> datetime.date:
+    return campaign.results_deadline or timezone.localdate()
+
+
+@dataclass
+class LedgerResult:
+    ledger_id: int
+    as_of: datetime.date
+    status: str = LedgerStatus.DRAFT  # the ledger's own state: only an accepted (已通过) ledger can be in place
+    measures: int = 0  # measures of active problems
+    not_closed: int = 0  # dated items not closed by the end of the deadline day
+    overdue: int = 0  # of those, past their own time limit
+    stale_ongoing: int = 0  # 立行立改 items without progress in the period
+    reopened: int = 0  # reopened by a look-back check and not closed again
+    unmeasured: int = 0  # active problems without any measure
+    unanswered: int = 0  # checklist manifestations the self-check has not answered
+    period_start: datetime.date | None = None
+    in_place: bool = False  # computed by the database with `in_place_condition`
+    reasons: list[str] = field(default_factory=list)
+
+
+# The per-ledger counts that decide "in place", as annotation names (see `in_place_counts`).
+RESULT_COUNTS = ("measures", "not_closed", "overdue", "stale_ongoing", "reopened", "unmeasured", "unanswered")
+
+
+def _local_midnight(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def _count(rows: QuerySet, group: str) -> Coalesce:
+    """COUNT of `rows` (correlated to the outer ledger) as a scalar subquery; 0 when there are none."""
+    counted = rows.order_by().values(group).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def in_place_counts(*, campaign: Campaign, policy: ResultPolicy) -> dict[str, Coalesce]:
+    """Per-ledger counts, as annotations for a Ledger queryset, that decide whether rectification is in place
+    at the results deadline (结果运用: 整改落实不到位的，取消五星级党支部评选资格). Withdrawn problems never count.
+
+    - not_closed: dated measures not closed (销号) before the end of the results-deadline day (overdue: of those,
+      past their own time limit);
+    - stale_ongoing: 立行立改、长期坚持 measures, which have no end date, with no progress note in the policy's
+      period up to that day (a closed one counts as done);
+    - reopened: measures reopened by a look-back check (回头看) and not closed again;
+    - unmeasured: active problems without any measure (措施制定到位);
+    - unanswered: checklist manifestations the self-check left unanswered (逐条逐项对照检查, 查摆到位).
+    """
+    as_of = results_as_of(campaign)
+    end = _local_midnight(as_of + datetime.timedelta(days=1))
+    period_start = as_of - datetime.timedelta(days=policy.progress_period_days - 1)
+    recent = ProgressNote.objects.filter(item=OuterRef("pk"), created_at__gte=_local_midnight(period_start),
+                                         created_at__lt=end)
+    reopened = ItemReopening.objects.filter(item=OuterRef("pk"))
+    closed_in_time = Q(status=ItemStatus.CLOSED, closed_at__lt=end)
+    items = RectificationItem.objects.filter(ledger=OuterRef("pk"), problem__status=ProblemStatus.ACTIVE)
+    answered = SelfCheckAnswer.objects.filter(answered_condition(), ledger=OuterRef(OuterRef("pk")),
+                                              manifestation=OuterRef("pk"))
+    unanswered = Manifestation.objects.filter(category__template_id=campaign.template_id).exclude(Exists(answered))
+    return {
+        "measures": _count(items, "ledger"),
+        "not_closed": _count(items.filter(Q(is_ongoing=False) & ~closed_in_time), "ledger"),
+        "overdue": _count(items.filter(Q(is_ongoing=False, deadline__lt=as_of) & ~closed_in_time), "ledger"),
+        "stale_ongoing": _count(items.filter(Q(is_ongoing=True) & ~closed_in_time & ~Exists(recent)), "ledger"),
+        "reopened": _count(items.filter(Exists(reopened) & ~Q(status=ItemStatus.CLOSED)), "ledger"),
+        "unmeasured": _count(without_measures(Problem.objects.filter(ledger=OuterRef("pk"))), "ledger"),
+        "unanswered": _count(unanswered, "category__template"),
+    }
+
+
+def in_place_condition() -> Q:
+    """THE rule "rectification in place" (整改到位), over a Ledger queryset annotated with `in_place_counts`:
+    the ledger was accepted by the general branch, the self-check is fully answered, every active problem has a
+    measure, and no measure is left open (not closed, stale, or reopened). Results, ratings, dashboards, tallies
+    and the situation report all count by it."""
+    return Q(status=LedgerStatus.ACCEPTED, unanswered=0, unmeasured=0, not_closed=0, stale_ongoing=0, reopened=0)
+
+
+def ledgers_with_results(ledgers: QuerySet[Ledger], *, campaign: Campaign,
+                         policy: ResultPolicy | None = None) -> QuerySet[Ledger]:
+    """`ledgers` annotated with the result counts and `in_place` (a boolean computed by the database)."""
+    policy = policy or policy_of(campaign)
+    return ledgers.annotate(**in_place_counts(campaign=campaign, policy=policy)).annotate(
+        in_place=ExpressionWrapper(in_place_condition(), output_field=BooleanField()))
+
+
+def ledger_results(*, ledger_ids, campaign: Campaign, policy: ResultPolicy | None = None) -> dict[int, LedgerResult]:
+    """In-place results for the given ledgers, with the reasons why not, counted by the database in one query."""
+    policy = policy or policy_of(campaign)
+    as_of = results_as_of(campaign)
+    period_start = as_of - datetime.timedelta(days=policy.progress_period_days - 1)
+    rows = ledgers_with_results(Ledger.objects.filter(pk__in=ledger_ids), campaign=campaign, policy=policy)
+    results = {}
+    for row in rows.values("pk", "status", "in_place", *RESULT_COUNTS):
+        pk = row.pop("pk")
+        result = results[pk] = LedgerResult(ledger_id=pk, as_of=as_of, period_start=period_start, **row)
+        result.in_place = bool(result.in_place)
+        result.reasons = _reasons(result)
+    return results
+
+
+def _reasons(result: LedgerResult) -> list[str]:
+    reasons = []
+    if result.status != LedgerStatus.ACCEPTED:
+        reasons.append(_("台账为“%(status)s”状态，未经党总支（党委）审核通过") % {
+            "status": LedgerStatus(result.status).label})
+    if result.unanswered:
+        reasons.append(_("对照检查还有 %(n)d 条表现未作答") % {"n": result.unanswered})
+    if result.unmeasured:
+        reasons.append(_("%(n)d 个查摆问题没有制定整改措施") % {"n": result.unmeasured})
+    if result.not_closed:
+        reasons.append(_("%(n)d 项整改措施截至 %(date)s 未销号") % {"n": result.not_closed, "date": result.as_of})
+    if result.overdue:
+        reasons.append(_("%(n)d 项整改措施超过整改时限仍未销号（逾期）") % {"n": result.overdue})
+    if result.stale_ongoing:
+        reasons.append(_("%(n)d 项立行立改措施在 %(start)s 至 %(date)s 期间没有进展记录") % {
+            "n": result.stale_ongoing, "start": result.period_start, "date": result.as_of})
+    if result.reopened:
+        reasons.append(_("%(n)d 项整改措施经“回头看”重新整改，尚未销号") % {"n": result.reopened})
+    return reasons
+
+
+def unit_result(*, campaign: Campaign, unit: OrgUnit, policy: ResultPolicy | None = None) -> LedgerResult | None:
+    ledger = Ledger.objects.filter(campaign=campaign, unit=unit).first()
+    if ledger is None:
+        return None
+    return ledger_results(ledger_ids=[ledger.pk], campaign=campaign, policy=policy)[ledger.pk]
+
+
+def ledgers_in_place(ledgers: QuerySet[Ledger], *, campaign: Campaign,
+                     policy: ResultPolicy | None = None) -> QuerySet[Ledger]:
+    """The ledgers whose rectification is in place (整改到位) by the results page's rule."""
+    return ledgers.alias(**in_place_counts(campaign=campaign, policy=policy or policy_of(campaign))).filter(
+        in_place_condition())
