@@ -21,7 +21,7 @@ from config.errors import error_text
 from config.lists import page_of
 from ledger.filters import CampaignLedgerFilter
 from ledger.forms import EvidenceForm, ItemForm, ProblemForm, TextForm
-from ledger.models import ItemStatus, LedgerStatus, ProblemStatus
+from ledger.models import ItemStatus, LedgerStatus, ProblemSource, ProblemStatus
 from ledger.selectors import workflow as sel
 from ledger.selectors.tallies import tallied_ledger_count
 from ledger.services import workflow as wf
@@ -216,7 +216,7 @@ def _rebased(post, current) -> dict:
 def problem_create(request: HttpRequest, pk: int) -> HttpResponse:
     ledger = sel.ledger_get(request.user, pk)
     _require_fill(request, ledger)
-    initial = {"category": request.GET.get("category"), "source": request.GET.get("source") or "extended"}
+    initial = {"category": request.GET.get("category"), "source": request.GET.get("source") or ProblemSource.EXTENDED}
     form = ProblemForm(request.POST or None, ledger=ledger, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -104,7 +104,7 @@ def _render_record(request, record, visits, finding_form, reopen_form, status=20
     return render(request, "reviews/supervision_detail.html", {
         "record": record, **supervision_record_details(record), "can_act": bool(visits),
         "finding_form": finding_form, "reopen_form": reopen_form,
-        "is_look_back": record.kind == "look_back",
+        "is_look_back": record.kind == SupervisionKind.LOOK_BACK,
     }, status=status)
 
 
