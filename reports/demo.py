@@ -1,4 +1,5 @@
-"""Demo situation reports: the first general branch has a signed report, the second a draft. Idempotent.
+"""Demo situation reports on the current campaign: the first general branch has a signed report, the second a
+draft (its report is due in a few days: the reminder sweep tells it today). Idempotent.
 
 Creates the app's signing CA (under REPORT_SIGNING_DIR) when none is configured, so the demo can sign.
 """
@@ -12,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from branches.models import OrgUnit, Role, RoleAssignment, UnitKind
+from ledger.demo import current_campaign
 from ledger.models import Campaign
 from reports import selectors, services, signing
 from reports.models import StampKind
@@ -73,7 +75,7 @@ def _ensure_draft(campaign: Campaign, unit: OrgUnit, actor):
 def seed_reports(root: OrgUnit) -> None:
     from branches.demo import DEMO_PASSWORD
 
-    campaign = Campaign.objects.filter(doc_number="组织部〔2022〕44号", issuer__path__startswith=root.path).first()
+    campaign = current_campaign(root)
     if campaign is None:
         return
     units = [u for u in OrgUnit.objects.filter(parent=root, kind=UnitKind.GENERAL_BRANCH).order_by("code")

@@ -28,7 +28,7 @@ def demo_steps() -> list:
 
 
 DEMO_STEPS = [
-    "ledger.demo.seed_weifang_campaign",  # the Weifang 2022 campaign, published; a draft on another checklist
+    "ledger.demo.seed_campaigns",  # the current campaign dated around today; 2022 closed; a draft
     "ledger.workflow_demo.seed_workflow",  # ledgers of the Weifang campaign in every workflow state
     "reviews.demo.seed_reviews",  # supervision, a reopened item, ratings
     "reports.demo.seed_reports",  # a signed 附件3 report and a draft
