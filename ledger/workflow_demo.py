@@ -237,8 +237,10 @@ STORIES = {
 }
 
 
-def seed_workflow(root) -> None:
-    """Ledgers in each state for the demo university's current campaign; nothing when it is absent."""
+def seed_workflow(root, today: datetime.date | None = None) -> None:
+    """Ledgers in each state for the demo university's current campaign; nothing when it is absent.
+
+    `today` is not used: the dates come from the campaign's calendar, so a later run agrees with the first."""
     campaign = current_campaign(root)
     if campaign is None:
         return

@@ -6,6 +6,7 @@ Creates the app's signing CA (under REPORT_SIGNING_DIR) when none is configured,
 
 from __future__ import annotations
 
+import datetime
 import io
 import math
 
@@ -72,7 +73,8 @@ def _ensure_draft(campaign: Campaign, unit: OrgUnit, actor):
     return report
 
 
-def seed_reports(root: OrgUnit) -> None:
+def seed_reports(root: OrgUnit, today: datetime.date | None = None) -> None:
+    """A signed report and a draft on the current campaign (`today` is not used: signing is dated now)."""
     from branches.demo import DEMO_PASSWORD
 
     campaign = current_campaign(root)

@@ -43,7 +43,8 @@ def _user(username: str):
     return get_user_model().objects.filter(username=username).first()
 
 
-def seed_reviews(root: OrgUnit) -> None:
+def seed_reviews(root: OrgUnit, today: datetime.date | None = None) -> None:
+    """Supervision and ratings on the current campaign; `today` is not used (its dates are the campaign's)."""
     campaign = current_campaign(root)
     if campaign is None or SupervisionRecord.objects.filter(campaign=campaign, participants=MARKER).exists():
         return
