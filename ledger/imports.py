@@ -85,22 +85,30 @@ class ProblemRow:
         return [m for m in self.measures if m.existing is not None and m.changes]
 
 
+def _example_deadline(ledger: Ledger) -> datetime.date:
+    """A time limit the ledger's campaign accepts (its results deadline, else the end of its year), so the
+    template imports as it is, whatever the year."""
+    return ledger.campaign.results_deadline or datetime.date(ledger.campaign.year, 12, 31)
+
+
 def problem_template(ledger: Ledger) -> bytes:
     categories = list(ledger.campaign.template.categories.order_by("order"))
+    day = _example_deadline(ledger)
+    iso, chinese = day.isoformat(), f"{day.year}年{day.month}月{day.day}日"
     return template_workbook(
         title=_("问题清单"),
         headers=HEADERS,
         examples=[
-            [1, "党支部超期未换届", "述职评议", "个性问题", "召开支委会研究换届工作，报上级党组织审批", "2022-10-31",
+            [1, "党支部超期未换届", "述职评议", "个性问题", "召开支委会研究换届工作，报上级党组织审批", iso,
              "张三", "李四"],
-            [1, "党支部超期未换届", "述职评议", "个性问题", "按程序组织换届选举", "2022年11月30日", "张三", ""],
+            [1, "党支部超期未换届", "述职评议", "个性问题", "按程序组织换届选举", chinese, "张三", ""],
             [2, "主题党日活动内容形式单一", "对照检查", "共性问题", "制定年度主题党日计划", ONGOING, "王五", ""],
         ],
         notes=[
             _("每行一条整改措施；类别序号和查摆问题相同的行属于同一个问题。只有问题、没有措施时，整改措施及以后各列留空。"),
             _("类别序号：") + "；".join(f"{c.order} = {c.title}" for c in categories),
             _("问题来源：") + "、".join(SOURCES) + _("（留空为“对照检查”）；问题性质：个性问题、共性问题（留空为个性问题）。"),
-            _("整改时限：日期（2022-10-31 或 2022年10月31日），或“立行立改、长期坚持”。"),
+            _("整改时限：日期（%(iso)s 或 %(chinese)s），或“立行立改、长期坚持”。") % {"iso": iso, "chinese": chinese},
             _("已存在的问题和措施（文字相同）不会重复创建；有任何错误时整个文件都不会导入。"),
         ],
         widths=[10, 40, 12, 12, 50, 18, 12, 12],

@@ -1,9 +1,10 @@
-"""Demo reminders: the sweep for one fixed day of the Weifang campaign, so the bell shows something.
+"""Demo reminders: the sweep for the day of seeding, so the bell shows what a newcomer's week holds.
 
-28 October 2022 is inside the campaign: the rectification phase ends in three days, several measures
-are due on the 31st and some (due on the 20th) are overdue long enough to reach the general branches.
-Committee terms in the demo tree are dated relative to the real today, so they are swept for today.
-Running seed_demo again sends nothing twice: every reminder is already in ReminderLog.
+The current campaign (`ledger.demo`) is dated around that day: measures due in the next days remind their
+responsible people and secretaries, overdue ones give the branches a digest (and the general branches one
+when a week late), a general branch whose situation report is not signed is told its deadline is near.
+Running seed_demo again the same day sends nothing twice (every reminder is in ReminderLog); on a later day it
+sends that day's reminders, as the daily sweep (beat or cron) would.
 """
 
 from __future__ import annotations
@@ -14,9 +15,6 @@ from django.utils import timezone
 
 from notifications.services import reminders_send
 
-DEMO_TODAY = datetime.date(2022, 10, 28)
 
-
-def seed_notifications(root) -> None:
-    reminders_send(today=DEMO_TODAY, kinds=["items_due_soon", "items_overdue", "phase_deadlines", "report_deadlines"])
-    reminders_send(today=timezone.localdate(), kinds=["committee_terms"])
+def seed_notifications(root, today: datetime.date | None = None) -> None:
+    reminders_send(today=today or timezone.localdate())

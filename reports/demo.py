@@ -1,10 +1,12 @@
-"""Demo situation reports: the first general branch has a signed report, the second a draft. Idempotent.
+"""Demo situation reports on the current campaign: the first general branch has a signed report, the second a
+draft (its report is due in a few days: the reminder sweep tells it today). Idempotent.
 
 Creates the app's signing CA (under REPORT_SIGNING_DIR) when none is configured, so the demo can sign.
 """
 
 from __future__ import annotations
 
+import datetime
 import io
 import math
 
@@ -12,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from branches.models import OrgUnit, Role, RoleAssignment, UnitKind
+from ledger.demo import current_campaign
 from ledger.models import Campaign
 from reports import selectors, services, signing
 from reports.models import StampKind
@@ -70,10 +73,11 @@ def _ensure_draft(campaign: Campaign, unit: OrgUnit, actor):
     return report
 
 
-def seed_reports(root: OrgUnit) -> None:
+def seed_reports(root: OrgUnit, today: datetime.date | None = None) -> None:
+    """A signed report and a draft on the current campaign (`today` is not used: signing is dated now)."""
     from branches.demo import DEMO_PASSWORD
 
-    campaign = Campaign.objects.filter(doc_number="组织部〔2022〕44号", issuer__path__startswith=root.path).first()
+    campaign = current_campaign(root)
     if campaign is None:
         return
     units = [u for u in OrgUnit.objects.filter(parent=root, kind=UnitKind.GENERAL_BRANCH).order_by("code")

@@ -1,4 +1,4 @@
-"""Demo data for supervision, results and ratings on the Weifang campaign (idempotent).
+"""Demo data for supervision, results and ratings on the current campaign (idempotent).
 
 Branches 2, 3 and 5 answer their self-check and have their ledgers accepted; branch 4 never hands its
 ledger in. Shows supervision records of three kinds, a finding that opened a problem, an item reopened by a look-back
@@ -6,9 +6,11 @@ check, a five-star rating in its notice period with an objection, a branch cappe
 weak-and-lax candidate and a finalised rating.
 
 It works on the second general branch's branches 2–5, which the workflow demo leaves alone, and writes
-their measures through the workflow services. The campaign is dated 2022 while the demo runs today, so the
-closures (销号) it makes are moved back to autumn 2022 — otherwise nothing would count as closed by the
-results deadline.
+their measures through the workflow services; their history is then re-dated over the campaign's weeks
+(`backdate_ledger`), every date counted from the campaign's demo day (`DemoCalendar`). The campaign is in its
+督查落实 phase with 结果运用 ahead: the organization department has begun rating the branches whose work is
+done (the results are counted as of the results deadline, from what is recorded so far), so the results page,
+the notice period and an objection are there to try.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ import datetime
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from branches.models import OrgUnit
+from ledger.demo import DemoCalendar, backdate_ledger, current_campaign
 from ledger.models import (
     Campaign,
     EventAction,
@@ -27,14 +29,12 @@ from ledger.models import (
     LedgerEvent,
     Manifestation,
     ProblemSource,
-    ProgressNote,
     RectificationItem,
 )
 from ledger.services import workflow as wf
 from reviews import services
-from reviews.models import StarRating, SupervisionKind, SupervisionRecord
+from reviews.models import ItemReopening, StarRating, SupervisionKind, SupervisionRecord
 
-DOC_NUMBER = "组织部〔2022〕44号"
 MARKER = "组织部 李老师、督查组 赵老师"
 GB = 2  # the general branch whose branches 2..5 this demo uses
 
@@ -43,8 +43,9 @@ def _user(username: str):
     return get_user_model().objects.filter(username=username).first()
 
 
-def seed_reviews(root: OrgUnit) -> None:
-    campaign = Campaign.objects.filter(doc_number=DOC_NUMBER, issuer__path__startswith=root.path).first()
+def seed_reviews(root: OrgUnit, today: datetime.date | None = None) -> None:
+    """Supervision and ratings on the current campaign; `today` is not used (its dates are the campaign's)."""
+    campaign = current_campaign(root)
     if campaign is None or SupervisionRecord.objects.filter(campaign=campaign, participants=MARKER).exists():
         return
     ledgers = {
@@ -57,50 +58,70 @@ def seed_reviews(root: OrgUnit) -> None:
         return
     if any(ledger.problems.exists() for ledger in ledgers.values()):
         return  # someone is already working in these ledgers: leave them alone
-    day = campaign.results_deadline or datetime.date(campaign.year, 11, 30)
+    calendar = DemoCalendar.of(campaign)
     good, capped, lagging, settled = (ledgers[b] for b in range(2, 6))
+    recurring = _branches_work(calendar, good, capped, lagging, settled, secretaries, staff)
+    _supervision(calendar, root, campaign, ledgers, good, capped, lagging, recurring, org, staff)
+    _ratings(calendar, campaign, good, capped, lagging, settled, org)
+    _rate_workflow_branches(campaign, org)
 
-    # The branches' work: closed in time, an ongoing measure kept up, one closed then recurring, one overdue.
-    good_items = _measures(good, secretaries[2], [("完善支部党员档案并统一归档。", day - _days(30)),
+
+def _branches_work(calendar: DemoCalendar, good, capped, lagging, settled, secretaries, staff) -> RectificationItem:
+    """Closed in time, an ongoing measure kept up, one closed that will recur, one overdue; returns the recurring."""
+    day = calendar.day
+    good_items = _measures(good, secretaries[2], [("完善支部党员档案并统一归档。", day(-10)),
                                                   ("每月召开支委会，形成会议纪要。", None)])
-    _close_in_2022(good_items[0], secretaries[2], staff, when=_at(day - _days(25)))
-    _note_in_2022(good_items[1], secretaries[2], when=_at(day - _days(12)))
-    recurring = _measures(capped, secretaries[3], [("党员活动室制度上墙公示。", day - _days(40))])[0]
-    _close_in_2022(recurring, secretaries[3], staff, when=_at(day - _days(33)))
-    for b, ledger in ((2, good), (3, capped)):  # the lagging branch never hands its ledger in
+    recurring = _measures(capped, secretaries[3], [("党员活动室制度上墙公示。", day(-15))])[0]
+    overdue = _measures(lagging, secretaries[4], [("按期召开组织生活会并形成记录。", day(-10))])[0]
+    settled_item = _measures(settled, secretaries[5], [("补齐党费收缴台账。", day(-15))])[0]
+    for b, ledger in ((2, good), (3, capped), (5, settled)):  # the lagging branch never hands its ledger in
         _hand_in(ledger, secretaries[b], staff)
-    overdue = _measures(lagging, secretaries[4], [("按期召开组织生活会并形成记录。", day - _days(30))])[0]
-    _note_in_2022(overdue, secretaries[4], when=_at(day - _days(28)))
-    _close_in_2022(_measures(settled, secretaries[5], [("补齐党费收缴台账。", day - _days(35))])[0],
-                   secretaries[5], staff, when=_at(day - _days(18)))
-    _hand_in(settled, secretaries[5], staff)
+    _close(good_items[0], secretaries[2], staff)
+    _note(good_items[1], secretaries[2])  # within the 立行立改 progress period before the results deadline
+    _close(recurring, secretaries[3], staff)
+    _note(overdue, secretaries[4])
+    _close(settled_item, secretaries[5], staff)
+    for ledger, (first, reviewed, last) in ((good, (-40, -28, -2)), (capped, (-40, -27, -18)),
+                                            (lagging, (-40, -12, -12)), (settled, (-40, -27, -16))):
+        backdate_ledger(ledger, first_day=day(first), reviewed_on=day(reviewed), last_day=day(last))
+    recurring.refresh_from_db()
+    return recurring
 
-    # Supervision: the general branch's site visit opens a problem; the committee reviews documents and looks back.
+
+def _supervision(calendar: DemoCalendar, root, campaign, ledgers, good, capped, lagging, recurring, org, staff):
+    """The general branch's site visit opens a problem; the committee reviews documents and looks back."""
+    day = calendar.day
     visit = services.supervision_create(
         actor=staff, author_unit=good.unit.parent, kind=SupervisionKind.SITE_VISIT, campaign=campaign,
-        date=day - _days(22), participants="总支书记、组织员", visited_units=[good.unit, capped.unit],
+        date=day(-22), participants="总支书记、组织员", visited_units=[good.unit, capped.unit],
         findings="抽查“三会一课”记录，发现个别支部组织生活会会议记录不完整。")
     services.supervision_open_problem(
         actor=staff, record=visit, unit=capped.unit, campaign=campaign,
         category=campaign.template.categories.order_by("order")[1],
         description="督查发现：组织生活会会议记录不完整，缺少批评与自我批评内容。")
+    _dated(capped, EventAction.PROBLEM_OPENED_BY_SUPERVISION, calendar.at(-22, hour=16))
     services.supervision_create(
-        actor=org, author_unit=root, kind=SupervisionKind.DOCUMENT_REVIEW, campaign=campaign, date=day - _days(15),
+        actor=org, author_unit=root, kind=SupervisionKind.DOCUMENT_REVIEW, campaign=campaign, date=day(-15),
         participants="组织部", visited_units=[ledger.unit for ledger in ledgers.values()],
         findings="调阅台账，整体按期推进；个别支部措施逾期。")
     look_back = services.supervision_create(
-        actor=org, author_unit=root, kind=SupervisionKind.LOOK_BACK, campaign=campaign, date=day - _days(5),
+        actor=org, author_unit=root, kind=SupervisionKind.LOOK_BACK, campaign=campaign, date=day(-5),
         participants=MARKER, visited_units=[capped.unit, lagging.unit],
         findings="整改“回头看”：个别已销号问题出现反弹。")
     services.item_reopen(actor=org, record=look_back, item=recurring,
                          reason="“回头看”发现党员活动室制度上墙后又被撤下，问题反弹。")
+    _dated(capped, EventAction.ITEM_REOPENED, calendar.at(-5, hour=15))
+    ItemReopening.objects.filter(item=recurring).update(at=calendar.at(-5, hour=15))
 
-    # Ratings.
-    today = timezone.localdate()
+
+def _ratings(calendar: DemoCalendar, campaign, good, capped, lagging, settled, org) -> None:
+    """A five-star in its notice period with an objection, a refused five stars, a weak-and-lax candidate and a
+    four-star whose notice period ended and which is final."""
+    today, day = calendar.today, calendar.day
     five = services.rating_decide(actor=org, campaign=campaign, unit=good.unit, stars=5,
                                   basis="台账规范，整改全部按期销号，立行立改措施坚持有记录，督查反馈良好。")
-    services.rating_publish(actor=org, rating=five, starts_on=today - _days(1), ends_on=today + _days(6))
-    services.objection_record(actor=org, rating=five, raised_by="支部党员（匿名）",
+    services.rating_publish(actor=org, rating=five, starts_on=day(-1), ends_on=day(6))
+    services.objection_record(actor=org, rating=five, raised_by="支部党员（匿名）", today=today,
                               text="支部组织生活会出勤率不高，建议核实后再定五星。")
     try:
         services.rating_decide(actor=org, campaign=campaign, unit=capped.unit, stars=5, basis="拟评五星。")
@@ -113,17 +134,8 @@ def seed_reviews(root: OrgUnit) -> None:
                            basis="台账推进缓慢，整改措施逾期未销号。")
     final = services.rating_decide(actor=org, campaign=campaign, unit=settled.unit, stars=4,
                                    basis="按期完成整改，支部活动规范。")
-    services.rating_publish(actor=org, rating=final, starts_on=day + _days(1), ends_on=day + _days(7))
-    services.rating_finalise(actor=org, rating=final)
-    _rate_workflow_branches(campaign, org)
-
-
-def _days(n: int) -> datetime.timedelta:
-    return datetime.timedelta(days=n)
-
-
-def _at(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(10)))
+    services.rating_publish(actor=org, rating=final, starts_on=day(-10), ends_on=day(-3))
+    services.rating_finalise(actor=org, rating=final, today=today)
 
 
 def _measures(ledger: Ledger, actor, measures: list[tuple[str, datetime.date | None]]) -> list[RectificationItem]:
@@ -143,20 +155,19 @@ def _hand_in(ledger: Ledger, actor, staff) -> None:
     wf.ledger_accept(actor=staff, ledger=Ledger.objects.get(pk=ledger.pk), comment="问题查摆准确，措施具体可行，同意。")
 
 
-def _note_in_2022(item: RectificationItem, actor, *, when: datetime.datetime) -> None:
-    note = wf.progress_note_add(actor=actor, item=item, text="已按计划推进，相关记录已归档。")
-    ProgressNote.objects.filter(pk=note.pk).update(created_at=when)
-    LedgerEvent.objects.filter(item=item, action__in=[EventAction.PROGRESS_NOTED, EventAction.ITEM_STARTED]).update(at=when)
+def _note(item: RectificationItem, actor) -> None:
+    wf.progress_note_add(actor=actor, item=RectificationItem.objects.get(pk=item.pk), text="已按计划推进，相关记录已归档。")
 
 
-def _close_in_2022(item: RectificationItem, actor, staff, *, when: datetime.datetime) -> None:
-    _note_in_2022(item, actor, when=when - _days(2))
+def _close(item: RectificationItem, actor, staff) -> None:
+    _note(item, actor)
     wf.item_request_closure(actor=actor, item=RectificationItem.objects.get(pk=item.pk), comment="整改完成，申请销号。")
     wf.item_close(actor=staff, item=RectificationItem.objects.get(pk=item.pk), comment="经核实，同意销号。")
-    RectificationItem.objects.filter(pk=item.pk).update(closed_at=when)
-    LedgerEvent.objects.filter(item=item, action__in=[EventAction.CLOSURE_REQUESTED, EventAction.ITEM_CLOSED]).update(
-        at=when)
-    item.refresh_from_db()
+
+
+def _dated(ledger: Ledger, action: str, when: datetime.datetime) -> None:
+    """Date the supervision's own events in the ledger on the day of the record, not the seeding moment."""
+    LedgerEvent.objects.filter(ledger=ledger, action=action).update(at=when)
 
 
 def _rate_workflow_branches(campaign: Campaign, org) -> None:

@@ -12,13 +12,12 @@ import pytest
 from django.core.management import call_command
 
 from branches.models import OrgUnit
+from ledger.demo import current_campaign
 from ledger.models import Campaign, CampaignStatus, Ledger
 from reports.models import ReportStatus, SituationReport
 from reports.signing import check_pdf
 from reviews.models import StarRating
 from tests.browser.conftest import DESKTOP
-
-WEIFANG = "组织部〔2022〕44号"
 
 
 @pytest.fixture
@@ -43,7 +42,7 @@ def test_org_department_publishes_rates_and_downloads(demo, visit_as):
     assert draft.status == CampaignStatus.PUBLISHED and draft.ledgers.exists()
     assert "已发布" in page.inner_text("main")
 
-    weifang = Campaign.objects.get(issuer=demo, doc_number=WEIFANG)
+    weifang = current_campaign(demo)  # the Weifang notice dated around today
     visit.go(f"/reviews/campaigns/{weifang.pk}/dashboard/")
     page.wait_for_selector("#chart-progress svg, #chart-progress canvas")
     assert "逾期" in page.inner_text("main")

@@ -9,16 +9,16 @@ import pytest
 from django.core.management import call_command
 
 from branches.models import OrgUnit
-from ledger.models import Campaign
+from ledger.demo import current_campaign
 from tests.browser.conftest import DESKTOP, PHONE
 
 
 @pytest.fixture
 def reviews_demo(transactional_db):
-    """The demo university: the Weifang campaign with ledgers in every state, supervision and ratings."""
+    """The demo university: the current campaign with ledgers in every state, supervision and ratings."""
     call_command("seed_demo", stdout=open("/dev/null", "w"))
     root = OrgUnit.objects.get(code="WFU")
-    return Campaign.objects.get(issuer=root, doc_number="组织部〔2022〕44号")
+    return current_campaign(root)
 
 
 def hover_every_chart(page) -> None:

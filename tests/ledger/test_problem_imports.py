@@ -8,9 +8,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from ledger.imports import HEADERS, problem_import_apply, problem_import_plan
+from ledger.imports import HEADERS, problem_import_apply, problem_import_plan, problem_template
 from ledger.models import CampaignStatus, EventAction, LedgerEvent, Problem, ProblemSource, RectificationItem
-from tests.factories import ledger_of, make_campaign, make_item, make_problem, make_template
+from tests.factories import filler_of, ledger_of, make_campaign, make_item, make_problem, make_template
 from tests.xlsx import load_bytes, xlsx_bytes
 from tests.xlsx_bombs import bombs, measured
 
@@ -213,3 +213,16 @@ def test_submitted_ledger_refuses_the_branchs_import(users, ledger):
     plan = problem_import_plan(actor=users["secretary"], ledger=ledger, content=xlsx_bytes(HEADERS, rows_ok()))
     assert plan.errors[0].message == "台账已提交党总支审核，审核完成前不能导入。"
     assert snapshot(ledger) == before
+
+
+def test_the_template_imports_as_it_is_into_a_campaign_of_another_year(tree):
+    """The example rows' time limits fall within the ledger's campaign: a newcomer trying the template on this
+    year's demo ledger is not refused for a 2022 date they never typed."""
+    campaign = make_campaign(tree.root, template=make_template("imp", categories=3), year=2026,
+                             report_deadline=datetime.date(2026, 10, 20),
+                             results_deadline=datetime.date(2026, 11, 30))
+    ledger = ledger_of(campaign, tree.b1)
+    plan = problem_import_plan(actor=filler_of(ledger), ledger=ledger, content=problem_template(ledger))
+    assert plan.ok, [error.message for error in plan.errors]
+    notes = " ".join(str(row[0].value) for row in load_bytes(problem_template(ledger))["说明"].iter_rows())
+    assert "2026-" in notes and "2022" not in notes

@@ -1,35 +1,19 @@
-"""The workflow demo: ledgers in every state of the Weifang campaign, and running it twice changes nothing."""
+"""The workflow demo: ledgers in every state of the current campaign, and running it twice changes nothing."""
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from branches.demo import seed_tree
-from ledger.models import (
-    ChecklistTemplate,
-    EventAction,
-    ItemStatus,
-    Ledger,
-    LedgerEvent,
-    LedgerStatus,
-    Manifestation,
-    RectificationItem,
-    TemplateCategory,
-)
+from ledger.demo import current_campaign, seed_campaigns
+from ledger.models import EventAction, ItemStatus, Ledger, LedgerEvent, LedgerStatus, RectificationItem
 from ledger.workflow_demo import seed_workflow
-from tests.factories import make_campaign
-
-
-def weifang_shaped_template() -> ChecklistTemplate:
-    template = ChecklistTemplate.objects.create(name="党支部问题台账", code="weifang-test")
-    for order, count in enumerate([5, 6, 4, 5, 2, 3], start=1):
-        category = TemplateCategory.objects.create(template=template, order=order, title=f"类别{order}")
-        for m in range(1, count + 1):
-            Manifestation.objects.create(category=category, order=m, text=f"表现{order}.{m}")
-    return template
 
 
 def test_demo_ledgers_in_every_state_and_idempotent(db):
     root, _ = seed_tree()
-    campaign = make_campaign(root, template=weifang_shaped_template())
+    seed_campaigns(root)
+    campaign = current_campaign(root)
     seed_workflow(root)
     status = dict(Ledger.objects.filter(campaign=campaign, unit__code__in=[
         "WFU-01-01", "WFU-01-02", "WFU-01-03", "WFU-01-04", "WFU-01-05", "WFU-02-01"]).values_list("unit__code", "status"))
@@ -47,6 +31,24 @@ def test_demo_ledgers_in_every_state_and_idempotent(db):
     counts = (LedgerEvent.objects.count(), items.count())
     seed_workflow(root)
     assert (LedgerEvent.objects.count(), items.count()) == counts
+
+
+def test_demo_history_happened_over_the_campaign_not_at_the_seeding_moment(db):
+    """Submitted, returned, accepted and closed on days of the campaign, in the order they happened."""
+    root, _ = seed_tree()
+    seed_campaigns(root)
+    campaign = current_campaign(root)
+    seed_workflow(root)
+    start_of_today = timezone.make_aware(timezone.datetime.combine(timezone.localdate(), timezone.datetime.min.time()))
+    accepted = Ledger.objects.get(campaign=campaign, unit__code="WFU-01-04")
+    assert accepted.created_at < accepted.submitted_at < accepted.accepted_at < start_of_today
+    for ledger in Ledger.objects.filter(campaign=campaign, unit__code__startswith="WFU-0").exclude(
+            status=LedgerStatus.DRAFT, problems__isnull=True):
+        times = list(ledger.events.order_by("pk").values_list("at", flat=True))
+        assert times == sorted(times) and times[-1] < start_of_today, ledger.unit.code
+        assert len({at.date() for at in times}) > 3, "spread over days, not one moment"
+    closed = RectificationItem.objects.filter(ledger=accepted, status=ItemStatus.CLOSED).get()
+    assert accepted.accepted_at < closed.closed_at < start_of_today
 
 
 def test_demo_without_the_campaign_does_nothing(db):

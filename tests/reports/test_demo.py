@@ -18,7 +18,7 @@ def test_seed_reports_signs_one_drafts_one_and_is_idempotent(settings, tmp_path)
     root, _accounts = seed_tree()
     seed_reports(root)  # no campaign yet: nothing happens
     assert not SituationReport.objects.exists()
-    make_campaign(root)
+    make_campaign(root, doc_number="组织部〔2026〕44号")  # the demo's current campaign is known by its number
     seed_reports(root)
     statuses = sorted(SituationReport.objects.values_list("status", flat=True))
     assert statuses == [ReportStatus.DRAFT, ReportStatus.SIGNED]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from branches.demo import seed_tree
-from ledger.demo import seed_weifang_campaign
-from ledger.models import Campaign, Ledger
+from ledger.demo import current_campaign, seed_campaigns
+from ledger.models import Ledger
 from ledger.workflow_demo import seed_workflow
 from reviews.demo import seed_reviews
 from reviews.models import StarRating
@@ -17,13 +17,14 @@ pytestmark = pytest.mark.django_db
 
 def test_demo_shows_branches_in_place_and_not_and_five_stars_only_where_in_place():
     root, _accounts = seed_tree()
-    for step in (seed_weifang_campaign, seed_workflow, seed_reviews):
+    for step in (seed_campaigns, seed_workflow, seed_reviews):
         step(root)
-    campaign = Campaign.objects.get(doc_number="组织部〔2022〕44号")
+    campaign = current_campaign(root)
     ledgers = {ledger.pk: ledger.unit.code for ledger in Ledger.objects.filter(campaign=campaign).select_related("unit")}
     results = {ledgers[pk]: result for pk, result in ledger_results(ledger_ids=list(ledgers), campaign=campaign).items()}
     in_place = sorted(code for code, result in results.items() if result.in_place)
-    assert in_place == ["WFU-02-02", "WFU-02-05"]
+    # The workflow demo's all-closed branch is in place too: its measures were closed in the campaign's weeks.
+    assert in_place == ["WFU-01-05", "WFU-02-02", "WFU-02-05"]
     assert all(result.reasons for result in results.values() if not result.in_place)
     assert any("填报中" in reason for reason in results["WFU-02-04"].reasons)
     stars = dict(StarRating.objects.filter(campaign=campaign).values_list("unit__code", "stars"))
