@@ -14,7 +14,7 @@ import pyotp
 import qrcode
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +23,7 @@ from accounts import crypto
 from accounts.models import TOTPDevice, UserSession
 from accounts.security_log import log_event
 from branches.models import Role
+from branches.selectors import SYSTEM, Action, scope_for
 from branches.services import audit
 
 TOTP_STEP_SECONDS = 30
@@ -56,9 +57,27 @@ def sessions_end_for_user(*, user) -> int:
     return len(keys)
 
 
+def _check_manages_account(actor, user) -> None:
+    """Changing someone's account security is for SYSTEM (a command the operator runs) or whoever MANAGEs every
+    unit where that person holds a role; nobody else, a missing actor included."""
+    if actor is SYSTEM:
+        return
+    paths = [grant.path for grant in scope_for(user).grants]
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        allowed = False
+    elif not paths:
+        allowed = actor.is_superuser
+    else:
+        actor_scope = scope_for(actor)
+        allowed = all(actor_scope.can(Action.MANAGE, path) for path in paths)
+    if not allowed:
+        raise PermissionDenied(_("您无权管理账号“%(user)s”。") % {"user": user.get_username()})
+
+
 @transaction.atomic
 def account_deactivate(*, actor, user) -> None:
     """Switch the account off and end all its sessions (they would no longer authenticate anyway)."""
+    _check_manages_account(actor, user)
     user = get_user_model().objects.select_for_update().get(pk=user.pk)
     if user.is_active:
         user.is_active = False
@@ -74,7 +93,6 @@ def second_factor_required(user) -> bool:
         return False
     if user.is_superuser or user.is_staff:
         return True
-    from branches.selectors import scope_for
 
     return scope_for(user).has_role(*STAFF_ROLES)
 
@@ -175,6 +193,7 @@ def _totp_check(*, user, code: str) -> str:
 @transaction.atomic
 def totp_remove(*, actor, user) -> None:
     """Take the authenticator away (a lost phone): the user enrols again at the next login if required."""
+    _check_manages_account(actor, user)
     deleted, _detail = TOTPDevice.objects.filter(user=user).delete()
     if deleted:
         audit(actor=actor, obj=user, action="2fa_remove", data={"user": user.get_username()})

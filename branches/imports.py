@@ -27,7 +27,7 @@ from branches import services
 from branches.models import OrgUnit, Role, RoleAssignment, UnitKind
 from branches.passwords import initial_password
 from branches.selectors import Action, scope_for
-from branches.spreadsheets import ImportPlan, SheetRow, parse_count, parse_date, sheet_rows, template_workbook
+from branches.spreadsheets.reader import ImportPlan, SheetRow, parse_count, parse_date, sheet_rows, template_workbook
 
 CODE, NAME, KIND, PARENT, SECRETARY, LOGIN, FULL, PROBATIONARY, ELECTED, TERM = (
     "组织代码", "名称", "类型", "上级组织代码", "书记姓名", "书记登录名", "正式党员数", "预备党员数",

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from branches.imports import tree_import_apply
-from branches.spreadsheets import pending_path, pending_read
+from branches.spreadsheets.reader import pending_path, pending_read
 from jobs.registry import register
 
 TREE_IMPORT = "tree_import"

@@ -161,13 +161,9 @@ def scope_for(user) -> Scope:
     return scope
 
 
-def units_visible_to(user, action: Action = Action.VIEW) -> QuerySet[OrgUnit]:
-    return scope_for(user).filter(OrgUnit.objects.all(), action)
-
-
 def unit_find(user, pk: int) -> OrgUnit | None:
     """A unit the user may see, else None."""
-    return units_visible_to(user).filter(pk=pk).first()
+    return scope_for(user).filter(OrgUnit.objects.all(), Action.VIEW).filter(pk=pk).first()
 
 
 def unit_members(unit: OrgUnit) -> QuerySet[RoleAssignment]:

@@ -20,7 +20,8 @@ from django.views.decorators.http import require_GET
 from branches import imports
 from branches.jobs import BACKGROUND_ROWS, TREE_IMPORT
 from branches.selectors import Action, scope_for
-from branches.spreadsheets import (
+from branches.spreadsheets import xlsx_response
+from branches.spreadsheets.reader import (
     MAX_IMPORT_BYTES,
     ImportPlan,
     SheetRow,
@@ -30,7 +31,6 @@ from branches.spreadsheets import (
     pending_load,
     pending_store,
     read_sheet,
-    xlsx_response,
 )
 from jobs.services import job_create
 

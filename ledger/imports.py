@@ -24,7 +24,14 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from branches.selectors import Action, scope_for
-from branches.spreadsheets import ImportPlan, SheetRow, is_ongoing_text, parse_date, sheet_rows, template_workbook
+from branches.spreadsheets.reader import (
+    ImportPlan,
+    SheetRow,
+    is_ongoing_text,
+    parse_date,
+    sheet_rows,
+    template_workbook,
+)
 from ledger.models import (
     CampaignStatus,
     ItemStatus,

@@ -184,6 +184,7 @@ def situation_reports_signed(*, campaign_ids: list[int]) -> Iterable[tuple[int, 
     if not apps.is_installed("reports"):
         raise ReportsUnavailable
     report_model = apps.get_model("reports", "SituationReport")
+    # "draft" is ReportStatus.DRAFT, spelt out: reports sits above notifications, which may not import it.
     return report_model.objects.filter(campaign_id__in=campaign_ids).exclude(status="draft").values_list(
         "campaign_id", "unit_id"
     )

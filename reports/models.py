@@ -96,10 +96,10 @@ class SituationReport(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["campaign", "unit"], name="report_one_per_campaign_unit"),
             models.CheckConstraint(
-                condition=Q(status="draft") | (Q(signed_at__isnull=False) & Q(verification_code__isnull=False)),
+                condition=Q(status=ReportStatus.DRAFT) | (Q(signed_at__isnull=False) & Q(verification_code__isnull=False)),
                 name="report_signed_has_time_and_code",
             ),
-            models.CheckConstraint(condition=~Q(status="signed") | ~Q(pdf_sha256=""), name="report_signed_has_pdf"),
+            models.CheckConstraint(condition=~Q(status=ReportStatus.SIGNED) | ~Q(pdf_sha256=""), name="report_signed_has_pdf"),
         ]
         indexes = [models.Index(fields=["unit_path"], name="report_path_prefix", opclasses=["varchar_pattern_ops"])]
 

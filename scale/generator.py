@@ -41,9 +41,11 @@ from ledger.models import (
     LedgerEvent,
     LedgerStatus,
     Manifestation,
+    PhaseStage,
     Problem,
     ProblemNature,
     ProblemSource,
+    ProblemStatus,
     ProgressNote,
     RectificationItem,
     SelfCheckAnswer,
@@ -337,10 +339,10 @@ class ScaleGenerator:
         start = self.clock.start.date()
         today = self.plan.today
         phases = [
-            PhaseSpec("对账查摆", "self_check", ends_on=start + datetime.timedelta(days=40)),
-            PhaseSpec("立项整改", "rectification", ends_on=start + datetime.timedelta(days=70)),
-            PhaseSpec("督查落实", "supervision", starts_on=start, ends_on=today + datetime.timedelta(days=60)),
-            PhaseSpec("结果运用", "results", ends_on=today + datetime.timedelta(days=60)),
+            PhaseSpec("对账查摆", PhaseStage.SELF_CHECK, ends_on=start + datetime.timedelta(days=40)),
+            PhaseSpec("立项整改", PhaseStage.RECTIFICATION, ends_on=start + datetime.timedelta(days=70)),
+            PhaseSpec("督查落实", PhaseStage.SUPERVISION, starts_on=start, ends_on=today + datetime.timedelta(days=60)),
+            PhaseSpec("结果运用", PhaseStage.RESULTS, ends_on=today + datetime.timedelta(days=60)),
         ]
         campaign = campaign_create(
             actor=self.province_user, issuer=root, name=f"{today.year}年全省党支部对账整改专项行动", year=today.year,
@@ -499,8 +501,8 @@ class ScaleGenerator:
         created = clock.after(clock.start, 1, 60)
         nature = ProblemNature.COMMON if rng.random() < 0.2 else ProblemNature.INDIVIDUAL
         rows.problems.append((problem_id, ledger_id, path, category_id, manifestation_id, number, description,
-                              source, nature, "active", 1, secretary, created, created))
-        rows.events.append((ledger_id, problem_id, None, secretary, created, EventAction.PROBLEM_ADDED, "", "active",
+                              source, nature, ProblemStatus.ACTIVE, 1, secretary, created, created))
+        rows.events.append((ledger_id, problem_id, None, secretary, created, EventAction.PROBLEM_ADDED, "", ProblemStatus.ACTIVE,
                             "", {}))
         statuses, cumulative = self.item_choices[ledger_status]
         for item_number in range(1, self.items_per_problem[self.problem_index] + 1):

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "reports",
     "notifications",
     "scale",
+    "backups",
 ]
 
 MIDDLEWARE = [

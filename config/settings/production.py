@@ -4,7 +4,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from config.secret_key import KNOWN_PUBLIC_KEYS
 from config.settings.base import *  # noqa: F403
-from config.settings.base import env
+from config.settings.base import LOGGING, env
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -26,7 +26,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
 }
-LOGGING["root"]["level"] = env("LOG_LEVEL", default="INFO")  # noqa: F405
+LOGGING["root"]["level"] = env("LOG_LEVEL", default="INFO")
 # Two-factor sign-in is required of organization-department and general-branch staff unless switched off.
 REQUIRE_2FA_FOR_STAFF = env.bool("DJANGO_REQUIRE_2FA_FOR_STAFF", default=True)
 SESSION_COOKIE_NAME = "__Host-sessionid"  # only ever sent over HTTPS to this exact host

@@ -15,6 +15,7 @@ from ledger.models import (
     Campaign,
     CampaignStatus,
     ChecklistTemplate,
+    ItemStatus,
     Ledger,
     LedgerStatus,
     Manifestation,
@@ -145,7 +146,7 @@ def ledgers_with_counts(queryset: QuerySet[Ledger]) -> QuerySet[Ledger]:
     return queryset.select_related("campaign", "unit").annotate(
         problem_count=_count(Problem, Q(status=ProblemStatus.ACTIVE)),
         item_count=_count(RectificationItem),
-        closed_count=_count(RectificationItem, Q(status="closed")),
+        closed_count=_count(RectificationItem, Q(status=ItemStatus.CLOSED)),
         overdue_count=_count(RectificationItem, overdue_condition(today)),
     )
 

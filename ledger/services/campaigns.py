@@ -63,70 +63,76 @@ def _check_template(template: ChecklistTemplate) -> None:
         raise ValidationError(_("对照清单“%(name)s”没有任何类别，不能用于专项行动。") % {"name": template.name})
 
 
-def _check_fields(*, name: str, template: ChecklistTemplate, report_deadline: datetime.date | None,
-                  results_deadline: datetime.date | None) -> None:
-    if not name.strip():
-        raise ValidationError(_("专项行动名称不能为空。"))
-    _check_template(template)
-    if report_deadline and results_deadline and results_deadline < report_deadline:
-        raise ValidationError(_("结果运用截止日期不能早于报告报送截止日期。"))
+@dataclass(frozen=True)
+class CampaignFields:
+    """What the issuer sets on a campaign: given when it is created, changeable while it is a draft."""
+
+    issuer: OrgUnit
+    name: str
+    year: int
+    template: ChecklistTemplate
+    phases: list[PhaseSpec]
+    doc_number: str = ""
+    target_kind: str = TargetKind.BRANCHES
+    report_deadline: datetime.date | None = None
+    results_deadline: datetime.date | None = None
+
+    def check(self) -> None:
+        if not self.name.strip():
+            raise ValidationError(_("专项行动名称不能为空。"))
+        _check_template(self.template)
+        if self.report_deadline and self.results_deadline and self.results_deadline < self.report_deadline:
+            raise ValidationError(_("结果运用截止日期不能早于报告报送截止日期。"))
+        _check_phases(self.phases)
+
+    def columns(self) -> dict[str, object]:
+        """The campaign's own columns (its phases are rows of their own: `phase_replace`)."""
+        return {
+            "issuer": self.issuer, "name": self.name.strip(), "year": self.year, "doc_number": self.doc_number.strip(),
+            "template": self.template, "target_kind": self.target_kind, "report_deadline": self.report_deadline,
+            "results_deadline": self.results_deadline,
+        }
+
+
+def _locked_campaign(*, actor, campaign: Campaign, status: str, refusal: str,
+                     new_issuer: OrgUnit | None = None) -> Campaign:
+    """The campaign, locked, once `actor` may manage its issuer (and the `new_issuer` it is moved to) and it is
+    in `status` (else `refusal`)."""
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    _check_issuer(actor, campaign.issuer)
+    if new_issuer is not None:
+        _check_issuer(actor, new_issuer)
+    if campaign.status != status:
+        raise ValidationError(refusal)
+    return campaign
 
 
 @transaction.atomic
-def campaign_create(
-    *,
-    actor,
-    issuer: OrgUnit,
-    name: str,
-    year: int,
-    template: ChecklistTemplate,
-    phases: list[PhaseSpec],
-    doc_number: str = "",
-    target_kind: str = TargetKind.BRANCHES,
-    report_deadline: datetime.date | None = None,
-    results_deadline: datetime.date | None = None,
-) -> Campaign:
-    _check_issuer(actor, issuer)
-    _check_fields(name=name, template=template, report_deadline=report_deadline, results_deadline=results_deadline)
-    _check_phases(phases)
+def campaign_create(*, actor, **fields) -> Campaign:
+    """Create a draft campaign with its phases; `fields` are `CampaignFields`' (issuer, name, year, …)."""
+    spec = CampaignFields(**fields)
+    _check_issuer(actor, spec.issuer)
+    spec.check()
     campaign = Campaign.objects.create(
-        issuer=issuer, name=name.strip(), year=year, doc_number=doc_number.strip(), template=template,
-        target_kind=target_kind, report_deadline=report_deadline, results_deadline=results_deadline,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        **spec.columns(), created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
-    phase_replace(campaign=campaign, phases=phases)
+    phase_replace(campaign=campaign, phases=spec.phases)
     audit(actor=actor, obj=campaign, action="create", data={"name": campaign.name})
     return campaign
 
 
 @transaction.atomic
-def campaign_update(
-    *,
-    actor,
-    campaign: Campaign,
-    issuer: OrgUnit,
-    name: str,
-    year: int,
-    template: ChecklistTemplate,
-    phases: list[PhaseSpec],
-    doc_number: str = "",
-    target_kind: str = TargetKind.BRANCHES,
-    report_deadline: datetime.date | None = None,
-    results_deadline: datetime.date | None = None,
-) -> Campaign:
-    """Change a draft campaign and replace its phases; a published campaign is fixed."""
-    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
-    _check_issuer(actor, campaign.issuer)
-    _check_issuer(actor, issuer)
-    if campaign.status != CampaignStatus.DRAFT:
-        raise ValidationError(_("专项行动已发布，不能再修改。"))
-    _check_fields(name=name, template=template, report_deadline=report_deadline, results_deadline=results_deadline)
-    _check_phases(phases)
-    campaign.issuer, campaign.name, campaign.year = issuer, name.strip(), year
-    campaign.doc_number, campaign.template, campaign.target_kind = doc_number.strip(), template, target_kind
-    campaign.report_deadline, campaign.results_deadline = report_deadline, results_deadline
+def campaign_update(*, actor, campaign: Campaign, **fields) -> Campaign:
+    """Change a draft campaign and replace its phases (`fields` as for `campaign_create`); a published
+    campaign is fixed."""
+    spec = CampaignFields(**fields)
+    campaign = _locked_campaign(actor=actor, campaign=campaign, status=CampaignStatus.DRAFT,
+                                refusal=_("专项行动已发布，不能再修改。"), new_issuer=spec.issuer)
+    spec.check()
+    for column, value in spec.columns().items():
+        setattr(campaign, column, value)
     campaign.save()
-    phase_replace(campaign=campaign, phases=phases)
+    phase_replace(campaign=campaign, phases=spec.phases)
     audit(actor=actor, obj=campaign, action="update", data={"name": campaign.name})
     return campaign
 
@@ -145,10 +151,8 @@ def phase_replace(*, campaign: Campaign, phases: list[PhaseSpec]) -> None:
 @transaction.atomic
 def campaign_publish(*, actor, campaign: Campaign) -> int:
     """Publish a draft campaign: one ledger per target unit, created in bulk. Returns the ledger count."""
-    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
-    _check_issuer(actor, campaign.issuer)
-    if campaign.status != CampaignStatus.DRAFT:
-        raise ValidationError(_("该专项行动已发布，不能重复发布。"))
+    campaign = _locked_campaign(actor=actor, campaign=campaign, status=CampaignStatus.DRAFT,
+                                refusal=_("该专项行动已发布，不能重复发布。"))
     if not campaign.phases.exists():
         raise ValidationError(_("请先设置专项行动的阶段，再发布。"))
     # Lock the template too: an edit racing the publish must not change the checklist branches get.
@@ -197,10 +201,8 @@ def _insert_created_events(*, campaign: Campaign, actor_id: int | None, now) -> 
 
 @transaction.atomic
 def campaign_close(*, actor, campaign: Campaign) -> Campaign:
-    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
-    _check_issuer(actor, campaign.issuer)
-    if campaign.status != CampaignStatus.PUBLISHED:
-        raise ValidationError(_("只有已发布的专项行动可以结束。"))
+    campaign = _locked_campaign(actor=actor, campaign=campaign, status=CampaignStatus.PUBLISHED,
+                                refusal=_("只有已发布的专项行动可以结束。"))
     campaign.status = CampaignStatus.CLOSED
     campaign.save(update_fields=["status", "updated_at"])
     audit(actor=actor, obj=campaign, action="close")

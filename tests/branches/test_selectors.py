@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from branches.selectors import SYSTEM, Action, scope_for, units_visible_to
+from branches.models import OrgUnit
+from branches.selectors import SYSTEM, Action, scope_for
 
 # (user, target unit attribute on the Tree fixture, action) → allowed?
 MATRIX = {
@@ -47,14 +48,14 @@ def test_scope_matrix(tree, users, who, target):
     assert allowed == MATRIX[(who, target)]
     # The query form agrees with the per-object form for every action.
     for action in Action:
-        in_query = units_visible_to(users[who], action).filter(pk=unit.pk).exists()
+        in_query = scope_for(users[who]).filter(OrgUnit.objects.filter(pk=unit.pk), action).exists()
         assert in_query == (action in MATRIX[(who, target)]), action
 
 
 def test_user_without_roles_sees_nothing(tree):
     from tests.conftest import make_user
 
-    assert not units_visible_to(make_user("nobody")).exists()
+    assert not scope_for(make_user("nobody")).filter(OrgUnit.objects.all(), Action.VIEW).exists()
 
 
 def test_roles_add_up(tree, users):

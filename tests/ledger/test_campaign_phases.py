@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from branches.selectors import SYSTEM
 from ledger.demo import DENGXIAHEI_PHASES
 from ledger.models import Campaign, ChecklistTemplate
 from ledger.services.campaigns import campaign_create
@@ -26,7 +27,7 @@ def draft(tree):
     """Like the demo's 灯下黑 draft: three phases with date ranges on a built-in checklist."""
     ensure_builtin_templates()
     return campaign_create(
-        actor=None, issuer=tree.root, name="党建“灯下黑”问题排查整治", year=2023,
+        actor=SYSTEM, issuer=tree.root, name="党建“灯下黑”问题排查整治", year=2023,
         template=ChecklistTemplate.objects.get(code="college-dengxiahei"), phases=DENGXIAHEI_PHASES,
     )
 

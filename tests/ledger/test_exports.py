@@ -103,7 +103,7 @@ def test_formula_like_text_stays_text(filled, campaign, tree):
 def test_formula_text_at_the_start_of_a_cell_is_quoted(tree, tmp_path):
     from openpyxl import Workbook
 
-    from ledger.exports import SheetWriter, safe_cell, save_workbook
+    from branches.spreadsheets.writer import SheetWriter, safe_cell, save_workbook
 
     wb = Workbook(write_only=True)
     values = ["=1+1", "+1", "-1", "@A1", "\t=1", "\r=1", "正常文本", "控制\x01字符 <&>"]

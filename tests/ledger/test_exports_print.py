@@ -15,7 +15,8 @@ import subprocess
 import pytest
 from openpyxl import load_workbook
 
-from ledger.exports import ExportSelection, build_workbook_bytes, row_height_for
+from branches.spreadsheets.writer import row_height_for
+from ledger.exports import ExportSelection, build_workbook_bytes
 from ledger.selectors.exports import export_ledgers
 from tests.factories import ledger_of, make_campaign, make_item, make_problem, make_template
 

@@ -151,7 +151,7 @@ def test_the_preview_does_not_read_the_file_again(client, users, ledger, monkeyp
 
     def no_second_parse(*args, **kwargs):
         raise AssertionError("the upload was parsed again")
-    monkeypatch.setattr("branches.spreadsheets.load_workbook", no_second_parse)
+    monkeypatch.setattr("branches.spreadsheets.reader.load_workbook", no_second_parse)
     for _ in range(2):
         assert "将新建 3 条" in client.get(response["Location"]).content.decode()
     token = response["Location"].split("token=")[1]

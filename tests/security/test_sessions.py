@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from django.contrib.sessions.models import Session
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from accounts import services, session_state
-from accounts.models import UserSession
+from accounts.models import TOTPDevice, UserSession
 from tests.security.conftest import PASSWORD, post_login
 
 
@@ -120,7 +122,7 @@ def test_a_rotated_key_is_followed(client, users):
     client.get(reverse("home"))
     new_key = client.session.session_key
     assert UserSession.objects.filter(session_key=new_key).exists()
-    services.account_deactivate(actor=None, user=users["secretary"])
+    services.account_deactivate(actor=users["org"], user=users["secretary"])
     assert not Session.objects.filter(session_key=new_key).exists()
 
 
@@ -140,3 +142,17 @@ def test_a_new_password_needs_twelve_characters(client, users):
     assert "12" in response.content.decode()
     users["secretary"].refresh_from_db()
     assert users["secretary"].check_password(PASSWORD)
+
+
+def test_only_who_manages_the_unit_may_switch_an_account_off_or_remove_its_second_factor(users):
+    """A colleague, the inspector or a missing actor is refused in Chinese and the account stays as it was."""
+    TOTPDevice.objects.create(user=users["gb_staff"], secret=services.totp_new_secret(), confirmed_at=None)
+    for actor in (users["member"], users["inspector"], users["gb_staff"], None):
+        with pytest.raises(PermissionDenied, match="您无权管理账号“secretary”"):
+            services.account_deactivate(actor=actor, user=users["secretary"])
+    for actor in (users["secretary"], users["inspector"], None):
+        with pytest.raises(PermissionDenied, match="您无权管理账号“gb_staff”"):
+            services.totp_remove(actor=actor, user=users["gb_staff"])
+    users["secretary"].refresh_from_db()
+    assert users["secretary"].is_active is True
+    assert TOTPDevice.objects.filter(user=users["gb_staff"]).exists()

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.services import sessions_end_for_user, totp_remove
+from branches.selectors import SYSTEM
 
 
 class Command(BaseCommand):
@@ -18,6 +19,6 @@ class Command(BaseCommand):
         user = get_user_model().objects.filter(username=username).first()
         if user is None:
             raise CommandError(f"没有登录名为“{username}”的账号。")
-        totp_remove(actor=None, user=user)
+        totp_remove(actor=SYSTEM, user=user)
         sessions_end_for_user(user=user)
         self.stdout.write(f"已重置“{username}”的两步验证；该账号下次登录时需重新设置。")

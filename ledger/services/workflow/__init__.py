@@ -1,4 +1,4 @@
-"""The branch workflow: self-check, problems, measures, closing items (销号) and the ledger's review.
+"""The branch workflow: self-check, problems, measures, closing items (销号) and the ledger's acceptance (审核).
 
 Every transition is one function: it checks the actor's right through the scoping selector, locks the row,
 checks the state (and the version the person saw, so a stale form never overwrites a newer save), writes,
@@ -13,6 +13,7 @@ before/after values, which is what the general branch's "changed since accepted"
 
 from __future__ import annotations
 
+from ledger.services.workflow.acceptance import comment_add, ledger_accept, ledger_return, ledger_submit
 from ledger.services.workflow.closing import (
     item_close,
     item_request_closure,
@@ -30,7 +31,6 @@ from ledger.services.workflow.plan import (
     problem_update,
     problem_withdraw,
 )
-from ledger.services.workflow.review import comment_add, ledger_accept, ledger_return, ledger_submit
 from ledger.services.workflow.self_check import self_check_answer, self_check_progress
 
 __all__ = [

@@ -112,6 +112,17 @@ def record_plan_change(*, ledger: Ledger, actor, action: str, problem=None, item
                         changes=changes, comment=comment)
 
 
+def plan_fields_apply(*, ledger: Ledger, actor, row, new: dict, action: str, problem, item=None) -> None:
+    """Write `new` onto a locked problem or measure and record what changed (nothing when nothing did)."""
+    changes = diff(row, new)
+    if not changes:
+        return
+    for name, value in new.items():
+        setattr(row, name, value)
+    bump(row, new)
+    record_plan_change(ledger=ledger, actor=actor, action=action, problem=problem, item=item, changes=changes)
+
+
 def locked_item(item: RectificationItem | int) -> RectificationItem:
     """The item row, locked (only its own row: the problem joined alongside is not)."""
     pk = item if isinstance(item, int) else item.pk

@@ -30,11 +30,11 @@ from ledger.services.workflow.guards import (
     bump,
     check_branch_may_write,
     check_version,
-    diff,
     fill_ledger,
     locked_item,
     locked_ledger,
     plain,
+    plan_fields_apply,
     record_plan_change,
 )
 
@@ -109,14 +109,8 @@ def problem_update(*, actor, problem: Problem, version: int | None, category: Te
                           source=source, nature=nature)
     new = {"category": category, "manifestation": manifestation, "description": description.strip(),
            "source": source, "nature": nature}
-    changes = diff(problem, new)
-    if not changes:
-        return problem
-    for name, value in new.items():
-        setattr(problem, name, value)
-    bump(problem, new)
-    record_plan_change(ledger=ledger, actor=actor, action=EventAction.PROBLEM_CHANGED, problem=problem,
-                        changes=changes)
+    plan_fields_apply(ledger=ledger, actor=actor, row=problem, new=new, action=EventAction.PROBLEM_CHANGED,
+                      problem=problem)
     return problem
 
 
@@ -127,7 +121,8 @@ def problem_withdraw_locked(*, actor, ledger: Ledger, problem: Problem, reason: 
     problem.status = ProblemStatus.WITHDRAWN
     bump(problem, ["status"])
     record_plan_change(ledger=ledger, actor=actor, action=EventAction.PROBLEM_WITHDRAWN, problem=problem,
-                        comment=reason, changes={"before": {"status": "active"}, "after": {"status": "withdrawn"}})
+                        comment=reason, changes={"before": {"status": ProblemStatus.ACTIVE},
+                                                 "after": {"status": ProblemStatus.WITHDRAWN}})
 
 
 @transaction.atomic
@@ -216,12 +211,6 @@ def item_update(*, actor, item: RectificationItem, version: int | None, measure:
     fields = _item_fields(ledger, measure=measure, deadline=deadline, is_ongoing=is_ongoing,
                           responsible_user=responsible_user, responsible_name=responsible_name,
                           responsible_leader=responsible_leader, responsible_unit=responsible_unit)
-    changes = diff(item, fields)
-    if not changes:
-        return item
-    for name, value in fields.items():
-        setattr(item, name, value)
-    bump(item, fields)
-    record_plan_change(ledger=ledger, actor=actor, action=EventAction.ITEM_CHANGED, problem=item.problem,
-                        item=item, changes=changes)
+    plan_fields_apply(ledger=ledger, actor=actor, row=item, new=fields, action=EventAction.ITEM_CHANGED,
+                      problem=item.problem, item=item)
     return item

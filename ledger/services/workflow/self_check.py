@@ -20,11 +20,9 @@ from ledger.models import (
 from ledger.services.events import event_record
 from ledger.services.workflow.guards import (
     StaleEdit,
-    bump,
     check_version,
-    diff,
     fill_ledger,
-    record_plan_change,
+    plan_fields_apply,
 )
 from ledger.services.workflow.plan import problem_insert, problem_withdraw_locked
 
@@ -67,13 +65,8 @@ def _sync_answer_problem(*, actor, ledger: Ledger, answer: SelfCheckAnswer) -> P
                                    manifestation=answer.manifestation, description=answer.description,
                                    source=ProblemSource.SELF_CHECK, nature=ProblemNature.INDIVIDUAL)
         new = {"description": answer.description, "status": ProblemStatus.ACTIVE}
-        changes = diff(problem, new)
-        if changes:
-            for name, value in new.items():
-                setattr(problem, name, value)
-            bump(problem, new)
-            record_plan_change(ledger=ledger, actor=actor, action=EventAction.PROBLEM_CHANGED, problem=problem,
-                                changes=changes)
+        plan_fields_apply(ledger=ledger, actor=actor, row=problem, new=new, action=EventAction.PROBLEM_CHANGED,
+                          problem=problem)
         return problem
     if problem is not None and problem.status == ProblemStatus.ACTIVE and not answer.found:
         problem_withdraw_locked(actor=actor, ledger=ledger, problem=problem,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from accounts.backup import backup
+from backups.backup import backup
 
 
 class Command(BaseCommand):

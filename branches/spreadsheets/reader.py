@@ -25,13 +25,11 @@ from xml.etree import ElementTree
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import FileResponse
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
 MAX_IMPORT_ROWS = 20000
 # Rows read, blank ones included: the header, the data rows allowed, and some blank rows between them.
@@ -391,6 +389,3 @@ def pending_discard(request, *, token: str) -> None:
     if TOKEN_RE.match(token or ""):
         pending_path(token).unlink(missing_ok=True)
 
-
-def xlsx_response(content: bytes, name: str) -> FileResponse:
-    return FileResponse(io.BytesIO(content), as_attachment=True, filename=name, content_type=XLSX)

@@ -1,4 +1,6 @@
-"""The ledger as a whole: submit, return, accept, comment."""
+"""The ledger as a whole under the general branch's acceptance (审核): submit, return, accept, comment.
+
+Named for what it holds; the `reviews` app is something else (supervision, results, ratings)."""
 
 from __future__ import annotations
 

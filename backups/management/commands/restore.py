@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from accounts.backup import restore
+from backups.backup import restore
 
 
 class Command(BaseCommand):
