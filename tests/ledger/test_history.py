@@ -48,3 +48,14 @@ def test_a_short_history_is_all_on_the_ledger_page(client, tree, users):
     page = client.get(reverse("ledger:ledger_detail", args=[ledger.pk])).content.decode()
     assert "唯一的意见" in page
     assert reverse("ledger:ledger_history", args=[ledger.pk]) not in page
+
+
+def test_the_history_page_comes_thirty_events_at_a_time(client, tree, users):
+    ledger = ledger_of(make_campaign(tree.root, actor=users["org"]), tree.b1)
+    for n in range(31):
+        comment_add(actor=users["gb_staff"], ledger=ledger, text=f"第{n:03d}条意见")
+    client.force_login(users["secretary"])
+    url = reverse("ledger:ledger_history", args=[ledger.pk])
+    first = client.get(url).content.decode()
+    assert "第028条意见" in first and "第029条意见" not in first  # the ledger's creation is the first of thirty
+    assert "第029条意见" in client.get(url, {"page": 2}).content.decode()
