@@ -120,8 +120,9 @@ class LedgerPage:
     more_history: bool = False  # older events than those shown: on the ledger's history page
 
 
-# The ledger page shows the latest events; a ledger gathers hundreds in a year (every answer, note and closure).
-HISTORY_ON_PAGE = 50
+# The ledger page shows the latest events, folded; a ledger gathers hundreds in a year (every answer, note and
+# closure): the rest are on its history page.
+HISTORY_ON_PAGE = 10
 
 
 def history(ledger: Ledger, *, item: RectificationItem | None = None) -> QuerySet[LedgerEvent]:

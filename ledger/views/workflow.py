@@ -42,7 +42,7 @@ class CountedPaginator(Paginator):
         return self.known_count if self.known_count is not None else super().count
 
 
-HISTORY_PAGE_SIZE = 200
+HISTORY_PAGE_SIZE = 30  # a page of event cards on a phone stays a few screens tall
 
 
 def _run(request: HttpRequest, call, success: str) -> bool:

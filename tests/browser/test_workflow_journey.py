@@ -142,5 +142,6 @@ def test_secretary_on_a_phone_and_general_branch_at_a_desk(ledger, visit_as):
                    "ledger_accepted", "closure_requested", "item_closed"):
         assert action in actions
     phone.go(f"/ledger/ledgers/{ledger.pk}/")
-    history = phone.page.inner_text("main")
+    phone.page.click("#ledger-history summary")  # the latest events are folded: the reader opens them
+    history = phone.page.inner_text("#ledger-history")
     assert "退回台账" in history and "销号" in history  # the whole story is on the ledger's page

@@ -18,12 +18,27 @@ def test_ledger_page_shows_the_latest_events_and_links_to_all(client, tree, user
     client.force_login(users["secretary"])
 
     page = client.get(reverse("ledger:ledger_detail", args=[ledger.pk])).content.decode()
-    assert "第054条意见" in page and "第005条意见" in page
-    assert "第004条意见" not in page  # older: on the history page
+    newest, oldest_shown = HISTORY_ON_PAGE + 4, 5
+    assert f"第{newest:03d}条意见" in page and f"第{oldest_shown:03d}条意见" in page
+    assert f"第{oldest_shown - 1:03d}条意见" not in page  # older: on the history page
     assert reverse("ledger:ledger_history", args=[ledger.pk]) in page
 
     history = client.get(reverse("ledger:ledger_history", args=[ledger.pk])).content.decode()
-    assert "第000条意见" in history and "第054条意见" in history
+    assert "第000条意见" in history and f"第{newest:03d}条意见" in history
+
+
+def test_the_ledger_page_folds_its_latest_ten_events(client, tree, users):
+    """On a phone the table of every event made the ledger's page thousands of pixels tall: it shows the latest
+    ten, folded until the reader opens them."""
+    ledger = ledger_of(make_campaign(tree.root, actor=users["org"]), tree.b1)
+    for n in range(12):
+        comment_add(actor=users["gb_staff"], ledger=ledger, text=f"第{n:03d}条意见")
+    client.force_login(users["secretary"])
+    page = client.get(reverse("ledger:ledger_detail", args=[ledger.pk])).content.decode()
+    folded = page[page.index('<details class="ledger-history-fold'):]
+    folded = folded[:folded.index("</details>")]
+    assert "最近 10 条" in folded
+    assert "第011条意见" in folded and "第002条意见" in folded and "第001条意见" not in page
 
 
 def test_a_short_history_is_all_on_the_ledger_page(client, tree, users):
@@ -33,3 +48,14 @@ def test_a_short_history_is_all_on_the_ledger_page(client, tree, users):
     page = client.get(reverse("ledger:ledger_detail", args=[ledger.pk])).content.decode()
     assert "唯一的意见" in page
     assert reverse("ledger:ledger_history", args=[ledger.pk]) not in page
+
+
+def test_the_history_page_comes_thirty_events_at_a_time(client, tree, users):
+    ledger = ledger_of(make_campaign(tree.root, actor=users["org"]), tree.b1)
+    for n in range(31):
+        comment_add(actor=users["gb_staff"], ledger=ledger, text=f"第{n:03d}条意见")
+    client.force_login(users["secretary"])
+    url = reverse("ledger:ledger_history", args=[ledger.pk])
+    first = client.get(url).content.decode()
+    assert "第028条意见" in first and "第029条意见" not in first  # the ledger's creation is the first of thirty
+    assert "第029条意见" in client.get(url, {"page": 2}).content.decode()

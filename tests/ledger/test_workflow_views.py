@@ -300,7 +300,8 @@ def test_full_loop_in_the_browser(client, users, tree):
     item.refresh_from_db()
     assert item.status == ItemStatus.CLOSED
 
-    page = client.get(reverse("ledger:ledger_detail", args=[ledger.pk])).content.decode()
+    # The ledger page shows the latest events; its history page shows them all.
+    page = client.get(reverse("ledger:ledger_history", args=[ledger.pk])).content.decode()
     for label in ("对照检查", "新增问题", "新增措施", "提交台账", "退回台账", "措施不够具体，请细化到月", "修改措施",
                   "通过台账", "上传佐证", "申请销号", "销号", "已销号"):
         assert label in page, label
