@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, IntegerField, Max, Min, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -93,6 +93,12 @@ class HomeData:
     show_branch: bool = False
     show_general_branch: bool = False
     show_overview: bool = False
+    # general-branch staff's main work, one tap from home: counts, and the one open campaign they concern (if one)
+    awaiting_review: int = 0
+    awaiting_closure: int = 0
+    review_campaign_id: int | None = None
+    # the organization department's and the inspector's: the dashboard of the one published campaign (if one)
+    dashboard_campaign_id: int | None = None
 
 
 def _grants(scope, roles) -> list[Grant]:
@@ -128,6 +134,7 @@ def home_data(user, *, campaign_limit: int = 10) -> HomeData:
         for ledger in ledgers_with_counts(below).order_by("unit_path", "-campaign__year", "campaign_id")[:500]:
             by_unit.setdefault(ledger.unit_id, (ledger.unit, []))[1].append(ledger)
         data.supervised = list(by_unit.values())
+        _review_counts(data, below, staff_grants)
 
     overview_grants = _grants(scope, TEMPLATE_ROLES)
     if overview_grants:
@@ -139,7 +146,35 @@ def home_data(user, *, campaign_limit: int = 10) -> HomeData:
             ]
         )
         _overview_counts(data, overview_grants)
+        published = [c.pk for c in data.campaigns if c.status == CampaignStatus.PUBLISHED]
+        data.dashboard_campaign_id = published[0] if len(published) == 1 else None
     return data
+
+
+def _review_counts(data: HomeData, below: QuerySet[Ledger], grants: list[Grant]) -> None:
+    """Ledgers awaiting review and measures awaiting 销号 under the staff's units (two counts, whatever the size),
+    and the open campaign they belong to when there is exactly one, so the home page can link straight to its lists."""
+    totals = below.order_by().aggregate(
+        submitted=Count("pk", filter=Q(status=LedgerStatus.SUBMITTED)), first=Min("campaign_id"), last=Max("campaign_id"),
+    )
+    data.awaiting_review = totals["submitted"]
+    data.review_campaign_id = totals["first"] if totals["first"] == totals["last"] else None
+    items = RectificationItem.objects.filter(
+        _paths_condition(grants, "unit_path", exact=False), status=ItemStatus.CLOSURE_REQUESTED,
+        ledger__campaign__status=CampaignStatus.PUBLISHED,
+    ).exclude(_paths_condition(grants, "unit_path", exact=True))
+    data.awaiting_closure = items.count()
+
+
+def open_own_ledger_ids(user, *, limit: int = 2) -> list[int]:
+    """The ledgers of open campaigns that the user's branch roles fill (at most `limit`; one query): the menu links
+    straight to the ledger when there is exactly one."""
+    grants = _grants(scope_for(user), BRANCH_ROLES)
+    if not grants:
+        return []
+    ledgers = Ledger.objects.filter(_paths_condition(grants, "unit_path", exact=True),
+                                    campaign__status=CampaignStatus.PUBLISHED)
+    return list(ledgers.order_by("-campaign__year", "campaign_id").values_list("pk", flat=True)[:limit])
 
 
 def _overview_counts(data: HomeData, grants: list[Grant]) -> None:
