@@ -65,3 +65,11 @@ def test_each_main_page_says_what_it_is_for(client, users, pages):
     for role, visits in pages.items():
         for url, words in visits:
             assert words in _help_line(client, users[role], url), url
+
+
+def test_pages_and_reminders_use_the_documents_words(client, tree, users):
+    """党支部, not 支部 (the seeds' own word); the overdue reminder's 整改时限 is checked in tests/notifications."""
+    campaign = make_campaign(tree.root, actor=users["org"])
+    client.force_login(users["gb_staff"])
+    page = client.get(reverse("ledger:campaign_ledgers", args=[campaign.pk])).content.decode()
+    assert "各党支部台账" in page and "各支部台账" not in page
