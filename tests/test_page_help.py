@@ -28,6 +28,7 @@ def pages(tree, users):
         "secretary": [
             (reverse("home"), "最常做的一件事"),
             (reverse("ledger:ledger_detail", args=[ledger.pk]), "申请销号一件"),
+            (reverse("ledger:self_check", args=[ledger.pk]), "自动保存"),
             (reverse("ledger:problem_create", args=[ledger.pk]), "保存后再为它添加整改措施"),
             (reverse("ledger:item_create", args=[item.problem_id]), "整改时限"),
             (reverse("ledger:item_detail", args=[item.pk]), "由党总支核实后销号"),
