@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, IntegerField, Max, Min, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -97,8 +97,13 @@ class HomeData:
     awaiting_review: int = 0
     awaiting_closure: int = 0
     review_campaign_id: int | None = None
-    # the organization department's and the inspector's: the dashboard of the one published campaign (if one)
-    dashboard_campaign_id: int | None = None
+
+    @property
+    def dashboard_campaign_id(self) -> int | None:
+        """The organization department's and the inspector's main page: the dashboard of the one published
+        campaign among those listed, if there is exactly one."""
+        published = [campaign.pk for campaign in self.campaigns if campaign.status == CampaignStatus.PUBLISHED]
+        return published[0] if len(published) == 1 else None
 
 
 def _grants(scope, roles) -> list[Grant]:
@@ -146,8 +151,6 @@ def home_data(user, *, campaign_limit: int = 10) -> HomeData:
             ]
         )
         _overview_counts(data, overview_grants)
-        published = [c.pk for c in data.campaigns if c.status == CampaignStatus.PUBLISHED]
-        data.dashboard_campaign_id = published[0] if len(published) == 1 else None
     return data
 
 
@@ -155,10 +158,12 @@ def _review_counts(data: HomeData, below: QuerySet[Ledger], grants: list[Grant])
     """Ledgers awaiting review and measures awaiting 销号 under the staff's units (two counts, whatever the size),
     and the open campaign they belong to when there is exactly one, so the home page can link straight to its lists."""
     totals = below.order_by().aggregate(
-        submitted=Count("pk", filter=Q(status=LedgerStatus.SUBMITTED)), first=Min("campaign_id"), last=Max("campaign_id"),
+        submitted=Count("pk", filter=Q(status=LedgerStatus.SUBMITTED)), campaigns=Count("campaign", distinct=True),
     )
     data.awaiting_review = totals["submitted"]
-    data.review_campaign_id = totals["first"] if totals["first"] == totals["last"] else None
+    # one campaign among all the ledgers below: any ledger listed on the page belongs to it
+    one_campaign = totals["campaigns"] == 1 and data.supervised
+    data.review_campaign_id = data.supervised[0][1][0].campaign_id if one_campaign else None
     items = RectificationItem.objects.filter(
         _paths_condition(grants, "unit_path", exact=False), status=ItemStatus.CLOSURE_REQUESTED,
         ledger__campaign__status=CampaignStatus.PUBLISHED,
