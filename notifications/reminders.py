@@ -119,7 +119,7 @@ def items_overdue(today: datetime.date, directory: Directory) -> Iterator[Draft]
     )
     ledger_url = url_maker("ledger:ledger_detail")
     title_text = _("%(unit)s 有 %(count)s 项整改措施已逾期")
-    body_text = _("最早的截止日期为 %(oldest)s，请尽快推进整改并报告进展。")
+    body_text = _("最早的整改时限为 %(oldest)s，请尽快推进整改并报告进展。")
     escalated_text = _("督办：%(unit)s 有整改措施逾期 %(days)s 天")
     for group in groups.iterator(chunk_size=5000):
         path, count, oldest = group["unit_path"], group["count"], group["oldest"]

@@ -88,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "branches.context_processors.scope",
+                "ledger.context_processors.menu",
                 "notifications.context_processors.bell",
             ],
         },

@@ -162,6 +162,17 @@ class HomeData:
     show_branch: bool = False
     show_general_branch: bool = False
     show_overview: bool = False
+    # general-branch staff's main work, one tap from home: counts, and the one open campaign they concern (if one)
+    awaiting_review: int = 0
+    awaiting_closure: int = 0
+    review_campaign_id: int | None = None
+
+    @property
+    def dashboard_campaign_id(self) -> int | None:
+        """The organization department's and the inspector's main page: the dashboard of the one published
+        campaign among those listed, if there is exactly one."""
+        published = [campaign.pk for campaign in self.campaigns if campaign.status == CampaignStatus.PUBLISHED]
+        return published[0] if len(published) == 1 else None
 
 
 def _grants(scope, roles) -> list[Grant]:
@@ -197,6 +208,7 @@ def home_data(user, *, campaign_limit: int = 10) -> HomeData:
         for ledger in ledgers_with_counts(below).order_by("unit_path", "-campaign__year", "campaign_id")[:500]:
             by_unit.setdefault(ledger.unit_id, (ledger.unit, []))[1].append(ledger)
         data.supervised = list(by_unit.values())
+        _review_counts(data, below, staff_grants)
 
     overview_grants = _grants(scope, TEMPLATE_ROLES)
     if overview_grants:
@@ -205,6 +217,34 @@ def home_data(user, *, campaign_limit: int = 10) -> HomeData:
         data.campaigns = list(campaigns_latest(user)[:campaign_limit])
         _overview_counts(data, overview_grants)
     return data
+
+
+def _review_counts(data: HomeData, below: QuerySet[Ledger], grants: list[Grant]) -> None:
+    """Ledgers awaiting review and measures awaiting 销号 under the staff's units (two counts, whatever the size),
+    and the open campaign they belong to when there is exactly one, so the home page can link straight to its lists."""
+    totals = below.order_by().aggregate(
+        submitted=Count("pk", filter=Q(status=LedgerStatus.SUBMITTED)), campaigns=Count("campaign", distinct=True),
+    )
+    data.awaiting_review = totals["submitted"]
+    # one campaign among all the ledgers below: any ledger listed on the page belongs to it
+    one_campaign = totals["campaigns"] == 1 and data.supervised
+    data.review_campaign_id = data.supervised[0][1][0].campaign_id if one_campaign else None
+    items = RectificationItem.objects.filter(
+        _paths_condition(grants, "unit_path", exact=False), status=ItemStatus.CLOSURE_REQUESTED,
+        ledger__campaign__status=CampaignStatus.PUBLISHED,
+    ).exclude(_paths_condition(grants, "unit_path", exact=True))
+    data.awaiting_closure = items.count()
+
+
+def open_own_ledger_ids(user, *, limit: int = 2) -> list[int]:
+    """The ledgers of open campaigns that the user's branch roles fill (at most `limit`; one query): the menu links
+    straight to the ledger when there is exactly one."""
+    grants = _grants(scope_for(user), BRANCH_ROLES)
+    if not grants:
+        return []
+    ledgers = Ledger.objects.filter(_paths_condition(grants, "unit_path", exact=True),
+                                    campaign__status=CampaignStatus.PUBLISHED)
+    return list(ledgers.order_by("-campaign__year", "campaign_id").values_list("pk", flat=True)[:limit])
 
 
 def _overview_counts(data: HomeData, grants: list[Grant]) -> None:

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from branches.models import UnitKind
 from branches.selectors import assignments_of
 from ledger.models import LedgerStatus
+from ledger.navigation import menu_for
 from ledger.selectors.setup import home_data
 
 
@@ -23,4 +24,6 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html", {
         "assignments": assignments_of(request.user), "data": data, "campaign_rows": campaign_rows,
         "tree_counts": tree_counts,
+        # the menu's link to the branch's ledger from the ledgers loaded above, not one more query
+        "menu": menu_for(request.user, open_ledger_ids=[ledger.pk for ledger in data.my_ledgers]),
     })

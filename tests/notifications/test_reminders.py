@@ -133,7 +133,7 @@ def test_overdue_items_make_one_digest_per_branch_per_day(item_in_b1, users, tre
     assert titles(b2_secretary) == ["第二党支部 有 1 项整改措施已逾期"]
     assert titles(users["gb_staff"]) == []  # 7 days have not passed yet
     assert Notification.objects.get(recipient=users["secretary"]).body == (
-        "最早的截止日期为 2022-10-21，请尽快推进整改并报告进展。"
+        "最早的整改时限为 2022-10-21，请尽快推进整改并报告进展。"
     )
 
     reminders_send(today=D(2022, 10, 28), kinds=["items_overdue"])
