@@ -11,6 +11,7 @@ import datetime
 import django_filters
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from config.lists import IntegerFilter, ListFilterSet
@@ -21,6 +22,13 @@ from reviews.selectors.sets import HANDED_IN
 
 ITEM_STATUSES = [("open", _("未销号")), *ItemStatus.choices]  # "open": anything not closed (销号)
 LEDGER_STATES = [("handed_in", _("已提交（含已通过）")), *LedgerStatus.choices, ("in_place", _("整改到位"))]
+STAR_CHOICES = [(stars, f"{stars} ★") for stars in range(5, 0, -1)]
+
+
+def category_choices(template) -> list[tuple[int, str]]:
+    """The checklist's categories as a filter's options: "3. " and the title cut to 20 characters."""
+    return [(category.pk, f"{category.order}. {Truncator(category.title).chars(20)}")
+            for category in template.categories.all()]
 
 
 class ItemFilter(ListFilterSet):

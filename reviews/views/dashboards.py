@@ -12,7 +12,14 @@ from django.utils.translation import gettext as _
 from branches.selectors import scope_for
 from config.lists import page_of
 from ledger.models import ProblemSource
-from reviews.filters import ITEM_STATUSES, LEDGER_STATES, ItemFilter, LedgerFilter, ProblemFilter
+from reviews.filters import (
+    ITEM_STATUSES,
+    LEDGER_STATES,
+    ItemFilter,
+    LedgerFilter,
+    ProblemFilter,
+    category_choices,
+)
 from reviews.selectors.dashboards import dashboard as dashboard_figures
 from reviews.selectors.focus import campaigns_listed, focus_unit
 from reviews.selectors.sets import items_listed, ledgers_listed, problems_listed
@@ -74,7 +81,7 @@ def item_list(request: HttpRequest, pk: int) -> HttpResponse:
     filters = ItemFilter(request.GET, items_listed(scope=scope, campaign=campaign, unit=focus))
     return render(request, "reviews/item_list.html", {
         "campaign": campaign, "focus": focus, "filters": filters.values, "page": page_of(request, filters.qs),
-        "statuses": ITEM_STATUSES, "categories": campaign.template.categories.all(),
+        "statuses": ITEM_STATUSES, "categories": category_choices(campaign.template),
     })
 
 
@@ -84,7 +91,7 @@ def problem_list(request: HttpRequest, pk: int) -> HttpResponse:
     filters = ProblemFilter(request.GET, problems_listed(scope=scope, campaign=campaign, unit=focus))
     return render(request, "reviews/problem_list.html", {
         "campaign": campaign, "focus": focus, "filters": filters.values, "page": page_of(request, filters.qs),
-        "sources": ProblemSource.choices, "categories": campaign.template.categories.all(),
+        "sources": ProblemSource.choices, "categories": category_choices(campaign.template),
     })
 
 

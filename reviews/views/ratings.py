@@ -15,7 +15,7 @@ from config.errors import error_text
 from config.http import found_or_404
 from config.lists import page_of
 from reviews import services
-from reviews.filters import RatingFilter
+from reviews.filters import STAR_CHOICES, RatingFilter
 from reviews.forms import (
     DelegationForm,
     ObjectionForm,
@@ -81,6 +81,7 @@ def rating_list(request: HttpRequest, pk: int) -> HttpResponse:
         rating.tier_label = Tier(tier_for(rating.stars, policy)).label
     return render(request, "reviews/rating_list.html", {
         "campaign": campaign, "focus": focus, "page": page, "filters": filters.values, "tiers": Tier.choices,
+        "stars": STAR_CHOICES,
     })
 
 
