@@ -103,4 +103,4 @@ security: $(VENV)/.installed
 	@echo "security: bandit found no high-severity issue"
 
 clean:
-	rm -rf $(VENV) staticfiles .test_media
+	rm -rf $(VENV) node_modules staticfiles .test_media
