@@ -9,13 +9,16 @@ PY := $(VENV)/bin/python
 # browser for end-to-end tests.
 SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 gettext \
 	poppler-utils libnss3-tools postgresql-client libreoffice-calc-nogui chromium
+# Node and npm install the browser journeys' test-only tools (axe-core, package-lock.json). Checked by command,
+# not by package: a NodeSource nodejs package carries npm itself and conflicts with Debian's npm package.
+NODE_PACKAGES := nodejs npm
 # The production stack the suite runs against (PostgreSQL and Redis run on this machine kind).
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
 .PHONY: install system report-fonts run test test-fast smoke-embedded lint security messages compilemessages clean scale-data bench
 
-install: system $(VENV)/.installed compilemessages report-fonts
+install: system $(VENV)/.installed node_modules/.package-lock.json compilemessages report-fonts
 
 system:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -23,6 +26,15 @@ system:
 		echo "Installing system packages: $$missing"; \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
 	fi
+	@if ! command -v npm >/dev/null; then \
+		echo "Installing $(NODE_PACKAGES)"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(NODE_PACKAGES); \
+	fi
+
+# The browser journeys' accessibility check (axe-core), exactly as package-lock.json pins it; npm ci runs again
+# only when the lock file changes.
+node_modules/.package-lock.json: package-lock.json | system
+	npm ci --no-audit --no-fund
 
 # requirements.txt is what production runs; requirements-dev.txt adds the tests and tools (and includes it).
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -91,4 +103,4 @@ security: $(VENV)/.installed
 	@echo "security: bandit found no high-severity issue"
 
 clean:
-	rm -rf $(VENV) staticfiles .test_media
+	rm -rf $(VENV) node_modules staticfiles .test_media

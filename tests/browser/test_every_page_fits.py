@@ -123,6 +123,7 @@ def test_every_page_fits_a_phone_and_a_desk(world, browser, live_server):
                 if sticking_out:
                     problems.append(f"{where}: past the right edge: {sticking_out}")
                 visit.page.screenshot(path=str(folder / f"{role}-{name}.png"), full_page=True)
+                visit.check_accessibility(where)  # axe-core: serious or critical violations fail at teardown
             visit.page.context.close()
     assert problems == [], "\n".join(["", *problems])
     assert walked > 100
