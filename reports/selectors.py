@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
+from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +22,7 @@ from ledger.models import (
     RectificationItem,
     overdue_condition,
 )
+from ledger.selectors.campaigns import paths_above_ledgers
 from reports.models import ReportStatus, SituationReport, StampKind, UnitStamp
 from reviews.selectors.results import in_place_condition, in_place_counts, policy_of
 
@@ -236,8 +237,8 @@ class UnitReportRow:
 
 def campaign_overview(*, scope: Scope, campaign: Campaign) -> list[UnitReportRow]:
     """Every general branch in the viewer's scope that the campaign reaches, with its report's state."""
-    reached = Ledger.objects.filter(campaign=campaign, unit_path__startswith=OuterRef("path"))
-    units = list(general_branches(scope).filter(Exists(reached)).order_by("path"))
+    reached = paths_above_ledgers(scope=scope, campaign=campaign, own_units=True)
+    units = [unit for unit in general_branches(scope).order_by("path") if unit.path in reached]
     reports = {r.unit_id: r for r in SituationReport.objects.filter(campaign=campaign, unit__in=units)}
     return [
         UnitReportRow(unit=unit, report=reports.get(unit.pk), signed_in_time=_signed_in_time(reports.get(unit.pk), campaign))

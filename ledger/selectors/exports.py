@@ -8,6 +8,7 @@ per row.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import islice
 from typing import NamedTuple
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
@@ -26,6 +27,7 @@ from ledger.models import (
     RectificationItem,
     overdue_condition,
 )
+from ledger.selectors.campaigns import paths_above_ledgers
 
 CHUNK = 2000
 # Sheet order: grouped by parent (so a general branch's branches are contiguous), then by unit code, which
@@ -55,12 +57,14 @@ def export_own_ledgers(*, scope: Scope, campaign: Campaign) -> QuerySet[Ledger]:
     return export_ledgers(scope=scope, campaign=campaign).filter(unit_path__in=list(scope.units))
 
 
-def export_units(*, scope: Scope, campaign: Campaign, limit: int) -> QuerySet[OrgUnit]:
-    """The units above branches in `scope` with ledgers of the campaign below them: each a subtree export."""
-    below = Ledger.objects.filter(campaign=campaign, unit_path__startswith=OuterRef("path")).exclude(
-        unit_id=OuterRef("pk"))
-    return (scope.filter(OrgUnit.objects.exclude(kind=UnitKind.BRANCH), Action.VIEW)
-            .filter(Exists(below)).order_by("path")[:limit])
+def export_units(*, scope: Scope, campaign: Campaign, limit: int) -> list[OrgUnit]:
+    """The units above branches in `scope` with ledgers of the campaign below them: each a subtree export.
+
+    The first `limit` in tree order; the candidates are read in order and those the campaign did not reach
+    below skipped (`paths_above_ledgers`: no pattern built from another row)."""
+    reached = paths_above_ledgers(scope=scope, campaign=campaign, own_units=False)
+    candidates = scope.filter(OrgUnit.objects.exclude(kind=UnitKind.BRANCH), Action.VIEW).order_by("path")
+    return list(islice((unit for unit in candidates.iterator(chunk_size=CHUNK) if unit.path in reached), limit))
 
 
 def export_branch_ledgers_below(*, scope: Scope, campaign: Campaign, limit: int) -> QuerySet[Ledger]:
