@@ -7,7 +7,6 @@ the campaign's ledger list, results, dashboards and ratings, and the supervision
 from __future__ import annotations
 
 from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
-from django.http import Http404
 
 from branches.models import UnitKind, ancestor_paths
 from branches.selectors import Action, Scope, issued_condition
@@ -23,12 +22,9 @@ def campaigns_visible(scope: Scope, *, drafts: bool = True) -> QuerySet[Campaign
     return campaigns if drafts else campaigns.filter(RELEASED)
 
 
-def campaign_visible_get(scope: Scope, pk: int) -> Campaign:
-    """The campaign if the viewer sees it (`campaigns_visible`); 404 otherwise, as for anything out of scope."""
-    campaign = campaigns_visible(scope).select_related("issuer").filter(pk=pk).first()
-    if campaign is None:
-        raise Http404
-    return campaign
+def campaign_visible_find(scope: Scope, pk: int) -> Campaign | None:
+    """The campaign if the viewer sees it (`campaigns_visible`), else None (the view answers 404)."""
+    return campaigns_visible(scope).select_related("issuer").filter(pk=pk).first()
 
 
 def paths_above_ledgers(*, scope: Scope, campaign: Campaign, own_units: bool) -> set[str]:

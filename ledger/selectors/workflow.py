@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from branches.selectors import Action, scope_for
@@ -34,7 +33,7 @@ from ledger.models import (
     answered_condition,
     overdue_condition,
 )
-from ledger.selectors.campaigns import campaign_visible_get
+from ledger.selectors.campaigns import campaign_visible_find
 
 
 @dataclass(frozen=True)
@@ -73,27 +72,27 @@ def visible(user, queryset: QuerySet, action: Action = Action.VIEW) -> QuerySet:
     return scope_for(user).filter(queryset, action, path_field="unit_path")
 
 
-def ledger_get(user, pk: int) -> Ledger:
-    return get_object_or_404(visible(user, Ledger.objects.select_related("campaign", "unit", "campaign__template")),
-                             pk=pk)
+def ledger_find(user, pk: int) -> Ledger | None:
+    """The ledger if the viewer sees it, else None (the view answers 404, as for anything out of scope)."""
+    return visible(user, Ledger.objects.select_related("campaign", "unit", "campaign__template")).filter(pk=pk).first()
 
 
-def problem_get(user, pk: int) -> Problem:
-    return get_object_or_404(visible(user, Problem.objects.select_related("ledger__campaign", "ledger__unit")), pk=pk)
+def problem_find(user, pk: int) -> Problem | None:
+    return visible(user, Problem.objects.select_related("ledger__campaign", "ledger__unit")).filter(pk=pk).first()
 
 
-def item_get(user, pk: int) -> RectificationItem:
+def item_find(user, pk: int) -> RectificationItem | None:
     queryset = RectificationItem.objects.select_related("problem__category", "ledger__campaign", "ledger__unit")
-    return get_object_or_404(visible(user, queryset), pk=pk)
+    return visible(user, queryset).filter(pk=pk).first()
 
 
-def manifestation_get(pk: int) -> Manifestation:
+def manifestation_find(pk: int) -> Manifestation | None:
     """A checklist line with its category (the service checks it belongs to the ledger's template)."""
-    return get_object_or_404(Manifestation.objects.select_related("category"), pk=pk)
+    return Manifestation.objects.select_related("category").filter(pk=pk).first()
 
 
-def evidence_get(user, pk: int) -> Evidence:
-    return get_object_or_404(visible(user, Evidence.objects.all()), pk=pk)
+def evidence_find(user, pk: int) -> Evidence | None:
+    return visible(user, Evidence.objects.all()).filter(pk=pk).first()
 
 
 def _items_queryset() -> QuerySet:
@@ -259,9 +258,9 @@ def campaign_ledger_rows(user, campaign: Campaign, *, today: datetime.date | Non
     return rows.order_by("unit_path")
 
 
-def campaign_get(user, pk: int) -> Campaign:
+def campaign_find(user, pk: int) -> Campaign | None:
     """The campaign if the viewer sees it (`ledger.selectors.campaigns`): the same rule as the campaign pages."""
-    return campaign_visible_get(scope_for(user), pk)
+    return campaign_visible_find(scope_for(user), pk)
 
 
 def my_ledgers(user) -> dict[str, QuerySet[Ledger]]:

@@ -28,7 +28,7 @@ from ledger.selectors.exports import (
     export_unit,
     export_units,
 )
-from ledger.selectors.workflow import ledger_get
+from ledger.selectors.workflow import ledger_find
 
 UNIT_LIST_LIMIT = 300
 
@@ -70,7 +70,7 @@ def campaign_export(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def ledger_export(request: HttpRequest, pk: int) -> HttpResponse:
     """One ledger's 附件2, written during the request (a branch's list is small)."""
-    ledger = ledger_get(request.user, pk)
+    ledger = found_or_404(ledger_find(request.user, pk))
     selection = ExportSelection(campaign=ledger.campaign, unit=ledger.unit,
                                 ledgers=export_one_ledger(scope=scope_for(request.user), ledger=ledger))
     return xlsx_response(build_workbook_bytes(selection), export_file_name(selection))

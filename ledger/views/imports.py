@@ -12,15 +12,16 @@ from django.views.decorators.http import require_GET
 from branches.selectors import Action, scope_for
 from branches.spreadsheets import xlsx_response
 from branches.views_imports import ImportKind, import_flow
+from config.http import found_or_404
 from ledger import imports
 from ledger.models import Ledger
-from ledger.selectors.workflow import ledger_get
+from ledger.selectors.workflow import ledger_find
 
 
 def _importable_ledger(request: HttpRequest, pk: int) -> Ledger:
     """Outside the user's subtree → 404; inside but neither filling nor supervising it → 403."""
     scope = scope_for(request.user)
-    ledger = ledger_get(request.user, pk)
+    ledger = found_or_404(ledger_find(request.user, pk))
     if not (scope.can(Action.FILL, ledger.unit_path) or scope.can(Action.SUPERVISE, ledger.unit_path)):
         raise PermissionDenied
     return ledger

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from branches.selectors import scope_for
 from config.errors import error_text
+from config.http import found_or_404
 from config.lists import page_of
 from ledger.filters import CampaignLedgerFilter
 from ledger.forms import EvidenceForm, ItemForm, ProblemForm, TextForm
@@ -71,7 +72,7 @@ def my_ledgers(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def campaign_ledgers(request: HttpRequest, pk: int) -> HttpResponse:
-    campaign = sel.campaign_get(request.user, pk)
+    campaign = found_or_404(sel.campaign_find(request.user, pk))
     filters = CampaignLedgerFilter(request.GET, sel.campaign_ledger_rows(request.user, campaign))
     status = filters.values["status"]
     # A county or the province sees thousands of ledgers: one page at a time, and the province's total from
@@ -89,7 +90,7 @@ def campaign_ledgers(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def ledger_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    ledger = sel.ledger_get(request.user, pk)
+    ledger = found_or_404(sel.ledger_find(request.user, pk))
     rights = sel.rights_for(request.user, ledger)
     page = sel.ledger_page(ledger)
     closable = list(sel.closable_items(ledger)) if rights.supervise else []
@@ -102,7 +103,7 @@ def ledger_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def ledger_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """submit / return / accept / comment on the whole ledger."""
-    ledger = sel.ledger_get(request.user, pk)
+    ledger = found_or_404(sel.ledger_find(request.user, pk))
     form = TextForm(request.POST)
     form.is_valid()
     text, version = form.cleaned_data.get("text", ""), form.cleaned_data.get("version")
@@ -124,7 +125,7 @@ def ledger_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @login_required
 @require_POST
 def bulk_close(request: HttpRequest, pk: int) -> HttpResponse:
-    ledger = sel.ledger_get(request.user, pk)
+    ledger = found_or_404(sel.ledger_find(request.user, pk))
     ids = [value for value in request.POST.getlist("items") if value.isdigit()]
     if not sel.rights_for(request.user, ledger).supervise:
         raise PermissionDenied(_("只有上级党组织（党总支、组织部）可以审核台账和销号。"))
@@ -137,14 +138,14 @@ def bulk_close(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def ledger_history(request: HttpRequest, pk: int) -> HttpResponse:
     """Every event of the ledger, oldest first, a page at a time."""
-    ledger = sel.ledger_get(request.user, pk)
+    ledger = found_or_404(sel.ledger_find(request.user, pk))
     events = page_of(request, sel.history_oldest_first(ledger), HISTORY_PAGE_SIZE)
     return render(request, "ledger/ledger_history.html", {"ledger": ledger, "events": events})
 
 
 @login_required
 def ledger_changes(request: HttpRequest, pk: int) -> HttpResponse:
-    ledger = sel.ledger_get(request.user, pk)
+    ledger = found_or_404(sel.ledger_find(request.user, pk))
     return render(request, "ledger/ledger_changes.html", {
         "ledger": ledger, "changes": sel.changes_since_acceptance(ledger),
     })
@@ -155,7 +156,7 @@ def ledger_changes(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def self_check(request: HttpRequest, pk: int) -> HttpResponse:
-    ledger = sel.ledger_get(request.user, pk)
+    ledger = found_or_404(sel.ledger_find(request.user, pk))
     rights = sel.rights_for(request.user, ledger)
     answered, total = sel.self_check_counts(ledger)
     return render(request, "ledger/self_check.html", {
@@ -168,9 +169,9 @@ def self_check(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def self_check_answer(request: HttpRequest, pk: int, manifestation_pk: int) -> HttpResponse:
     """Save one answer. With htmx it answers a small fragment (status, new version, progress)."""
-    ledger = sel.ledger_get(request.user, pk)
+    ledger = found_or_404(sel.ledger_find(request.user, pk))
     _require_fill(request, ledger)  # the right before the input: nobody learns anything from a malformed POST
-    manifestation = sel.manifestation_get(manifestation_pk)
+    manifestation = found_or_404(sel.manifestation_find(manifestation_pk))
     found_value = request.POST.get("found", "")
     version = request.POST.get("version", "")
     error, answer, refusal = "", None, None
@@ -214,7 +215,7 @@ def _rebased(post, current) -> dict:
 
 @login_required
 def problem_create(request: HttpRequest, pk: int) -> HttpResponse:
-    ledger = sel.ledger_get(request.user, pk)
+    ledger = found_or_404(sel.ledger_find(request.user, pk))
     _require_fill(request, ledger)
     initial = {"category": request.GET.get("category"), "source": request.GET.get("source") or ProblemSource.EXTENDED}
     form = ProblemForm(request.POST or None, ledger=ledger, initial=initial)
@@ -234,7 +235,7 @@ def problem_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def problem_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    problem = sel.problem_get(request.user, pk)
+    problem = found_or_404(sel.problem_find(request.user, pk))
     ledger = problem.ledger
     _require_fill(request, ledger)
     initial = {"category": problem.category_id, "manifestation": problem.manifestation_id,
@@ -263,7 +264,7 @@ def problem_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def problem_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    problem = sel.problem_get(request.user, pk)
+    problem = found_or_404(sel.problem_find(request.user, pk))
     version = request.POST.get("version", "")
     _run(request, lambda: wf.problem_withdraw(actor=request.user, problem=problem, reason=request.POST.get("text", ""),
                                               version=int(version) if version.isdigit() else None),
@@ -278,7 +279,7 @@ def _item_values(data: dict) -> dict:
 
 @login_required
 def item_create(request: HttpRequest, pk: int) -> HttpResponse:
-    problem = sel.problem_get(request.user, pk)
+    problem = found_or_404(sel.problem_find(request.user, pk))
     ledger = problem.ledger
     _require_fill(request, ledger)
     form = ItemForm(request.POST or None, ledger=ledger)
@@ -296,7 +297,7 @@ def item_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    item = sel.item_get(request.user, pk)
+    item = found_or_404(sel.item_find(request.user, pk))
     ledger = item.ledger
     _require_fill(request, ledger)
     initial = {name: getattr(item, name) for name in ("measure", "deadline", "is_ongoing", "responsible_name",
@@ -323,7 +324,7 @@ def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    item = sel.item_get(request.user, pk)
+    item = found_or_404(sel.item_find(request.user, pk))
     return render(request, "ledger/item_detail.html", {
         "item": item, "ledger": item.ledger, "page": sel.item_page(item), "rights": sel.rights_for(request.user, item.ledger),
         "text_form": TextForm(), "evidence_form": EvidenceForm(), "statuses": ItemStatus,
@@ -335,7 +336,7 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def item_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """start / progress / evidence / request-closure / close / send-back / comment on one measure."""
-    item = sel.item_get(request.user, pk)
+    item = found_or_404(sel.item_find(request.user, pk))
     user, text = request.user, request.POST.get("text", "")
     version = request.POST.get("version", "")
     version = int(version) if version.isdigit() else None
@@ -377,14 +378,14 @@ def _file_response(file, *, filename: str, content_type: str, attachment: bool) 
 
 @login_required
 def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
-    evidence = sel.evidence_get(request.user, pk)
+    evidence = found_or_404(sel.evidence_find(request.user, pk))
     return _file_response(evidence.file, filename=evidence.original_name, content_type=evidence.content_type,
                           attachment=True)
 
 
 @login_required
 def evidence_thumbnail(request: HttpRequest, pk: int) -> HttpResponse:
-    evidence = sel.evidence_get(request.user, pk)
+    evidence = found_or_404(sel.evidence_find(request.user, pk))
     if not evidence.thumbnail:
         raise Http404
     return _file_response(evidence.thumbnail, filename=f"{evidence.pk}.jpg", content_type="image/jpeg",
