@@ -6,9 +6,9 @@ PY := $(VENV)/bin/python
 # System packages: PDF rendering with Chinese fonts (fast subsetting needs libharfbuzz-subset0),
 # translations, PDF checks (pdffonts, pdfsig, certutil), pg_dump / pg_restore for backups (Debian 12's client is
 # PostgreSQL 15, the server's version), LibreOffice (the test that prints 附件2 as LibreOffice does) and the
-# browser for end-to-end tests.
+# browser for end-to-end tests; nginx, openssl and redis-server for `make deploy-test` (the kit in deploy/ run for real).
 SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 gettext \
-	poppler-utils libnss3-tools postgresql-client libreoffice-calc-nogui chromium
+	poppler-utils libnss3-tools postgresql-client libreoffice-calc-nogui chromium nginx openssl redis-server
 # Node and npm install the browser journeys' test-only tools (axe-core, package-lock.json). Checked by command,
 # not by package: a NodeSource nodejs package carries npm itself and conflicts with Debian's npm package.
 NODE_PACKAGES := nodejs npm
@@ -16,7 +16,7 @@ NODE_PACKAGES := nodejs npm
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: install system report-fonts run test test-fast smoke-embedded lint security messages compilemessages clean scale-data bench
+.PHONY: install system report-fonts run test test-fast smoke-embedded deploy-test lint security messages compilemessages clean scale-data bench
 
 install: system $(VENV)/.installed node_modules/.package-lock.json compilemessages report-fonts
 
@@ -70,12 +70,19 @@ test: install
 	$(MAKE) --no-print-directory security
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) tools/check_services.py
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_PARALLEL)
+	$(MAKE) --no-print-directory deploy-test
 	$(MAKE) --no-print-directory smoke-embedded
 
 # Quick local loop: reuse the test databases, skip the browser, stop at the first failure.
 test-fast: $(VENV)/.installed
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest -q --reuse-db $(PYTEST_PARALLEL) \
 		-m "not browser" -x
+
+# The deployment kit (deploy/) run for real: nginx over HTTPS in front of two gunicorn nodes, a Celery worker and
+# beat, a fresh PostgreSQL database and a redis-server of its own; a demo export and a signed report through it
+# (tools/deploy_test.py, about a minute and a half). Uses nginx and openssl; everything is stopped afterwards.
+deploy-test: $(VENV)/.installed
+	env -u DATABASE_URL -u REDIS_URL -u DJANGO_SETTINGS_MODULE $(PY) tools/deploy_test.py
 
 smoke-embedded: $(VENV)/.installed
 	env -u DATABASE_URL -u REDIS_URL bash tools/smoke_embedded.sh
