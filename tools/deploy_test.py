@@ -29,7 +29,6 @@ import sys
 import tempfile
 import time
 import traceback
-import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -136,7 +135,7 @@ class Processes:
                 raise AssertionError(f"{name} exited with {process.returncode}:\n{tail}")
 
     def stop_all(self) -> None:
-        for name, process in reversed(self.running):
+        for _name, process in reversed(self.running):
             if process.poll() is None:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGTERM)
@@ -208,6 +207,16 @@ http {{
 }}
 """)
     return conf
+
+
+def seed_demo(env_file: Path) -> None:
+    """seed_demo as zhenggai-manage runs commands, with quick password hashes (tests/deploy_seed_settings.py)."""
+    values = read_env_file(env_file)
+    env = {**os.environ, **values, "PYTHONPATH": values["APP_DIR"], "PYTHONDONTWRITEBYTECODE": "1",
+           "DJANGO_SETTINGS_MODULE": "tests.deploy_seed_settings"}
+    step("seed_demo (production settings, quick password hashes)")
+    run([f"{values['APP_DIR']}/.venv/bin/python", f"{values['APP_DIR']}/manage.py", "seed_demo"], env=env,
+        cwd=values["STATE_DIR"], timeout=300)
 
 
 # --- Through nginx ---------------------------------------------------------------------------------------
@@ -324,6 +333,16 @@ def check_private_files_unreachable(origin: str, cert: Path, private_root: Path,
 
 
 def check_monitoring(origin: str, cert: Path, https_port: int) -> None:
+    outside = [address for address in subprocess.run(["hostname", "-I"], capture_output=True, text=True).stdout.split()
+               if ":" not in address and not address.startswith("127.")]
+    if outside:
+        urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)  # the certificate names 127.0.0.1 only
+        for path in ("/health/", "/metrics"):
+            response = requests.get(f"https://{outside[0]}:{https_port}{path}", verify=False, timeout=10)
+            check(response.status_code == 403, f"{path} from {outside[0]}: {response.status_code}, not 403")
+        step(f"/health/ and /metrics refused (403) from {outside[0]}, outside loopback and the monitoring network")
+    else:
+        step("no non-loopback address on this machine: the refusal of /health/ and /metrics is not tried")
     health = requests.get(origin + "/health/", verify=str(cert), timeout=10)
     check(health.status_code == 200, f"/health/ from loopback: {health.status_code}")
     health_json = requests.get(origin + "/health/?format=json", verify=str(cert), timeout=10)
@@ -331,17 +350,7 @@ def check_monitoring(origin: str, cert: Path, https_port: int) -> None:
     metrics = requests.get(origin + "/metrics", verify=str(cert), timeout=10)
     check(metrics.status_code == 200 and "# TYPE" in metrics.text, f"/metrics from loopback: {metrics.status_code}")
     step(f"/health/ {health.status_code}, ?format=json {json.dumps(health_json.json(), ensure_ascii=False)[:80]}, "
-         f"/metrics {len(metrics.text.splitlines())} lines")
-    outside = [address for address in subprocess.run(["hostname", "-I"], capture_output=True, text=True).stdout.split()
-               if ":" not in address and not address.startswith("127.")]
-    if not outside:
-        step("no non-loopback address on this machine: /health/ and /metrics refusal not tried")
-        return
-    urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)  # the certificate names 127.0.0.1 only
-    for path in ("/health/", "/metrics"):
-        response = requests.get(f"https://{outside[0]}:{https_port}{path}", verify=False, timeout=10)
-        check(response.status_code == 403, f"{path} from {outside[0]}: {response.status_code}, not 403")
-    step(f"/health/ and /metrics refused (403) from {outside[0]}, outside loopback and the monitoring network")
+         f"/metrics {len(metrics.text.splitlines())} lines, through nginx from loopback")
 
 
 def served_requests(log: Path) -> int:
@@ -415,8 +424,7 @@ def main() -> int:
             run([*manage, *command], timeout=300)
         # Each node holds its own copy of the signing key, as separate servers would.
         shutil.copytree(nodes[0]["dir"] / "signing", nodes[1]["dir"] / "signing")
-        step("zhenggai-manage seed_demo")
-        run([*manage, "seed_demo"], timeout=300)
+        seed_demo(nodes[0]["env"])
 
         services = [("web1", nodes[0], "zhenggai-web"), ("worker", nodes[0], "zhenggai-worker"),
                     ("web2", nodes[1], "zhenggai-web"), ("beat", nodes[1], "zhenggai-beat")]
@@ -488,6 +496,7 @@ def main() -> int:
             print(f"--- {log.name} (last lines) ---\n{log.read_text(errors='replace')[-1500:]}", file=sys.stderr)
         return 1
     finally:
+        step("stopping everything")
         processes.stop_all()
         if database_created:
             with contextlib.suppress(AssertionError):
