@@ -51,12 +51,15 @@ def kit_values(env: dict[str, str], *, env_file: Path, snippets: Path) -> dict[s
                              f"STATIC_ROOT, and must never serve a private file ({env[public]} is inside {env[private]})")
     largest = int(env.get("EVIDENCE_MAX_BYTES") or DEFAULT_EVIDENCE_MAX_BYTES)
     upstreams = [u.strip() for u in env.get("NGINX_UPSTREAMS", "").split(",") if u.strip()]
+    # The app's own default when the list is not set: loopback only.
+    monitoring = [a.strip() for a in env.get("MONITORING_ALLOWED_IPS", "127.0.0.1,::1").split(",") if a.strip()]
     return {
         **env,
         "ENV_FILE": str(env_file),
         "CLIENT_MAX_BODY_SIZE": f"{-(-(largest + FORM_OVERHEAD_BYTES) // 1024)}k",
         "NGINX_UPSTREAM_SERVERS": "\n".join(f"    server {u} max_fails=3 fail_timeout=10s;" for u in upstreams),
         "PROXY_PARAMS": str(snippets / "zhenggai-proxy.conf"),
+        "NGINX_MONITORING_ALLOW": "\n".join(f"        allow {a};" for a in monitoring) or "        # nobody",
     }
 
 

@@ -1,9 +1,9 @@
 """Run the deployment kit (deploy/) for real on this machine and use the app through it (`make deploy-test`).
 
-Two nodes, as two servers would have them: each its own environment file (rendered from
-deploy/zhenggai.env.template), its own rendered units and working directory, its own copy of the signing
-key. Node 1 runs gunicorn and the Celery worker, node 2 gunicorn and beat; nginx (the kit's site, HTTPS with a
-self-signed certificate) spreads requests over both gunicorns. They share what production nodes share: a fresh
+Two nodes, as two servers would have them: each its own environment file (written from
+deploy/zhenggai.env.template), its own rendered units, working directory and runtime directory. Node 1 runs
+gunicorn and the Celery worker, node 2 gunicorn and beat; nginx (the kit's site, HTTPS with a self-signed
+certificate) spreads requests over both gunicorns. They share what production nodes share: a fresh
 PostgreSQL database, a redis-server of their own, STATIC_ROOT and PRIVATE_MEDIA_ROOT. Every command line is
 the rendered units' ExecStart (systemd's expansion of ${VAR} and %%) and deploy/zhenggai-manage.
 
@@ -93,14 +93,19 @@ def read_unit(path: Path) -> dict[str, list[str]]:
     return settings
 
 
-def unit_command(path: Path) -> tuple[list[str], dict[str, str], Path]:
-    """What systemd would start for the unit: ExecStart's argv, the environment, the working directory."""
+def unit_command(path: Path, runtime_root: Path) -> tuple[list[str], dict[str, str], Path]:
+    """What systemd would start for the unit: ExecStart's argv, the environment, the working directory.
+    RuntimeDirectory=NAME, which systemd makes empty at /run/NAME, is made empty under runtime_root instead."""
     unit = read_unit(path)
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": str(ROOT.anchor)}
     for assignments in unit.get("Environment", []):
         env.update(word.split("=", 1) for word in shlex.split(assignments))
     for env_file in unit.get("EnvironmentFile", []):
         env.update(read_env_file(Path(env_file)))
+    for name in " ".join(unit.get("RuntimeDirectory", [])).split():
+        shutil.rmtree(runtime_root / name, ignore_errors=True)
+        (runtime_root / name).mkdir(parents=True)
+        env = {key: value.replace(f"/run/{name}", str(runtime_root / name)) for key, value in env.items()}
     (exec_start,) = unit["ExecStart"]
 
     def expand(word: str) -> str:
@@ -305,8 +310,7 @@ def check_signed_report(browser: Browser) -> bytes:
     sign_page = browser.get(sign.group(1)).text
     version = first(r'name="version" value="(\d+)"', sign_page, "the report's version").group(1)
     response = browser.post(sign.group(1), {"version": version, "confirmed": "on", "password": DEMO_PASSWORD})
-    first(r"(/jobs/\d+/)$", response.url, "the signing job's page")
-    browser.finished_job(first(r"(/jobs/\d+/)$", response.url, "the job").group(1))
+    browser.finished_job(first(r"(/jobs/\d+/)$", response.url, "the signing job's page").group(1))
     pdf = browser.get(f"/reports/{sign.group(2)}/signed.pdf")
     check(pdf.status_code == 200 and pdf.content.startswith(b"%PDF"), f"the signed PDF: {pdf.status_code}")
     with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
@@ -344,13 +348,22 @@ def check_monitoring(origin: str, cert: Path, https_port: int) -> None:
         step(f"/health/ and /metrics refused (403) from {outside[0]}, outside loopback and the monitoring network")
     else:
         step("no non-loopback address on this machine: the refusal of /health/ and /metrics is not tried")
-    health = requests.get(origin + "/health/", verify=str(cert), timeout=10)
-    check(health.status_code == 200, f"/health/ from loopback: {health.status_code}")
+    # The heartbeats /health/ checks come with beat's first minute: wait for them.
+    last = {}
+
+    def healthy() -> bool:
+        last["response"] = requests.get(origin + "/health/?format=json", verify=str(cert), timeout=10)
+        return last["response"].status_code == 200
+
+    with contextlib.suppress(AssertionError):
+        wait_until(healthy, timeout=90, what="/health/ 200", every=2)
+    health = last["response"]
+    check(health.status_code == 200, f"/health/ from loopback: {health.status_code} {health.text[:300]}")
     health_json = requests.get(origin + "/health/?format=json", verify=str(cert), timeout=10)
     check(health_json.status_code == 200 and isinstance(health_json.json(), dict), "/health/?format=json")
     metrics = requests.get(origin + "/metrics", verify=str(cert), timeout=10)
     check(metrics.status_code == 200 and "# TYPE" in metrics.text, f"/metrics from loopback: {metrics.status_code}")
-    step(f"/health/ {health.status_code}, ?format=json {json.dumps(health_json.json(), ensure_ascii=False)[:80]}, "
+    step(f"/health/ {health.status_code} (JSON: {json.dumps(health_json.json(), ensure_ascii=False)[:200]}), "
          f"/metrics {len(metrics.text.splitlines())} lines, through nginx from loopback")
 
 
@@ -403,7 +416,7 @@ def main() -> int:
                 "WEB_BIND": f"127.0.0.1:{ports[f'web{number}']}", "WEB_WORKERS": "2", "WORKER_CONCURRENCY": "2",
                 "NGINX_SERVER_NAME": "127.0.0.1", "NGINX_HTTP_PORT": str(ports["http"]),
                 "NGINX_HTTPS_PORT": str(ports["https"]), "NGINX_TLS_CERTIFICATE": str(cert),
-                "NGINX_TLS_CERTIFICATE_KEY": str(key), "NGINX_MONITORING_NETWORK": MONITORING_NETWORK,
+                "NGINX_TLS_CERTIFICATE_KEY": str(key), "MONITORING_ALLOWED_IPS": f"127.0.0.1,::1,{MONITORING_NETWORK}",
                 "NGINX_UPSTREAMS": f"127.0.0.1:{ports['web1']},127.0.0.1:{ports['web2']}",
                 "DJANGO_SECRET_KEY": secret_key, "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
                 "DJANGO_CSRF_TRUSTED_ORIGINS": origin, "SITE_URL": origin,
@@ -412,7 +425,6 @@ def main() -> int:
                 "DATABASE_URL": f"postgres://{POSTGRES['user']}@{POSTGRES['host']}:{POSTGRES['port']}/{database}",
                 "REDIS_URL": f"redis://127.0.0.1:{ports['redis']}/0",
                 "STATIC_ROOT": str(static_root), "PRIVATE_MEDIA_ROOT": str(private_root),
-                "REPORT_SIGNING_DIR": str(node / "signing"),
                 # Built once by `make install` (a minute of work): the checkout's, read-only here.
                 "REPORT_FONT_DIR": str(ROOT / "var" / "fonts"),
                 "EMAIL_URL": "", "LOG_LEVEL": "INFO",
@@ -428,15 +440,13 @@ def main() -> int:
                         ["create_signing_ca", "--organization", "部署测试党委"]):
             step(f"zhenggai-manage {' '.join(command)}")
             run([*manage, *command], timeout=300)
-        # Each node holds its own copy of the signing key, as separate servers would.
-        shutil.copytree(nodes[0]["dir"] / "signing", nodes[1]["dir"] / "signing")
         seed_demo(nodes[0]["env"])
 
         services = [("web1", nodes[0], "zhenggai-web"), ("worker", nodes[0], "zhenggai-worker"),
                     ("web2", nodes[1], "zhenggai-web"), ("beat", nodes[1], "zhenggai-beat")]
         logs = {}
         for name, node, unit in services:
-            argv, env, cwd = unit_command(node["kit"] / "systemd" / f"{unit}.service")
+            argv, env, cwd = unit_command(node["kit"] / "systemd" / f"{unit}.service", node["dir"] / "run")
             logs[name] = processes.start(name, argv, env=env, cwd=cwd)
 
         prefix = tmp / "nginx"
