@@ -118,6 +118,18 @@ def unit_command(path: Path, runtime_root: Path) -> tuple[list[str], dict[str, s
     return argv, env, Path(working_directory)
 
 
+def verify_units(folder: Path) -> None:
+    """systemd's own check of the rendered units: syntax, unknown settings, commands that do not exist."""
+    if not shutil.which("systemd-analyze"):
+        step("no systemd-analyze here: the units' syntax is not verified")
+        return
+    units = sorted(str(path) for path in folder.glob("*.service"))
+    result = subprocess.run(["systemd-analyze", "verify", *units], capture_output=True, text=True)
+    check(result.returncode == 0 and not result.stderr.strip() and not result.stdout.strip(),
+          f"systemd-analyze verify: {result.stdout}{result.stderr}")
+    step(f"systemd-analyze verify: {len(units)} units without a remark")
+
+
 # --- The processes ----------------------------------------------------------------------------------------
 
 class Processes:
@@ -433,6 +445,7 @@ def main() -> int:
             render_kit(env_file=env_file, output=kit)
             nodes.append({"dir": node, "env": env_file, "kit": kit})
         step("environment files written from deploy/zhenggai.env.template, kit rendered for both nodes")
+        verify_units(nodes[0]["kit"] / "systemd")
 
         manage = [str(KIT / "zhenggai-manage"), str(nodes[0]["env"])]
         for command in (["check", "--deploy", "--fail-level", "WARNING"], ["migrate", "--noinput", "-v", "0"],
