@@ -395,7 +395,12 @@ def checkout_files() -> set[str]:
 
 # --- The run ----------------------------------------------------------------------------------------------
 
+def stop_on_sigterm(signum, frame) -> None:
+    raise SystemExit(128 + signum)  # make interrupted, a CI timeout: still stop the stack and drop the database
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
     started = time.monotonic()
     tmp = Path(tempfile.mkdtemp(prefix="zhenggai-deploy-"))
     processes = Processes(tmp)
