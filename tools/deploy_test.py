@@ -458,7 +458,6 @@ def main() -> int:
                         ["create_signing_ca", "--organization", "部署测试党委"]):
             step(f"zhenggai-manage {' '.join(command)}")
             run([*manage, *command], timeout=300)
-        seed_demo(nodes[0]["env"])
 
         services = [("web1", nodes[0], "zhenggai-web"), ("worker", nodes[0], "zhenggai-worker"),
                     ("web2", nodes[1], "zhenggai-web"), ("beat", nodes[1], "zhenggai-beat")]
@@ -466,6 +465,8 @@ def main() -> int:
         for name, node, unit in services:
             argv, env, cwd = unit_command(node["kit"] / "systemd" / f"{unit}.service", node["dir"] / "run")
             logs[name] = processes.start(name, argv, env=env, cwd=cwd)
+        # While they start: beat's first heartbeat (/health/) comes with the next minute, whatever else runs.
+        seed_demo(nodes[0]["env"])
 
         prefix = tmp / "nginx"
         prefix.mkdir()
