@@ -312,3 +312,18 @@ def test_missing_report_after_due_reaches_branch_and_general_branch_once(campaig
     staff = Notification.objects.get(recipient=users["gb_staff"])
     assert "下属 2 个单位尚未报送" in staff.body  # b1 (a draft) and b2 (nothing)
     assert staff.link == reverse("ledger:periodic_who_reported", args=[campaign.pk])
+
+
+# --- the demo -------------------------------------------------------------------------------------------------
+
+
+def test_demo_seeds_a_quarterly_cycle_with_reports_in_several_states_once(campaign):
+    from ledger.periodic_demo import seed_periodic_reports
+
+    cycle = seed_periodic_reports(campaign)
+    assert seed_periodic_reports(campaign) == cycle and ReportPeriod.objects.filter(cycle=cycle).count() == 4
+    oldest, last = ReportPeriod.objects.filter(cycle=cycle).order_by("due_on")[:2]
+    states = dict(PeriodicReport.objects.filter(period=last).values_list("ledger__unit__code", "status"))
+    assert states == {"B1": "accepted", "B2": "submitted", "B3": "returned"}  # the campaign's three ledgers
+    assert set(PeriodicReport.objects.filter(period=oldest).values_list("status", flat=True)) == {"accepted"}
+    assert all(r.submitted_at.date() < last.due_on for r in PeriodicReport.objects.filter(period=last))
