@@ -233,3 +233,10 @@ def who_reported_cells(ledgers: list[Ledger], periods: list[ReportPeriod]) -> li
                               late=opened and _late(period, report, today), opened=opened))
         rows.append((ledger, cells))
     return rows
+
+
+def reports_to_review(user, *, limit: int = 100) -> list[PeriodicReport]:
+    """The submitted reports waiting for this viewer's review (SUPERVISE over their unit), oldest period first."""
+    reports = visible(user, PeriodicReport.objects.filter(status=PeriodicReportStatus.SUBMITTED), Action.SUPERVISE)
+    return list(reports.select_related("ledger__unit", "ledger__campaign", "period")
+                .order_by("period__due_on", "unit_path")[:limit])

@@ -327,3 +327,14 @@ def test_demo_seeds_a_quarterly_cycle_with_reports_in_several_states_once(campai
     assert states == {"B1": "accepted", "B2": "submitted", "B3": "returned"}  # the campaign's three ledgers
     assert set(PeriodicReport.objects.filter(period=oldest).values_list("status", flat=True)) == {"accepted"}
     assert all(r.submitted_at.date() < last.due_on for r in PeriodicReport.objects.filter(period=last))
+
+
+def test_submitted_reports_wait_on_the_general_branchs_review_list_until_reviewed(client, submitted, users):
+    ledger, period = submitted
+    client.force_login(users["gb_staff"])
+    url = reverse("ledger:my_ledgers")
+    assert [r.ledger_id for r in client.get(url).context["periodic_review"]] == [ledger.pk]
+    periodic_report_accept(actor=users["gb_staff"], ledger=ledger, period=period)
+    assert client.get(url).context["periodic_review"] == []
+    client.force_login(users["secretary"])  # a branch reviews nothing
+    assert client.get(url).context["periodic_review"] == []
