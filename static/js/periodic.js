@@ -14,7 +14,9 @@
     grid: { left: 8, right: 16, top: 40, bottom: 8, containLabel: true },
     tooltip: { trigger: "axis", renderMode: "richText" },
     legend: { top: 0 },
-    xAxis: { type: "category", data: data.periods },
+    // A few quarters: every label, wrapped; many months: ECharts leaves out those that would overlap.
+    xAxis: { type: "category", data: data.periods,
+             axisLabel: data.periods.length <= 6 ? { interval: 0, width: 56, overflow: "break" } : {} },
     yAxis: { type: "value", minInterval: 1 },
     series: data.series.map(function (s) {
       return { name: s.name, type: "bar", stack: "reports", data: s.data, color: colours[s.state] };
