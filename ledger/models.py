@@ -534,3 +534,158 @@ class SubtreeTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id}/{self.campaign_id} @ {self.counted_at:%Y-%m-%d %H:%M}"
+
+
+# --- periodic progress reports (定期报告): a campaign asks its ledgers for a report every period ------------------
+
+
+class ReportFrequency(models.TextChoices):
+    QUARTERLY = "quarterly", _("每季度")
+    MONTHLY = "monthly", _("每月")
+    CUSTOM = "custom", _("自定日期")
+
+
+class ReportCycle(models.Model):
+    """How often a campaign's ledgers report their progress up the tree (e.g. the province plan's quarterly
+    reporting, 基层党委每季度至少听取1次党支部工作汇报). Its periods are rows (`ReportPeriod`), made by the service
+    from the frequency, so a custom cycle and a quarterly one are read alike."""
+
+    campaign = models.OneToOneField(Campaign, on_delete=models.PROTECT, related_name="report_cycle")
+    frequency = models.CharField(_("报告周期"), max_length=20, choices=ReportFrequency.choices,
+                                 default=ReportFrequency.QUARTERLY)
+    starts_on = models.DateField(_("首期开始日期"))
+    ends_on = models.DateField(_("末期截止日期"))
+    remind_days_before = models.PositiveSmallIntegerField(_("提前提醒天数"), default=3)
+    version = models.PositiveIntegerField(default=1)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("定期报告安排")
+        verbose_name_plural = _("定期报告安排")
+        constraints = [
+            models.CheckConstraint(condition=Q(starts_on__lte=F("ends_on")), name="report_cycle_starts_before_end"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} · {self.get_frequency_display()}"
+
+
+class ReportPeriod(models.Model):
+    """One reporting period of a cycle: it opens on `opens_on` and its report is due on `due_on`."""
+
+    cycle = models.ForeignKey(ReportCycle, on_delete=models.CASCADE, related_name="periods")
+    number = models.PositiveSmallIntegerField(_("期次"))
+    label = models.CharField(_("名称"), max_length=50)
+    opens_on = models.DateField(_("开始日期"))
+    due_on = models.DateField(_("报送截止日期"))
+
+    class Meta:
+        verbose_name = _("报告期")
+        verbose_name_plural = _("报告期")
+        ordering = ["cycle", "due_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "due_on"], name="report_period_one_per_due_date"),
+            models.CheckConstraint(condition=Q(opens_on__lte=F("due_on")), name="report_period_opens_before_due"),
+        ]
+        indexes = [models.Index(fields=["due_on"], name="report_period_due")]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def is_open(self, today: datetime.date) -> bool:
+        return self.opens_on <= today
+
+
+class PeriodicReportStatus(models.TextChoices):
+    DRAFT = "draft", _("填写中")
+    SUBMITTED = "submitted", _("已报送")
+    RETURNED = "returned", _("已退回")
+    ACCEPTED = "accepted", _("已通过")
+
+
+HANDED_IN_REPORT_STATUSES = (PeriodicReportStatus.SUBMITTED, PeriodicReportStatus.ACCEPTED)
+
+
+class PeriodicReport(models.Model):
+    """One ledger's progress report for one period: what was done, and the ledger's figures as they were when it
+    was submitted (a snapshot: closing an item later does not change a report already handed in)."""
+
+    period = models.ForeignKey(ReportPeriod, on_delete=models.PROTECT, related_name="reports")
+    ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="periodic_reports")
+    unit_path = models.CharField(max_length=255, editable=False)
+    status = models.CharField(_("状态"), max_length=20, choices=PeriodicReportStatus.choices,
+                              default=PeriodicReportStatus.DRAFT)
+    work_done = models.TextField(_("整改进展情况"), blank=True)
+    # The figures as of submission; empty while the report is a draft.
+    problems = models.PositiveIntegerField(_("问题数"), null=True)
+    items = models.PositiveIntegerField(_("措施数"), null=True)
+    closed = models.PositiveIntegerField(_("已销号"), null=True)
+    overdue = models.PositiveIntegerField(_("逾期"), null=True)
+    in_progress = models.PositiveIntegerField(_("整改中"), null=True)
+    figures_as_of = models.DateTimeField(_("数据截至"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("报送时间"), null=True, blank=True)
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    return_reason = models.TextField(_("退回原因"), blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("定期报告")
+        verbose_name_plural = _("定期报告")
+        ordering = ["period__due_on", "unit_path"]
+        constraints = [
+            models.UniqueConstraint(fields=["period", "ledger"], name="periodic_report_one_per_period"),
+            models.CheckConstraint(
+                condition=Q(status=PeriodicReportStatus.DRAFT) | (
+                    Q(figures_as_of__isnull=False, submitted_at__isnull=False, problems__isnull=False,
+                      items__isnull=False, closed__isnull=False, overdue__isnull=False, in_progress__isnull=False)
+                ),
+                name="periodic_report_handed_in_has_figures",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=PeriodicReportStatus.RETURNED) | ~Q(return_reason=""),
+                name="periodic_report_returned_has_reason",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["unit_path"], name="periodic_report_path",
+                         opclasses=["varchar_pattern_ops"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ledger} · {self.period}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("ledger:periodic_report", args=[self.ledger_id, self.period_id])
+
+
+class PeriodicReportAction(models.TextChoices):
+    SAVED = "saved", _("保存草稿")
+    SUBMITTED = "submitted", _("报送")
+    RESUBMITTED = "resubmitted", _("重新报送")
+    RETURNED = "returned", _("退回")
+    ACCEPTED = "accepted", _("通过")
+
+
+class PeriodicReportEvent(models.Model):
+    """One recorded step of a periodic report: who, when, from, to, comment."""
+
+    report = models.ForeignKey(PeriodicReport, on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    action = models.CharField(max_length=20, choices=PeriodicReportAction.choices)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("定期报告记录")
+        verbose_name_plural = _("定期报告记录")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"

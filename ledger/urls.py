@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ledger.views import exports, imports, setup, workflow
+from ledger.views import exports, imports, periodic, setup, workflow
 
 app_name = "ledger"
 urlpatterns = [
@@ -37,6 +37,13 @@ urlpatterns = [
     path("ledgers/<int:pk>/bulk-close/", workflow.bulk_close, name="bulk_close"),
     path("ledgers/<int:pk>/changes/", workflow.ledger_changes, name="ledger_changes"),
     path("ledgers/<int:pk>/history/", workflow.ledger_history, name="ledger_history"),
+    # periodic progress reports (定期报告)
+    path("campaigns/<int:pk>/report-cycle/", periodic.report_cycle, name="report_cycle"),
+    path("campaigns/<int:pk>/periodic-reports/", periodic.who_reported, name="periodic_who_reported"),
+    path("ledgers/<int:pk>/periodic-reports/", periodic.periodic_report_list, name="periodic_report_list"),
+    path("ledgers/<int:pk>/periodic-reports/<int:period_pk>/", periodic.periodic_report, name="periodic_report"),
+    path("ledgers/<int:pk>/periodic-reports/<int:period_pk>/review/", periodic.periodic_report_review,
+         name="periodic_report_review"),
     path("ledgers/<int:pk>/<slug:action>/", workflow.ledger_action, name="ledger_action"),
     path("problems/<int:pk>/edit/", workflow.problem_edit, name="problem_edit"),
     path("problems/<int:pk>/withdraw/", workflow.problem_withdraw, name="problem_withdraw"),

@@ -16,6 +16,8 @@ class NotificationKind(models.TextChoices):
     REPORT_DEADLINE = "report_deadline", _("情况报告截止提醒")
     COMMITTEE_TERM = "committee_term", _("按期换届提醒")
     REVIEW_EVENT = "review_event", _("审核动态")
+    PERIODIC_REPORT_DUE = "periodic_report_due", _("定期报告截止提醒")
+    PERIODIC_REPORT_MISSING = "periodic_report_missing", _("定期报告逾期未报")
 
 
 class Notification(models.Model):

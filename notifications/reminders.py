@@ -21,14 +21,17 @@ from django.utils.translation import gettext as _
 
 from branches.models import OrgUnit, Role, UnitKind
 from ledger.models import (
+    HANDED_IN_REPORT_STATUSES,
     OPEN_ITEM_STATUSES,
     Campaign,
     CampaignStatus,
     Ledger,
     LedgerStatus,
+    PeriodicReport,
     Phase,
     PhaseStage,
     RectificationItem,
+    ReportPeriod,
     overdue_condition,
 )
 from ledger.naming import item_no
@@ -291,10 +294,65 @@ def committee_terms(today: datetime.date, directory: Directory) -> Iterator[Draf
             yield Draft(user_id, NotificationKind.COMMITTEE_TERM, expires_on, key, title, body, tree_link)
 
 
+# How long after its due date a period's missing reports are still reminded (once each): the next period takes over.
+PERIODIC_MISSING_WINDOW = datetime.timedelta(days=31)
+
+
+def _ledgers_not_handed_in(period_id: int, campaign_id: int) -> Iterator[tuple[int, str, str]]:
+    """(ledger id, unit path, unit name) of the campaign's ledgers with no report handed in for the period."""
+    handed_in = PeriodicReport.objects.filter(period_id=period_id, status__in=HANDED_IN_REPORT_STATUSES)
+    return (
+        Ledger.objects.filter(campaign_id=campaign_id)
+        .exclude(pk__in=handed_in.values("ledger_id"))
+        .order_by("pk")
+        .values_list("pk", "unit_path", "unit__name")
+        .iterator(chunk_size=5000)
+    )
+
+
+def periodic_reports(today: datetime.date, directory: Directory) -> Iterator[Draft]:
+    """A periodic report due within the cycle's notice → the branch; not handed in after its due date → the branch,
+    and the general branch above once per period (one digest listing how many of its branches have not reported)."""
+    periods = ReportPeriod.objects.filter(
+        cycle__campaign__status=CampaignStatus.PUBLISHED, due_on__gte=today - PERIODIC_MISSING_WINDOW,
+        due_on__lte=today + datetime.timedelta(days=30),
+    ).values_list("pk", "label", "due_on", "cycle__remind_days_before", "cycle__campaign_id", "cycle__campaign__name")
+    report_url = reverse("ledger:periodic_report", args=[987654321, 123456789])
+    for period_id, label, due_on, notice, campaign_id, campaign_name in periods:
+        days_left = (due_on - today).days
+        if 0 <= days_left <= notice:
+            kind, key_tail = NotificationKind.PERIODIC_REPORT_DUE, "due"
+            title = _("“%(period)s”定期报告将于 %(date)s 截止报送（%(left)s）") % {
+                "period": label, "date": due_on, "left": _days_left_text(days_left)}
+        elif days_left < 0:
+            kind, key_tail = NotificationKind.PERIODIC_REPORT_MISSING, "missing"
+            title = _("“%(period)s”定期报告已逾期未报送（截止 %(date)s）") % {"period": label, "date": due_on}
+        else:
+            continue
+        missing_below: dict[str, int] = {}
+        for ledger_id, path, unit_name in _ledgers_not_handed_in(period_id, campaign_id):
+            body = _("%(campaign)s：%(unit)s 请填写并报送本期整改进展。") % {"campaign": campaign_name, "unit": unit_name}
+            link = report_url.replace("987654321", str(ledger_id)).replace("123456789", str(period_id))
+            key = f"periodic:{period_id}:ledger:{ledger_id}:{key_tail}"
+            for user_id in _each(directory.fillers(path)):
+                yield Draft(user_id, kind, due_on, key, title, body, link)
+            parent = parent_path(path)
+            missing_below[parent] = missing_below.get(parent, 0) + 1
+        if kind != NotificationKind.PERIODIC_REPORT_MISSING:
+            continue
+        table_link = reverse("ledger:periodic_who_reported", args=[campaign_id])
+        for parent, count in missing_below.items():
+            body = _("%(campaign)s：下属 %(count)s 个单位尚未报送“%(period)s”定期报告。") % {
+                "campaign": campaign_name, "count": count, "period": label}
+            for user_id in _each(directory.at(parent, Role.GENERAL_BRANCH_STAFF)):
+                yield Draft(user_id, kind, due_on, f"periodic:{period_id}:below:{parent}", title, body, table_link)
+
+
 SOURCES: dict[str, Source] = {
     "items_due_soon": items_due_soon,
     "items_overdue": items_overdue,
     "phase_deadlines": phase_deadlines,
     "report_deadlines": report_deadlines,
     "committee_terms": committee_terms,
+    "periodic_reports": periodic_reports,
 }

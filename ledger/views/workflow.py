@@ -24,6 +24,7 @@ from ledger.filters import CampaignLedgerFilter
 from ledger.forms import EvidenceForm, ItemForm, ProblemForm, TextForm
 from ledger.models import ItemStatus, LedgerStatus, ProblemSource, ProblemStatus
 from ledger.selectors import workflow as sel
+from ledger.selectors.periodic import reports_to_review
 from ledger.selectors.tallies import tallied_ledger_count
 from ledger.services import workflow as wf
 from ledger.services.evidence import evidence_add
@@ -67,7 +68,9 @@ def _require_fill(request: HttpRequest, ledger) -> None:
 
 @login_required
 def my_ledgers(request: HttpRequest) -> HttpResponse:
-    return render(request, "ledger/my_ledgers.html", sel.my_ledgers(request.user))
+    return render(request, "ledger/my_ledgers.html", {
+        **sel.my_ledgers(request.user), "periodic_review": reports_to_review(request.user),
+    })
 
 
 @login_required

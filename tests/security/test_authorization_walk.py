@@ -88,6 +88,7 @@ SITES = {
     "item": ("b1", "b2", "b3", "other_branch"),
     "evidence": ("b1", "b2", "b3", "other_branch"),
     "manifestation": ("b1", "b2", "b3", "other_branch"),
+    "periodic": ("b1", "b2", "b3", "other_branch"),  # a ledger's periodic report for one period
     "rating_unit": ("b1", "b2", "b3", "other_branch"),
     "rating": ("b1", "b2", "b3", "other_branch"),
     "objection": ("b1", "b2", "b3", "other_branch"),
@@ -154,6 +155,12 @@ RULES: dict[str, Rule] = {
     "ledger:ledger_export": rule("ledger", "view"),
     "ledger:problem_import": rule("ledger", "fill_or_supervise"),
     "ledger:problem_import_template": rule("ledger", "fill_or_supervise"),
+    # periodic progress reports (定期报告)
+    "ledger:report_cycle": rule("campaign", "take_part", post="manage"),
+    "ledger:periodic_who_reported": rule("campaign", "take_part"),
+    "ledger:periodic_report_list": rule("ledger", "view"),
+    "ledger:periodic_report": rule("periodic", "view", post="fill"),
+    "ledger:periodic_report_review": rule("periodic", "supervise"),
     # supervision, results, ratings, dashboards
     "reviews:index": rule(),
     "reviews:dashboard": rule("campaign", "take_part"),
@@ -251,6 +258,14 @@ class World:
         self.campaigns = {"root": make_campaign(tree.root, actor=users["org"]),
                           "other_root": make_campaign(tree.other_root, actor=org_other)}
         self.orgs = {"root": users["org"], "other_root": org_other}
+        from ledger.services.periodic import report_cycle_set
+
+        self.periods = {
+            site: report_cycle_set(actor=self.orgs[site], campaign=campaign, frequency="quarterly",
+                                   starts_on=datetime.date(2022, 1, 1), ends_on=datetime.date(2022, 12, 31)
+                                   ).periods.order_by("due_on").first()
+            for site, campaign in self.campaigns.items()
+        }
         self.kwargs: dict[tuple[str, str], dict] = {}
         self._branch_objects()
         self._general_branch_objects()
@@ -284,7 +299,13 @@ class World:
             rating = reviews.rating_publish(actor=org, rating=rating, starts_on=today,
                                             ends_on=today + datetime.timedelta(days=5))
             objection = reviews.objection_record(actor=org, rating=rating, raised_by="党员", text="有异议")
+            period = self.periods["other_root" if name.startswith("other") else "root"]
+            from ledger.services.periodic import periodic_report_submit
+
+            periodic_report_submit(actor=filler_of(ledger), ledger=ledger, period=period,
+                                   work_done="本季度召开支委会两次，研究整改措施。")
             self.kwargs.update({
+                ("periodic", name): {"pk": ledger.pk, "period_pk": period.pk},
                 ("ledger", name): {"pk": ledger.pk}, ("problem", name): {"pk": problem.pk},
                 ("item", name): {"pk": item.pk}, ("evidence", name): {"pk": evidence.pk},
                 ("manifestation", name): {"pk": ledger.pk, "manifestation_pk": manifestation.pk},
