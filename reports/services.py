@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from branches.models import AuditRecord, OrgUnit, UnitKind
 from branches.selectors import Action, scope_for
 from jobs.models import JobStatus
+from ledger import wording
 from ledger.models import Campaign
 from reports import signing
 from reports.models import ReportStatus, SituationReport, StampKind, UnitStamp
@@ -31,8 +32,8 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are typ
 TEXT_MAX_CHARS = 20000
 
 
-def report_title(unit: OrgUnit) -> str:
-    return f"{unit.name}开展党支部对账整改专项行动情况的报告"
+def report_title(campaign: Campaign, unit: OrgUnit) -> str:
+    return wording.report_title(campaign, unit)
 
 
 def _audit(*, actor, report: SituationReport, action: str, **data) -> None:
@@ -93,7 +94,7 @@ def stamp_upload(*, actor, unit: OrgUnit, kind: str, upload: UploadedFile) -> Un
 def report_initial_fields(*, campaign: Campaign, unit: OrgUnit) -> dict[str, str]:
     """What a new report's form starts with: the title and section 二 written from the ledgers."""
     return {
-        "title": report_title(unit),
+        "title": report_title(campaign, unit),
         "work_done": "",
         "problems_found": problems_prefill(problem_summary(campaign=campaign, unit=unit)),
         "next_steps": "",
@@ -121,7 +122,7 @@ def report_save(
         if not campaign.ledgers.filter(unit_path__startswith=unit.path).exists():
             raise ValidationError(_("本专项行动不涉及本单位。"))
         report = SituationReport.objects.create(
-            campaign=campaign, unit=unit, unit_path=unit.path, title=report_title(unit),
+            campaign=campaign, unit=unit, unit_path=unit.path, title=report_title(campaign, unit),
             created_by=actor, updated_by=actor, **texts,
         )
         _audit(actor=actor, report=report, action="report_created", version=report.version)

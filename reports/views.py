@@ -87,7 +87,7 @@ def report_edit(request: HttpRequest, campaign_pk: int, unit_pk: int) -> HttpRes
         "can_fill": can_edit,
         "can_edit": can_edit and (report is None or not report.is_frozen),
         "can_sign": can_edit and report is not None and not report.is_frozen,
-        "title": report.title if report else services.report_title(unit),
+        "title": report.title if report else services.report_title(campaign, unit),
         "stamps": selectors.current_stamps(unit),
     })
 
