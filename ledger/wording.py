@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from branches.models import OrgUnit, UnitKind
 
 NOTICE_KIND = "对账整改"
-ISSUER_SUFFIXES = ("党委", "委员会", "党总支", "党支部", "党工委")
+ISSUER_SUFFIXES = ("党委", "委员会", "党总支", "党支部", "党工委", "委")  # 潍坊学院党委, 测试县委 → 潍坊学院, 测试县
 
 
 def follows_notice(campaign) -> bool:
@@ -32,9 +32,15 @@ def _led_by_issuer(campaign) -> str:
 
 
 def default_list_title(campaign) -> str:
+    """测试县基层党建巡视反馈问题整改台账, 潍坊学院党支部对账整改专项行动自查问题、整改与责任清单 …"""
+    name = _led_by_issuer(campaign)
     if follows_notice(campaign):
-        return _("%(name)s自查问题、整改与责任清单") % {"name": _led_by_issuer(campaign)}
-    return _("%(name)s问题整改台账") % {"name": _led_by_issuer(campaign)}
+        return _("%(name)s自查问题、整改与责任清单") % {"name": name}
+    if name.endswith(("台账", "清单")):
+        return name
+    if name.endswith("整改"):
+        return _("%(name)s台账") % {"name": name}
+    return _("%(name)s问题整改台账") % {"name": name}
 
 
 def list_title(campaign) -> str:
@@ -84,7 +90,7 @@ def ledger_supervisor(ledger) -> str:
     return supervisor_label(ledger.unit)
 
 
-def target_units(campaign) -> str:
+def target_kind_word(campaign) -> str:
     """What the campaign's ledgers belong to, by its target: 党支部, 党总支, 党委, or the issuer's own kind."""
     from ledger.models import TargetKind  # ledger.models imports nothing from here; a local import keeps it so
 

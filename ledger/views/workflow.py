@@ -84,8 +84,8 @@ def campaign_ledgers(request: HttpRequest, pk: int) -> HttpResponse:
         "campaign": campaign, "rows": page.object_list, "page": page, "status": status,
         "sort": filters.values["sort"] or "unit",
         "statuses": LedgerStatus.choices,
-        "units": wording.target_units(campaign),
-        "columns": [("unit", wording.target_units(campaign)), ("status", _("状态")), ("problems", _("问题")), ("items", _("措施")),
+        "units": wording.target_kind_word(campaign),
+        "columns": [("unit", wording.target_kind_word(campaign)), ("status", _("状态")), ("problems", _("问题")), ("items", _("措施")),
                     ("closed", _("已销号")), ("overdue", _("逾期")), ("changed", _("最近变动"))],
     })
 
