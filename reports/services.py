@@ -25,7 +25,7 @@ from ledger import wording
 from ledger.models import Campaign
 from reports import signing
 from reports.models import ReportStatus, SituationReport, StampKind, UnitStamp
-from reports.selectors import current_stamps, problem_summary, problems_prefill
+from reports.selectors import campaigns_reaching, current_stamps, problem_summary, problems_prefill
 
 IMAGE_FORMATS = {"PNG": (".png", "image/png"), "JPEG": (".jpg", "image/jpeg")}
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are typed from paper
@@ -43,8 +43,8 @@ def _audit(*, actor, report: SituationReport, action: str, **data) -> None:
 
 
 def _require_fill(actor, unit: OrgUnit) -> None:
-    if unit.kind != UnitKind.GENERAL_BRANCH or not scope_for(actor).can(Action.FILL, unit):
-        raise PermissionDenied(_("只有本党总支（党委）的工作人员可以编写和签署情况报告。"))
+    if unit.kind == UnitKind.BRANCH or not scope_for(actor).can(Action.FILL, unit):
+        raise PermissionDenied(_("只有本单位的工作人员可以编写和签署本单位的情况报告。"))
 
 
 def _checked_image(upload: UploadedFile, *, max_bytes: int) -> tuple[bytes, str, str]:
@@ -119,7 +119,7 @@ def report_save(
     if report is None:
         if version != 0:
             raise ValidationError(_("该报告已不存在，请刷新页面后重试。"))
-        if not campaign.ledgers.filter(unit_path__startswith=unit.path).exists():
+        if not campaigns_reaching(unit).filter(pk=campaign.pk).exists():
             raise ValidationError(_("本专项行动不涉及本单位。"))
         report = SituationReport.objects.create(
             campaign=campaign, unit=unit, unit_path=unit.path, title=report_title(campaign, unit),
