@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ledger', '0007_subtree_tally_from_reviews'),
+        ('ledger', '0008_periodic_reports'),
     ]
 
     operations = [
