@@ -106,6 +106,11 @@ class Campaign(models.Model):
     target_kind = models.CharField(_("对象"), max_length=20, choices=TargetKind.choices, default=TargetKind.BRANCHES)
     report_deadline = models.DateField(_("报告报送截止日期"), null=True, blank=True)
     results_deadline = models.DateField(_("结果运用截止日期"), null=True, blank=True)
+    # The campaign's own words (ledger.wording): empty means derived from its name.
+    list_title = models.CharField(_("台账标题"), max_length=200, blank=True, help_text=_(
+        "导出台账每张表的标题；不填则按专项行动名称生成，如“××问题整改台账”。"))
+    report_title = models.CharField(_("情况报告标题"), max_length=200, blank=True, help_text=_(
+        "单位名称之后的部分，如“开展××情况的报告”；不填则按专项行动名称生成。"))
     status = models.CharField(_("状态"), max_length=20, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT)
     issuer_path = models.CharField(max_length=255, editable=False, db_index=True)
     published_at = models.DateTimeField(null=True, blank=True)

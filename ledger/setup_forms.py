@@ -39,7 +39,7 @@ class CampaignForm(forms.ModelForm):
     class Meta:
         model = Campaign
         fields = ["issuer", "name", "year", "doc_number", "template", "target_kind", "report_deadline",
-                  "results_deadline"]
+                  "results_deadline", "list_title", "report_title"]
         widgets = {"report_deadline": DATE, "results_deadline": DATE}
 
     def __init__(self, *args, issuers, templates, **kwargs):

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from branches.models import OrgUnit, Role, UnitKind
+from branches.models import OrgUnit, Role, UnitKind, ancestor_paths
 from ledger.models import (
     HANDED_IN_REPORT_STATUSES,
     OPEN_ITEM_STATUSES,
@@ -36,7 +36,7 @@ from ledger.models import (
 )
 from ledger.naming import item_no
 from notifications.models import NotificationKind
-from notifications.recipients import Directory, parent_path
+from notifications.recipients import Directory
 
 log = logging.getLogger(__name__)
 
@@ -209,40 +209,53 @@ def signed_report_units(campaign_ids: list[int]) -> set[tuple[int, int]] | None:
         return None
 
 
+REPORT_WRITERS = {UnitKind.GENERAL_BRANCH: Role.GENERAL_BRANCH_STAFF, UnitKind.COMMITTEE: Role.ORG_DEPARTMENT}
+
+
+def reporting_paths(campaign_id: int, issuer_path: str) -> set[str]:
+    """The units that owe the campaign a situation report: below the issuer, above a ledger or with one of their
+    own, never a branch (one row per parent, not per ledger)."""
+    ledgers = Ledger.objects.filter(campaign_id=campaign_id).order_by()
+    paths: set[str] = set()
+    for parent in ledgers.values_list("unit__parent__path", flat=True).distinct():
+        if parent:
+            paths.update([parent, *ancestor_paths(parent)])
+    paths.update(ledgers.exclude(unit__kind=UnitKind.BRANCH).values_list("unit_path", flat=True))
+    return paths - {issuer_path, *ancestor_paths(issuer_path)}
+
+
 def report_deadlines(today: datetime.date, directory: Directory) -> Iterator[Draft]:
-    """The situation report's deadline → general branches (with ledgers below them) that have not signed."""
+    """The situation report's deadline → the units that owe a report (general branches, committees below the
+    issuer) and have not signed it."""
     horizon = today + datetime.timedelta(days=max(due_days()))
     campaigns = list(
         Campaign.objects.filter(
             status=CampaignStatus.PUBLISHED, report_deadline__gte=today, report_deadline__lte=horizon
-        ).values_list("pk", "name", "report_deadline")
+        ).values_list("pk", "name", "report_deadline", "issuer_path")
     )
     if not campaigns:
         return
-    signed = signed_report_units([pk for pk, _name, _deadline in campaigns])
+    signed = signed_report_units([pk for pk, _name, _deadline, _issuer in campaigns])
     if signed is None:
         return
-    for campaign_id, campaign_name, deadline in campaigns:
+    for campaign_id, campaign_name, deadline, issuer_path in campaigns:
         days_left = (deadline - today).days
         step = threshold_for(days_left)
         if step is None:
             continue
-        ledger_paths = set(Ledger.objects.filter(campaign_id=campaign_id).values_list("unit_path", flat=True))
-        candidate_paths = ledger_paths | {parent_path(path) for path in ledger_paths}
-        general_branches = (
-            OrgUnit.objects.filter(kind=UnitKind.GENERAL_BRANCH, is_active=True, path__in=candidate_paths)
-            .order_by("path")
-            .values_list("pk", "path", "name")
+        units = (
+            OrgUnit.objects.filter(is_active=True, path__in=reporting_paths(campaign_id, issuer_path))
+            .exclude(kind=UnitKind.BRANCH).order_by("path").values_list("pk", "path", "name", "kind")
         )
         values = {"campaign": campaign_name, "date": deadline, "left": _days_left_text(days_left)}
         title = _("情况报告将于 %(date)s 截止报送（%(left)s）") % values
-        for unit_id, path, unit_name in general_branches:
+        for unit_id, path, unit_name, kind in units:
             if (campaign_id, unit_id) in signed:
                 continue
             body = _("%(campaign)s：%(unit)s 的情况报告尚未签署报送。") % {**values, "unit": unit_name}
             key = f"report:{campaign_id}:unit:{unit_id}:d{step}"
             link = reverse("ledger:campaign_detail", args=[campaign_id])
-            for user_id in _each(directory.at(path, Role.GENERAL_BRANCH_STAFF)):
+            for user_id in _each(directory.at(path, REPORT_WRITERS[kind])):
                 yield Draft(user_id, NotificationKind.REPORT_DEADLINE, deadline, key, title, body, link)
 
 

@@ -21,18 +21,19 @@ from django.utils.translation import gettext as _
 from branches.models import AuditRecord, OrgUnit, UnitKind
 from branches.selectors import Action, scope_for
 from jobs.models import JobStatus
+from ledger import wording
 from ledger.models import Campaign
 from reports import signing
 from reports.models import ReportStatus, SituationReport, StampKind, UnitStamp
-from reports.selectors import current_stamps, problem_summary, problems_prefill
+from reports.selectors import campaigns_reaching, current_stamps, problem_summary, problems_prefill
 
 IMAGE_FORMATS = {"PNG": (".png", "image/png"), "JPEG": (".jpg", "image/jpeg")}
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are typed from paper
 TEXT_MAX_CHARS = 20000
 
 
-def report_title(unit: OrgUnit) -> str:
-    return f"{unit.name}开展党支部对账整改专项行动情况的报告"
+def report_title(campaign: Campaign, unit: OrgUnit) -> str:
+    return wording.report_title(campaign, unit)
 
 
 def _audit(*, actor, report: SituationReport, action: str, **data) -> None:
@@ -42,8 +43,8 @@ def _audit(*, actor, report: SituationReport, action: str, **data) -> None:
 
 
 def _require_fill(actor, unit: OrgUnit) -> None:
-    if unit.kind != UnitKind.GENERAL_BRANCH or not scope_for(actor).can(Action.FILL, unit):
-        raise PermissionDenied(_("只有本党总支（党委）的工作人员可以编写和签署情况报告。"))
+    if unit.kind == UnitKind.BRANCH or not scope_for(actor).can(Action.FILL, unit):
+        raise PermissionDenied(_("只有本单位的工作人员可以编写和签署本单位的情况报告。"))
 
 
 def _checked_image(upload: UploadedFile, *, max_bytes: int) -> tuple[bytes, str, str]:
@@ -93,7 +94,7 @@ def stamp_upload(*, actor, unit: OrgUnit, kind: str, upload: UploadedFile) -> Un
 def report_initial_fields(*, campaign: Campaign, unit: OrgUnit) -> dict[str, str]:
     """What a new report's form starts with: the title and section 二 written from the ledgers."""
     return {
-        "title": report_title(unit),
+        "title": report_title(campaign, unit),
         "work_done": "",
         "problems_found": problems_prefill(problem_summary(campaign=campaign, unit=unit)),
         "next_steps": "",
@@ -118,10 +119,10 @@ def report_save(
     if report is None:
         if version != 0:
             raise ValidationError(_("该报告已不存在，请刷新页面后重试。"))
-        if not campaign.ledgers.filter(unit_path__startswith=unit.path).exists():
+        if not campaigns_reaching(unit).filter(pk=campaign.pk).exists():
             raise ValidationError(_("本专项行动不涉及本单位。"))
         report = SituationReport.objects.create(
-            campaign=campaign, unit=unit, unit_path=unit.path, title=report_title(unit),
+            campaign=campaign, unit=unit, unit_path=unit.path, title=report_title(campaign, unit),
             created_by=actor, updated_by=actor, **texts,
         )
         _audit(actor=actor, report=report, action="report_created", version=report.version)

@@ -74,7 +74,7 @@ def visible(user, queryset: QuerySet, action: Action = Action.VIEW) -> QuerySet:
 
 def ledger_find(user, pk: int) -> Ledger | None:
     """The ledger if the viewer sees it, else None (the view answers 404, as for anything out of scope)."""
-    return visible(user, Ledger.objects.select_related("campaign", "unit", "campaign__template")).filter(pk=pk).first()
+    return visible(user, Ledger.objects.select_related("campaign", "unit__parent", "campaign__template")).filter(pk=pk).first()
 
 
 def problem_find(user, pk: int) -> Problem | None:
@@ -82,7 +82,7 @@ def problem_find(user, pk: int) -> Problem | None:
 
 
 def item_find(user, pk: int) -> RectificationItem | None:
-    queryset = RectificationItem.objects.select_related("problem__category", "ledger__campaign", "ledger__unit")
+    queryset = RectificationItem.objects.select_related("problem__category", "ledger__campaign", "ledger__unit__parent")
     return visible(user, queryset).filter(pk=pk).first()
 
 

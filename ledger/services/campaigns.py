@@ -76,6 +76,8 @@ class CampaignFields:
     target_kind: str = TargetKind.BRANCHES
     report_deadline: datetime.date | None = None
     results_deadline: datetime.date | None = None
+    list_title: str = ""
+    report_title: str = ""
 
     def check(self) -> None:
         if not self.name.strip():
@@ -90,7 +92,8 @@ class CampaignFields:
         return {
             "issuer": self.issuer, "name": self.name.strip(), "year": self.year, "doc_number": self.doc_number.strip(),
             "template": self.template, "target_kind": self.target_kind, "report_deadline": self.report_deadline,
-            "results_deadline": self.results_deadline,
+            "results_deadline": self.results_deadline, "list_title": self.list_title.strip(),
+            "report_title": self.report_title.strip(),
         }
 
 
