@@ -7,10 +7,10 @@ username, the entry's LDAP_USERNAME_ATTRIBUTE against the account's user name) o
 never creates an account, never changes one's name, unit, roles or rights, and grants no permission: those stay
 the product's own. A person the directory knows but the product does not is refused with a message that says so.
 
-The backend sits between the throttle (accounts.backends) and the local password check (ModelBackend) in
-AUTHENTICATION_BACKENDS, so a directory sign-in goes through the same login page and the same flow as a local
-one: the lockout is checked first, a failure is counted and logged (Django's user_login_failed), and a success
-starts the session clocks and decides the second factor owed (accounts.signals, accounts.session_state).
+The backend comes last in AUTHENTICATION_BACKENDS, after the throttle (accounts.backends) and the local password
+check (ModelBackend), so a directory sign-in goes through the same login page and the same flow as a local one:
+the lockout is checked first, a failure is counted and logged (Django's user_login_failed), and a success starts
+the session clocks and decides the second factor owed (accounts.signals, accounts.session_state).
 
 Once an account has signed in through the directory its local password is retired (made unusable): from then
 on the directory alone decides, so a person switched off in the directory cannot go on with an old local
@@ -97,12 +97,15 @@ class DirectoryBackend(LDAPBackend):
         if not settings.LDAP_SERVER_URI or request is None or not username:
             return None
         try:
-            return super().authenticate(request, username=username, password=password, **kwargs)
+            user = super().authenticate(request, username=username, password=password, **kwargs)
         except NoMatchingAccount as refusal:
             log_event("ldap_no_account", request=request, username=username, dn=str(refusal),
                       level=logging.WARNING)
             setattr(request, REFUSAL_ATTRIBUTE, NO_ACCOUNT_MESSAGE)
-            raise PermissionDenied from None  # no other backend tries: the failure is counted and logged
+            raise PermissionDenied from None  # the failure is counted and logged like any other
+        if user is not None:
+            user.signed_in_through_directory = True  # for the security log's login line (accounts.signals)
+        return user
 
     def get_or_build_user(self, username, ldap_user):
         """The product's account for this directory entry; never a new one."""

@@ -14,15 +14,13 @@ from django_auth_ldap.backend import ldap_error
 from accounts import services, session_state
 from accounts.security_log import log_event
 
-DIRECTORY_BACKEND = "accounts.directory.DirectoryBackend"
-
 
 @receiver(user_logged_in, dispatch_uid="security_login")
 def on_login(sender, request, user, **kwargs) -> None:
     if request is None or not hasattr(request, "session"):
         return
     session_state.start(request, user)
-    via = {"via": "ldap"} if getattr(user, "backend", "") == DIRECTORY_BACKEND else {}
+    via = {"via": "ldap"} if getattr(user, "signed_in_through_directory", False) else {}
     log_event("login", request=request, user=user, second_factor=request.session[session_state.SECOND_FACTOR], **via)
 
 

@@ -238,8 +238,9 @@ X_FRAME_OPTIONS = "DENY"
 # and an address after more failures over any names.
 AUTHENTICATION_BACKENDS = [
     "accounts.backends.ThrottledLoginBackend",
-    "accounts.directory.DirectoryBackend",  # does nothing while LDAP_SERVER_URI is empty
     "django.contrib.auth.backends.ModelBackend",
+    # Asked when the local password did not fit; does nothing while LDAP_SERVER_URI is empty.
+    "accounts.directory.DirectoryBackend",
 ]
 # Sign-in through the institution's directory (LDAP, accounts/directory.py; docs/operations.md). Off while
 # LDAP_SERVER_URI is empty. The directory checks the password and finds the person; the account, its unit and

@@ -168,8 +168,12 @@ def test_a_switched_off_account_is_refused_like_a_wrong_password(client, tree, d
     assert signed_in_as(client) is None
 
 
-def test_an_unreachable_directory_leaves_local_accounts_working(client, tree, directory_settings, security_log):
+def test_an_unreachable_directory_is_logged_and_leaves_local_accounts_working(client, tree, directory_settings,
+                                                                             security_log):
     directory_settings.LDAP_SERVER_URI = "ldap://127.0.0.1:9"  # nothing listens there
+    make_user(WANG.uid, tree.b1, Role.BRANCH_SECRETARY)
     make_user("local-only", tree.b2, Role.BRANCH_SECRETARY)
+    assert error_text(post_login(client, WANG.uid, WANG.password)) == WRONG
+    [line] = security_log.events("ldap_error")
+    assert 'error="SERVER_DOWN"' in line
     assert post_login(client, "local-only", PASSWORD).status_code == 302
-    assert security_log.events("ldap_error")
