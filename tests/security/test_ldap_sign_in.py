@@ -151,6 +151,10 @@ def test_a_directory_sign_in_retires_the_local_password(client, tree, directory_
     assert client.get(reverse("home")).status_code == 200  # no local password change owed any more
     wang.refresh_from_db()
     assert not wang.has_usable_password()
+    assert not PasswordChangeRequired.objects.filter(user=wang).exists()
+    change_page = client.get(reverse("password_change")).content.decode()
+    assert "请在统一身份认证系统中修改密码" in change_page
+    assert 'name="old_password"' not in change_page
 
     other_browser = client_factory()
     assert error_text(post_login(other_browser, WANG.uid, PASSWORD)) == WRONG
