@@ -4,12 +4,15 @@ and the `employee_numbers` command that records them from a list."""
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from accounts.models import EmployeeNumber
 from accounts.services import employee_number_set
 from branches.models import AuditRecord
+from tests.forms_html import form_data
 
 
 def numbers() -> dict[str, str]:
@@ -55,3 +58,18 @@ def test_only_who_manages_the_account_may_set_its_number(users):
         employee_number_set(actor=users["org"], user=users["member"], number="1")
     assert "工号“1”已属于账号“secretary”。" in taken.value.messages
     assert numbers() == {"secretary": "1"}
+
+
+def test_an_administrator_records_a_number_in_the_admin(client, users):
+    get_user_model().objects.create_superuser("admin-person", password="pw-123456")
+    client.login(username="admin-person", password="pw-123456")
+    page = client.get(reverse("admin:auth_user_change", args=[users["secretary"].pk]))
+    assert "工号" in page.content.decode()
+    data = form_data(page.content.decode(), form_marker='id="user_form"')
+    for multiple in ("groups", "user_permissions"):  # nothing chosen: a browser sends nothing
+        data.pop(multiple, None)
+    data["employee_number-0-number"] = "20190001"
+    data["employee_number-TOTAL_FORMS"] = "1"
+    saved = client.post(page.request["PATH_INFO"], data)
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    assert numbers() == {"secretary": "20190001"}
