@@ -43,6 +43,8 @@ SUN = Person("sunqiang", "孙强", "20210003", "sun-dir-pass-3")  # no account i
 PEOPLE_IN_DIRECTORY = (WANG, ZHAO, SUN)
 
 CONFIG = """\
+TLSCertificateFile {root}/server.pem
+TLSCertificateKeyFile {root}/server.key
 include {schema}/core.schema
 include {schema}/cosine.schema
 include {schema}/inetorgperson.schema
@@ -88,6 +90,34 @@ def _base64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()  # LDIF carries non-ASCII values base64-encoded
 
 
+def write_self_signed_certificate(cert_path: Path, key_path: Path) -> None:
+    """A certificate for 127.0.0.1, so StartTLS can be tried with and without trusting it."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                       critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    key_path.chmod(0o600)
+
+
 class Slapd:
     def __init__(self, root: Path):
         self.root = root
@@ -95,8 +125,13 @@ class Slapd:
         self.uri = f"ldap://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
 
+    @property
+    def ca_file(self) -> Path:
+        return self.root / "server.pem"  # self-signed: the certificate is its own CA
+
     def start(self) -> None:
         (self.root / "data").mkdir(parents=True)
+        write_self_signed_certificate(self.root / "server.pem", self.root / "server.key")
         conf = self.root / "slapd.conf"
         conf.write_text(CONFIG.format(schema=SCHEMA, modules=MODULES, root=self.root, suffix=SUFFIX,
                                       service=SERVICE_DN), encoding="utf-8")

@@ -3,6 +3,10 @@ login page, the same throttle, log, sessions and second factor; the account, its
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
 from django.test import override_settings
@@ -181,3 +185,28 @@ def test_an_unreachable_directory_is_logged_and_leaves_local_accounts_working(cl
     [line] = security_log.events("ldap_error")
     assert 'error="SERVER_DOWN"' in line
     assert post_login(client, "local-only", PASSWORD).status_code == 302
+
+
+def test_start_tls_with_the_directory_certificate_trusted(client, tree, directory_settings, slapd_directory):
+    directory_settings.LDAP_START_TLS = True
+    directory_settings.LDAP_TLS_CA_FILE = str(slapd_directory.ca_file)
+    wang = make_user(WANG.uid, tree.b1, Role.BRANCH_SECRETARY)
+    assert post_login(client, WANG.uid, WANG.password).status_code == 302
+    assert signed_in_as(client) == wang
+
+
+def test_start_tls_refuses_a_directory_certificate_it_cannot_check(client, tree, directory_settings, security_log):
+    directory_settings.LDAP_START_TLS = True  # no CA file: the test directory's self-signed certificate is unknown
+    make_user(WANG.uid, tree.b1, Role.BRANCH_SECRETARY)
+    assert error_text(post_login(client, WANG.uid, WANG.password)) == WRONG
+    assert signed_in_as(client) is None
+    assert security_log.events("ldap_error")
+
+
+def test_an_unknown_matching_rule_stops_the_app_at_start():
+    started = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"], capture_output=True, text=True,
+        env={"DJANGO_SETTINGS_MODULE": "config.settings.base", "LDAP_MATCH_BY": "mail", "PATH": "/usr/bin"},
+        cwd=Path(__file__).resolve().parents[2])
+    assert started.returncode != 0
+    assert "LDAP_MATCH_BY must be username or employee_number, not 'mail'" in started.stderr
