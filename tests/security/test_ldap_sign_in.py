@@ -210,3 +210,11 @@ def test_an_unknown_matching_rule_stops_the_app_at_start():
         cwd=Path(__file__).resolve().parents[2])
     assert started.returncode != 0
     assert "LDAP_MATCH_BY must be username or employee_number, not 'mail'" in started.stderr
+
+
+def test_a_typed_filter_matches_no_one(client, tree, directory_settings):
+    """What is typed is escaped into the search filter: a wildcard or a filter of one's own finds nobody."""
+    make_user(WANG.uid, tree.b1, Role.BRANCH_SECRETARY)
+    for typed in ("*", "wang*", "*)(uid=*", "wangli)(|(uid=*"):
+        assert error_text(post_login(client, typed, WANG.password)) == WRONG
+        assert signed_in_as(client) is None
