@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import pyotp
 from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
 from django.test import override_settings
 from django.urls import reverse
 
+from accounts import services
 from accounts.models import EmployeeNumber, UserSession
 from branches.models import PasswordChangeRequired, Role, RoleAssignment
 from tests.conftest import make_user
@@ -129,6 +132,17 @@ def test_two_factor_is_still_demanded_for_a_role_that_needs_it(client, tree, dir
     assert home.status_code == 302
     assert home.url == reverse("accounts:two_factor_setup")
     assert "必须启用两步验证" in client.get(home.url).content.decode()
+
+
+def test_an_enrolled_person_gives_the_code_after_the_directory_password(client, tree, directory_settings):
+    wang = make_user(WANG.uid, tree.b1, Role.BRANCH_SECRETARY)
+    secret = services.totp_new_secret()
+    services.totp_confirm(user=wang, secret=secret, code=pyotp.TOTP(secret).at(time.time() - 30))
+    assert post_login(client, WANG.uid, WANG.password).status_code == 302
+    home = client.get(reverse("home"))
+    assert home.status_code == 302 and home.url.startswith(reverse("accounts:two_factor_verify"))
+    assert client.post(reverse("accounts:two_factor_verify"), {"code": pyotp.TOTP(secret).now()}).status_code == 302
+    assert client.get(reverse("home")).status_code == 200
 
 
 def test_the_directory_changes_no_unit_role_name_or_right(client, tree, directory_settings):
