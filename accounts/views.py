@@ -33,6 +33,8 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["change_owed"] = bool(self.request.session.get(session_state.PASSWORD_CHANGE))
+        # A password retired by a sign-in through the institution's directory (accounts.directory) lives there.
+        context["no_local_password"] = not self.request.user.has_usable_password()
         return context
 
     def form_valid(self, form):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config.secret_key import local_secret_key
@@ -238,7 +239,26 @@ X_FRAME_OPTIONS = "DENY"
 AUTHENTICATION_BACKENDS = [
     "accounts.backends.ThrottledLoginBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Asked when the local password did not fit; does nothing while LDAP_SERVER_URI is empty.
+    "accounts.directory.DirectoryBackend",
 ]
+# Sign-in through the institution's directory (LDAP, accounts/directory.py; docs/operations.md). Off while
+# LDAP_SERVER_URI is empty. The directory checks the password and finds the person; the account, its unit and
+# its roles stay the product's own, and a person without an account is refused.
+LDAP_SERVER_URI = env("LDAP_SERVER_URI", default="")
+LDAP_BIND_DN = env("LDAP_BIND_DN", default="")
+LDAP_BIND_PASSWORD = env("LDAP_BIND_PASSWORD", default="")
+LDAP_USER_SEARCH_BASE = env("LDAP_USER_SEARCH_BASE", default="")
+LDAP_USER_FILTER = env("LDAP_USER_FILTER", default="(uid=%(user)s)")  # %(user)s: what was typed as the login
+LDAP_MATCH_BY = env("LDAP_MATCH_BY", default="username")  # username | employee_number
+if LDAP_MATCH_BY not in ("username", "employee_number"):
+    raise ImproperlyConfigured(f"LDAP_MATCH_BY must be username or employee_number, not {LDAP_MATCH_BY!r}")
+LDAP_USERNAME_ATTRIBUTE = env("LDAP_USERNAME_ATTRIBUTE", default="uid")
+LDAP_EMPLOYEE_NUMBER_ATTRIBUTE = env("LDAP_EMPLOYEE_NUMBER_ATTRIBUTE", default="employeeNumber")
+LDAP_START_TLS = env.bool("LDAP_START_TLS", default=False)
+LDAP_TLS_CA_FILE = env("LDAP_TLS_CA_FILE", default="")
+LDAP_TLS_REQUIRE_CERT = env.bool("LDAP_TLS_REQUIRE_CERT", default=True)
+LDAP_TIMEOUT_SECONDS = env.int("LDAP_TIMEOUT_SECONDS", default=5)
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 # Besides, failures from one address over any user names (password spraying): accounts/throttling.py.
 LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=20)
