@@ -19,7 +19,10 @@ def on_login(sender, request, user, **kwargs) -> None:
     if request is None or not hasattr(request, "session"):
         return
     session_state.start(request, user)
-    log_event("login", request=request, user=user, second_factor=request.session[session_state.SECOND_FACTOR])
+    through_cas = {"via": "cas", "cas_user": request.session[session_state.CAS_USER]} if (
+        session_state.signed_in_through_cas(request)) else {}
+    log_event("login", request=request, user=user, second_factor=request.session[session_state.SECOND_FACTOR],
+              **through_cas)
 
 
 @receiver(user_login_failed, dispatch_uid="security_login_failed")

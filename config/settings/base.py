@@ -238,6 +238,7 @@ X_FRAME_OPTIONS = "DENY"
 AUTHENTICATION_BACKENDS = [
     "accounts.backends.ThrottledLoginBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "accounts.cas.CASAccountBackend",  # checks nothing unless CAS_SERVER_URL is set
 ]
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 # Besides, failures from one address over any user names (password spraying): accounts/throttling.py.
@@ -263,6 +264,15 @@ TOTP_ISSUER = env("TOTP_ISSUER", default="整改台账")
 TOTP_FAILURE_LIMIT = 5
 # Earlier secret keys after a rotation: old sessions, signatures and the encrypted TOTP secrets stay readable.
 SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
+# Single sign-on through CAS (accounts/cas.py, docs/operations.md): empty = off, the local form only.
+# The CAS user (or the attribute CAS_ACCOUNT_ATTRIBUTE names) must be an existing account's login; nobody is
+# created and nothing about units or roles comes from the CAS server.
+CAS_SERVER_URL = env("CAS_SERVER_URL", default="")
+CAS_VERSION = env("CAS_VERSION", default="3")
+CAS_ACCOUNT_ATTRIBUTE = env("CAS_ACCOUNT_ATTRIBUTE", default="")
+CAS_VERIFY_SSL_CERTIFICATE = True
+CAS_CREATE_USER = False
+CAS_APPLY_ATTRIBUTES_TO_USER = False
 # Content-Security-Policy (django-csp 4): nothing inline, nothing from elsewhere.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
