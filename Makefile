@@ -6,9 +6,12 @@ PY := $(VENV)/bin/python
 # System packages: PDF rendering with Chinese fonts (fast subsetting needs libharfbuzz-subset0),
 # translations, PDF checks (pdffonts, pdfsig, certutil), pg_dump / pg_restore for backups (Debian 12's client is
 # PostgreSQL 15, the server's version), LibreOffice (the test that prints 附件2 as LibreOffice does) and the
-# browser for end-to-end tests.
+# browser for end-to-end tests. The CAS single sign-on tests need a real CAS server: LemonLDAP::NG's portal
+# run by its FastCGI server behind an nginx the tests start themselves (tests/cas_server.py); none of the three
+# is needed to run the app.
 SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 gettext \
-	poppler-utils libnss3-tools postgresql-client libreoffice-calc-nogui chromium
+	poppler-utils libnss3-tools postgresql-client libreoffice-calc-nogui chromium \
+	lemonldap-ng lemonldap-ng-fastcgi-server nginx
 # Node and npm install the browser journeys' test-only tools (axe-core, package-lock.json). Checked by command,
 # not by package: a NodeSource nodejs package carries npm itself and conflicts with Debian's npm package.
 NODE_PACKAGES := nodejs npm
