@@ -9,11 +9,13 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts.cas import account_for_cas_user
+from branches import passwords
 from branches.models import Role
 from tests import cas_server
 from tests.conftest import make_user
@@ -22,7 +24,7 @@ SERVICE_PREFIX = "http://testserver/"
 
 
 @pytest.fixture(scope="module")
-def cas(django_db_blocker):
+def cas():
     if not cas_server.available():
         pytest.skip("LemonLDAP::NG and nginx are not installed (make install installs them)")
     server = cas_server.start(service_url=SERVICE_PREFIX)
@@ -107,6 +109,7 @@ def test_cas_user_without_an_account_is_refused_and_nothing_is_created(client, t
     [refused] = security_log.events("cas_refused")
     assert 'cas_user="msmith"' in refused and 'reason="no_account"' in refused
     assert security_log.events("login") == []
+    assert not AccessAttempt.objects.exists()  # the CAS server checked the password: no step toward a lockout
 
 
 def test_deactivated_account_is_refused(client, tree, cas_on):
@@ -139,10 +142,20 @@ def test_a_ticket_counts_once(client, tree, cas_on, client_factory):
     assert "统一身份认证未能确认您的身份，请重新登录。" in replay.content.decode()
 
 
-def test_made_up_ticket_is_refused(client, db, cas_on):
+def test_made_up_ticket_is_refused_and_counts_as_a_failed_sign_in(client, db, cas_on, security_log):
     answer = client.get(reverse("accounts:cas_login"), {"ticket": "ST-made-up"})
     assert answer.status_code == 403
     assert "统一身份认证未能确认您的身份" in answer.content.decode()
+    assert signed_in_as(client) is None
+    assert len(security_log.events("login_failed")) == 1
+    assert AccessAttempt.objects.exists()
+
+
+def test_unreachable_cas_server_is_said_so(client, db, settings):
+    settings.CAS_SERVER_URL = f"http://127.0.0.1:{cas_server.free_port()}/cas/"  # nobody listens there
+    answer = client.get(reverse("accounts:cas_login"), {"ticket": "ST-any"})
+    assert answer.status_code == 403
+    assert "暂时无法连接统一身份认证服务，请稍后再试，或使用账号密码登录。" in answer.content.decode()
     assert signed_in_as(client) is None
 
 
@@ -151,6 +164,13 @@ def test_staff_signed_in_through_cas_still_owe_the_second_factor(client, tree, c
     make_user("dwho", tree.root, Role.ORG_DEPARTMENT)
     cas_sign_in(client, "dwho")
     assert client.get(reverse("home"))["Location"] == reverse("accounts:two_factor_setup")
+
+
+def test_a_password_change_owed_is_still_owed_after_a_cas_sign_in(client, tree, cas_on):
+    user = make_user("dwho", tree.b1, Role.BRANCH_SECRETARY)
+    passwords.require_change(user=user, set_by=make_user("org", tree.root, Role.ORG_DEPARTMENT))
+    cas_sign_in(client, "dwho")
+    assert client.get(reverse("home"))["Location"] == reverse("password_change")
 
 
 # --- sign-out -------------------------------------------------------------------------------------------
