@@ -12,6 +12,7 @@ workers drop to nobody.
 import json
 import os
 import pwd
+import re
 import shutil
 import socket
 import subprocess
@@ -21,6 +22,8 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import requests
 
 LLNG_FASTCGI_SERVER = "/usr/sbin/llng-fastcgi-server"
 NGINX = "/usr/sbin/nginx"
@@ -199,7 +202,7 @@ def _chown_tree(path, uid, gid):
             os.chown(os.path.join(root, name), uid, gid)
 
 
-def _wait_until_serving(server, portal_log, timeout=60):
+def _wait_until_serving(server, timeout=60):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for process in server.processes:
@@ -243,22 +246,22 @@ def start(*, service_url):
         "LLNG_DEFAULTLOGGER": "Lemonldap::NG::Common::Logger::Std",
     }
     server = CasServer(url=portal_url, state=state)
-    portal_log = open(state / "portal.log", "wb")  # noqa: SIM115 - closed with the process's end
-    server.processes.append(
-        subprocess.Popen(  # noqa: S603 - fixed local programs
-            [LLNG_FASTCGI_SERVER, "--foreground", "--proc", "2", "--socket", str(fastcgi_socket),
-             "--pid", str(state / "portal.pid"), *portal_user],
-            env=environment, stdout=portal_log, stderr=subprocess.STDOUT,
+    with open(state / "portal.log", "wb") as portal_log:  # each process keeps its own copy of the handle
+        server.processes.append(
+            subprocess.Popen(  # noqa: S603 - fixed local programs
+                [LLNG_FASTCGI_SERVER, "--foreground", "--proc", "2", "--socket", str(fastcgi_socket),
+                 "--pid", str(state / "portal.pid"), *portal_user],
+                env=environment, stdout=portal_log, stderr=subprocess.STDOUT,
+            )
         )
-    )
-    server.processes.append(
-        subprocess.Popen(  # noqa: S603 - fixed local programs
-            [NGINX, "-p", str(state), "-c", str(state / "nginx.conf"), "-e", str(state / "nginx-error.log")],
-            env=environment, stdout=portal_log, stderr=subprocess.STDOUT,
+        server.processes.append(
+            subprocess.Popen(  # noqa: S603 - fixed local programs
+                [NGINX, "-p", str(state), "-c", str(state / "nginx.conf"), "-e", str(state / "nginx-error.log")],
+                env=environment, stdout=portal_log, stderr=subprocess.STDOUT,
+            )
         )
-    )
     try:
-        _wait_until_serving(server, portal_log)
+        _wait_until_serving(server)
     except Exception:
         server.stop()
         raise
@@ -268,10 +271,6 @@ def start(*, service_url):
 def portal_sign_in(cas_login_url, *, login, password=None, session=None):
     """Sign in at the portal's form the way a browser would; returns the redirect back to the service
     (its URL carries the ticket) and the `requests` session that now holds the CAS server's cookie."""
-    import re
-
-    import requests
-
     session = session or requests.Session()
     page = session.get(cas_login_url, timeout=30)
     fields = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page.text))
