@@ -20,7 +20,11 @@ def on_login(sender, request, user, **kwargs) -> None:
     if request is None or not hasattr(request, "session"):
         return
     session_state.start(request, user)
-    via = {"via": "ldap"} if getattr(user, "signed_in_through_directory", False) else {}
+    via = {}
+    if getattr(user, "signed_in_through_directory", False):
+        via = {"via": "ldap"}
+    elif session_state.signed_in_through_cas(request):
+        via = {"via": "cas", "cas_user": request.session[session_state.CAS_USER]}
     log_event("login", request=request, user=user, second_factor=request.session[session_state.SECOND_FACTOR], **via)
 
 

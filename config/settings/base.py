@@ -241,6 +241,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     # Asked when the local password did not fit; does nothing while LDAP_SERVER_URI is empty.
     "accounts.directory.DirectoryBackend",
+    "accounts.cas.CASAccountBackend",  # checks nothing unless CAS_SERVER_URL is set
 ]
 # Sign-in through the institution's directory (LDAP, accounts/directory.py; docs/operations.md). Off while
 # LDAP_SERVER_URI is empty. The directory checks the password and finds the person; the account, its unit and
@@ -283,6 +284,15 @@ TOTP_ISSUER = env("TOTP_ISSUER", default="整改台账")
 TOTP_FAILURE_LIMIT = 5
 # Earlier secret keys after a rotation: old sessions, signatures and the encrypted TOTP secrets stay readable.
 SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
+# Single sign-on through CAS (accounts/cas.py, docs/operations.md): empty = off, the local form only.
+# The CAS user (or the attribute CAS_ACCOUNT_ATTRIBUTE names) must be an existing account's login; nobody is
+# created and nothing about units or roles comes from the CAS server.
+CAS_SERVER_URL = env("CAS_SERVER_URL", default="")
+CAS_VERSION = env("CAS_VERSION", default="3")
+CAS_ACCOUNT_ATTRIBUTE = env("CAS_ACCOUNT_ATTRIBUTE", default="")
+CAS_VERIFY_SSL_CERTIFICATE = True
+CAS_CREATE_USER = False
+CAS_APPLY_ATTRIBUTES_TO_USER = False
 # Content-Security-Policy (django-csp 4): nothing inline, nothing from elsewhere.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
