@@ -36,7 +36,7 @@ from ledger.models import (
 )
 from ledger.naming import item_no
 from notifications.models import NotificationKind
-from notifications.recipients import Directory
+from notifications.recipients import Directory, parent_path
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from branches.models import OrgUnit
+from branches.models import OrgUnit, UnitKind
+from ledger import wording
 from ledger.models import (
     Campaign,
     ItemStatus,
@@ -148,15 +149,16 @@ def ledger_results(*, ledger_ids, campaign: Campaign, policy: ResultPolicy | Non
         pk = row.pop("pk")
         result = results[pk] = LedgerResult(ledger_id=pk, as_of=as_of, period_start=period_start, **row)
         result.in_place = bool(result.in_place)
-        result.reasons = _reasons(result)
+        result.reasons = _reasons(result, reviewer=wording.parent_label(campaign, UnitKind.BRANCH))
     return results
 
 
-def _reasons(result: LedgerResult) -> list[str]:
+def _reasons(result: LedgerResult, *, reviewer: str) -> list[str]:
+    """Why a ledger is not in place; `reviewer` names who accepts ledgers in the campaign's words."""
     reasons = []
     if result.status != LedgerStatus.ACCEPTED:
-        reasons.append(_("台账为“%(status)s”状态，未经党总支（党委）审核通过") % {
-            "status": LedgerStatus(result.status).label})
+        reasons.append(_("台账为“%(status)s”状态，未经%(reviewer)s审核通过") % {
+            "status": LedgerStatus(result.status).label, "reviewer": reviewer})
     if result.unanswered:
         reasons.append(_("对照检查还有 %(n)d 条表现未作答") % {"n": result.unanswered})
     if result.unmeasured:
