@@ -16,7 +16,8 @@ from reviews.models import Tier, TierSurvey, TierSurveyEntry
 def surveys_listed(scope: Scope) -> QuerySet[TierSurvey]:
     """The surveys issued inside the viewer's subtree, newest year first, with their counts per tier."""
     surveys = scope.filter(TierSurvey.objects.all(), Action.VIEW, "issuer_path").select_related("issuer")
-    return surveys.annotate(**{tier: Count("entries", filter=Q(entries__tier=tier)) for tier in Tier.values})
+    counts = {tier: Count("entries", filter=Q(entries__tier=tier)) for tier in Tier.values}
+    return surveys.annotate(**counts).order_by("-year", "issuer_path")
 
 
 def survey_find(*, scope: Scope, pk: int) -> TierSurvey | None:
@@ -34,7 +35,7 @@ def survey_units(survey: TierSurvey) -> QuerySet[OrgUnit]:
     entries = TierSurveyEntry.objects.filter(survey=survey, unit=OuterRef("pk"))
     return (OrgUnit.objects.filter(path__startswith=survey.issuer_path, is_active=True).exclude(pk=survey.issuer_id)
             .annotate(tier=Subquery(entries.values("tier")[:1]), reason=Subquery(entries.values("reason")[:1]))
-            .select_related("parent").order_by("path"))
+            .select_related("parent").order_by("code"))
 
 
 def survey_counts(survey: TierSurvey) -> dict[str, int]:
@@ -44,9 +45,10 @@ def survey_counts(survey: TierSurvey) -> dict[str, int]:
 
 
 def tier_entries(survey: TierSurvey, tier: str) -> QuerySet[TierSurveyEntry]:
-    """One tier's list (先进 / 中间 / 后进), in tree order, with each unit's parent and improvement ledger."""
+    """One tier's list (先进 / 中间 / 后进) in the organization's own numbering (code), with each unit's parent
+    and improvement ledger."""
     return (survey.entries.filter(tier=tier)
-            .select_related("unit", "unit__parent", "improvement_ledger__campaign").order_by("unit_path"))
+            .select_related("unit", "unit__parent", "improvement_ledger__campaign").order_by("unit__code"))
 
 
 def survey_unit_find(*, survey: TierSurvey, pk: int) -> OrgUnit | None:
