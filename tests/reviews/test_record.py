@@ -125,3 +125,18 @@ def test_the_committee_term_is_on_the_record(tree, client, users):
     client.force_login(users["org"])
     page = client.get(reverse("reviews:unit_record", args=[tree.b1.pk])).content.decode()
     assert "2022-06-01 届满" in page and "超期未换届" in page
+
+
+def test_the_record_is_reached_from_the_tree_the_ledger_and_the_dashboard(two_years, tree, client, users):
+    campaign, _later = two_years
+    client.force_login(users["org"])
+    record_b1 = reverse("reviews:unit_record", args=[tree.b1.pk])
+    pages = {
+        "unit": reverse("branches:unit_detail", args=[tree.b1.pk]),
+        "tree": reverse("branches:tree") + f"?unit={tree.gb1.pk}",
+        "ledger": reverse("ledger:ledger_detail", args=[ledger_of(campaign, tree.b1).pk]),
+    }
+    for name, url in pages.items():
+        assert record_b1 in client.get(url).content.decode(), name
+    dashboard = client.get(reverse("reviews:dashboard", args=[campaign.pk]) + f"?unit={tree.gb1.pk}")
+    assert reverse("reviews:unit_record", args=[tree.gb1.pk]) in dashboard.content.decode()
