@@ -133,3 +133,17 @@ def test_only_the_department_over_the_issuer_changes_a_survey(client, classified
     client.force_login(users["gb_staff"])  # does not see the committee's survey at all
     assert client.get(reverse("reviews:survey_detail", args=[classified.pk])).status_code == 404
     assert client.get(reverse("reviews:survey_list")).context["page"].object_list.count() == 0
+
+
+def test_the_demo_seeds_a_finalized_survey_with_three_tiers_and_one_improvement_ledger(tree):
+    from reviews.demo import seed_tier_survey
+
+    ensure_builtin_templates()
+    make_unit(tree.gb2, "branch", "B4", "第四党支部")
+    survey = seed_tier_survey(tree.root, 2024)
+    assert survey.status == SurveyStatus.FINALIZED
+    assert dict(survey.entries.values_list("unit__code", "tier")) == {
+        "B1": "advanced", "B2": "middle", "B3": "middle", "B4": "lagging"}
+    assert Ledger.objects.filter(campaign=survey.improvement_campaign).get().unit.code == "B4"
+    assert seed_tier_survey(tree.root, 2024) == survey  # seeding again changes nothing
+    assert Campaign.objects.filter(name="2024年后进党组织整顿提升台账").count() == 1
