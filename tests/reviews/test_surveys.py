@@ -147,3 +147,13 @@ def test_the_demo_seeds_a_finalized_survey_with_three_tiers_and_one_improvement_
     assert Ledger.objects.filter(campaign=survey.improvement_campaign).get().unit.code == "B4"
     assert seed_tier_survey(tree.root, 2024) == survey  # seeding again changes nothing
     assert Campaign.objects.filter(name="2024年后进党组织整顿提升台账").count() == 1
+
+
+def test_a_unit_not_yet_classified_has_no_tier_chosen_for_it(client, survey, tree, users):
+    client.force_login(users["org"])
+    page = client.get(reverse("reviews:survey_detail", args=[survey.pk])).content.decode()
+    assert f'<select id="tier-{tree.b1.pk}" name="tier" class="form-select form-select-sm"><option value="">请选择' in page
+    response = client.post(reverse("reviews:survey_detail", args=[survey.pk]),
+                           {"unit": tree.b1.pk, "tier": "", "reason": "有理由"}, follow=True)
+    assert "请选择先进、中间或后进。" in response.content.decode()
+    assert not TierSurveyEntry.objects.exists()
