@@ -14,12 +14,14 @@ import datetime
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from branches.models import OrgUnit
 from branches.selectors import Action, Scope
+from config.lists import PAGE_SIZE
 from ledger.models import Campaign, ItemStatus, Ledger, Problem, ProblemStatus, RectificationItem, overdue_condition
 from reviews.models import ResultPolicy, StarRating, SupervisionVisit, SurveyStatus, Tier, TierSurveyEntry
 from reviews.selectors.results import ledgers_with_results, tier_for
@@ -197,40 +199,46 @@ class YearMove:
 @dataclass
 class SubtreeTiers:
     years: list[int]
-    rows: list[tuple[OrgUnit, list[tuple[str, int | None]]]]  # unit, then (tier, stars) for each year
+    page: Page  # of (unit, [(tier, stars) for each year])
     unit_count: int
     by_year: dict[int, dict[str, int]]  # year → tier → units
     moves: list[YearMove]
 
 
-def subtree_tiers(*, scope: Scope, unit: OrgUnit) -> SubtreeTiers:
+def subtree_tiers(*, scope: Scope, unit: OrgUnit, page_number: str | None = None) -> SubtreeTiers:
     """Every unit below `unit` (in the viewer's scope) that has a star rating or a finalized survey tier, with
-    its tier and stars for each year; the tier counts by year and the movements between consecutive years.
-    Three queries for the figures, one for the units."""
-    ratings = scope.filter(StarRating.objects.filter(unit_path__startswith=unit.path).exclude(unit=unit),
-                           Action.VIEW, "unit_path").values_list("unit_id", "year", "stars", "campaign_id")
-    ratings = list(ratings)
+    its tier and stars for each year (one page of units, in tree order); the tier counts by year and the
+    movements between consecutive years over all of them. Four queries: ratings, survey rows, policies, the
+    page's units (only ids and paths are read for the units off the page)."""
+    ratings = list(scope.filter(StarRating.objects.filter(unit_path__startswith=unit.path).exclude(unit=unit),
+                                Action.VIEW, "unit_path").values_list("unit_id", "year", "stars", "campaign_id",
+                                                                      "unit_path"))
     entries = scope.filter(TierSurveyEntry.objects.filter(unit_path__startswith=unit.path,
                                                           survey__status=SurveyStatus.FINALIZED).exclude(unit=unit),
-                           Action.VIEW, "unit_path").values_list(*SURVEY_COLUMNS)
-    surveyed = _survey_tiers(entries)
-    policies = _policies(campaign for *_rest, campaign in ratings)
+                           Action.VIEW, "unit_path")
+    surveyed_rows = list(entries.values_list(*SURVEY_COLUMNS, "unit_path"))
+    surveyed = _survey_tiers(row[:-1] for row in surveyed_rows)
+    paths = {row[0]: row[-1] for row in surveyed_rows}
+    policies = _policies(row[3] for row in ratings)
     stars: dict[tuple[int, int], int] = {}
     tiers: dict[tuple[int, int], str] = {}
-    for unit_id, year, count, campaign_id in ratings:
+    for unit_id, year, count, campaign_id, path in ratings:
         stars[(unit_id, year)] = count
         tiers[(unit_id, year)] = tier_for(count, policies.get(campaign_id) or ResultPolicy(campaign_id=campaign_id))
+        paths[unit_id] = path
     tiers.update({key: tier for key, (tier, _reason, _ledger) in surveyed.items()})
     years = sorted({year for _unit_id, year in tiers})
-    units = list(OrgUnit.objects.filter(pk__in={unit_id for unit_id, _year in tiers}).order_by("path"))
-    rows = [(child, [(tiers.get((child.pk, year), ""), stars.get((child.pk, year))) for year in years])
-            for child in units]
+    ordered = sorted(paths, key=paths.__getitem__)
+    page = Paginator(ordered, PAGE_SIZE).get_page(page_number)
+    units = {child.pk: child for child in OrgUnit.objects.filter(pk__in=list(page.object_list))}
+    page.object_list = [(units[pk], [(tiers.get((pk, year), ""), stars.get((pk, year))) for year in years])
+                        for pk in page.object_list]
     by_year = {year: Counter() for year in years}
     for (_unit_id, year), tier in tiers.items():
         by_year[year][tier] += 1
-    return SubtreeTiers(years=years, rows=rows, unit_count=len(units),
+    return SubtreeTiers(years=years, page=page, unit_count=len(ordered),
                         by_year={year: {tier: counts[tier] for tier in Tier.values} for year, counts in by_year.items()},
-                        moves=_moves(tiers, years, [child.pk for child in units]))
+                        moves=_moves(tiers, years, ordered))
 
 
 def _moves(tiers: dict[tuple[int, int], str], years: list[int], unit_ids: list[int]) -> list[YearMove]:

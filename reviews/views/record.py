@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from branches.models import UnitKind
 from branches.selectors import scope_for
 from config.http import found_or_404
-from config.lists import page_of
 from reviews.models import Tier
 from reviews.selectors.record import record_unit_find, subtree_tiers, unit_record
 
@@ -22,8 +21,8 @@ def record(request: HttpRequest, pk: int) -> HttpResponse:
     unit = found_or_404(record_unit_find(scope=scope, pk=pk))
     context = {"unit": unit, "record": unit_record(unit=unit), "tiers": Tier.choices}
     if unit.kind != UnitKind.BRANCH:
-        below = subtree_tiers(scope=scope, unit=unit)
-        context.update(below=below, page=page_of(request, below.rows), chart={
+        below = subtree_tiers(scope=scope, unit=unit, page_number=request.GET.get("page"))
+        context.update(below=below, page=below.page, chart={
             "years": [str(year) for year in below.years],
             "series": [{"name": str(label), "tier": tier, "data": [below.by_year[year][tier] for year in below.years]}
                        for tier, label in Tier.choices],

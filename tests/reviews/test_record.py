@@ -89,7 +89,7 @@ def test_a_unit_above_sees_its_subtree_by_year_with_the_movements(two_years, tre
     response = client.get(reverse("reviews:unit_record", args=[tree.root.pk]))
     below = response.context["below"]
     assert below.years == [2022, 2023]
-    assert [(unit.name, cells) for unit, cells in below.rows] == [
+    assert [(unit.name, cells) for unit, cells in below.page.object_list] == [
         ("第一党支部", [(Tier.ADVANCED, 4), (Tier.MIDDLE, 3)]),
         ("第二党支部", [(Tier.MIDDLE, 3), (Tier.ADVANCED, 4)]),
         ("第三党支部", [(Tier.LAGGING, 2), (Tier.LAGGING, 2)]),
@@ -105,7 +105,7 @@ def test_a_unit_above_sees_its_subtree_by_year_with_the_movements(two_years, tre
 def test_the_child_table_lists_only_the_viewers_subtree(two_years, tree, client, users):
     client.force_login(users["gb_staff"])  # sees gb1, b1, b2
     response = client.get(reverse("reviews:unit_record", args=[tree.gb1.pk]))
-    assert [unit.name for unit, _cells in response.context["below"].rows] == ["第一党支部", "第二党支部"]
+    assert [unit.name for unit, _cells in response.context["below"].page.object_list] == ["第一党支部", "第二党支部"]
     assert client.get(reverse("reviews:unit_record", args=[tree.root.pk])).status_code == 404
     assert client.get(reverse("reviews:unit_record", args=[tree.b3.pk])).status_code == 404
     assert client.get(reverse("reviews:unit_record", args=[tree.b1.pk])).status_code == 200
@@ -140,3 +140,22 @@ def test_the_record_is_reached_from_the_tree_the_ledger_and_the_dashboard(two_ye
         assert record_b1 in client.get(url).content.decode(), name
     dashboard = client.get(reverse("reviews:dashboard", args=[campaign.pk]) + f"?unit={tree.gb1.pk}")
     assert reverse("reviews:unit_record", args=[tree.gb1.pk]) in dashboard.content.decode()
+
+
+def test_the_record_page_costs_the_same_queries_with_more_campaigns_and_years(two_years, tree, client, users):
+    client.force_login(users["org"])
+    url = reverse("reviews:unit_record", args=[tree.gb1.pk])
+
+    def counted() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    before = counted()
+    later = make_campaign(tree.gb1, actor=users["org"], year=2024, name="2024年专项行动")
+    services.rating_decide(actor=users["org"], campaign=later, unit=tree.b2, stars=2, basis="依据")
+    survey = survey_services.survey_create(actor=users["org"], issuer=tree.root, year=2024)
+    survey_services.survey_classify(actor=users["org"], survey=survey, unit=tree.b1, tier=Tier.LAGGING, reason="差")
+    survey_services.survey_finalize(actor=users["org"], survey=survey)
+    assert counted() == before
+    assert client.get(url).context["below"].years == [2022, 2023, 2024]
