@@ -98,6 +98,7 @@ SITES = {
     "report": ("gb1", "gb2", "other_gb"),
     "stamp_unit": ("gb1", "gb2", "other_gb"),
     "stamp": ("gb1", "gb2", "other_gb"),
+    "survey": ("root", "other_root"),  # a yearly survey (摸底排查) issued by the committee
     "job": USERS,
     "notification": USERS,
 }
@@ -181,6 +182,14 @@ RULES: dict[str, Rule] = {
     "reviews:rating_finalise": rule("rating", "manage"),
     "reviews:objection_create": rule("rating", "manage"),
     "reviews:objection_resolve": rule("objection", "manage"),
+    "reviews:unit_record": rule("unit", "view"),
+    "reviews:survey_list": rule(),
+    "reviews:survey_create": rule(who=MANAGERS),
+    "reviews:survey_detail": rule("survey", "view", post="manage"),
+    "reviews:survey_finalize": rule("survey", "manage"),
+    "reviews:survey_improvement": rule("survey", "manage"),
+    "reviews:survey_tier_list": rule("survey", "view"),
+    "reviews:survey_tier_export": rule("survey", "view"),
     "reviews:supervision_list": rule(),
     "reviews:supervision_create": rule(who=STAFF),
     "reviews:supervision_detail": rule("supervision", "view_supervision"),
@@ -281,6 +290,17 @@ class World:
             self.kwargs[("unit", name)] = {"pk": self.units[name].pk}
         for site, campaign in self.campaigns.items():
             self.kwargs[("campaign", site)] = {"pk": campaign.pk}
+        self._surveys()
+
+    def _surveys(self) -> None:
+        from reviews import survey_services
+        from reviews.models import Tier
+
+        for site, branch in (("root", "b1"), ("other_root", "other_branch")):
+            survey = survey_services.survey_create(actor=self.orgs[site], issuer=self.units[site], year=2023)
+            survey_services.survey_classify(actor=self.orgs[site], survey=survey, unit=self.units[branch],
+                                            tier=Tier.LAGGING, reason="组织生活不经常")
+            self.kwargs[("survey", site)] = {"pk": survey.pk}
 
     def _campaign_of(self, unit_name: str) -> Campaign:
         return self.campaigns["other_root" if unit_name.startswith("other") else "root"]
