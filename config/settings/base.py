@@ -210,7 +210,15 @@ CELERY_BEAT_SCHEDULE = {
     "dispatch-job-outbox": {"task": "jobs.dispatch_outbox", "schedule": crontab(minute="*")},
     "expire-job-results": {"task": "jobs.expire_results", "schedule": crontab(hour=3, minute=0)},
     "refresh-tallies": {"task": "reviews.refresh_tallies", "schedule": crontab(minute=f"*/{TALLY_REFRESH_MINUTES}")},
+    "send-messengers": {"task": "notifications.send_messengers", "schedule": crontab(minute="*")},
+    "heartbeat": {"task": "jobs.heartbeat", "schedule": crontab(minute="*")},
 }
+
+# Group robots (企业微信, 钉钉; notifications/messengers.py): how long one post may take, the pause before the
+# first retry (doubled after each failure), and the attempts before a message is marked failed.
+MESSENGER_TIMEOUT_SECONDS = env.int("MESSENGER_TIMEOUT_SECONDS", default=5)
+MESSENGER_RETRY_SECONDS = env.int("MESSENGER_RETRY_SECONDS", default=60)
+MESSENGER_MAX_ATTEMPTS = env.int("MESSENGER_MAX_ATTEMPTS", default=5)
 
 # Reminders (notifications/reminders.py): days before an item's or a phase's deadline, days overdue
 # before the general branch is told too, months before a committee's term ends.
