@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from branches.selectors import FILLING_ROLES, Action, scope_for
+from jobs.services import pulse_record
 from ledger.models import EventAction, LedgerEvent
 from ledger.naming import item_label, problem_label
 from notifications.messengers import Digest, messengers_queue
@@ -50,6 +51,8 @@ def reminders_send(*, today: datetime.date | None = None, kinds: Iterable[str] |
             sent[name] = sum(_deliver(batch, digest) for batch in _batches(source(today, directory), BATCH_SIZE))
     # After the notifications' own transactions: a robot problem never undoes or holds up a notification.
     transaction.on_commit(lambda: messengers_queue(digest=digest), robust=True)
+    pulse_record(name="reminder_sweeps")  # the counters /metrics shows
+    pulse_record(name="reminders_sent", add=sum(sent.values()))
     log.info("reminders for %s: %s", today, sent)
     return sent
 
