@@ -328,3 +328,18 @@ def test_only_the_departments_over_the_unit_open_its_robot_page(tree, users):
     assert client.post(page_url(tree.b1), {"platform": "wecom", "webhook_url": "https://evil.example/x"}
                        ).status_code == 404
     assert Messenger.objects.get().webhook_url == f"https://relay.example/send?key={WECOM_KEY}"
+
+
+def test_the_cron_command_sends_what_is_due(item, tree, users, robot_factory, django_capture_on_commit_callbacks,
+                                            settings, capsys):
+    from django.core.management import call_command
+
+    settings.MESSENGER_RETRY_SECONDS = 0  # due again at once
+    robot = robot_factory("wecom")
+    robot.answers = ["errcode"]
+    messenger_set(actor=users["org"], unit=tree.b1, platform="wecom", webhook_url=robot.url)
+    close_item(item, users["gb_staff"], django_capture_on_commit_callbacks)
+
+    call_command("send_messengers")
+
+    assert capsys.readouterr().out == "sent: 1\n" and len(robot.received) == 1
