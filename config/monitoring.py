@@ -17,21 +17,24 @@ import datetime
 import functools
 import hmac
 import ipaddress
+import os
 import shutil
 from pathlib import Path
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.conf import settings
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.utils import timezone
-from django_prometheus.exports import ExportToDjangoView
 from health_check.base import HealthCheck
 from health_check.checks import Database
 from health_check.exceptions import ServiceUnavailable
 from health_check.views import HealthCheckView
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest, multiprocess
 
 from accounts.security_log import client_ip
+from jobs.metrics import JobsCollector
 from jobs.models import Pulse
+from notifications.metrics import MessengerCollector
 
 
 def _address_allowed(address: str) -> bool:
@@ -145,5 +148,18 @@ class HealthView(HealthCheckView):
         yield PrivateFilesSpace(min_free_mb=settings.MONITORING_MIN_FREE_MB)
 
 
+def export_metrics(request):
+    """django-prometheus' export, with the database figures also when gunicorn's processes share their counts
+    through PROMETHEUS_MULTIPROC_DIR (its own view would then leave out every collector but theirs)."""
+    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        registry.register(JobsCollector())
+        registry.register(MessengerCollector())
+    else:
+        registry = REGISTRY  # the collectors are registered there by the apps' ready()
+    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+
+
 health = monitoring_only(HealthView.as_view())
-metrics = monitoring_only(ExportToDjangoView)
+metrics = monitoring_only(export_metrics)

@@ -148,3 +148,13 @@ def test_anyone_else_gets_a_404(url, settings):
 def test_no_token_configured_opens_nothing(settings):
     settings.MONITORING_TOKEN = ""
     assert Client().get("/metrics", HTTP_AUTHORIZATION="Bearer ", REMOTE_ADDR="203.0.113.9").status_code == 404
+
+
+def test_metrics_shared_by_several_processes_keep_the_database_figures(tree, tmp_path, monkeypatch):
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    Job.objects.create(owner=make_user("owner"), kind="export", title="导出")
+
+    text = Client().get("/metrics").content.decode()
+
+    assert 'zhenggai_jobs{status="queued"} 1.0' in text
+    assert 'zhenggai_messenger_deliveries{status="pending"} 0.0' in text
