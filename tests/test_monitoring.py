@@ -38,7 +38,9 @@ def worker_mode(settings):
         Pulse.objects.create(name=process, at=timezone.now() - datetime.timedelta(minutes=1))
 
 
-def test_the_embedded_default_is_healthy_without_worker_checks():
+def test_the_embedded_default_is_healthy_without_worker_checks(settings):
+    settings.REDIS_URL = ""  # no Redis, tasks in-process: what `make run` starts with
+    settings.CELERY_TASK_ALWAYS_EAGER = True
     status, checks = health()
 
     assert status == 200
