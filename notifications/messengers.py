@@ -44,8 +44,9 @@ def _check_url(url: str) -> None:
 def _masked_url(url: str) -> str:
     """The address for the audit trail: the key or access token in it is a credential too."""
     parts = urllib.parse.urlsplit(url)
-    query = [(name, "…" if value else "") for name, value in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)]
-    return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
+    query = "&".join(f"{urllib.parse.quote(name)}={'***' if value else ''}"
+                     for name, value in urllib.parse.parse_qsl(parts.query, keep_blank_values=True))
+    return urllib.parse.urlunsplit(parts._replace(query=query))
 
 
 @transaction.atomic

@@ -285,6 +285,7 @@ def test_the_organization_department_sets_a_dingtalk_robot_and_never_sees_the_se
     record = AuditRecord.objects.get(object_type="notifications.messenger")
     assert record.actor == users["org"] and record.data["secret_changed"] is True
     assert DINGTALK_SECRET not in json.dumps(record.data) and "abcdef123456" not in json.dumps(record.data)
+    assert record.data["webhook_url"] == "https://oapi.dingtalk.com/robot/send?access_token=***"
 
     # Saving again with the secret left empty keeps it, and the change is recorded too.
     client.post(page_url(tree.b1), {"platform": "dingtalk", "webhook_url": url, "secret": ""})
