@@ -81,12 +81,14 @@ def messenger_set(*, actor, unit: OrgUnit, platform: str, webhook_url: str, secr
 class Digest:
     """The notifications of one sweep or event, gathered per unit whose robot is on (memory stays bounded)."""
 
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, *, user_ids: Iterable[int] | None = None) -> None:
         self.key = key
         self.units_of: dict[int, list[int]] = defaultdict(list)  # user → units with a robot they belong to
         rows = RoleAssignment.objects.filter(
             unit__messenger__enabled=True, unit__is_active=True, user__is_active=True
         ).values_list("user_id", "unit_id")
+        if user_ids is not None:  # one event's few recipients: no need to load every robot unit's people
+            rows = rows.filter(user_id__in=list(user_ids))
         for user_id, unit_id in rows:
             if unit_id not in self.units_of[user_id]:
                 self.units_of[user_id].append(unit_id)
@@ -145,7 +147,8 @@ def messengers_queue(*, notifications: Iterable = (), key: str = "", digest: Dig
     """Queue the robot messages for committed `notifications` (or a sweep's `digest`); never raises."""
     try:
         if digest is None:
-            digest = Digest(key)
+            notifications = list(notifications)
+            digest = Digest(key, user_ids={notification.recipient_id for notification in notifications})
             digest.add(notifications)
         return digest.queue()
     except Exception:  # the notifications are saved; a robot problem must not turn into an error page
