@@ -344,3 +344,16 @@ def test_the_cron_command_sends_what_is_due(item, tree, users, robot_factory, dj
     call_command("send_messengers")
 
     assert capsys.readouterr().out == "sent: 1\n" and len(robot.received) == 1
+
+
+def test_a_wrong_dingtalk_secret_is_refused_by_the_robot_and_shown(item, tree, users, robot_factory,
+                                                                   django_capture_on_commit_callbacks):
+    robot = robot_factory("dingtalk")
+    messenger_set(actor=users["org"], unit=tree.b1, platform="dingtalk", webhook_url=robot.url,
+                  secret="SEC-not-the-robots-secret")
+
+    close_item(item, users["gb_staff"], django_capture_on_commit_callbacks)
+
+    assert robot.received == [] and robot.rejected == ["sign not match"]
+    delivery = MessengerDelivery.objects.get()
+    assert (delivery.status, delivery.last_error) == ("pending", "errcode 310000: sign not match")
