@@ -93,7 +93,8 @@ class Digest:
             if unit_id not in self.units_of[user_id]:
                 self.units_of[user_id].append(unit_id)
         self.counts: Counter[int] = Counter()
-        self.titles: dict[int, dict[str, int]] = defaultdict(dict)
+        self.titles: dict[int, dict[str, int]] = defaultdict(dict)  # the first MAX_LINES titles and their counts
+        self.unlisted: Counter[int] = Counter()  # the notifications beyond those
 
     def add(self, notifications: Iterable) -> None:
         """Takes anything with recipient_id and title (saved notifications or sweep drafts)."""
@@ -103,7 +104,10 @@ class Digest:
             for unit_id in self.units_of.get(notification.recipient_id, ()):
                 self.counts[unit_id] += 1
                 titles = self.titles[unit_id]
-                titles[notification.title] = titles.get(notification.title, 0) + 1
+                if notification.title in titles or len(titles) < MAX_LINES:
+                    titles[notification.title] = titles.get(notification.title, 0) + 1
+                else:
+                    self.unlisted[unit_id] += 1
 
     def queue(self) -> list[int]:
         """Write one outbox row per unit (once per key) and hand them to the worker after commit."""
@@ -128,19 +132,18 @@ class Digest:
         return _("整改台账：%(unit)s 有 %(count)s 条新通知") % {"unit": unit.name, "count": count}
 
     def _text(self, unit_id: int) -> str:
-        titles = self.titles[unit_id]
-        lines = [f"- {title}" + (f"（{people}人）" if people > 1 else "")
-                 for title, people in list(titles.items())[:MAX_LINES]]
-        if len(titles) > MAX_LINES:
-            lines.append(_("- 另有 %(count)s 项") % {"count": len(titles) - MAX_LINES})
-        link = f"{settings.SITE_URL.rstrip('/')}/notifications/"
-        lines.append("")
-        lines.append(_("[在整改台账中查看](%(link)s)") % {"link": link})
-        text = "\n".join(lines)
-        while len(text.encode()) > robots.MAX_TEXT_BYTES and len(lines) > 2:
-            del lines[-3]  # the longest messages lose list lines from the end, never the link
-            text = "\n".join(lines)
-        return text
+        listed = list(self.titles[unit_id].items())
+        unlisted = self.unlisted[unit_id]
+        link = _("[在整改台账中查看](%(link)s)") % {"link": f"{settings.SITE_URL.rstrip('/')}/notifications/"}
+        while True:
+            lines = [f"- {title}" + (_("（%(count)s条）") % {"count": count} if count > 1 else "")
+                     for title, count in listed]
+            if unlisted:
+                lines.append(_("- 另有 %(count)s 条") % {"count": unlisted})
+            text = "\n".join([*lines, "", link])
+            if len(text.encode()) <= robots.MAX_TEXT_BYTES or not listed:
+                return text
+            unlisted += listed.pop()[1]  # too long for the robot: the last titles become part of the count
 
 
 def messengers_queue(*, notifications: Iterable = (), key: str = "", digest: Digest | None = None) -> list[int]:

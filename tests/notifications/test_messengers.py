@@ -170,7 +170,7 @@ def test_a_review_event_reaches_the_dingtalk_group_once_signed(item, tree, users
     assert len(robot.received) == 1  # one message for the unit, not one per person
     markdown = robot.received[0]["markdown"]
     assert markdown["title"] == "整改台账：第一党支部 有 2 条新通知"
-    assert "- 整改措施已销号：第一党支部（2人）" in markdown["text"]
+    assert "- 整改措施已销号：第一党支部（2条）" in markdown["text"]
     assert "http://127.0.0.1:8000/notifications/" in markdown["text"]
     assert MessengerDelivery.objects.get().status == DeliveryStatus.SENT
 
@@ -357,3 +357,22 @@ def test_a_wrong_dingtalk_secret_is_refused_by_the_robot_and_shown(item, tree, u
     assert robot.received == [] and robot.rejected == ["sign not match"]
     delivery = MessengerDelivery.objects.get()
     assert (delivery.status, delivery.last_error) == ("pending", "errcode 310000: sign not match")
+
+
+def test_a_long_sweep_lists_ten_titles_and_counts_the_rest(tree, users):
+    from notifications.messengers import Digest
+
+    messenger_set(actor=SYSTEM, unit=tree.b1, platform="wecom", webhook_url=f"https://relay.example/send?key={WECOM_KEY}")
+    digest = Digest("sweep:test")
+    notices = [type("Notice", (), {"recipient_id": users["secretary"].pk, "title": f"整改措施{n}将于 2022-10-20 到期" + "很长" * 80})()
+               for n in range(25)]
+
+    digest.add(notices + notices[:1])
+    digest.queue()
+
+    delivery = MessengerDelivery.objects.get()
+    assert delivery.title == "整改台账：第一党支部 有 26 条新通知"
+    assert "- 整改措施0将于" in delivery.text and "（2条）" in delivery.text and "- 整改措施9将于" not in delivery.text
+    # Titles this long: six fit under the robot's limit (seven notifications, the first twice), 19 are counted.
+    assert "- 另有 19 条" in delivery.text and delivery.text.count("\n- 整改措施") == 5
+    assert len(delivery.text.encode()) <= 3500 and delivery.text.endswith("[在整改台账中查看](http://127.0.0.1:8000/notifications/)")
