@@ -359,13 +359,32 @@ def test_a_wrong_dingtalk_secret_is_refused_by_the_robot_and_shown(item, tree, u
     assert (delivery.status, delivery.last_error) == ("pending", "errcode 310000: sign not match")
 
 
-def test_a_long_sweep_lists_ten_titles_and_counts_the_rest(tree, users):
+def notices_to(user, count: int, title: str) -> list:
+    """What the sweep hands the digest: anything with recipient_id and title."""
+    return [type("Notice", (), {"recipient_id": user.pk, "title": title.format(n=n)})() for n in range(count)]
+
+
+def test_a_sweep_lists_ten_titles_and_counts_the_rest(tree, users):
     from notifications.messengers import Digest
 
     messenger_set(actor=SYSTEM, unit=tree.b1, platform="wecom", webhook_url=f"https://relay.example/send?key={WECOM_KEY}")
-    digest = Digest("sweep:test")
-    notices = [type("Notice", (), {"recipient_id": users["secretary"].pk, "title": f"整改措施{n}将于 2022-10-20 到期" + "很长" * 80})()
-               for n in range(25)]
+    digest = Digest("sweep:short")
+    notices = notices_to(users["secretary"], 25, "整改措施{n}将于 2022-10-20 到期")
+
+    digest.add(notices + notices[:1])
+    digest.queue()
+
+    text = MessengerDelivery.objects.get().text
+    assert text.count("\n- 整改措施") == 9 and "- 整改措施0将于 2022-10-20 到期（2条）" in text
+    assert "- 整改措施9将于" in text and "- 整改措施10将于" not in text and "- 另有 15 条" in text
+
+
+def test_a_sweep_of_long_titles_stays_under_the_robots_limit(tree, users):
+    from notifications.messengers import Digest
+
+    messenger_set(actor=SYSTEM, unit=tree.b1, platform="wecom", webhook_url=f"https://relay.example/send?key={WECOM_KEY}")
+    digest = Digest("sweep:long")
+    notices = notices_to(users["secretary"], 25, "整改措施{n}将于 2022-10-20 到期" + "很长" * 80)
 
     digest.add(notices + notices[:1])
     digest.queue()
