@@ -63,3 +63,22 @@ class OutboxEntry(models.Model):
 
     def __str__(self) -> str:
         return f"outbox job {self.job_id} sent={self.sent_at}"
+
+
+class Pulse(models.Model):
+    """The last time something periodic ran, and a running total: what /health/ and /metrics read.
+
+    "worker" is written by the worker when it runs the heartbeat task, "beat" by beat when it sends it,
+    "reminder_sweeps" / "reminders_sent" by the reminder sweep (the total counts runs / notifications).
+    """
+
+    name = models.CharField(max_length=50, primary_key=True)
+    at = models.DateTimeField()
+    total = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("运行记录")
+        verbose_name_plural = _("运行记录")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.at:%Y-%m-%d %H:%M:%S} ({self.total})"

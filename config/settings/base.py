@@ -52,9 +52,12 @@ INSTALLED_APPS = [
     "notifications",
     "scale",
     "backups",
+    "health_check",
 ]
 
 MIDDLEWARE = [
+    # Request counts and times for /metrics (django-prometheus; its database and cache wrappers are not used).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -72,6 +75,7 @@ MIDDLEWARE = [
     "accounts.middleware.RefusedAccessLogMiddleware",
     # Last, so it turns a lockout flagged during the login view into the lockout page.
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -211,7 +215,24 @@ CELERY_BEAT_SCHEDULE = {
     "dispatch-job-outbox": {"task": "jobs.dispatch_outbox", "schedule": crontab(minute="*")},
     "expire-job-results": {"task": "jobs.expire_results", "schedule": crontab(hour=3, minute=0)},
     "refresh-tallies": {"task": "reviews.refresh_tallies", "schedule": crontab(minute=f"*/{TALLY_REFRESH_MINUTES}")},
+    "send-messengers": {"task": "notifications.send_messengers", "schedule": crontab(minute="*")},
+    "heartbeat": {"task": "jobs.heartbeat", "schedule": crontab(minute="*")},
 }
+
+# Monitoring (config/monitoring.py): /health/ and /metrics answer only these addresses (single addresses or
+# networks) or a request with "Authorization: Bearer <MONITORING_TOKEN>"; everyone else gets a 404.
+MONITORING_ALLOWED_IPS = env.list("MONITORING_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+MONITORING_TOKEN = env("MONITORING_TOKEN", default="")
+# /health/ fails when the worker's or beat's heartbeat (every minute) is older than this, or when less than
+# this much space is free for the private files.
+MONITORING_HEARTBEAT_MAX_MINUTES = env.int("MONITORING_HEARTBEAT_MAX_MINUTES", default=5)
+MONITORING_MIN_FREE_MB = env.int("MONITORING_MIN_FREE_MB", default=1024)
+
+# Group robots (企业微信, 钉钉; notifications/messengers.py): how long one post may take, the pause before the
+# first retry (doubled after each failure), and the attempts before a message is marked failed.
+MESSENGER_TIMEOUT_SECONDS = env.int("MESSENGER_TIMEOUT_SECONDS", default=5)
+MESSENGER_RETRY_SECONDS = env.int("MESSENGER_RETRY_SECONDS", default=60)
+MESSENGER_MAX_ATTEMPTS = env.int("MESSENGER_MAX_ATTEMPTS", default=5)
 
 # Reminders (notifications/reminders.py): days before an item's or a phase's deadline, days overdue
 # before the general branch is told too, months before a committee's term ends.

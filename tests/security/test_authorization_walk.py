@@ -203,6 +203,11 @@ RULES: dict[str, Rule] = {
     "notifications:read": rule("notification", "own"),
     "notifications:read_all": rule(),
     "notifications:preferences": rule(),
+    "notifications:messenger": rule("unit", "manage"),  # a unit's group robot: the organization department
+    # monitoring: open to MONITORING_ALLOWED_IPS (loopback, where the walk runs) or the bearer token, to anyone
+    # logged in or not; from any other address a 404 (test_monitoring_is_hidden_from_other_addresses)
+    "health": rule(public=True),
+    "metrics": rule(public=True),
     # the 附件3 report
     "reports:index": rule(),
     "reports:verify": rule(public=True),
@@ -460,3 +465,13 @@ def test_anonymous_visitors_reach_only_public_pages(world):
             if got is not None and got != want and not (want == "login" and got == "refused"):
                 wrong.append(f"anonymous {method.upper()} {name} @ {site}: {got}, expected {want}")
     assert wrong == [], "\n".join(["", *wrong])
+
+
+def test_monitoring_is_hidden_from_other_addresses(world):
+    """From an address not in MONITORING_ALLOWED_IPS, logged in or not, the monitoring URLs do not exist."""
+    for user in (None, *USERS):
+        client = Client(REMOTE_ADDR="203.0.113.9")
+        if user:
+            client.force_login(world.users[user])
+        for name in ("health", "metrics"):
+            assert client.get(reverse(name)).status_code == 404, (user, name)
