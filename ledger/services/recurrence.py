@@ -21,8 +21,8 @@ from ledger.models import (
     Manifestation,
     Problem,
     ProblemStatus,
-    RecurrenceState,
     RectificationItem,
+    RecurrenceState,
     TemplateCategory,
 )
 from ledger.selectors.lineage import family_ids
