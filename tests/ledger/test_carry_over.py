@@ -7,8 +7,10 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 
 from branches.models import AuditRecord
+from jobs.models import Job
 from ledger.models import EventAction, ItemStatus, LedgerEvent, Problem, RectificationItem, TemplateCategory
 from ledger.selectors.carry_over import carry_over_plan
 from ledger.services import workflow as wf
@@ -160,3 +162,44 @@ def test_an_unrelated_template_maps_by_title_and_lists_the_unmapped(tree, users,
     campaign_carry_over(actor=users["org"], campaign=new, source_campaign=earlier["campaign"])
     carried = Problem.objects.get(carried_from=earlier["half"])
     assert carried.category.title == "类别2" and carried.manifestation is None
+
+
+def test_the_page_previews_then_carries_once(client, tree, users, earlier):
+    new = later_campaign(tree, users, template=earlier["campaign"].template)
+    url = reverse("ledger:campaign_carry_over", args=[new.pk])
+    client.force_login(users["org"])
+    assert url in client.get(new.get_absolute_url()).content.decode()
+    preview = client.get(url, {"source": earlier["campaign"].pk})
+    assert preview.context["plan"].items == 3 and "确认结转" in preview.content.decode()
+    assert not Problem.objects.filter(ledger__campaign=new).exists()  # a preview writes nothing
+    response = client.post(url, {"source": earlier["campaign"].pk}, follow=True)
+    assert "已结转 2 个问题、3 项整改措施到 2 本台账" in response.content.decode()
+    again = client.get(url, {"source": earlier["campaign"].pk}).content.decode()
+    assert "不能重复结转" in again and "确认结转" not in again
+    assert Problem.objects.filter(ledger__campaign=new).count() == 2
+
+
+def test_the_page_refuses_a_source_it_does_not_offer_and_other_roles(client, tree, users, earlier):
+    new = later_campaign(tree, users, template=earlier["campaign"].template)
+    elsewhere = make_campaign(tree.other_root, name="另一党委的专项行动")
+    url = reverse("ledger:campaign_carry_over", args=[new.pk])
+    client.force_login(users["org"])
+    response = client.post(url, {"source": elsewhere.pk})
+    assert response.status_code == 200 and response.context["form"].errors
+    assert not Problem.objects.filter(ledger__campaign=new).exists()
+    client.force_login(users["gb_staff"])
+    assert client.get(url).status_code == 403
+
+
+def test_a_large_carry_over_runs_as_a_job(client, tree, users, earlier, settings,
+                                          django_capture_on_commit_callbacks):
+    settings.CARRY_OVER_JOB_ITEMS = 1
+    new = later_campaign(tree, users, template=earlier["campaign"].template)
+    client.force_login(users["org"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("ledger:campaign_carry_over", args=[new.pk]),
+                               {"source": earlier["campaign"].pk})
+    job = Job.objects.get(kind="carry_over")
+    assert response["Location"] == reverse("jobs:job_detail", args=[job.pk])
+    job.refresh_from_db()
+    assert job.status == "done" and Problem.objects.filter(ledger__campaign=new).count() == 2
