@@ -17,6 +17,7 @@ from ledger.models import (
     LedgerEvent,
     LedgerStatus,
     Problem,
+    RecurrenceState,
     SubtreeTally,
     TemplateCategory,
     overdue_condition,
@@ -128,6 +129,13 @@ def _tallied_figures(*, sets: CampaignSets, campaign: Campaign, focus: OrgUnit, 
     return totals
 
 
+def recurring_counts(problems: QuerySet[Problem]) -> dict[str, int]:
+    """Recurring problems (问题反弹) among `problems`: flagged (awaiting a decision) and confirmed, one query."""
+    counted = problems.aggregate(flagged=Count("pk", filter=Q(recurrence_state=RecurrenceState.FLAGGED)),
+                                 confirmed=Count("pk", filter=Q(recurrence_state=RecurrenceState.CONFIRMED)))
+    return {name: n or 0 for name, n in counted.items()}
+
+
 def dashboard(*, scope: Scope, campaign: Campaign, focus: OrgUnit, today: datetime.date | None = None) -> dict:
     """Every dashboard figure, in a fixed number of grouped queries whatever the number of branches.
 
@@ -164,7 +172,7 @@ def dashboard(*, scope: Scope, campaign: Campaign, focus: OrgUnit, today: dateti
         sets.items.filter(overdue_condition(today)).select_related("ledger__unit", "problem").order_by("deadline", "pk")[:10]
     )
     return {
-        "rows": rows, "total": total, "by_category": by_category,
+        "rows": rows, "total": total, "by_category": by_category, "recurring": recurring_counts(sets.problems),
         "weekly": [{"week": week, "n": n} for week, n in sorted(weekly.items())],
         "stars": [(n, stars.get(n, 0)) for n in range(5, 0, -1)], "overdue_items": overdue_items, "today": today,
         "counted_at": tally.counted_at if tally else None,

@@ -145,3 +145,26 @@ def test_the_ledger_page_shows_the_flag_and_the_form_answers_in_chinese(client, 
     page = client.get(flagged.ledger.get_absolute_url()).content.decode()
     assert "确认反弹" in page and reverse("ledger:recurrence_dismiss", args=[flagged.pk]) not in page
     assert client.post(reverse("ledger:recurrence_dismiss", args=[flagged.pk]), {"text": "x"}).status_code == 403
+
+
+def test_a_confirmed_recurrence_is_counted_on_the_dashboard_and_listed_in_the_rating_basis(client, tree, users,
+                                                                                         flagged):
+    from reviews.selectors.results import unit_result
+
+    campaign = flagged.ledger.campaign
+    before = unit_result(campaign=campaign, unit=tree.b1)
+    assert before.recurring == 0 and before.recurring_problems == []
+    client.force_login(users["org"])
+    dashboard = client.get(reverse("reviews:dashboard", args=[campaign.pk]))
+    assert dashboard.context["recurring"] == {"flagged": 1, "confirmed": 0}
+    recurrence_confirm(actor=users["gb_staff"], problem=flagged, reason="同一问题再次出现")
+    after = unit_result(campaign=campaign, unit=tree.b1)
+    assert after.recurring == 1 and after.recurring_problems == [flagged]
+    assert after.in_place == before.in_place and after.reasons == before.reasons  # the in-place rule is unchanged
+    assert client.get(reverse("reviews:dashboard", args=[campaign.pk])).context["recurring"]["confirmed"] == 1
+    rating_page = client.get(reverse("reviews:rating_edit", args=[campaign.pk, tree.b1.pk])).content.decode()
+    assert "经认定的问题反弹 1 个" in rating_page and "同一问题再次出现" in rating_page
+    listed = client.get(reverse("reviews:problem_list", args=[campaign.pk]), {"recurrence": "confirmed"})
+    assert [problem.pk for problem in listed.context["page"]] == [flagged.pk]
+    results = client.get(reverse("reviews:results", args=[campaign.pk])).content.decode()
+    assert "问题反弹 1 个" in results
