@@ -282,7 +282,12 @@ class Problem(models.Model):
             models.CheckConstraint(condition=Q(carried_from__isnull=True) | Q(recurrence_of__isnull=True),
                                    name="problem_carried_not_recurring"),
         ]
-        indexes = [models.Index(fields=["unit_path"], name="problem_path_prefix", opclasses=["varchar_pattern_ops"])]
+        indexes = [
+            models.Index(fields=["unit_path"], name="problem_path_prefix", opclasses=["varchar_pattern_ops"]),
+            # The dashboards count recurring problems: a handful among a province's million.
+            models.Index(fields=["recurrence_state", "ledger"], name="problem_recurring",
+                         condition=~Q(recurrence_state="")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number}. {self.description[:40]}"
