@@ -144,6 +144,7 @@ def test_the_ledger_page_shows_the_flag_and_the_form_answers_in_chinese(client, 
     client.force_login(users["secretary"])
     page = client.get(flagged.ledger.get_absolute_url()).content.decode()
     assert "确认反弹" in page and reverse("ledger:recurrence_dismiss", args=[flagged.pk]) not in page
+    assert "疑似反弹 → 确认反弹" in page  # the history names the states
     assert client.post(reverse("ledger:recurrence_dismiss", args=[flagged.pk]), {"text": "x"}).status_code == 403
 
 
