@@ -21,7 +21,7 @@ from config.http import found_or_404
 from jobs.services import job_create
 from ledger.jobs import CARRY_OVER
 from ledger.models import Campaign, CampaignStatus, ChecklistTemplate, LedgerStatus, Manifestation, TemplateCategory
-from ledger.selectors.carry_over import carry_over_sources
+from ledger.selectors.carry_over import carry_over_source_find, carry_over_sources
 from ledger.selectors.setup import (
     TEMPLATE_ROLES,
     campaign_find,
@@ -302,10 +302,24 @@ def campaign_publish(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, error_text(error))
         else:
             messages.success(request, _("专项行动已发布，生成了 %(n)d 本台账。") % {"n": count})
+            source = carry_over_source_find(campaign, request.POST.get("carry_from", ""))
+            if source is not None:  # the issuer chose to carry an earlier campaign's unfinished measures too
+                return _carry_over_after_publish(request, campaign, source)
         return redirect("ledger:campaign_detail", pk=campaign.pk)
     return render(request, "ledger/campaign_publish.html", {
         "campaign": campaign, "target_count": target_units(campaign).count(),
+        "sources": carry_over_sources(campaign),
     })
+
+
+def _carry_over_after_publish(request: HttpRequest, campaign: Campaign, source: Campaign) -> HttpResponse:
+    campaign.refresh_from_db()
+    try:
+        plan = carry_over_check(actor=request.user, campaign=campaign, source_campaign=source)
+    except ValidationError as error:
+        messages.error(request, error_text(error))
+        return redirect("ledger:campaign_detail", pk=campaign.pk)
+    return _carry_over_run(request, campaign, source, plan.items)
 
 
 @login_required

@@ -203,3 +203,14 @@ def test_a_large_carry_over_runs_as_a_job(client, tree, users, earlier, settings
     assert response["Location"] == reverse("jobs:job_detail", args=[job.pk])
     job.refresh_from_db()
     assert job.status == "done" and Problem.objects.filter(ledger__campaign=new).count() == 2
+
+
+def test_publishing_can_carry_at_once(client, tree, users, earlier):
+    draft = make_campaign(tree.root, actor=users["org"], name="2023年对账整改", year=2023,
+                          template=earlier["campaign"].template, publish=False)
+    url = reverse("ledger:campaign_publish", args=[draft.pk])
+    client.force_login(users["org"])
+    assert "同时结转往期未完成的整改措施" in client.get(url).content.decode()
+    page = client.post(url, {"carry_from": earlier["campaign"].pk}, follow=True).content.decode()
+    assert "专项行动已发布" in page and "已结转 2 个问题、3 项整改措施到 2 本台账" in page
+    assert Problem.objects.filter(ledger__campaign=draft, carried_from__isnull=False).count() == 2
