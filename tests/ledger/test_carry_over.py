@@ -104,6 +104,10 @@ def test_the_new_item_page_shows_the_original_notes_and_evidence(client, tree, u
     assert download.status_code == 200
     old_page = client.get(earlier["going"].get_absolute_url()).content.decode()
     assert "已结转至" in old_page and going.get_absolute_url() in old_page
+    old_ledger = client.get(earlier["half"].ledger.get_absolute_url()).content.decode()
+    assert "已结转至 2023 年“2023年对账整改”问题1" in old_ledger
+    new_ledger = client.get(going.ledger.get_absolute_url()).content.decode()
+    assert "结转自 2022 年“对账整改专项行动”问题1" in new_ledger
 
 
 def test_carrying_twice_is_refused_and_the_database_refuses_a_duplicate(tree, users, earlier):
