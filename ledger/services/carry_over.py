@@ -55,6 +55,9 @@ def carry_over_check(*, actor, campaign: Campaign, source_campaign: Campaign) ->
     if plan.unmapped:
         raise ValidationError(_("以下类别在“%(template)s”中没有对应的类别，无法结转：%(list)s。请先在对照清单中补上这些类别。")
                               % {"template": campaign.template.name, "list": "、".join(plan.unmapped)})
+    if not plan.problems and plan.unreached:
+        raise ValidationError(_("“%(name)s”有未完成整改措施的党组织在本专项行动中都没有台账：%(list)s。")
+                              % {"name": source_campaign.name, "list": "、".join(plan.unreached)})
     if not plan.problems:
         raise ValidationError(_("“%(name)s”没有需要结转的未完成整改措施。") % {"name": source_campaign.name})
     return plan

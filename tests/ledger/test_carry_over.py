@@ -218,3 +218,10 @@ def test_publishing_can_carry_at_once(client, tree, users, earlier):
     page = client.post(url, {"carry_from": earlier["campaign"].pk}, follow=True).content.decode()
     assert "专项行动已发布" in page and "已结转 2 个问题、3 项整改措施到 2 本台账" in page
     assert Problem.objects.filter(ledger__campaign=draft, carried_from__isnull=False).count() == 2
+
+
+def test_units_without_a_ledger_in_the_new_campaign_are_named(tree, users, earlier):
+    only_gb = make_campaign(tree.root, actor=users["org"], name="党总支专项行动", year=2023,
+                            template=earlier["campaign"].template, target_kind="general_branch")
+    with pytest.raises(ValidationError, match="都没有台账：第一党支部、第三党支部"):
+        campaign_carry_over(actor=users["org"], campaign=only_gb, source_campaign=earlier["campaign"])
