@@ -52,6 +52,9 @@ class TemplateCategory(models.Model):
     title = models.CharField(_("查摆内容"), max_length=500)
     target = models.TextField(_("整治目标"), blank=True)
     requirements = models.TextField(_("具体要求"), blank=True)
+    # The category of the template this one was copied from: recurrence and carry-over follow it across
+    # template versions (SET_NULL: a draft template's categories may still be removed).
+    copied_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="copies")
 
     class Meta:
         verbose_name = _("问题类别")
@@ -69,6 +72,7 @@ class Manifestation(models.Model):
     category = models.ForeignKey(TemplateCategory, on_delete=models.CASCADE, related_name="manifestations")
     order = models.PositiveSmallIntegerField(_("序号"))
     text = models.TextField(_("表现"))
+    copied_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="copies")
 
     class Meta:
         verbose_name = _("主要表现")
@@ -230,8 +234,19 @@ class ProblemStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("已撤回")
 
 
+class RecurrenceState(models.TextChoices):
+    FLAGGED = "flagged", _("疑似反弹")
+    CONFIRMED = "confirmed", _("确认反弹")
+    DISMISSED = "dismissed", _("不属于反弹")
+
+
 class Problem(models.Model):
-    """A problem found (查摆问题), in one category, optionally one listed manifestation."""
+    """A problem found (查摆问题), in one category, optionally one listed manifestation.
+
+    `carried_from`: the unfinished problem of an earlier campaign this one continues (结转). `recurrence_of`: a
+    problem closed in an earlier campaign that came back (问题反弹), flagged by the app and confirmed or
+    dismissed by a supervising unit.
+    """
 
     ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="problems")
     unit_path = models.CharField(max_length=255, editable=False)
@@ -244,6 +259,15 @@ class Problem(models.Model):
     source = models.CharField(_("来源"), max_length=20, choices=ProblemSource.choices, default=ProblemSource.SELF_CHECK)
     nature = models.CharField(_("性质"), max_length=20, choices=ProblemNature.choices, default=ProblemNature.INDIVIDUAL)
     status = models.CharField(_("状态"), max_length=20, choices=ProblemStatus.choices, default=ProblemStatus.ACTIVE)
+    carried_from = models.ForeignKey("self", verbose_name=_("结转自"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="carried_to")
+    recurrence_of = models.ForeignKey("self", verbose_name=_("反弹自"), null=True, blank=True,
+                                      on_delete=models.PROTECT, related_name="recurrences")
+    recurrence_state = models.CharField(_("反弹认定"), max_length=20, choices=RecurrenceState.choices, blank=True)
+    recurrence_reason = models.TextField(_("认定理由"), blank=True)
+    recurrence_decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                              on_delete=models.PROTECT, related_name="+")
+    recurrence_decided_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -253,8 +277,22 @@ class Problem(models.Model):
         verbose_name = _("查摆问题")
         verbose_name_plural = _("查摆问题")
         ordering = ["ledger", "category__order", "number"]
-        constraints = [models.UniqueConstraint(fields=["ledger", "number"], name="problem_number_unique")]
-        indexes = [models.Index(fields=["unit_path"], name="problem_path_prefix", opclasses=["varchar_pattern_ops"])]
+        constraints = [
+            models.UniqueConstraint(fields=["ledger", "number"], name="problem_number_unique"),
+            # Carrying twice into one ledger is refused by the database too: nothing is counted twice.
+            models.UniqueConstraint(fields=["ledger", "carried_from"], name="problem_carried_once"),
+            models.CheckConstraint(condition=Q(recurrence_of__isnull=True, recurrence_state="")
+                                   | Q(recurrence_of__isnull=False) & ~Q(recurrence_state=""),
+                                   name="problem_recurrence_has_state"),
+            models.CheckConstraint(condition=Q(carried_from__isnull=True) | Q(recurrence_of__isnull=True),
+                                   name="problem_carried_not_recurring"),
+        ]
+        indexes = [
+            models.Index(fields=["unit_path"], name="problem_path_prefix", opclasses=["varchar_pattern_ops"]),
+            # The dashboards count recurring problems: a handful among a province's million.
+            models.Index(fields=["recurrence_state", "ledger"], name="problem_recurring",
+                         condition=~Q(recurrence_state="")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number}. {self.description[:40]}"
@@ -292,6 +330,9 @@ class RectificationItem(models.Model):
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The unfinished measure of an earlier campaign this one continues: its notes and evidence are shown here.
+    carried_from = models.ForeignKey("self", verbose_name=_("结转自"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="carried_to")
     version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -303,6 +344,7 @@ class RectificationItem(models.Model):
         ordering = ["problem", "number"]
         constraints = [
             models.UniqueConstraint(fields=["problem", "number"], name="item_number_unique"),
+            models.UniqueConstraint(fields=["ledger", "carried_from"], name="item_carried_once"),
             models.CheckConstraint(
                 condition=Q(is_ongoing=True, deadline__isnull=True) | Q(is_ongoing=False, deadline__isnull=False),
                 name="item_deadline_xor_ongoing",
@@ -462,6 +504,9 @@ class EventAction(models.TextChoices):
     LEDGER_ACCEPTED = "ledger_accepted", _("通过台账")
     LEDGER_AMENDED = "ledger_amended", _("通过后修改")
     COMMENTED = "commented", _("审核意见")
+    CARRIED_OVER = "carried_over", _("结转问题")
+    RECURRENCE_CONFIRMED = "recurrence_confirmed", _("确认问题反弹")
+    RECURRENCE_DISMISSED = "recurrence_dismissed", _("排除问题反弹")
 
 
 class LedgerEvent(models.Model):

@@ -17,6 +17,7 @@ urlpatterns = [
     path("campaigns/<int:pk>/publish/", setup.campaign_publish, name="campaign_publish"),
     path("campaigns/<int:pk>/edit/", setup.campaign_edit, name="campaign_edit"),
     path("campaigns/<int:pk>/close/", setup.campaign_close, name="campaign_close"),
+    path("campaigns/<int:pk>/carry-over/", setup.campaign_carry_over, name="campaign_carry_over"),
     # the branch workflow
     path("campaigns/<int:pk>/ledgers/", workflow.campaign_ledgers, name="campaign_ledgers"),
     path("ledgers/<int:pk>/", workflow.ledger_detail, name="ledger_detail"),
@@ -47,6 +48,8 @@ urlpatterns = [
     path("ledgers/<int:pk>/<slug:action>/", workflow.ledger_action, name="ledger_action"),
     path("problems/<int:pk>/edit/", workflow.problem_edit, name="problem_edit"),
     path("problems/<int:pk>/withdraw/", workflow.problem_withdraw, name="problem_withdraw"),
+    path("problems/<int:pk>/recurrence/confirm/", workflow.recurrence_confirm, name="recurrence_confirm"),
+    path("problems/<int:pk>/recurrence/dismiss/", workflow.recurrence_dismiss, name="recurrence_dismiss"),
     path("problems/<int:pk>/items/new/", workflow.item_create, name="item_create"),
     path("items/<int:pk>/edit/", workflow.item_edit, name="item_edit"),
     path("items/<int:pk>/<slug:action>/", workflow.item_action, name="item_action"),

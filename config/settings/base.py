@@ -163,6 +163,8 @@ JOB_STALE_MINUTES = env.int("JOB_STALE_MINUTES", default=60)
 # The largest 附件2 export started at once (rows): larger selections are refused with a message to export
 # unit by unit (a province's whole campaign would be a million rows in 23,000 sheets).
 EXPORT_MAX_ROWS = env.int("EXPORT_MAX_ROWS", default=200_000)
+# A carry-over (结转) of more measures than this runs as a background job with progress instead of in the request.
+CARRY_OVER_JOB_ITEMS = env.int("CARRY_OVER_JOB_ITEMS", default=2_000)
 # The report's cut-down Chinese fonts (reports/fonts.py), built by `make install` / `manage.py build_report_fonts`.
 REPORT_FONT_DIR = Path(env("REPORT_FONT_DIR", default=str(BASE_DIR / "var" / "fonts")))
 REPORT_VERIFY_MAX_BYTES = env.int("REPORT_VERIFY_MAX_BYTES", default=10 * 1024 * 1024)

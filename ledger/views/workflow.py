@@ -27,6 +27,7 @@ from ledger.models import ItemStatus, LedgerStatus, ProblemSource, ProblemStatus
 from ledger.selectors import workflow as sel
 from ledger.selectors.periodic import reports_to_review
 from ledger.selectors.tallies import tallied_ledger_count
+from ledger.services import recurrence
 from ledger.services import workflow as wf
 from ledger.services.evidence import evidence_add
 
@@ -277,6 +278,25 @@ def problem_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
                                               version=int(version) if version.isdigit() else None),
          _("问题已撤回，仍保留在台账记录中。"))
     return redirect(problem.ledger)
+
+
+def _recurrence_decide(request: HttpRequest, pk: int, decide, success: str) -> HttpResponse:
+    problem = found_or_404(sel.problem_find(request.user, pk))
+    _run(request, lambda: decide(actor=request.user, problem=problem, reason=request.POST.get("text", "")), success)
+    return redirect(f"{problem.ledger.get_absolute_url()}#problem-{problem.pk}")
+
+
+@login_required
+@require_POST
+def recurrence_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """A supervising unit confirms a flagged problem came back (问题反弹)."""
+    return _recurrence_decide(request, pk, recurrence.recurrence_confirm, _("已确认为问题反弹。"))
+
+
+@login_required
+@require_POST
+def recurrence_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
+    return _recurrence_decide(request, pk, recurrence.recurrence_dismiss, _("已认定不属于问题反弹。"))
 
 
 def _item_values(data: dict) -> dict:

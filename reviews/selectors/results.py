@@ -32,6 +32,7 @@ from ledger.models import (
     ProblemStatus,
     ProgressNote,
     RectificationItem,
+    RecurrenceState,
     SelfCheckAnswer,
     answered_condition,
     without_measures,
@@ -72,6 +73,9 @@ class LedgerResult:
     period_start: datetime.date | None = None
     in_place: bool = False  # computed by the database with `in_place_condition`
     reasons: list[str] = field(default_factory=list)
+    # Confirmed recurring problems (问题反弹): listed in the rating basis; they do not change "in place".
+    recurring: int = 0
+    recurring_problems: list[Problem] = field(default_factory=list)  # filled for one unit (`unit_result`)
 
 
 # The per-ledger counts that decide "in place", as annotation names (see `in_place_counts`).
@@ -144,8 +148,9 @@ def ledger_results(*, ledger_ids, campaign: Campaign, policy: ResultPolicy | Non
     as_of = results_as_of(campaign)
     period_start = as_of - datetime.timedelta(days=policy.progress_period_days - 1)
     rows = ledgers_with_results(Ledger.objects.filter(pk__in=ledger_ids), campaign=campaign, policy=policy)
+    rows = rows.annotate(recurring=_count(confirmed_recurring(Problem.objects.filter(ledger=OuterRef("pk"))), "ledger"))
     results = {}
-    for row in rows.values("pk", "status", "in_place", *RESULT_COUNTS):
+    for row in rows.values("pk", "status", "in_place", "recurring", *RESULT_COUNTS):
         pk = row.pop("pk")
         result = results[pk] = LedgerResult(ledger_id=pk, as_of=as_of, period_start=period_start, **row)
         result.in_place = bool(result.in_place)
@@ -175,11 +180,20 @@ def _reasons(result: LedgerResult, *, reviewer: str) -> list[str]:
     return reasons
 
 
+def confirmed_recurring(problems: QuerySet[Problem]) -> QuerySet[Problem]:
+    """The active problems among `problems` a supervising unit confirmed as recurring (问题反弹)."""
+    return problems.filter(status=ProblemStatus.ACTIVE, recurrence_state=RecurrenceState.CONFIRMED)
+
+
 def unit_result(*, campaign: Campaign, unit: OrgUnit, policy: ResultPolicy | None = None) -> LedgerResult | None:
+    """The unit's result with its confirmed recurring problems listed (the rating pages show them as basis)."""
     ledger = Ledger.objects.filter(campaign=campaign, unit=unit).first()
     if ledger is None:
         return None
-    return ledger_results(ledger_ids=[ledger.pk], campaign=campaign, policy=policy)[ledger.pk]
+    result = ledger_results(ledger_ids=[ledger.pk], campaign=campaign, policy=policy)[ledger.pk]
+    result.recurring_problems = list(confirmed_recurring(ledger.problems.all())
+                                     .select_related("recurrence_of__ledger__campaign").order_by("number"))
+    return result
 
 
 def ledgers_in_place(ledgers: QuerySet[Ledger], *, campaign: Campaign,

@@ -135,6 +135,7 @@ RULES: dict[str, Rule] = {
     "ledger:campaign_publish": rule("campaign", "manage"),
     "ledger:campaign_edit": rule("campaign", "manage"),
     "ledger:campaign_close": rule("campaign", "manage"),
+    "ledger:campaign_carry_over": rule("campaign", "manage"),
     "ledger:campaign_ledgers": rule("campaign", "take_part"),
     # the branch workflow
     "ledger:my_ledgers": rule(),
@@ -147,6 +148,8 @@ RULES: dict[str, Rule] = {
     "ledger:bulk_close": rule("ledger", "supervise"),
     "ledger:problem_edit": rule("problem", "fill"),
     "ledger:problem_withdraw": rule("problem", "fill"),
+    "ledger:recurrence_confirm": rule("problem", "supervise"),
+    "ledger:recurrence_dismiss": rule("problem", "supervise"),
     "ledger:item_create": rule("problem", "fill"),
     "ledger:item_detail": rule("item", "view"),
     "ledger:item_edit": rule("item", "fill"),
