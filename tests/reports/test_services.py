@@ -63,8 +63,8 @@ def test_second_new_draft_is_refused(draft, campaign, tree, users):
 
 
 def test_signing_without_a_ca_is_refused_clearly(draft, stamps, users, settings, tmp_path):
-    settings.REPORT_SIGNING_DIR = tmp_path / "none"
-    settings.REPORT_SIGNING_PKCS12 = ""
+    settings.REPORT_SIGNING_FOLDER = f"signing-{tmp_path.name}"  # nothing kept there
+    settings.REPORT_SIGNING_PKCS12 = settings.REPORT_SIGNING_KEY = settings.REPORT_SIGNING_CERT = ""
     with pytest.raises(ValidationError) as exc:
         services.report_sign(actor=users["gb_staff"], report=draft, version=draft.version,
                              password="pw-123456", confirmed=True)
@@ -93,7 +93,8 @@ def test_an_existing_pkcs12_certificate_can_sign(draft, stamps, signing_ca, sett
     p12 = tmp_path / "org.p12"
     subprocess.run(["openssl", "pkcs12", "-export", "-inkey", str(signing_ca / "signer.key"),
                     "-in", str(signing_ca / "signer.crt"), "-out", str(p12), "-passout", "pass:geheim"], check=True)
-    settings.REPORT_SIGNING_DIR = tmp_path / "empty"
+    settings.REPORT_SIGNING_FOLDER = f"signing-{tmp_path.name}"  # nothing kept there
+    settings.REPORT_SIGNING_KEY = settings.REPORT_SIGNING_CERT = ""
     settings.REPORT_SIGNING_PKCS12 = str(p12)
     settings.REPORT_SIGNING_PKCS12_PASSPHRASE = "geheim"
     settings.REPORT_SIGNING_CA_CERTS = [str(signing_ca / "ca.crt")]
