@@ -169,6 +169,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # (a PKCS#12 file, or PEM key + certificate): those are files the deployment puts at the same absolute path on
 # every node that signs or verifies (web and worker), as it does with its other secrets.
 REPORT_SIGNING_FOLDER = env("REPORT_SIGNING_FOLDER", default="signing")
+if env("REPORT_SIGNING_DIR", default=""):  # earlier versions' directory: the key would silently be missing
+    raise ImproperlyConfigured("REPORT_SIGNING_DIR is no longer read: put its files in the private storage's "
+                               "REPORT_SIGNING_FOLDER (by default PRIVATE_MEDIA_ROOT/signing/), or point "
+                               "REPORT_SIGNING_KEY, REPORT_SIGNING_CERT and REPORT_SIGNING_CA_CERTS at them.")
 REPORT_SIGNING_PKCS12 = absolute_path("REPORT_SIGNING_PKCS12")
 REPORT_SIGNING_PKCS12_PASSPHRASE = env("REPORT_SIGNING_PKCS12_PASSPHRASE", default="")
 REPORT_SIGNING_KEY = absolute_path("REPORT_SIGNING_KEY")
