@@ -270,12 +270,17 @@ def test_two_processes_in_different_directories_share_the_private_storage(tmp_pa
     assert list(web.iterdir()) == [] and list(worker.iterdir()) == []
 
 
-def test_a_relative_private_media_root_is_refused(tmp_path):
-    """A relative path would be a different directory for each process started elsewhere."""
+@pytest.mark.parametrize(("variable", "value"), [
+    ("PRIVATE_MEDIA_ROOT", "private_media"),
+    ("DATABASE_URL", "sqlite:///db.sqlite3"),
+    ("REPORT_FONT_DIR", "var/fonts"),
+    ("REPORT_SIGNING_KEY", "signer.key"),
+])
+def test_a_relative_path_is_refused(tmp_path, variable, value):
+    """A relative path would be a different file for each process started in another directory."""
     code = "from config.storage import private_storage; private_storage.save('x.txt', ContentFile(b'x'))"
-    refused = _run_in(tmp_path, f"from django.core.files.base import ContentFile; {code}",
-                      PRIVATE_MEDIA_ROOT="private_media")
-    assert refused.returncode != 0 and "PRIVATE_MEDIA_ROOT must be an absolute path" in refused.stderr
+    refused = _run_in(tmp_path, f"from django.core.files.base import ContentFile; {code}", **{variable: value})
+    assert refused.returncode != 0 and f"{variable} must" in refused.stderr
     assert list(tmp_path.iterdir()) == []
 
 

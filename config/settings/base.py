@@ -113,6 +113,9 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 if env("TEST_DATABASE_NAME", default=""):
     DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME")}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    if DATABASES["default"]["NAME"] not in ("", ":memory:") and not Path(DATABASES["default"]["NAME"]).is_absolute():
+        # A relative file would be another database for every process started in another directory.
+        raise ImproperlyConfigured("DATABASE_URL must name the SQLite file by an absolute path (sqlite:////srv/…).")
     # Writers must wait for each other, not fail with "database is locked" (the self-check saves each field as
     # it is typed, so two saves often meet). A deferred transaction reads first and then cannot wait for the
     # write lock, whatever the timeout: IMMEDIATE takes the lock at BEGIN, where the timeout applies. WAL lets
