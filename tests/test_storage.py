@@ -219,6 +219,23 @@ def test_an_import_keeps_its_rows_in_the_storage_from_preview_to_confirmation(
     private.assert_nothing_local()
 
 
+def test_rows_of_previews_never_confirmed_are_swept_from_the_storage(private, client, tree, users, monkeypatch):
+    client.force_login(users["org"])
+    content = xlsx_bytes(HEADERS, IMPORT_ROWS)
+
+    def upload_sheet() -> str:
+        response = client.post("/org/import/", {"file": ContentFile(content, name="tree.xlsx")})
+        return response["Location"].split("token=")[1]
+
+    first, second = upload_sheet(), upload_sheet()
+    assert private_storage.exists(f"imports/{first}.json")  # a day has not passed: kept
+    monkeypatch.setattr("branches.spreadsheets.reader.PENDING_MAX_AGE", -60)  # as if a day had passed
+    third = upload_sheet()
+    assert list(walk(private_storage, "imports")) == [f"imports/{third}.json"]
+    assert second != third
+    private.assert_nothing_local()
+
+
 def test_backup_and_restore_go_through_the_storage(private, transactional_db, django_db_serialized_rollback,
                                                    tree, users, tmp_path):
     campaign = make_campaign(tree.root, actor=users["org"])
