@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import io
+import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,7 +75,19 @@ def create_signing_ca(
     for name, content in files.items():
         private_storage.delete(_stored_name(name))  # overwrite: the storage would otherwise pick another name
         private_storage.save(_stored_name(name), ContentFile(content))
+        if name.endswith(".key"):
+            _owner_only(_stored_name(name))
     return [_stored_name(name) for name in files]
+
+
+def _owner_only(name: str) -> None:
+    """A key in a directory storage is readable by its owner alone; other storages (S3, …) have no file modes:
+    access to them is the bucket's policy. The one place a local path is asked for, and only to set its mode."""
+    try:
+        path = private_storage.path(name)
+    except NotImplementedError:
+        return
+    os.chmod(path, 0o600)
 
 
 def _new_ca(organization: str, *, days: int, key_size: int) -> dict[str, bytes]:

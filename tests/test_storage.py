@@ -143,6 +143,8 @@ def own_ca(private, settings):
     settings.REPORT_SIGNING_CA_CERTS = []
     names = create_signing_ca(organization="测试学院党委")
     assert all(private_storage.exists(name) for name in names)
+    if private.kind == "directory_elsewhere":  # keys readable by their owner alone
+        assert (Path(settings.PRIVATE_MEDIA_ROOT) / "signing" / "signer.key").stat().st_mode & 0o077 == 0
     return names
 
 
