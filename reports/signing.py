@@ -65,19 +65,25 @@ def create_signing_ca(
     elif not overwrite and any((directory / name).exists() for name in names):
         raise FileExistsError(f"{directory} already holds signing files")
     files = _new_ca(organization, days=days, key_size=key_size)
-    if directory is not None:
-        directory.mkdir(parents=True, exist_ok=True)
-        for name, content in files.items():
-            (directory / name).write_bytes(content)
-            if name.endswith(".key"):
-                (directory / name).chmod(0o600)
-        return [str(directory / name) for name in files]
+    return _store(files) if directory is None else _write_into(directory, files)
+
+
+def _store(files: dict[str, bytes]) -> list[str]:
     for name, content in files.items():
         private_storage.delete(_stored_name(name))  # overwrite: the storage would otherwise pick another name
         private_storage.save(_stored_name(name), ContentFile(content))
         if name.endswith(".key"):
             _owner_only(_stored_name(name))
     return [_stored_name(name) for name in files]
+
+
+def _write_into(directory: Path, files: dict[str, bytes]) -> list[str]:
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        (directory / name).write_bytes(content)
+        if name.endswith(".key"):
+            (directory / name).chmod(0o600)
+    return [str(directory / name) for name in files]
 
 
 def _owner_only(name: str) -> None:

@@ -7,6 +7,7 @@ import subprocess
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 
@@ -85,6 +86,19 @@ def test_create_signing_ca_command_writes_a_ca_and_a_signer(tmp_path, capsys):
     assert (tmp_path / "signer.key").stat().st_mode & 0o077 == 0  # private key not readable by others
     with pytest.raises(Exception, match="already holds"):
         call_command("create_signing_ca", "--directory", str(tmp_path))
+
+
+def test_create_signing_ca_command_keeps_them_in_the_private_storage(settings, tmp_path, capsys):
+    from config.storage import private_storage
+
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "media"
+    call_command("create_signing_ca", "--organization", "测试党委")
+    assert "private storage: signing/signer.key" in capsys.readouterr().out
+    ca = x509.load_pem_x509_certificate(private_storage.open("signing/ca.crt").read())
+    assert x509.load_pem_x509_certificate(private_storage.open("signing/signer.crt").read()).issuer == ca.subject
+    with pytest.raises(Exception, match="already holds"):
+        call_command("create_signing_ca")
+    assert private_storage.open("signing/ca.crt").read() == ca.public_bytes(serialization.Encoding.PEM)
 
 
 def test_an_existing_pkcs12_certificate_can_sign(draft, stamps, signing_ca, settings, tmp_path, users,
