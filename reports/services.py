@@ -6,6 +6,7 @@ import hashlib
 import io
 import secrets
 from collections.abc import Callable
+from pathlib import Path
 from typing import BinaryIO
 
 from django.conf import settings
@@ -249,7 +250,9 @@ def report_preview_open(*, report: SituationReport) -> BinaryIO:
     from reports.pdf import html_to_pdf, report_html
 
     html = report_html(report, signed=None)
-    digest = hashlib.sha256(html.encode()).hexdigest()[:32]
+    # The fonts' address on this node left out: nodes installed at different paths share one cached file.
+    node_independent = html.replace(Path(settings.REPORT_FONT_DIR).resolve().as_uri(), "report-fonts:")
+    digest = hashlib.sha256(node_independent.encode()).hexdigest()[:32]
     folder = f"reports/previews/{report.pk}"
     name = f"{folder}/v{report.version}-{digest}.pdf"
     try:

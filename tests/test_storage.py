@@ -15,6 +15,7 @@ import datetime
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -188,6 +189,33 @@ def test_a_report_is_previewed_signed_and_verified_from_the_storage(private, own
     archive = client.get(reverse("reports:campaign_zip", args=[campaign.pk]))
     with zipfile.ZipFile(io.BytesIO(streamed(archive))) as zipped:
         assert [zipped.read(name) for name in zipped.namelist()] == [signed_pdf]
+    private.assert_nothing_local()
+
+
+def test_nodes_installed_at_different_paths_share_one_cached_preview(private, tree, users, settings, tmp_path,
+                                                                     monkeypatch):
+    """The preview's cache key leaves out where this node keeps the report's fonts."""
+    from reports import pdf
+    from reports.fonts import FACES, font_path
+
+    built = [font_path(style) for style in FACES.values()]
+    if not all(path.exists() for path in built):
+        pytest.skip("the report's fonts are not built (make install)")
+    nodes = [tmp_path / "node-a" / "fonts", tmp_path / "node-b" / "fonts"]
+    for directory in nodes:
+        directory.mkdir(parents=True)
+    for path in built:
+        shutil.copy(path, nodes[0] / path.name)
+        os.link(nodes[0] / path.name, nodes[1] / path.name)  # the same bytes under another path
+    renders = []
+    monkeypatch.setattr(pdf, "html_to_pdf", lambda html, real=pdf.html_to_pdf: renders.append(html) or real(html))
+    campaign = make_campaign(tree.root, actor=users["org"])
+    draft = report_services.report_save(actor=users["gb_staff"], campaign=campaign, unit=tree.gb1, version=0,
+                                        work_done="总支召开专题会议。", problems_found="", next_steps="")
+    for directory in nodes:
+        settings.REPORT_FONT_DIR = directory
+        report_services.report_preview_open(report=draft).close()
+    assert len(renders) == 1 and str(nodes[0]) in renders[0]
     private.assert_nothing_local()
 
 
