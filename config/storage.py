@@ -7,6 +7,14 @@ volume when there are several nodes), or any Django storage (S3, …) through `P
 `PRIVATE_STORAGE_OPTIONS`. Nothing is ever served from it directly: only views that check the viewer's scope
 stream its files. Code reads and writes it by name (`open`, `save`, `exists`, `delete`, `listdir`), never by a
 path on this machine: a storage such as S3 has none (`.path()` raises NotImplementedError).
+
+What stays a file of the node, each an absolute path (config/settings/base.py refuses a relative one, which
+would differ between processes started in different directories): the installation's own files (code,
+templates, static files, the report's fonts built by `make install`, which WeasyPrint reads from a file), the
+secrets a deployment puts on every node (a configured signing certificate, the secret key file of the embedded
+default), the embedded SQLite database, and temporary files a process makes and deletes within one request or
+job (an export's workbook, a zip of signed reports). tests/test_storage.py runs the file flows with a storage
+that has no paths at all.
 """
 
 from __future__ import annotations
