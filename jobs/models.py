@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from config.storage import private
+
 
 class JobStatus(models.TextChoices):
     QUEUED = "queued", _("排队中")
@@ -22,7 +24,7 @@ class Job(models.Model):
     status = models.CharField(max_length=20, choices=JobStatus.choices, default=JobStatus.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
     message = models.CharField(max_length=500, blank=True)
-    result = models.FileField(upload_to="jobs/", max_length=300, blank=True)
+    result = models.FileField(storage=private, upload_to="jobs/", max_length=300, blank=True)
     result_name = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)  # when a worker claimed it

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import OrgUnit, UnitKind
+from config.storage import private
 
 
 class ChecklistTemplate(models.Model):
@@ -419,7 +420,7 @@ class Evidence(models.Model):
 
     item = models.ForeignKey(RectificationItem, on_delete=models.PROTECT, related_name="evidence")
     unit_path = models.CharField(max_length=255, editable=False)
-    file = models.FileField(upload_to=evidence_path, max_length=300)
+    file = models.FileField(storage=private, upload_to=evidence_path, max_length=300)
     token = models.CharField(max_length=40, unique=True)
     extension = models.CharField(max_length=10)
     original_name = models.CharField(_("文件名"), max_length=255)
@@ -429,7 +430,7 @@ class Evidence(models.Model):
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
     # A small JPEG made by the app from an image upload (never the user's bytes), served by the same scoped view.
-    thumbnail = models.FileField(upload_to="evidence/thumbs/", max_length=300, blank=True)
+    thumbnail = models.FileField(storage=private, upload_to="evidence/thumbs/", max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("佐证材料")
