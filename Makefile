@@ -6,9 +6,14 @@ PY := $(VENV)/bin/python
 # System packages: PDF rendering with Chinese fonts (fast subsetting needs libharfbuzz-subset0),
 # translations, PDF checks (pdffonts, pdfsig, certutil), pg_dump / pg_restore for backups (Debian 12's client is
 # PostgreSQL 15, the server's version), LibreOffice (the test that prints 附件2 as LibreOffice does) and the
-# browser for end-to-end tests; nginx, openssl and redis-server for `make deploy-test` (the kit in deploy/ run for real).
+# browser for end-to-end tests; python-ldap's headers to build it (libldap2-dev, libsasl2-dev: sign-in through the
+# institution's directory) and OpenLDAP's server and tools (slapd, ldap-utils: the directory sign-in tests start
+# their own slapd). The CAS single sign-on tests need a real CAS server: LemonLDAP::NG's portal run by its FastCGI
+# server behind an nginx the tests start themselves (tests/cas_server.py); the app itself needs none of these four.
+# nginx, openssl and redis-server also run `make deploy-test` (the kit in deploy/ started for real).
 SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 gettext \
-	poppler-utils libnss3-tools postgresql-client libreoffice-calc-nogui chromium nginx openssl redis-server
+	poppler-utils libnss3-tools postgresql-client libreoffice-calc-nogui chromium \
+	libldap2-dev libsasl2-dev slapd ldap-utils lemonldap-ng lemonldap-ng-fastcgi-server nginx openssl redis-server
 # Node and npm install the browser journeys' test-only tools (axe-core, package-lock.json). Checked by command,
 # not by package: a NodeSource nodejs package carries npm itself and conflicts with Debian's npm package.
 NODE_PACKAGES := nodejs npm

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
-from accounts.models import TOTPDevice, UserSession
+from accounts.models import EmployeeNumber, TOTPDevice, UserSession
 from branches import passwords
 from branches.models import PasswordChangeRequired
 
@@ -23,10 +23,21 @@ class PasswordChangeRequiredAdmin(admin.ModelAdmin):
 admin.site.unregister(User)
 
 
+class EmployeeNumberInline(admin.StackedInline):
+    """The employee number the institution's directory holds for the account (LDAP_MATCH_BY=employee_number)."""
+
+    model = EmployeeNumber
+    can_delete = True
+    extra = 0
+    max_num = 1
+
+
 @admin.register(User)
 class AccountAdmin(UserAdmin):
     """Django's user admin (its forms run the password validators); a password an administrator sets for
     someone else must be changed by its owner at the next sign-in, as one the organization department sets."""
+
+    inlines = (EmployeeNumberInline,)
 
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)

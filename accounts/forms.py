@@ -7,6 +7,8 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
 LOCKED_OUT_MESSAGE = _("登录失败次数过多，请稍后再试。")
+# Set on the request by accounts.directory (kept here as a name, so the form does not import the LDAP client).
+DIRECTORY_REFUSAL_ATTRIBUTE = "directory_refusal"
 
 
 class LoginForm(AuthenticationForm):
@@ -15,6 +17,14 @@ class LoginForm(AuthenticationForm):
         "invalid_login": _("用户名或密码不正确。"),
         "inactive": _("用户名或密码不正确。"),
     }
+
+    def get_invalid_login_error(self):
+        """The directory's own refusal (accounts.directory: the password was right, no account matches it), else
+        the one generic message."""
+        refusal = getattr(self.request, DIRECTORY_REFUSAL_ATTRIBUTE, None)
+        if refusal:
+            return forms.ValidationError(refusal, code="no_account")
+        return super().get_invalid_login_error()
 
 
 class OwnPasswordForm(PasswordChangeForm):

@@ -13,7 +13,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from accounts import session_state
+from accounts import cas, session_state
 from accounts.security_log import log_event
 from branches import passwords
 
@@ -121,7 +121,11 @@ class PasswordChangeMiddleware:
 
 
 class SecurityHeadersMiddleware:
-    """Headers Django does not set itself: Permissions-Policy, and no caching of signed-in pages."""
+    """Headers Django does not set itself: Permissions-Policy, and no caching of signed-in pages.
+
+    A session signed in through CAS may also send its sign-out form on to the CAS server: the browser follows
+    the form's redirect there only if the page's CSP form-action names that server (read by CSPMiddleware).
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -132,6 +136,10 @@ class SecurityHeadersMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and "Cache-Control" not in response:
             response["Cache-Control"] = "private, no-store"
+        if cas.enabled() and hasattr(request, "session") and session_state.signed_in_through_cas(request):
+            update = dict(getattr(response, "_csp_update", None) or {})
+            update["form-action"] = [*update.get("form-action", []), cas.server_origin()]
+            response._csp_update = update
         return response
 
 

@@ -45,3 +45,23 @@ class UserSession(models.Model):
     def __str__(self) -> str:
         return f"{self.user} · {self.created_at:%Y-%m-%d %H:%M}"
 
+
+
+class EmployeeNumber(models.Model):
+    """An account's employee number (工号) as the institution's directory holds it.
+
+    Used only when sign-in through the directory matches people by employee number (LDAP_MATCH_BY=
+    employee_number, accounts.directory): the directory entry's number finds the account here. Set by an
+    administrator; the directory never writes it.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="employee_number",
+                                verbose_name=_("账号"))
+    number = models.CharField(_("工号"), max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("工号")
+        verbose_name_plural = _("工号")
+
+    def __str__(self) -> str:
+        return self.number

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import crypto
-from accounts.models import TOTPDevice, UserSession
+from accounts.models import EmployeeNumber, TOTPDevice, UserSession
 from accounts.security_log import log_event
 from branches.models import Role
 from branches.selectors import SYSTEM, Action, scope_for
@@ -198,3 +198,25 @@ def totp_remove(*, actor, user) -> None:
     if deleted:
         audit(actor=actor, obj=user, action="2fa_remove", data={"user": user.get_username()})
         log_event("2fa_removed", user=user, by=getattr(actor, "username", ""))
+
+
+@transaction.atomic
+def employee_number_set(*, actor, user, number: str) -> None:
+    """Record (or, with an empty number, remove) the account's employee number, by which sign-in through the
+    institution's directory finds it when LDAP_MATCH_BY=employee_number (accounts.directory)."""
+    _check_manages_account(actor, user)
+    number = number.strip()
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    current = EmployeeNumber.objects.filter(user=user).first()
+    if (current.number if current else "") == number:
+        return
+    if number:
+        holder = EmployeeNumber.objects.filter(number=number).exclude(user=user).select_related("user").first()
+        if holder is not None:
+            raise ValidationError(_("工号“%(number)s”已属于账号“%(user)s”。")
+                                  % {"number": number, "user": holder.user.get_username()})
+        EmployeeNumber.objects.update_or_create(user=user, defaults={"number": number})
+    else:
+        EmployeeNumber.objects.filter(user=user).delete()
+    audit(actor=actor, obj=user, action="employee_number_set",
+          data={"user": user.get_username(), "from": current.number if current else "", "to": number})

@@ -13,6 +13,7 @@ SEEN_AT = "_sec_seen_at"
 SECOND_FACTOR = "_sec_2fa"
 REGISTERED_KEY = "_sec_key"
 PASSWORD_CHANGE = "_sec_pw_change"  # True while the password someone else chose is still the account's
+CAS_USER = "_sec_cas_user"  # the CAS server's name for the person, when the sign-in came through CAS
 
 VERIFY = "verify"  # a confirmed authenticator: a code is owed
 ENROL = "enrol"  # required but no authenticator yet: enrolment is owed
@@ -35,7 +36,13 @@ def start(request, user) -> None:
     session[SEEN_AT] = now
     session[SECOND_FACTOR] = second_factor_state(user)
     session[PASSWORD_CHANGE] = passwords.change_owed(user)
+    # Left on the request by the CAS backend (accounts.cas): signing out then also ends the CAS session.
+    session[CAS_USER] = getattr(request, "cas_user", "")
     register(request, user)
+
+
+def signed_in_through_cas(request) -> bool:
+    return bool(request.session.get(CAS_USER))
 
 
 def register(request, user) -> None:

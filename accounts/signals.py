@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import post_save
 from django.dispatch import receiver
+from django_auth_ldap.backend import ldap_error
 
 from accounts import services, session_state
 from accounts.security_log import log_event
@@ -19,7 +20,18 @@ def on_login(sender, request, user, **kwargs) -> None:
     if request is None or not hasattr(request, "session"):
         return
     session_state.start(request, user)
-    log_event("login", request=request, user=user, second_factor=request.session[session_state.SECOND_FACTOR])
+    via = {}
+    if getattr(user, "signed_in_through_directory", False):
+        via = {"via": "ldap"}
+    elif session_state.signed_in_through_cas(request):
+        via = {"via": "cas", "cas_user": request.session[session_state.CAS_USER]}
+    log_event("login", request=request, user=user, second_factor=request.session[session_state.SECOND_FACTOR], **via)
+
+
+@receiver(ldap_error, dispatch_uid="security_ldap_error")
+def on_directory_error(sender, context, user=None, request=None, exception=None, **kwargs) -> None:
+    """The directory could not be reached or refused the service account: sign-ins fall back to local passwords."""
+    log_event("ldap_error", request=request, context=context, error=type(exception).__name__, level=logging.ERROR)
 
 
 @receiver(user_login_failed, dispatch_uid="security_login_failed")

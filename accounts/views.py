@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import authenticate, login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts import services, session_state
+from accounts import cas, services, session_state
 from accounts.forms import LOCKED_OUT_MESSAGE, LoginForm, OwnPasswordForm, TOTPCodeForm
 from accounts.security_log import log_event
 from branches import passwords
@@ -23,6 +25,49 @@ from branches import passwords
 class LoginView(auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = False
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "cas_enabled": cas.enabled()}
+
+
+class LogoutView(auth_views.LogoutView):
+    """Django's sign-out; a session that began at the CAS server also ends there, which comes back to login."""
+
+    def post(self, request, *args, **kwargs):
+        through_cas = session_state.signed_in_through_cas(request)
+        response = super().post(request, *args, **kwargs)
+        return redirect(cas.logout_url(request)) if through_cas and cas.enabled() else response
+
+
+@require_GET
+def cas_login(request: HttpRequest) -> HttpResponse:
+    """统一身份认证登录: off to the CAS server, and back here with a ticket, which the server confirms."""
+    if not cas.enabled():
+        raise Http404
+    next_page = _safe_next(request)
+    service = cas.service_url(request, next_page)
+    ticket = request.GET.get("ticket", "")
+    if not ticket:
+        return redirect(cas.login_url(service))
+    try:
+        user = authenticate(request, ticket=ticket, service=service)
+    except ValidationError as refusal:
+        log_event("cas_refused", request=request, level=logging.WARNING, reason=refusal.code,
+                  cas_user=getattr(request, "cas_user", ""))
+        return _cas_refused(request, refusal.messages[0], cas_signed_in=bool(getattr(request, "cas_user", "")))
+    if user is None:  # the server did not confirm the ticket (used, expired, or not its own)
+        return _cas_refused(request, _("统一身份认证未能确认您的身份，请重新登录。"), cas_signed_in=False)
+    login(request, user)
+    return redirect(next_page or settings.LOGIN_REDIRECT_URL)
+
+
+def _cas_refused(request: HttpRequest, message: str, *, cas_signed_in: bool) -> HttpResponse:
+    """The login page with the reason; someone signed in at the CAS server may sign out there to switch."""
+    context = {
+        "form": LoginForm(request), "cas_enabled": True, "cas_refusal": message,
+        "cas_logout_url": cas.logout_url(request) if cas_signed_in else "",
+    }
+    return render(request, "registration/login.html", context, status=403)
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -33,6 +78,8 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["change_owed"] = bool(self.request.session.get(session_state.PASSWORD_CHANGE))
+        # A password retired by a sign-in through the institution's directory (accounts.directory) lives there.
+        context["no_local_password"] = not self.request.user.has_usable_password()
         return context
 
     def form_valid(self, form):
@@ -48,7 +95,8 @@ def lockout_response(request: HttpRequest, original_response=None, credentials=N
 
     The same for a real and an unknown user name, so the page tells nothing about which names exist.
     """
-    context = {"form": LoginForm(request), "lockout_message": LOCKED_OUT_MESSAGE, "next": request.POST.get("next", "")}
+    context = {"form": LoginForm(request), "lockout_message": LOCKED_OUT_MESSAGE, "next": request.POST.get("next", ""),
+               "cas_enabled": cas.enabled()}
     return render(request, "registration/login.html", context, status=429)
 
 

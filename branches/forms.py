@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from branches.models import OrgUnit, Role, UnitKind
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-UNIT_FIELDS = ["name", "secretary_name", "full_members", "probationary_members", "committee_members",
+UNIT_FIELDS = ["name", "kind_name", "secretary_name", "full_members", "probationary_members", "committee_members",
                "committee_elected_on", "committee_term_years"]
 
 

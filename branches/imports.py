@@ -36,9 +36,12 @@ CODE, NAME, KIND, PARENT, SECRETARY, LOGIN, FULL, PROBATIONARY, ELECTED, TERM = 
 HEADERS = [CODE, NAME, KIND, PARENT, SECRETARY, LOGIN, FULL, PROBATIONARY, ELECTED, TERM]
 KIND_NAMES = {"党委": UnitKind.COMMITTEE, "党总支": UnitKind.GENERAL_BRANCH, "二级党委": UnitKind.GENERAL_BRANCH,
               "党支部": UnitKind.BRANCH}
+# Any other name a tree gives its kinds (镇党委, 县委, 党工委, 联合党支部 …) is read by its ending.
+KIND_ENDINGS = (("党支部", UnitKind.BRANCH), ("党总支", UnitKind.GENERAL_BRANCH), ("党工委", UnitKind.COMMITTEE),
+                ("党委", UnitKind.COMMITTEE), ("委", UnitKind.COMMITTEE))
 SECRETARY_ROLE = {UnitKind.BRANCH: Role.BRANCH_SECRETARY, UnitKind.GENERAL_BRANCH: Role.GENERAL_BRANCH_STAFF,
                   UnitKind.COMMITTEE: Role.ORG_DEPARTMENT}
-UPDATABLE = ("name", "secretary_name", "full_members", "probationary_members", "committee_elected_on",
+UPDATABLE = ("name", "kind_name", "secretary_name", "full_members", "probationary_members", "committee_elected_on",
              "committee_term_years")
 LOOKUP_CHUNK = 900  # SQLite's limit on query parameters
 
@@ -93,6 +96,15 @@ def _lookup(model_objects, field: str, values: set[str]) -> dict:
     return found
 
 
+def kind_of(text: str) -> tuple[str | None, str]:
+    """The kind a 类型 cell names, and the tree's own name for it when that is not the kind's plain name:
+    "二级党委" → (general branch, "二级党委"), "镇党委" → (committee, "镇党委"), "党支部" → (branch, "")."""
+    kind = KIND_NAMES.get(text) or next((kind for ending, kind in KIND_ENDINGS if text.endswith(ending)), None)
+    if kind is None or len(text) > 20:
+        return None, ""
+    return kind, "" if text == UnitKind(kind).label else text
+
+
 def _parse_row(sheet_row: SheetRow, plan: ImportPlan) -> UnitRow | None:
     n = sheet_row.number
     code, name = sheet_row.text(CODE), sheet_row.text(NAME)
@@ -104,10 +116,10 @@ def _parse_row(sheet_row: SheetRow, plan: ImportPlan) -> UnitRow | None:
         plan.error(n, NAME, _("名称不能为空。"))
     elif len(name) > 200:
         plan.error(n, NAME, _("名称最长 200 个字符。"))
-    kind = KIND_NAMES.get(sheet_row.text(KIND))
+    kind, kind_name = kind_of(sheet_row.text(KIND))
     if kind is None:
-        plan.error(n, KIND, _("类型应为“党委”“党总支”“二级党委”或“党支部”，实为“%(value)s”。") % {
-            "value": sheet_row.text(KIND)})
+        plan.error(n, KIND, _("类型应为“党委”“党总支”“二级党委”或“党支部”（或以它们结尾的叫法，如“镇党委”），"
+                              "实为“%(value)s”。") % {"value": sheet_row.text(KIND)})
     secretary = sheet_row.text(SECRETARY)
     if len(secretary) > 50:
         plan.error(n, SECRETARY, _("书记姓名最长 50 个字符。"))
@@ -127,6 +139,7 @@ def _parse_row(sheet_row: SheetRow, plan: ImportPlan) -> UnitRow | None:
             plan.error(n, ELECTED, _("日期格式不正确：“%(value)s”，应为 2022-10-31 或 2022年10月31日。") % {
                 "value": sheet_row.text(ELECTED)})
     fields = {
+        "kind_name": kind_name,
         "secretary_name": secretary,
         "full_members": parse_count(sheet_row.values.get(FULL), column=FULL, row=n, plan=plan),
         "probationary_members": parse_count(sheet_row.values.get(PROBATIONARY), column=PROBATIONARY, row=n, plan=plan),
@@ -197,7 +210,7 @@ def _check_row(row: UnitRow, *, plan: ImportPlan, scope, actor, in_file: dict, k
         parent_code = existing.parent.code if existing.parent_id else ""
         if existing.kind != row.kind:
             plan.error(row.row, KIND, _("不能通过导入修改已有组织的类型（系统中为“%(kind)s”）。") % {
-                "kind": existing.get_kind_display()})
+                "kind": existing.kind_label})
         if parent_code != row.parent_code:
             plan.error(row.row, PARENT, _("不能通过导入调整已有组织的上级（系统中为“%(code)s”）。") % {
                 "code": parent_code or _("无")})

@@ -37,6 +37,10 @@ class OrgUnit(models.Model):
     """
 
     kind = models.CharField(_("类型"), max_length=20, choices=UnitKind.choices)
+    # What this tree calls the kind (二级党委, 镇党委, 县委 …) where it differs from the kind's own name:
+    # pages, exports and messages name the unit's kind with it.
+    kind_name = models.CharField(_("类型名称"), max_length=20, blank=True,
+                                 help_text=_("本组织习惯的类型叫法，如“二级党委”“镇党委”“县委”；不填则为类型本身。"))
     parent = models.ForeignKey(
         "self", verbose_name=_("上级组织"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
@@ -72,6 +76,11 @@ class OrgUnit(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def kind_label(self) -> str:
+        """党支部, 党总支, 二级党委, 镇党委 …: the kind as this tree names it."""
+        return self.kind_name or str(self.get_kind_display())
 
     @property
     def committee_expires_on(self) -> datetime.date | None:

@@ -82,6 +82,7 @@ def unit_create(*, actor, parent: OrgUnit | None, kind: str, code: str, name: st
 
 UNIT_EDITABLE_FIELDS = (
     "name",
+    "kind_name",
     "secretary_name",
     "full_members",
     "probationary_members",

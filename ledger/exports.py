@@ -49,6 +49,7 @@ from branches.spreadsheets.writer import (
     style_index,
     unique_sheet_name,
 )
+from ledger import wording
 from ledger.models import Campaign, ItemStatus, LedgerStatus, TemplateCategory
 from ledger.selectors.exports import (
     ExportRow,
@@ -72,22 +73,15 @@ def headers() -> list[str]:
     return [_("查摆内容"), _("查摆问题"), _("整改措施"), _("整改时限"), _("责任人"), _("状态"), _("销号日期")]
 
 
-def summary_headers() -> list[str]:
-    return [_("序号"), _("党总支（党委）"), _("党支部"), _("台账状态"), _("问题数"), _("措施数"), _("已销号"),
-            _("未销号"), _("逾期")]
-
-
-ISSUER_SUFFIXES = ("党委", "委员会", "党总支", "党支部", "党工委")
+def summary_headers(campaign: Campaign) -> list[str]:
+    above, unit = wording.summary_unit_headers(campaign)
+    return [_("序号"), above, unit, _("台账状态"), _("问题数"), _("措施数"), _("已销号"), _("未销号"), _("逾期")]
 
 
 def workbook_title(campaign: Campaign) -> str:
-    """The notice's title: 潍坊学院 + 党支部对账整改专项行动 + 自查问题、整改与责任清单. The issuing organization's
-    name (without 党委) leads unless the campaign's name already carries it."""
-    stem = campaign.issuer.name
-    for suffix in ISSUER_SUFFIXES:
-        stem = stem.removesuffix(suffix)
-    name = campaign.name if not stem or stem in campaign.name else f"{stem}{campaign.name}"
-    return _("%(name)s自查问题、整改与责任清单") % {"name": name}
+    """The title of every sheet: the campaign's list title (the notice's: 潍坊学院党支部对账整改专项行动自查问题、
+    整改与责任清单)."""
+    return wording.list_title(campaign)
 
 
 def format_date(value: datetime.date | None) -> str:
@@ -218,7 +212,7 @@ def _write_summary(wb: Workbook, selection: ExportSelection, used: set[str]) -> 
     scope_name = selection.unit.name if selection.unit else selection.campaign.issuer.name
     sheet.label(_("范围：%(name)s　导出时间：%(at)s") % {
         "name": scope_name, "at": timezone.localtime().strftime("%Y-%m-%d %H:%M")})
-    sheet.header(summary_headers())
+    sheet.header(summary_headers(selection.campaign))
     totals = [0, 0, 0, 0, 0]
     number = 0
     body = style_index(ws, BODY_FONT, WRAP_TOP, BORDER, False)  # looked up once: one row per ledger follows
@@ -233,11 +227,22 @@ def _write_summary(wb: Workbook, selection: ExportSelection, used: set[str]) -> 
                   safe_cell(ws, ""), safe_cell(ws, "")] + [safe_cell(ws, n, font=HEADER_FONT) for n in totals])
 
 
-def _new_list_sheet(wb: Workbook, name: str, used: set[str], campaign: Campaign, parent_label: str) -> SheetWriter:
+def _new_list_sheet(wb: Workbook, name: str, used: set[str], campaign: Campaign, ledger: LedgerHead | None
+                    ) -> SheetWriter:
+    """A sheet titled with the campaign's list title, its first label naming the unit above the ledger's."""
     sheet = SheetWriter(wb, unique_sheet_name(name, used), COLUMN_WIDTHS, 4)
     sheet.title(workbook_title(campaign))
-    sheet.label(_("党总支（党委）：%(name)s") % {"name": parent_label})
+    above = wording.parent_label(campaign, ledger.unit_kind if ledger else UnitKind.BRANCH)
+    sheet.label(_("%(label)s：%(name)s") % {"label": above, "name": ledger.parent_name if ledger else ""})
     return sheet
+
+
+def _unit_label(ledger: LedgerHead, labels: dict[tuple[str, str], str]) -> str:
+    """党支部名称：第一党支部 — the kind's words looked up once per kind, not once per ledger."""
+    key = (ledger.unit_kind, ledger.unit_kind_name)
+    if key not in labels:
+        labels[key] = wording.unit_label(*key)
+    return _("%(label)s：%(name)s") % {"label": labels[key], "name": ledger.unit_name}
 
 
 def build_workbook(selection: ExportSelection, output: Path, *, progress: ProgressCallback | None = None) -> Path:
@@ -260,25 +265,24 @@ def build_workbook(selection: ExportSelection, output: Path, *, progress: Progre
     current_parent: int | None = None
     sheet: SheetWriter | None = None
     item_rows: ItemRows | None = None
-    column_names, branch_label = headers(), _("党支部名称：%(name)s")  # translated once, used per ledger
+    column_names, unit_labels = headers(), {}  # translated once, used per ledger
     for ledger, rows in _rows_by_ledger(selection):
         if layout == "per_parent":
             if sheet is None or ledger.parent_id != current_parent:
                 current_parent = ledger.parent_id
-                sheet = _new_list_sheet(wb, ledger.parent_name or ledger.unit_name, used, selection.campaign,
-                                        ledger.parent_name)
+                sheet = _new_list_sheet(wb, ledger.parent_name or ledger.unit_name, used, selection.campaign, ledger)
             else:
                 sheet.append([])
-            sheet.label(branch_label % {"name": ledger.unit_name})
+            sheet.label(_unit_label(ledger, unit_labels))
             sheet.header(column_names)
         else:
-            sheet = _new_list_sheet(wb, ledger.unit_name, used, selection.campaign, ledger.parent_name)
-            sheet.label(branch_label % {"name": ledger.unit_name})
+            sheet = _new_list_sheet(wb, ledger.unit_name, used, selection.campaign, ledger)
+            sheet.label(_unit_label(ledger, unit_labels))
             sheet.header(column_names)
         item_rows = item_rows or ItemRows(sheet.ws)
         LedgerBlockWriter(sheet, categories, item_rows, tick).write(rows)
     if not wb.worksheets:
-        empty = _new_list_sheet(wb, _("清单"), used, selection.campaign, "")
+        empty = _new_list_sheet(wb, _("清单"), used, selection.campaign, None)
         empty.label(_("（没有可导出的台账）"))
     if progress:
         progress(total, total)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import django_filters
 from django.db.models import QuerySet
 
-from config.lists import ListFilterSet
+from config.lists import IntegerFilter, ListFilterSet
 from ledger.models import LedgerStatus
+from ledger.selectors.periodic import CELL_STATES, in_state
 
 # The columns a general branch's ledger list sorts by ("-" first: descending), and the annotation behind each
 # (`ledger.selectors.workflow.campaign_ledger_rows`).
@@ -24,3 +25,31 @@ class CampaignLedgerFilter(ListFilterSet):
     def sort_by(self, rows: QuerySet, name: str, value: str) -> QuerySet:
         column = LEDGER_SORTS[value.lstrip("-")]
         return rows.order_by(f"-{column}" if value.startswith("-") else column, "unit_path")
+
+
+class WhoReportedFilter(ListFilterSet):
+    """The who-reported table: the units whose report for one period is in one state (without a period given:
+    the current one, which the view passes in)."""
+
+    period = IntegerFilter(method="keep")
+    state = django_filters.ChoiceFilter(choices=CELL_STATES, method="keep")
+
+    def __init__(self, data=None, queryset=None, *, period_ids: list[int], default_period: int | None,
+                 **kwargs) -> None:
+        super().__init__(data, queryset, **kwargs)
+        self.period_ids, self.default_period = period_ids, default_period
+
+    @property
+    def chosen_period(self) -> int | None:
+        """The period asked for when it is one of the campaign's, else the current one."""
+        asked = self.values["period"]
+        return asked if asked in self.period_ids else self.default_period
+
+    def keep(self, rows: QuerySet, name: str, value) -> QuerySet:
+        return rows  # applied together in filter_queryset: a state means nothing without its period
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        state = self.values["state"]
+        if state and self.chosen_period:
+            queryset = in_state(queryset, self.chosen_period, state)
+        return queryset

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from ledger.models import Ledger, Manifestation, ProblemNature, ProblemSource, TemplateCategory
+from ledger.models import Ledger, Manifestation, ProblemNature, ProblemSource, ReportFrequency, TemplateCategory
 
 
 class VersionedForm(forms.Form):
@@ -60,3 +62,39 @@ class TextForm(forms.Form):
 
 class EvidenceForm(forms.Form):
     file = forms.FileField(label=_("佐证材料（照片、扫描件、PDF、Word、Excel）"))
+
+
+class ReportCycleForm(VersionedForm):
+    """How often the campaign's ledgers report; custom due dates one per line (or separated by commas)."""
+
+    frequency = forms.ChoiceField(label=_("报告周期"), choices=ReportFrequency.choices)
+    starts_on = forms.DateField(label=_("首期开始日期"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+    ends_on = forms.DateField(label=_("末期截止日期（按季度、按月时填写）"), required=False,
+                              widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+    due_dates = forms.CharField(label=_("报送日期（自定日期时填写，每行一个，如 2026-04-15）"), required=False,
+                                widget=forms.Textarea(attrs={"rows": 3}))
+    remind_days_before = forms.IntegerField(label=_("截止前几天提醒"), min_value=0, max_value=30, initial=3)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if name != "version":
+                field.widget.attrs["class"] = "form-select" if name == "frequency" else "form-control"
+
+    def clean_due_dates(self) -> list[datetime.date]:
+        dates = []
+        for text in self.cleaned_data["due_dates"].replace(",", "\n").replace("，", "\n").split():
+            try:
+                dates.append(datetime.date.fromisoformat(text.strip()))
+            except ValueError:
+                raise forms.ValidationError(_("“%(text)s”不是日期，请写成 2026-04-15 的样子。") % {"text": text}) from None
+        return dates
+
+
+class PeriodicReportForm(VersionedForm):
+    work_done = forms.CharField(label=_("本期整改进展情况"), required=False, widget=forms.Textarea(attrs={"rows": 6}))
+
+
+class PeriodicReviewForm(VersionedForm):
+    decision = forms.ChoiceField(choices=[("accept", _("通过")), ("return", _("退回"))])
+    reason = forms.CharField(label=_("审核意见（退回时必填）"), required=False, widget=forms.Textarea(attrs={"rows": 2}))

@@ -32,6 +32,7 @@ from branches.spreadsheets.reader import (
     sheet_rows,
     template_workbook,
 )
+from ledger import wording
 from ledger.models import (
     CampaignStatus,
     ItemStatus,
@@ -175,7 +176,8 @@ def _ledger_refusal(*, actor, ledger: Ledger) -> str:
     if ledger.campaign.status == CampaignStatus.CLOSED:
         return _("该专项行动已结束，不能再导入问题。")
     if scope_for(actor).can(Action.FILL, ledger.unit_path) and ledger.status == LedgerStatus.SUBMITTED:
-        return _("台账已提交党总支审核，审核完成前不能导入。")
+        return _("台账已提交%(supervisor)s审核，审核完成前不能导入。") % {
+            "supervisor": wording.ledger_supervisor(ledger)}
     return ""
 
 

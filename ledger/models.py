@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import OrgUnit, UnitKind
+from config.storage import private
 
 
 class ChecklistTemplate(models.Model):
@@ -52,6 +53,9 @@ class TemplateCategory(models.Model):
     title = models.CharField(_("查摆内容"), max_length=500)
     target = models.TextField(_("整治目标"), blank=True)
     requirements = models.TextField(_("具体要求"), blank=True)
+    # The category of the template this one was copied from: recurrence and carry-over follow it across
+    # template versions (SET_NULL: a draft template's categories may still be removed).
+    copied_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="copies")
 
     class Meta:
         verbose_name = _("问题类别")
@@ -69,6 +73,7 @@ class Manifestation(models.Model):
     category = models.ForeignKey(TemplateCategory, on_delete=models.CASCADE, related_name="manifestations")
     order = models.PositiveSmallIntegerField(_("序号"))
     text = models.TextField(_("表现"))
+    copied_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="copies")
 
     class Meta:
         verbose_name = _("主要表现")
@@ -106,6 +111,11 @@ class Campaign(models.Model):
     target_kind = models.CharField(_("对象"), max_length=20, choices=TargetKind.choices, default=TargetKind.BRANCHES)
     report_deadline = models.DateField(_("报告报送截止日期"), null=True, blank=True)
     results_deadline = models.DateField(_("结果运用截止日期"), null=True, blank=True)
+    # The campaign's own words (ledger.wording): empty means derived from its name.
+    list_title = models.CharField(_("台账标题"), max_length=200, blank=True, help_text=_(
+        "导出台账每张表的标题；不填则按专项行动名称生成，如“××问题整改台账”。"))
+    report_title = models.CharField(_("情况报告标题"), max_length=200, blank=True, help_text=_(
+        "单位名称之后的部分，如“开展××情况的报告”；不填则按专项行动名称生成。"))
     status = models.CharField(_("状态"), max_length=20, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT)
     issuer_path = models.CharField(max_length=255, editable=False, db_index=True)
     published_at = models.DateTimeField(null=True, blank=True)
@@ -225,8 +235,19 @@ class ProblemStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("已撤回")
 
 
+class RecurrenceState(models.TextChoices):
+    FLAGGED = "flagged", _("疑似反弹")
+    CONFIRMED = "confirmed", _("确认反弹")
+    DISMISSED = "dismissed", _("不属于反弹")
+
+
 class Problem(models.Model):
-    """A problem found (查摆问题), in one category, optionally one listed manifestation."""
+    """A problem found (查摆问题), in one category, optionally one listed manifestation.
+
+    `carried_from`: the unfinished problem of an earlier campaign this one continues (结转). `recurrence_of`: a
+    problem closed in an earlier campaign that came back (问题反弹), flagged by the app and confirmed or
+    dismissed by a supervising unit.
+    """
 
     ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="problems")
     unit_path = models.CharField(max_length=255, editable=False)
@@ -239,6 +260,15 @@ class Problem(models.Model):
     source = models.CharField(_("来源"), max_length=20, choices=ProblemSource.choices, default=ProblemSource.SELF_CHECK)
     nature = models.CharField(_("性质"), max_length=20, choices=ProblemNature.choices, default=ProblemNature.INDIVIDUAL)
     status = models.CharField(_("状态"), max_length=20, choices=ProblemStatus.choices, default=ProblemStatus.ACTIVE)
+    carried_from = models.ForeignKey("self", verbose_name=_("结转自"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="carried_to")
+    recurrence_of = models.ForeignKey("self", verbose_name=_("反弹自"), null=True, blank=True,
+                                      on_delete=models.PROTECT, related_name="recurrences")
+    recurrence_state = models.CharField(_("反弹认定"), max_length=20, choices=RecurrenceState.choices, blank=True)
+    recurrence_reason = models.TextField(_("认定理由"), blank=True)
+    recurrence_decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                              on_delete=models.PROTECT, related_name="+")
+    recurrence_decided_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -248,8 +278,22 @@ class Problem(models.Model):
         verbose_name = _("查摆问题")
         verbose_name_plural = _("查摆问题")
         ordering = ["ledger", "category__order", "number"]
-        constraints = [models.UniqueConstraint(fields=["ledger", "number"], name="problem_number_unique")]
-        indexes = [models.Index(fields=["unit_path"], name="problem_path_prefix", opclasses=["varchar_pattern_ops"])]
+        constraints = [
+            models.UniqueConstraint(fields=["ledger", "number"], name="problem_number_unique"),
+            # Carrying twice into one ledger is refused by the database too: nothing is counted twice.
+            models.UniqueConstraint(fields=["ledger", "carried_from"], name="problem_carried_once"),
+            models.CheckConstraint(condition=Q(recurrence_of__isnull=True, recurrence_state="")
+                                   | Q(recurrence_of__isnull=False) & ~Q(recurrence_state=""),
+                                   name="problem_recurrence_has_state"),
+            models.CheckConstraint(condition=Q(carried_from__isnull=True) | Q(recurrence_of__isnull=True),
+                                   name="problem_carried_not_recurring"),
+        ]
+        indexes = [
+            models.Index(fields=["unit_path"], name="problem_path_prefix", opclasses=["varchar_pattern_ops"]),
+            # The dashboards count recurring problems: a handful among a province's million.
+            models.Index(fields=["recurrence_state", "ledger"], name="problem_recurring",
+                         condition=~Q(recurrence_state="")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number}. {self.description[:40]}"
@@ -287,6 +331,9 @@ class RectificationItem(models.Model):
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The unfinished measure of an earlier campaign this one continues: its notes and evidence are shown here.
+    carried_from = models.ForeignKey("self", verbose_name=_("结转自"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="carried_to")
     version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -298,6 +345,7 @@ class RectificationItem(models.Model):
         ordering = ["problem", "number"]
         constraints = [
             models.UniqueConstraint(fields=["problem", "number"], name="item_number_unique"),
+            models.UniqueConstraint(fields=["ledger", "carried_from"], name="item_carried_once"),
             models.CheckConstraint(
                 condition=Q(is_ongoing=True, deadline__isnull=True) | Q(is_ongoing=False, deadline__isnull=False),
                 name="item_deadline_xor_ongoing",
@@ -372,7 +420,7 @@ class Evidence(models.Model):
 
     item = models.ForeignKey(RectificationItem, on_delete=models.PROTECT, related_name="evidence")
     unit_path = models.CharField(max_length=255, editable=False)
-    file = models.FileField(upload_to=evidence_path, max_length=300)
+    file = models.FileField(storage=private, upload_to=evidence_path, max_length=300)
     token = models.CharField(max_length=40, unique=True)
     extension = models.CharField(max_length=10)
     original_name = models.CharField(_("文件名"), max_length=255)
@@ -382,7 +430,7 @@ class Evidence(models.Model):
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
     # A small JPEG made by the app from an image upload (never the user's bytes), served by the same scoped view.
-    thumbnail = models.FileField(upload_to="evidence/thumbs/", max_length=300, blank=True)
+    thumbnail = models.FileField(storage=private, upload_to="evidence/thumbs/", max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("佐证材料")
@@ -457,6 +505,9 @@ class EventAction(models.TextChoices):
     LEDGER_ACCEPTED = "ledger_accepted", _("通过台账")
     LEDGER_AMENDED = "ledger_amended", _("通过后修改")
     COMMENTED = "commented", _("审核意见")
+    CARRIED_OVER = "carried_over", _("结转问题")
+    RECURRENCE_CONFIRMED = "recurrence_confirmed", _("确认问题反弹")
+    RECURRENCE_DISMISSED = "recurrence_dismissed", _("排除问题反弹")
 
 
 class LedgerEvent(models.Model):
@@ -534,3 +585,158 @@ class SubtreeTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id}/{self.campaign_id} @ {self.counted_at:%Y-%m-%d %H:%M}"
+
+
+# --- periodic progress reports (定期报告): a campaign asks its ledgers for a report every period ------------------
+
+
+class ReportFrequency(models.TextChoices):
+    QUARTERLY = "quarterly", _("每季度")
+    MONTHLY = "monthly", _("每月")
+    CUSTOM = "custom", _("自定日期")
+
+
+class ReportCycle(models.Model):
+    """How often a campaign's ledgers report their progress up the tree (e.g. the province plan's quarterly
+    reporting, 基层党委每季度至少听取1次党支部工作汇报). Its periods are rows (`ReportPeriod`), made by the service
+    from the frequency, so a custom cycle and a quarterly one are read alike."""
+
+    campaign = models.OneToOneField(Campaign, on_delete=models.PROTECT, related_name="report_cycle")
+    frequency = models.CharField(_("报告周期"), max_length=20, choices=ReportFrequency.choices,
+                                 default=ReportFrequency.QUARTERLY)
+    starts_on = models.DateField(_("首期开始日期"))
+    ends_on = models.DateField(_("末期截止日期"))
+    remind_days_before = models.PositiveSmallIntegerField(_("提前提醒天数"), default=3)
+    version = models.PositiveIntegerField(default=1)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("定期报告安排")
+        verbose_name_plural = _("定期报告安排")
+        constraints = [
+            models.CheckConstraint(condition=Q(starts_on__lte=F("ends_on")), name="report_cycle_starts_before_end"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} · {self.get_frequency_display()}"
+
+
+class ReportPeriod(models.Model):
+    """One reporting period of a cycle: it opens on `opens_on` and its report is due on `due_on`."""
+
+    cycle = models.ForeignKey(ReportCycle, on_delete=models.CASCADE, related_name="periods")
+    number = models.PositiveSmallIntegerField(_("期次"))
+    label = models.CharField(_("名称"), max_length=50)
+    opens_on = models.DateField(_("开始日期"))
+    due_on = models.DateField(_("报送截止日期"))
+
+    class Meta:
+        verbose_name = _("报告期")
+        verbose_name_plural = _("报告期")
+        ordering = ["cycle", "due_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "due_on"], name="report_period_one_per_due_date"),
+            models.CheckConstraint(condition=Q(opens_on__lte=F("due_on")), name="report_period_opens_before_due"),
+        ]
+        indexes = [models.Index(fields=["due_on"], name="report_period_due")]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def is_open(self, today: datetime.date) -> bool:
+        return self.opens_on <= today
+
+
+class PeriodicReportStatus(models.TextChoices):
+    DRAFT = "draft", _("填写中")
+    SUBMITTED = "submitted", _("已报送")
+    RETURNED = "returned", _("已退回")
+    ACCEPTED = "accepted", _("已通过")
+
+
+HANDED_IN_REPORT_STATUSES = (PeriodicReportStatus.SUBMITTED, PeriodicReportStatus.ACCEPTED)
+
+
+class PeriodicReport(models.Model):
+    """One ledger's progress report for one period: what was done, and the ledger's figures as they were when it
+    was submitted (a snapshot: closing an item later does not change a report already handed in)."""
+
+    period = models.ForeignKey(ReportPeriod, on_delete=models.PROTECT, related_name="reports")
+    ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="periodic_reports")
+    unit_path = models.CharField(max_length=255, editable=False)
+    status = models.CharField(_("状态"), max_length=20, choices=PeriodicReportStatus.choices,
+                              default=PeriodicReportStatus.DRAFT)
+    work_done = models.TextField(_("整改进展情况"), blank=True)
+    # The figures as of submission; empty while the report is a draft.
+    problems = models.PositiveIntegerField(_("问题数"), null=True)
+    items = models.PositiveIntegerField(_("措施数"), null=True)
+    closed = models.PositiveIntegerField(_("已销号"), null=True)
+    overdue = models.PositiveIntegerField(_("逾期"), null=True)
+    in_progress = models.PositiveIntegerField(_("整改中"), null=True)
+    figures_as_of = models.DateTimeField(_("数据截至"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("报送时间"), null=True, blank=True)
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    return_reason = models.TextField(_("退回原因"), blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("定期报告")
+        verbose_name_plural = _("定期报告")
+        ordering = ["period__due_on", "unit_path"]
+        constraints = [
+            models.UniqueConstraint(fields=["period", "ledger"], name="periodic_report_one_per_period"),
+            models.CheckConstraint(
+                condition=Q(status=PeriodicReportStatus.DRAFT) | (
+                    Q(figures_as_of__isnull=False, submitted_at__isnull=False, problems__isnull=False,
+                      items__isnull=False, closed__isnull=False, overdue__isnull=False, in_progress__isnull=False)
+                ),
+                name="periodic_report_handed_in_has_figures",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=PeriodicReportStatus.RETURNED) | ~Q(return_reason=""),
+                name="periodic_report_returned_has_reason",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["unit_path"], name="periodic_report_path",
+                         opclasses=["varchar_pattern_ops"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ledger} · {self.period}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("ledger:periodic_report", args=[self.ledger_id, self.period_id])
+
+
+class PeriodicReportAction(models.TextChoices):
+    SAVED = "saved", _("保存草稿")
+    SUBMITTED = "submitted", _("报送")
+    RESUBMITTED = "resubmitted", _("重新报送")
+    RETURNED = "returned", _("退回")
+    ACCEPTED = "accepted", _("通过")
+
+
+class PeriodicReportEvent(models.Model):
+    """One recorded step of a periodic report: who, when, from, to, comment."""
+
+    report = models.ForeignKey(PeriodicReport, on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    action = models.CharField(max_length=20, choices=PeriodicReportAction.choices)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("定期报告记录")
+        verbose_name_plural = _("定期报告记录")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"

@@ -39,7 +39,7 @@ class CampaignForm(forms.ModelForm):
     class Meta:
         model = Campaign
         fields = ["issuer", "name", "year", "doc_number", "template", "target_kind", "report_deadline",
-                  "results_deadline"]
+                  "results_deadline", "list_title", "report_title"]
         widgets = {"report_deadline": DATE, "results_deadline": DATE}
 
     def __init__(self, *args, issuers, templates, **kwargs):
@@ -103,3 +103,14 @@ def phase_initial(campaign: Campaign) -> list[dict]:
          "ORDER": p.order}
         for p in campaign.phases.order_by("order")
     ]
+
+
+class CarryOverForm(forms.Form):
+    """The earlier campaign whose unfinished measures are carried (`ledger.selectors.carry_over`)."""
+
+    source = forms.ModelChoiceField(label=_("结转来源"), queryset=None, empty_label=None)
+
+    def __init__(self, *args, sources, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["source"].queryset = sources
+        self.fields["source"].label_from_instance = lambda c: f"{c.year} · {c.name}（{c.get_status_display()}）"

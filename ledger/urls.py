@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ledger.views import exports, imports, setup, workflow
+from ledger.views import exports, imports, periodic, setup, workflow
 
 app_name = "ledger"
 urlpatterns = [
@@ -17,6 +17,7 @@ urlpatterns = [
     path("campaigns/<int:pk>/publish/", setup.campaign_publish, name="campaign_publish"),
     path("campaigns/<int:pk>/edit/", setup.campaign_edit, name="campaign_edit"),
     path("campaigns/<int:pk>/close/", setup.campaign_close, name="campaign_close"),
+    path("campaigns/<int:pk>/carry-over/", setup.campaign_carry_over, name="campaign_carry_over"),
     # the branch workflow
     path("campaigns/<int:pk>/ledgers/", workflow.campaign_ledgers, name="campaign_ledgers"),
     path("ledgers/<int:pk>/", workflow.ledger_detail, name="ledger_detail"),
@@ -37,9 +38,18 @@ urlpatterns = [
     path("ledgers/<int:pk>/bulk-close/", workflow.bulk_close, name="bulk_close"),
     path("ledgers/<int:pk>/changes/", workflow.ledger_changes, name="ledger_changes"),
     path("ledgers/<int:pk>/history/", workflow.ledger_history, name="ledger_history"),
+    # periodic progress reports (定期报告)
+    path("campaigns/<int:pk>/report-cycle/", periodic.report_cycle, name="report_cycle"),
+    path("campaigns/<int:pk>/periodic-reports/", periodic.who_reported, name="periodic_who_reported"),
+    path("ledgers/<int:pk>/periodic-reports/", periodic.periodic_report_list, name="periodic_report_list"),
+    path("ledgers/<int:pk>/periodic-reports/<int:period_pk>/", periodic.periodic_report, name="periodic_report"),
+    path("ledgers/<int:pk>/periodic-reports/<int:period_pk>/review/", periodic.periodic_report_review,
+         name="periodic_report_review"),
     path("ledgers/<int:pk>/<slug:action>/", workflow.ledger_action, name="ledger_action"),
     path("problems/<int:pk>/edit/", workflow.problem_edit, name="problem_edit"),
     path("problems/<int:pk>/withdraw/", workflow.problem_withdraw, name="problem_withdraw"),
+    path("problems/<int:pk>/recurrence/confirm/", workflow.recurrence_confirm, name="recurrence_confirm"),
+    path("problems/<int:pk>/recurrence/dismiss/", workflow.recurrence_dismiss, name="recurrence_dismiss"),
     path("problems/<int:pk>/items/new/", workflow.item_create, name="item_create"),
     path("items/<int:pk>/edit/", workflow.item_edit, name="item_edit"),
     path("items/<int:pk>/<slug:action>/", workflow.item_action, name="item_action"),

@@ -19,16 +19,19 @@ from django.urls import reverse
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from branches.models import OrgUnit, Role, UnitKind
+from branches.models import OrgUnit, Role, UnitKind, ancestor_paths
 from ledger.models import (
+    HANDED_IN_REPORT_STATUSES,
     OPEN_ITEM_STATUSES,
     Campaign,
     CampaignStatus,
     Ledger,
     LedgerStatus,
+    PeriodicReport,
     Phase,
     PhaseStage,
     RectificationItem,
+    ReportPeriod,
     overdue_condition,
 )
 from ledger.naming import item_no
@@ -206,40 +209,53 @@ def signed_report_units(campaign_ids: list[int]) -> set[tuple[int, int]] | None:
         return None
 
 
+REPORT_WRITERS = {UnitKind.GENERAL_BRANCH: Role.GENERAL_BRANCH_STAFF, UnitKind.COMMITTEE: Role.ORG_DEPARTMENT}
+
+
+def reporting_paths(campaign_id: int, issuer_path: str) -> set[str]:
+    """The units that owe the campaign a situation report: below the issuer, above a ledger or with one of their
+    own, never a branch (one row per parent, not per ledger)."""
+    ledgers = Ledger.objects.filter(campaign_id=campaign_id).order_by()
+    paths: set[str] = set()
+    for parent in ledgers.values_list("unit__parent__path", flat=True).distinct():
+        if parent:
+            paths.update([parent, *ancestor_paths(parent)])
+    paths.update(ledgers.exclude(unit__kind=UnitKind.BRANCH).values_list("unit_path", flat=True))
+    return paths - {issuer_path, *ancestor_paths(issuer_path)}
+
+
 def report_deadlines(today: datetime.date, directory: Directory) -> Iterator[Draft]:
-    """The situation report's deadline → general branches (with ledgers below them) that have not signed."""
+    """The situation report's deadline → the units that owe a report (general branches, committees below the
+    issuer) and have not signed it."""
     horizon = today + datetime.timedelta(days=max(due_days()))
     campaigns = list(
         Campaign.objects.filter(
             status=CampaignStatus.PUBLISHED, report_deadline__gte=today, report_deadline__lte=horizon
-        ).values_list("pk", "name", "report_deadline")
+        ).values_list("pk", "name", "report_deadline", "issuer_path")
     )
     if not campaigns:
         return
-    signed = signed_report_units([pk for pk, _name, _deadline in campaigns])
+    signed = signed_report_units([pk for pk, _name, _deadline, _issuer in campaigns])
     if signed is None:
         return
-    for campaign_id, campaign_name, deadline in campaigns:
+    for campaign_id, campaign_name, deadline, issuer_path in campaigns:
         days_left = (deadline - today).days
         step = threshold_for(days_left)
         if step is None:
             continue
-        ledger_paths = set(Ledger.objects.filter(campaign_id=campaign_id).values_list("unit_path", flat=True))
-        candidate_paths = ledger_paths | {parent_path(path) for path in ledger_paths}
-        general_branches = (
-            OrgUnit.objects.filter(kind=UnitKind.GENERAL_BRANCH, is_active=True, path__in=candidate_paths)
-            .order_by("path")
-            .values_list("pk", "path", "name")
+        units = (
+            OrgUnit.objects.filter(is_active=True, path__in=reporting_paths(campaign_id, issuer_path))
+            .exclude(kind=UnitKind.BRANCH).order_by("path").values_list("pk", "path", "name", "kind")
         )
         values = {"campaign": campaign_name, "date": deadline, "left": _days_left_text(days_left)}
         title = _("情况报告将于 %(date)s 截止报送（%(left)s）") % values
-        for unit_id, path, unit_name in general_branches:
+        for unit_id, path, unit_name, kind in units:
             if (campaign_id, unit_id) in signed:
                 continue
             body = _("%(campaign)s：%(unit)s 的情况报告尚未签署报送。") % {**values, "unit": unit_name}
             key = f"report:{campaign_id}:unit:{unit_id}:d{step}"
             link = reverse("ledger:campaign_detail", args=[campaign_id])
-            for user_id in _each(directory.at(path, Role.GENERAL_BRANCH_STAFF)):
+            for user_id in _each(directory.at(path, REPORT_WRITERS[kind])):
                 yield Draft(user_id, NotificationKind.REPORT_DEADLINE, deadline, key, title, body, link)
 
 
@@ -291,10 +307,65 @@ def committee_terms(today: datetime.date, directory: Directory) -> Iterator[Draf
             yield Draft(user_id, NotificationKind.COMMITTEE_TERM, expires_on, key, title, body, tree_link)
 
 
+# How long after its due date a period's missing reports are still reminded (once each): the next period takes over.
+PERIODIC_MISSING_WINDOW = datetime.timedelta(days=31)
+
+
+def _ledgers_not_handed_in(period_id: int, campaign_id: int) -> Iterator[tuple[int, str, str]]:
+    """(ledger id, unit path, unit name) of the campaign's ledgers with no report handed in for the period."""
+    handed_in = PeriodicReport.objects.filter(period_id=period_id, status__in=HANDED_IN_REPORT_STATUSES)
+    return (
+        Ledger.objects.filter(campaign_id=campaign_id)
+        .exclude(pk__in=handed_in.values("ledger_id"))
+        .order_by("pk")
+        .values_list("pk", "unit_path", "unit__name")
+        .iterator(chunk_size=5000)
+    )
+
+
+def periodic_reports(today: datetime.date, directory: Directory) -> Iterator[Draft]:
+    """A periodic report due within the cycle's notice → the branch; not handed in after its due date → the branch,
+    and the general branch above once per period (one digest listing how many of its branches have not reported)."""
+    periods = ReportPeriod.objects.filter(
+        cycle__campaign__status=CampaignStatus.PUBLISHED, due_on__gte=today - PERIODIC_MISSING_WINDOW,
+        due_on__lte=today + datetime.timedelta(days=30),
+    ).values_list("pk", "label", "due_on", "cycle__remind_days_before", "cycle__campaign_id", "cycle__campaign__name")
+    report_url = reverse("ledger:periodic_report", args=[987654321, 123456789])
+    for period_id, label, due_on, notice, campaign_id, campaign_name in periods:
+        days_left = (due_on - today).days
+        if 0 <= days_left <= notice:
+            kind, key_tail = NotificationKind.PERIODIC_REPORT_DUE, "due"
+            title = _("“%(period)s”定期报告将于 %(date)s 截止报送（%(left)s）") % {
+                "period": label, "date": due_on, "left": _days_left_text(days_left)}
+        elif days_left < 0:
+            kind, key_tail = NotificationKind.PERIODIC_REPORT_MISSING, "missing"
+            title = _("“%(period)s”定期报告已逾期未报送（截止 %(date)s）") % {"period": label, "date": due_on}
+        else:
+            continue
+        missing_below: dict[str, int] = {}
+        for ledger_id, path, unit_name in _ledgers_not_handed_in(period_id, campaign_id):
+            body = _("%(campaign)s：%(unit)s 请填写并报送本期整改进展。") % {"campaign": campaign_name, "unit": unit_name}
+            link = report_url.replace("987654321", str(ledger_id)).replace("123456789", str(period_id))
+            key = f"periodic:{period_id}:ledger:{ledger_id}:{key_tail}"
+            for user_id in _each(directory.fillers(path)):
+                yield Draft(user_id, kind, due_on, key, title, body, link)
+            parent = parent_path(path)
+            missing_below[parent] = missing_below.get(parent, 0) + 1
+        if kind != NotificationKind.PERIODIC_REPORT_MISSING:
+            continue
+        table_link = reverse("ledger:periodic_who_reported", args=[campaign_id])
+        for parent, count in missing_below.items():
+            body = _("%(campaign)s：下属 %(count)s 个单位尚未报送“%(period)s”定期报告。") % {
+                "campaign": campaign_name, "count": count, "period": label}
+            for user_id in _each(directory.at(parent, Role.GENERAL_BRANCH_STAFF)):
+                yield Draft(user_id, kind, due_on, f"periodic:{period_id}:below:{parent}", title, body, table_link)
+
+
 SOURCES: dict[str, Source] = {
     "items_due_soon": items_due_soon,
     "items_overdue": items_overdue,
     "phase_deadlines": phase_deadlines,
     "report_deadlines": report_deadlines,
     "committee_terms": committee_terms,
+    "periodic_reports": periodic_reports,
 }

@@ -10,8 +10,9 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from branches.models import OrgUnit, UnitKind
+from branches.models import OrgUnit, UnitKind, ancestor_paths
 from branches.selectors import Action, Scope
+from ledger import wording
 from ledger.models import (
     Campaign,
     CampaignStatus,
@@ -51,15 +52,18 @@ class ProblemSummary:
     categories: list[CategorySummary]
     branch_ledgers: int = 0  # every ledger under the unit, with problems or not
     in_place: int = 0  # of those, rectification in place (整改到位) by the results page's rule
+    units: str = ""  # what the ledgers belong to, in the campaign's words (党支部, 党委 …)
 
 
-def general_branches(scope: Scope, action: Action = Action.VIEW) -> QuerySet[OrgUnit]:
-    return scope.filter(OrgUnit.objects.filter(kind=UnitKind.GENERAL_BRANCH, is_active=True), action)
+def reporting_units(scope: Scope, action: Action = Action.VIEW) -> QuerySet[OrgUnit]:
+    """The units that write situation reports: any unit above branches (党总支, 二级党委, 镇党委, 县委 …); a branch
+    reports through its ledger."""
+    return scope.filter(OrgUnit.objects.filter(is_active=True).exclude(kind=UnitKind.BRANCH), action)
 
 
-def general_branch_find(*, scope: Scope, pk: int) -> OrgUnit | None:
-    """A general branch the viewer sees, else None."""
-    return general_branches(scope).filter(pk=pk).first()
+def reporting_unit_find(*, scope: Scope, pk: int) -> OrgUnit | None:
+    """A unit above branches the viewer sees, else None."""
+    return reporting_units(scope).filter(pk=pk).first()
 
 
 def campaigns_published(scope: Scope) -> QuerySet[Campaign]:
@@ -78,9 +82,10 @@ def campaign_reaching_find(*, unit: OrgUnit, pk: int) -> Campaign | None:
 
 
 def campaigns_reaching(unit: OrgUnit) -> QuerySet[Campaign]:
-    """Published or closed campaigns that have ledgers in the unit's subtree."""
+    """The campaigns the unit reports on: published or closed, issued above it, with ledgers in its subtree."""
     return (
-        Campaign.objects.filter(status__in=[CampaignStatus.PUBLISHED, CampaignStatus.CLOSED])
+        Campaign.objects.filter(status__in=[CampaignStatus.PUBLISHED, CampaignStatus.CLOSED],
+                                issuer_path__in=ancestor_paths(unit.path))
         .filter(ledgers__unit_path__startswith=unit.path)
         .distinct()
         .order_by("-year", "-created_at")
@@ -171,6 +176,7 @@ def problem_summary(*, campaign: Campaign, unit: OrgUnit, today: datetime.date |
     results = in_place_counts(campaign=campaign, policy=policy_of(campaign))
     placed = ledgers.alias(**results).aggregate(n=Count("pk"), in_place=Count("pk", filter=in_place_condition()))
     return ProblemSummary(
+        units=wording.target_kind_word(campaign),
         branch_ledgers=placed["n"],
         in_place=placed["in_place"],
         branches=totals["branches"],
@@ -193,16 +199,17 @@ def _ordinal(n: int) -> str:
 def problems_prefill(summary: ProblemSummary) -> str:
     """Section 二 as editable text, written from the ledgers' figures."""
     in_place = _("按结果运用的标准（台账经审核通过、对照检查全部作答、每个问题有措施、措施按期销号），"
-                 "目前%(ledgers)d个党支部中整改到位的有%(in_place)d个。") % {
-        "ledgers": summary.branch_ledgers, "in_place": summary.in_place}
+                 "目前%(ledgers)d个%(units)s中整改到位的有%(in_place)d个。") % {
+        "ledgers": summary.branch_ledgers, "in_place": summary.in_place, "units": summary.units}
     if not summary.problems:
-        return "\n".join([_("经对照检查，所属党支部暂未查摆出问题。"), in_place])
+        return "\n".join([_("经对照检查，所属%(units)s暂未查摆出问题。") % {"units": summary.units}, in_place])
     lines = [
         _(
-            "经对照检查，共有%(branches)d个党支部查摆问题%(problems)d个，制定整改措施%(items)d条，"
+            "经对照检查，共有%(branches)d个%(units)s查摆问题%(problems)d个，制定整改措施%(items)d条，"
             "已销号%(closed)d条，逾期未完成%(overdue)d条。"
         )
         % {
+            "units": summary.units,
             "branches": summary.branches,
             "problems": summary.problems,
             "items": summary.items,
@@ -236,9 +243,11 @@ class UnitReportRow:
 
 
 def campaign_overview(*, scope: Scope, campaign: Campaign) -> list[UnitReportRow]:
-    """Every general branch in the viewer's scope that the campaign reaches, with its report's state."""
+    """Every unit in the viewer's scope below the issuer that the campaign reached (with ledgers below it or a
+    ledger of its own) and that is not a branch, with its report's state."""
     reached = paths_above_ledgers(scope=scope, campaign=campaign, own_units=True)
-    units = [unit for unit in general_branches(scope).order_by("path") if unit.path in reached]
+    reached -= {campaign.issuer_path, *ancestor_paths(campaign.issuer_path)}
+    units = list(reporting_units(scope).filter(path__in=reached).order_by("path"))
     reports = {r.unit_id: r for r in SituationReport.objects.filter(campaign=campaign, unit__in=units)}
     return [
         UnitReportRow(unit=unit, report=reports.get(unit.pk), signed_in_time=_signed_in_time(reports.get(unit.pk), campaign))

@@ -26,7 +26,7 @@ from reports.models import ReportStatus, SituationReport
 
 
 def _unit_or_404(request: HttpRequest, unit_pk: int) -> OrgUnit:
-    return found_or_404(selectors.general_branch_find(scope=scope_for(request.user), pk=unit_pk))
+    return found_or_404(selectors.reporting_unit_find(scope=scope_for(request.user), pk=unit_pk))
 
 
 def _report_or_404(request: HttpRequest, pk: int) -> SituationReport:
@@ -41,7 +41,7 @@ def _campaign_or_404(request: HttpRequest, pk: int) -> Campaign:
 def index(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     own = []
-    for unit in selectors.general_branches(scope, Action.FILL):
+    for unit in selectors.reporting_units(scope, Action.FILL):
         for campaign in selectors.campaigns_reaching(unit):
             own.append((unit, campaign, selectors.report_of(campaign=campaign, unit=unit)))
     return render(request, "reports/index.html", {"own": own, "campaigns": selectors.campaigns_published(scope)})
@@ -87,7 +87,7 @@ def report_edit(request: HttpRequest, campaign_pk: int, unit_pk: int) -> HttpRes
         "can_fill": can_edit,
         "can_edit": can_edit and (report is None or not report.is_frozen),
         "can_sign": can_edit and report is not None and not report.is_frozen,
-        "title": report.title if report else services.report_title(unit),
+        "title": report.title if report else services.report_title(campaign, unit),
         "stamps": selectors.current_stamps(unit),
     })
 

@@ -107,6 +107,7 @@ ONGOING_SHARE = 0.1
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国文辉力斌宇浩凯鹏飞鑫波宁亮林琳晨雪梅"
 PLACE = "东西南北中安平和兴华长新德泰临清青阳宁昌海河山川林泉源丰乐福寿康永定远明光文武城湖江"
+TOWN_KINDS = ("镇党委", "街道党工委")  # named by their kind; a school's or a hospital's 党委 is a plain 党委
 COMMITTEE_KINDS = ("镇党委", "街道党工委", "中学党委", "人民医院党委", "有限公司党委", "职业学院党委")
 MEASURES = (
     "制定整改方案，明确责任分工，逐项推进落实。",
@@ -255,30 +256,33 @@ class ScaleGenerator:
                 path = f"{parents[parent] if parents else ''}{unit_id}/"
                 paths.append(path)
                 ordinal = ordinal_in_parent[parent] = ordinal_in_parent.get(parent, 0) + 1
-                kind, name = self._unit_name(level, ordinal)
+                kind, kind_name, name = self._unit_name(level, ordinal)
                 full = rng.randint(3, 45) if level == 5 else rng.randint(30, 300)
                 committee = 0 if full < 7 else (3 if full < 20 else 5)
                 elected = today - datetime.timedelta(days=rng.randint(30, 1_300))  # some terms have run out
                 yield (
-                    unit_id, kind, self.unit_id(level - 1, parent) if level else None,
+                    unit_id, kind, kind_name, self.unit_id(level - 1, parent) if level else None,
                     ROOT_CODE if level == 0 else f"{CODE_PREFIX}{unit_id}", name, path, level,
                     self._person(), full, rng.randint(0, 3), committee, elected, 3, True, now, now,
                 )
             self.paths.append(paths)
 
-    def _unit_name(self, level: int, ordinal: int) -> tuple[str, str]:
+    def _unit_name(self, level: int, ordinal: int) -> tuple[str, str, str]:
+        """kind, the tree's name for the kind (省委, 县委, 镇党委 …; empty for the plain kinds), name."""
         place = self._place()
         if level == 0:
-            return UnitKind.COMMITTEE, "示范省委"
+            return UnitKind.COMMITTEE, "省委", "示范省委"
         if level == 1:
-            return UnitKind.COMMITTEE, f"{place}市委"
+            return UnitKind.COMMITTEE, "市委", f"{place}市委"
         if level == 2:
-            return UnitKind.COMMITTEE, f"{place}{'区' if ordinal % 3 == 1 else '县'}委"
+            kind_name = f"{'区' if ordinal % 3 == 1 else '县'}委"
+            return UnitKind.COMMITTEE, kind_name, f"{place}{kind_name}"
         if level == 3:
-            return UnitKind.COMMITTEE, f"{place}{self.rng.choice(COMMITTEE_KINDS)}"
+            suffix = self.rng.choice(COMMITTEE_KINDS)
+            return UnitKind.COMMITTEE, suffix if suffix in TOWN_KINDS else "", f"{place}{suffix}"
         if level == 4:
-            return UnitKind.GENERAL_BRANCH, f"第{ordinal}党总支"
-        return UnitKind.BRANCH, f"第{ordinal}党支部"
+            return UnitKind.GENERAL_BRANCH, "", f"第{ordinal}党总支"
+        return UnitKind.BRANCH, "", f"第{ordinal}党支部"
 
     def _place(self) -> str:
         return self.rng.choice(PLACE) + self.rng.choice(PLACE)
@@ -565,7 +569,7 @@ class _ChunkRows:
 
 
 UNIT_FIELDS = (
-    "id", "kind", "parent_id", "code", "name", "path", "depth", "secretary_name", "full_members",
+    "id", "kind", "kind_name", "parent_id", "code", "name", "path", "depth", "secretary_name", "full_members",
     "probationary_members", "committee_members", "committee_elected_on", "committee_term_years", "is_active",
     "created_at", "updated_at",
 )

@@ -59,3 +59,16 @@ def test_static_root_and_private_media_root_must_not_contain_each_other(tmp_path
 def test_a_missing_setting_is_named(tmp_path):
     with pytest.raises(SystemExit, match="NGINX_TLS_CERTIFICATE_KEY"):
         render_kit(env_file=env_file(tmp_path, NGINX_TLS_CERTIFICATE_KEY=""), output=tmp_path / "kit")
+
+
+# Read by the settings but not for production: the development server, the tests, a refused old name.
+NOT_FOR_PRODUCTION = {"DJANGO_DEBUG", "TEST_DATABASE_NAME", "EMAIL_BACKEND", "REPORT_SIGNING_DIR"}
+SETTING_READ = re.compile(r"""(?:env(?:\.\w+)?|absolute_path)\(\s*["']([A-Z][A-Z0-9_]*)["']""")
+
+
+def test_the_template_lists_every_variable_the_settings_read():
+    """Set, or commented out with its default: an operator finds every setting in the one file."""
+    sources = "".join(path.read_text(encoding="utf-8") for path in (ROOT / "config" / "settings").glob("*.py"))
+    read = set(SETTING_READ.findall(sources)) - NOT_FOR_PRODUCTION
+    listed = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]*)=", TEMPLATE.read_text(encoding="utf-8"), flags=re.M))
+    assert sorted(read - listed) == []

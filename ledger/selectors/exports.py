@@ -140,21 +140,23 @@ def export_row_count(ledgers: QuerySet[Ledger]) -> int:
 
 
 class LedgerHead(NamedTuple):
-    """What a sheet needs of a ledger: its unit's name and the unit's parent."""
+    """What a sheet needs of a ledger: its unit's name and kind, and the unit's parent."""
 
     pk: int
     unit_name: str
     parent_id: int | None
     parent_name: str
+    unit_kind: str
+    unit_kind_name: str
 
 
-HEAD_FIELDS = ("pk", "unit__name", "unit__parent_id", "unit__parent__name")
+HEAD_FIELDS = ("pk", "unit__name", "unit__parent_id", "unit__parent__name", "unit__kind", "unit__kind_name")
 
 
 def ledger_heads(ledgers: QuerySet[Ledger]) -> Iterator[LedgerHead]:
     """`ledgers` as plain rows, streamed (no model objects: a county has 11k ledgers)."""
     for values in ledgers.values_list(*HEAD_FIELDS).iterator(chunk_size=CHUNK):
-        yield LedgerHead(values[0], values[1], values[2], values[3] or "")
+        yield LedgerHead(values[0], values[1], values[2], values[3] or "", values[4], values[5])
 
 
 def _count(queryset: QuerySet) -> Subquery:
@@ -174,5 +176,5 @@ def ledger_summaries(ledgers: QuerySet[Ledger]) -> Iterator[tuple]:
         n_open=_count(items.filter(~Q(status=ItemStatus.CLOSED))),
         n_overdue=_count(items.filter(overdue_condition(today))),
     ).values_list(*HEAD_FIELDS, "status", "n_problems", "n_items", "n_closed", "n_open", "n_overdue")
-    for pk, unit_name, parent_id, parent_name, status, *counts in rows.iterator(chunk_size=CHUNK):
-        yield LedgerHead(pk, unit_name, parent_id, parent_name or ""), status, counts
+    for pk, unit_name, parent_id, parent_name, kind, kind_name, status, *counts in rows.iterator(chunk_size=CHUNK):
+        yield LedgerHead(pk, unit_name, parent_id, parent_name or "", kind, kind_name), status, counts

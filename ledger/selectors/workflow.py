@@ -74,7 +74,7 @@ def visible(user, queryset: QuerySet, action: Action = Action.VIEW) -> QuerySet:
 
 def ledger_find(user, pk: int) -> Ledger | None:
     """The ledger if the viewer sees it, else None (the view answers 404, as for anything out of scope)."""
-    return visible(user, Ledger.objects.select_related("campaign", "unit", "campaign__template")).filter(pk=pk).first()
+    return visible(user, Ledger.objects.select_related("campaign", "unit__parent", "campaign__template")).filter(pk=pk).first()
 
 
 def problem_find(user, pk: int) -> Problem | None:
@@ -82,7 +82,7 @@ def problem_find(user, pk: int) -> Problem | None:
 
 
 def item_find(user, pk: int) -> RectificationItem | None:
-    queryset = RectificationItem.objects.select_related("problem__category", "ledger__campaign", "ledger__unit")
+    queryset = RectificationItem.objects.select_related("problem__category", "ledger__campaign", "ledger__unit__parent")
     return visible(user, queryset).filter(pk=pk).first()
 
 
@@ -139,8 +139,10 @@ def ledger_page(ledger: Ledger, today: datetime.date | None = None) -> LedgerPag
     today = today or timezone.localdate()
     categories = list(TemplateCategory.objects.filter(template_id=ledger.campaign.template_id).order_by("order"))
     problems = list(
-        Problem.objects.filter(ledger=ledger).select_related("manifestation").order_by("number")
-        .prefetch_related(Prefetch("items", queryset=_items_queryset()))
+        Problem.objects.filter(ledger=ledger).order_by("number")
+        .select_related("manifestation", "carried_from__ledger__campaign", "recurrence_of__ledger__campaign")
+        .prefetch_related(Prefetch("items", queryset=_items_queryset()),
+                          Prefetch("carried_to", queryset=Problem.objects.select_related("ledger__campaign")))
     )
     blocks = {category.pk: CategoryBlock(category) for category in categories}
     withdrawn = []
@@ -204,12 +206,33 @@ class ItemPage:
     notes: list[ProgressNote]
     evidence: list[Evidence]
     events: list[LedgerEvent]
+    earlier: list[RectificationItem] = field(default_factory=list)  # the measures this one continues, newest first
+    earlier_notes: list[ProgressNote] = field(default_factory=list)
+    earlier_evidence: list[Evidence] = field(default_factory=list)
+    carried_to: list[RectificationItem] = field(default_factory=list)  # where this measure continues
+
+
+def carried_chain(item: RectificationItem) -> list[RectificationItem]:
+    """The measures `item` was carried from (结转), back to the first, newest first (same unit, so same scope)."""
+    chain, current = [], item
+    while current.carried_from_id and len(chain) < 50:
+        current = (RectificationItem.objects.select_related("problem", "ledger__campaign")
+                   .get(pk=current.carried_from_id))
+        chain.append(current)
+    return chain
 
 
 def item_page(item: RectificationItem) -> ItemPage:
     notes = list(ProgressNote.objects.filter(item=item).select_related("author").order_by("created_at"))
+    earlier = carried_chain(item)
+    # The history and the files of the measures it continues are shown, not copied: the files are stored once.
+    earlier_notes = list(ProgressNote.objects.filter(item__in=earlier).select_related("author", "item__ledger__campaign")
+                         .order_by("created_at"))
+    earlier_evidence = list(Evidence.objects.filter(item__in=earlier).order_by("uploaded_at"))
+    carried_to = list(item.carried_to.select_related("problem", "ledger__campaign"))
     return ItemPage(item=item, notes=notes, evidence=list(item.evidence.order_by("uploaded_at")),
-                    events=list(history(item.ledger, item=item)))
+                    events=list(history(item.ledger, item=item)), earlier=earlier, earlier_notes=earlier_notes,
+                    earlier_evidence=earlier_evidence, carried_to=carried_to)
 
 
 def closable_items(ledger: Ledger) -> QuerySet[RectificationItem]:

@@ -20,11 +20,14 @@ from branches.selectors import scope_for
 from config.errors import error_text
 from config.http import found_or_404
 from config.lists import page_of
+from ledger import wording
 from ledger.filters import CampaignLedgerFilter
 from ledger.forms import EvidenceForm, ItemForm, ProblemForm, TextForm
 from ledger.models import ItemStatus, LedgerStatus, ProblemSource, ProblemStatus
 from ledger.selectors import workflow as sel
+from ledger.selectors.periodic import reports_to_review
 from ledger.selectors.tallies import tallied_ledger_count
+from ledger.services import recurrence
 from ledger.services import workflow as wf
 from ledger.services.evidence import evidence_add
 
@@ -67,7 +70,9 @@ def _require_fill(request: HttpRequest, ledger) -> None:
 
 @login_required
 def my_ledgers(request: HttpRequest) -> HttpResponse:
-    return render(request, "ledger/my_ledgers.html", sel.my_ledgers(request.user))
+    return render(request, "ledger/my_ledgers.html", {
+        **sel.my_ledgers(request.user), "periodic_review": reports_to_review(request.user),
+    })
 
 
 @login_required
@@ -83,7 +88,8 @@ def campaign_ledgers(request: HttpRequest, pk: int) -> HttpResponse:
         "campaign": campaign, "rows": page.object_list, "page": page, "status": status,
         "sort": filters.values["sort"] or "unit",
         "statuses": LedgerStatus.choices,
-        "columns": [("unit", _("党支部")), ("status", _("状态")), ("problems", _("问题")), ("items", _("措施")),
+        "units": wording.target_kind_word(campaign),
+        "columns": [("unit", wording.target_kind_word(campaign)), ("status", _("状态")), ("problems", _("问题")), ("items", _("措施")),
                     ("closed", _("已销号")), ("overdue", _("逾期")), ("changed", _("最近变动"))],
     })
 
@@ -96,6 +102,7 @@ def ledger_detail(request: HttpRequest, pk: int) -> HttpResponse:
     closable = list(sel.closable_items(ledger)) if rights.supervise else []
     return render(request, "ledger/ledger_detail.html", {
         "ledger": ledger, "page": page, "rights": rights, "closable": closable, "text_form": TextForm(),
+        "supervisor": wording.ledger_supervisor(ledger),
     })
 
 
@@ -108,7 +115,8 @@ def ledger_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     form.is_valid()
     text, version = form.cleaned_data.get("text", ""), form.cleaned_data.get("version")
     calls = {
-        "submit": (lambda: wf.ledger_submit(actor=request.user, ledger=ledger, version=version), _("台账已提交党总支审核。")),
+        "submit": (lambda: wf.ledger_submit(actor=request.user, ledger=ledger, version=version), _("台账已提交%(supervisor)s审核。") % {
+                       "supervisor": wording.ledger_supervisor(ledger)}),
         "return": (lambda: wf.ledger_return(actor=request.user, ledger=ledger, reason=text, version=version),
                    _("台账已退回，支部可以修改后重新提交。")),
         "accept": (lambda: wf.ledger_accept(actor=request.user, ledger=ledger, comment=text, version=version),
@@ -128,7 +136,7 @@ def bulk_close(request: HttpRequest, pk: int) -> HttpResponse:
     ledger = found_or_404(sel.ledger_find(request.user, pk))
     ids = [value for value in request.POST.getlist("items") if value.isdigit()]
     if not sel.rights_for(request.user, ledger).supervise:
-        raise PermissionDenied(_("只有上级党组织（党总支、组织部）可以审核台账和销号。"))
+        raise PermissionDenied(_("只有上级党组织可以审核台账和销号。"))
     ids = sel.ledger_item_ids(ledger, ids)
     _run(request, lambda: wf.items_close_bulk(actor=request.user, item_ids=ids, comment=request.POST.get("text", "")),
          _("已销号 %(n)s 项措施。") % {"n": len(ids)})
@@ -161,7 +169,7 @@ def self_check(request: HttpRequest, pk: int) -> HttpResponse:
     answered, total = sel.self_check_counts(ledger)
     return render(request, "ledger/self_check.html", {
         "ledger": ledger, "rights": rights, "groups": sel.self_check_page(ledger),
-        "answered": answered, "total": total,
+        "answered": answered, "total": total, "supervisor": wording.ledger_supervisor(ledger),
     })
 
 
@@ -272,6 +280,25 @@ def problem_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(problem.ledger)
 
 
+def _recurrence_decide(request: HttpRequest, pk: int, decide, success: str) -> HttpResponse:
+    problem = found_or_404(sel.problem_find(request.user, pk))
+    _run(request, lambda: decide(actor=request.user, problem=problem, reason=request.POST.get("text", "")), success)
+    return redirect(f"{problem.ledger.get_absolute_url()}#problem-{problem.pk}")
+
+
+@login_required
+@require_POST
+def recurrence_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """A supervising unit confirms a flagged problem came back (问题反弹)."""
+    return _recurrence_decide(request, pk, recurrence.recurrence_confirm, _("已确认为问题反弹。"))
+
+
+@login_required
+@require_POST
+def recurrence_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
+    return _recurrence_decide(request, pk, recurrence.recurrence_dismiss, _("已认定不属于问题反弹。"))
+
+
 def _item_values(data: dict) -> dict:
     return {name: data[name] for name in ("measure", "deadline", "is_ongoing", "responsible_user",
                                           "responsible_name", "responsible_leader", "responsible_unit")}
@@ -329,6 +356,7 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "item": item, "ledger": item.ledger, "page": sel.item_page(item), "rights": sel.rights_for(request.user, item.ledger),
         "text_form": TextForm(), "evidence_form": EvidenceForm(), "statuses": ItemStatus,
         "problem_withdrawn": item.problem.status == ProblemStatus.WITHDRAWN, "item_open": item.status != ItemStatus.CLOSED,
+        "supervisor": wording.ledger_supervisor(item.ledger),
     })
 
 
@@ -353,7 +381,8 @@ def item_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         "start": (lambda: wf.item_start(actor=user, item=item, version=version), _("已开始整改。")),
         "progress": (lambda: wf.progress_note_add(actor=user, item=item, text=text), _("进展已记录。")),
         "request-closure": (lambda: wf.item_request_closure(actor=user, item=item, comment=text, version=version),
-                            _("已申请销号，等待党总支审核。")),
+                            _("已申请销号，等待%(supervisor)s审核。") % {
+                                "supervisor": wording.ledger_supervisor(item.ledger)}),
         "close": (lambda: wf.item_close(actor=user, item=item, comment=text, version=version), _("已销号。")),
         "send-back": (lambda: wf.item_send_back(actor=user, item=item, reason=text, version=version),
                       _("已退回整改。")),

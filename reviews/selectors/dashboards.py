@@ -17,6 +17,7 @@ from ledger.models import (
     LedgerEvent,
     LedgerStatus,
     Problem,
+    RecurrenceState,
     SubtreeTally,
     TemplateCategory,
     overdue_condition,
@@ -128,6 +129,14 @@ def _tallied_figures(*, sets: CampaignSets, campaign: Campaign, focus: OrgUnit, 
     return totals
 
 
+def recurring_counts(problems: QuerySet[Problem]) -> dict[str, int]:
+    """Recurring problems (问题反弹) among `problems`: flagged (awaiting a decision) and confirmed, one query."""
+    # Only the few flagged rows are read (the partial index `problem_recurring`), not every problem of a province.
+    counted = dict(problems.filter(recurrence_state__in=[RecurrenceState.FLAGGED, RecurrenceState.CONFIRMED])
+                   .order_by().values_list("recurrence_state").annotate(n=Count("pk")))
+    return {state: counted.get(state, 0) for state in (RecurrenceState.FLAGGED, RecurrenceState.CONFIRMED)}
+
+
 def dashboard(*, scope: Scope, campaign: Campaign, focus: OrgUnit, today: datetime.date | None = None) -> dict:
     """Every dashboard figure, in a fixed number of grouped queries whatever the number of branches.
 
@@ -164,7 +173,7 @@ def dashboard(*, scope: Scope, campaign: Campaign, focus: OrgUnit, today: dateti
         sets.items.filter(overdue_condition(today)).select_related("ledger__unit", "problem").order_by("deadline", "pk")[:10]
     )
     return {
-        "rows": rows, "total": total, "by_category": by_category,
+        "rows": rows, "total": total, "by_category": by_category, "recurring": recurring_counts(sets.problems),
         "weekly": [{"week": week, "n": n} for week, n in sorted(weekly.items())],
         "stars": [(n, stars.get(n, 0)) for n in range(5, 0, -1)], "overdue_items": overdue_items, "today": today,
         "counted_at": tally.counted_at if tally else None,

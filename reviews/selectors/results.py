@@ -20,7 +20,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from branches.models import OrgUnit
+from branches.models import OrgUnit, UnitKind
+from ledger import wording
 from ledger.models import (
     Campaign,
     ItemStatus,
@@ -31,6 +32,7 @@ from ledger.models import (
     ProblemStatus,
     ProgressNote,
     RectificationItem,
+    RecurrenceState,
     SelfCheckAnswer,
     answered_condition,
     without_measures,
@@ -71,6 +73,9 @@ class LedgerResult:
     period_start: datetime.date | None = None
     in_place: bool = False  # computed by the database with `in_place_condition`
     reasons: list[str] = field(default_factory=list)
+    # Confirmed recurring problems (问题反弹): listed in the rating basis; they do not change "in place".
+    recurring: int = 0
+    recurring_problems: list[Problem] = field(default_factory=list)  # filled for one unit (`unit_result`)
 
 
 # The per-ledger counts that decide "in place", as annotation names (see `in_place_counts`).
@@ -143,20 +148,22 @@ def ledger_results(*, ledger_ids, campaign: Campaign, policy: ResultPolicy | Non
     as_of = results_as_of(campaign)
     period_start = as_of - datetime.timedelta(days=policy.progress_period_days - 1)
     rows = ledgers_with_results(Ledger.objects.filter(pk__in=ledger_ids), campaign=campaign, policy=policy)
+    rows = rows.annotate(recurring=_count(confirmed_recurring(Problem.objects.filter(ledger=OuterRef("pk"))), "ledger"))
     results = {}
-    for row in rows.values("pk", "status", "in_place", *RESULT_COUNTS):
+    for row in rows.values("pk", "status", "in_place", "recurring", *RESULT_COUNTS):
         pk = row.pop("pk")
         result = results[pk] = LedgerResult(ledger_id=pk, as_of=as_of, period_start=period_start, **row)
         result.in_place = bool(result.in_place)
-        result.reasons = _reasons(result)
+        result.reasons = _reasons(result, reviewer=wording.parent_label(campaign, UnitKind.BRANCH))
     return results
 
 
-def _reasons(result: LedgerResult) -> list[str]:
+def _reasons(result: LedgerResult, *, reviewer: str) -> list[str]:
+    """Why a ledger is not in place; `reviewer` names who accepts ledgers in the campaign's words."""
     reasons = []
     if result.status != LedgerStatus.ACCEPTED:
-        reasons.append(_("台账为“%(status)s”状态，未经党总支（党委）审核通过") % {
-            "status": LedgerStatus(result.status).label})
+        reasons.append(_("台账为“%(status)s”状态，未经%(reviewer)s审核通过") % {
+            "status": LedgerStatus(result.status).label, "reviewer": reviewer})
     if result.unanswered:
         reasons.append(_("对照检查还有 %(n)d 条表现未作答") % {"n": result.unanswered})
     if result.unmeasured:
@@ -173,11 +180,20 @@ def _reasons(result: LedgerResult) -> list[str]:
     return reasons
 
 
+def confirmed_recurring(problems: QuerySet[Problem]) -> QuerySet[Problem]:
+    """The active problems among `problems` a supervising unit confirmed as recurring (问题反弹)."""
+    return problems.filter(status=ProblemStatus.ACTIVE, recurrence_state=RecurrenceState.CONFIRMED)
+
+
 def unit_result(*, campaign: Campaign, unit: OrgUnit, policy: ResultPolicy | None = None) -> LedgerResult | None:
+    """The unit's result with its confirmed recurring problems listed (the rating pages show them as basis)."""
     ledger = Ledger.objects.filter(campaign=campaign, unit=unit).first()
     if ledger is None:
         return None
-    return ledger_results(ledger_ids=[ledger.pk], campaign=campaign, policy=policy)[ledger.pk]
+    result = ledger_results(ledger_ids=[ledger.pk], campaign=campaign, policy=policy)[ledger.pk]
+    result.recurring_problems = list(confirmed_recurring(ledger.problems.all())
+                                     .select_related("recurrence_of__ledger__campaign").order_by("number"))
+    return result
 
 
 def ledgers_in_place(ledgers: QuerySet[Ledger], *, campaign: Campaign,

@@ -18,6 +18,8 @@ from urllib.parse import urlparse
 
 import pytest
 
+from tests.directory import directory_settings, slapd_directory  # noqa: F401  (a real OpenLDAP server)
+
 CHROMIUM = "/usr/bin/chromium"
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 # Violations at these impacts fail a journey; minor and moderate ones are left to judgement.

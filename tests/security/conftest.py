@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.security_log import SafeFormatter
+from tests.directory import directory_settings, slapd_directory  # noqa: F401  (a real OpenLDAP server)
 
 PASSWORD = "pw-123456"  # tests/conftest.py make_user
 

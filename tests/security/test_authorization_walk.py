@@ -88,6 +88,7 @@ SITES = {
     "item": ("b1", "b2", "b3", "other_branch"),
     "evidence": ("b1", "b2", "b3", "other_branch"),
     "manifestation": ("b1", "b2", "b3", "other_branch"),
+    "periodic": ("b1", "b2", "b3", "other_branch"),  # a ledger's periodic report for one period
     "rating_unit": ("b1", "b2", "b3", "other_branch"),
     "rating": ("b1", "b2", "b3", "other_branch"),
     "objection": ("b1", "b2", "b3", "other_branch"),
@@ -97,6 +98,7 @@ SITES = {
     "report": ("gb1", "gb2", "other_gb"),
     "stamp_unit": ("gb1", "gb2", "other_gb"),
     "stamp": ("gb1", "gb2", "other_gb"),
+    "survey": ("root", "other_root"),  # a yearly survey (摸底排查) issued by the committee
     "job": USERS,
     "notification": USERS,
 }
@@ -111,6 +113,9 @@ RULES: dict[str, Rule] = {
     "set_language": rule(public=True),
     "accounts:two_factor_setup": rule(),
     "accounts:two_factor_verify": rule(),
+    # CAS single sign-on is off in the walk, as by default: its start is a 404 for everyone. Switched on it is
+    # public (it only sends the browser to the CAS server): tests/security/test_cas.py.
+    "accounts:cas_login": rule(who=()),
     # organization tree
     "branches:tree": rule(),
     "branches:unit_detail": rule("unit", "view"),
@@ -130,6 +135,7 @@ RULES: dict[str, Rule] = {
     "ledger:campaign_publish": rule("campaign", "manage"),
     "ledger:campaign_edit": rule("campaign", "manage"),
     "ledger:campaign_close": rule("campaign", "manage"),
+    "ledger:campaign_carry_over": rule("campaign", "manage"),
     "ledger:campaign_ledgers": rule("campaign", "take_part"),
     # the branch workflow
     "ledger:my_ledgers": rule(),
@@ -142,6 +148,8 @@ RULES: dict[str, Rule] = {
     "ledger:bulk_close": rule("ledger", "supervise"),
     "ledger:problem_edit": rule("problem", "fill"),
     "ledger:problem_withdraw": rule("problem", "fill"),
+    "ledger:recurrence_confirm": rule("problem", "supervise"),
+    "ledger:recurrence_dismiss": rule("problem", "supervise"),
     "ledger:item_create": rule("problem", "fill"),
     "ledger:item_detail": rule("item", "view"),
     "ledger:item_edit": rule("item", "fill"),
@@ -154,6 +162,12 @@ RULES: dict[str, Rule] = {
     "ledger:ledger_export": rule("ledger", "view"),
     "ledger:problem_import": rule("ledger", "fill_or_supervise"),
     "ledger:problem_import_template": rule("ledger", "fill_or_supervise"),
+    # periodic progress reports (定期报告)
+    "ledger:report_cycle": rule("campaign", "take_part", post="manage"),
+    "ledger:periodic_who_reported": rule("campaign", "take_part"),
+    "ledger:periodic_report_list": rule("ledger", "view"),
+    "ledger:periodic_report": rule("periodic", "view", post="fill"),
+    "ledger:periodic_report_review": rule("periodic", "supervise"),
     # supervision, results, ratings, dashboards
     "reviews:index": rule(),
     "reviews:dashboard": rule("campaign", "take_part"),
@@ -171,6 +185,14 @@ RULES: dict[str, Rule] = {
     "reviews:rating_finalise": rule("rating", "manage"),
     "reviews:objection_create": rule("rating", "manage"),
     "reviews:objection_resolve": rule("objection", "manage"),
+    "reviews:unit_record": rule("unit", "view"),
+    "reviews:survey_list": rule(),
+    "reviews:survey_create": rule(who=MANAGERS),
+    "reviews:survey_detail": rule("survey", "view", post="manage"),
+    "reviews:survey_finalize": rule("survey", "manage"),
+    "reviews:survey_improvement": rule("survey", "manage"),
+    "reviews:survey_tier_list": rule("survey", "view"),
+    "reviews:survey_tier_export": rule("survey", "view"),
     "reviews:supervision_list": rule(),
     "reviews:supervision_create": rule(who=STAFF),
     "reviews:supervision_detail": rule("supervision", "view_supervision"),
@@ -184,6 +206,11 @@ RULES: dict[str, Rule] = {
     "notifications:read": rule("notification", "own"),
     "notifications:read_all": rule(),
     "notifications:preferences": rule(),
+    "notifications:messenger": rule("unit", "manage"),  # a unit's group robot: the organization department
+    # monitoring: open to MONITORING_ALLOWED_IPS (loopback, where the walk runs) or the bearer token, to anyone
+    # logged in or not; from any other address a 404 (test_monitoring_is_hidden_from_other_addresses)
+    "health": rule(public=True),
+    "metrics": rule(public=True),
     # the 附件3 report
     "reports:index": rule(),
     "reports:verify": rule(public=True),
@@ -251,6 +278,14 @@ class World:
         self.campaigns = {"root": make_campaign(tree.root, actor=users["org"]),
                           "other_root": make_campaign(tree.other_root, actor=org_other)}
         self.orgs = {"root": users["org"], "other_root": org_other}
+        from ledger.services.periodic import report_cycle_set
+
+        self.periods = {
+            site: report_cycle_set(actor=self.orgs[site], campaign=campaign, frequency="quarterly",
+                                   starts_on=datetime.date(2022, 1, 1), ends_on=datetime.date(2022, 12, 31)
+                                   ).periods.order_by("due_on").first()
+            for site, campaign in self.campaigns.items()
+        }
         self.kwargs: dict[tuple[str, str], dict] = {}
         self._branch_objects()
         self._general_branch_objects()
@@ -263,6 +298,17 @@ class World:
             self.kwargs[("unit", name)] = {"pk": self.units[name].pk}
         for site, campaign in self.campaigns.items():
             self.kwargs[("campaign", site)] = {"pk": campaign.pk}
+        self._surveys()
+
+    def _surveys(self) -> None:
+        from reviews import survey_services
+        from reviews.models import Tier
+
+        for site, branch in (("root", "b1"), ("other_root", "other_branch")):
+            survey = survey_services.survey_create(actor=self.orgs[site], issuer=self.units[site], year=2023)
+            survey_services.survey_classify(actor=self.orgs[site], survey=survey, unit=self.units[branch],
+                                            tier=Tier.LAGGING, reason="组织生活不经常")
+            self.kwargs[("survey", site)] = {"pk": survey.pk}
 
     def _campaign_of(self, unit_name: str) -> Campaign:
         return self.campaigns["other_root" if unit_name.startswith("other") else "root"]
@@ -284,7 +330,13 @@ class World:
             rating = reviews.rating_publish(actor=org, rating=rating, starts_on=today,
                                             ends_on=today + datetime.timedelta(days=5))
             objection = reviews.objection_record(actor=org, rating=rating, raised_by="党员", text="有异议")
+            period = self.periods["other_root" if name.startswith("other") else "root"]
+            from ledger.services.periodic import periodic_report_submit
+
+            periodic_report_submit(actor=filler_of(ledger), ledger=ledger, period=period,
+                                   work_done="本季度召开支委会两次，研究整改措施。")
             self.kwargs.update({
+                ("periodic", name): {"pk": ledger.pk, "period_pk": period.pk},
                 ("ledger", name): {"pk": ledger.pk}, ("problem", name): {"pk": problem.pk},
                 ("item", name): {"pk": item.pk}, ("evidence", name): {"pk": evidence.pk},
                 ("manifestation", name): {"pk": ledger.pk, "manifestation_pk": manifestation.pk},
@@ -416,3 +468,13 @@ def test_anonymous_visitors_reach_only_public_pages(world):
             if got is not None and got != want and not (want == "login" and got == "refused"):
                 wrong.append(f"anonymous {method.upper()} {name} @ {site}: {got}, expected {want}")
     assert wrong == [], "\n".join(["", *wrong])
+
+
+def test_monitoring_is_hidden_from_other_addresses(world):
+    """From an address not in MONITORING_ALLOWED_IPS, logged in or not, the monitoring URLs do not exist."""
+    for user in (None, *USERS):
+        client = Client(REMOTE_ADDR="203.0.113.9")
+        if user:
+            client.force_login(world.users[user])
+        for name in ("health", "metrics"):
+            assert client.get(reverse(name)).status_code == 404, (user, name)

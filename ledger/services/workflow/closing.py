@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ledger import wording
 from ledger.models import (
     EventAction,
     ItemStatus,
@@ -68,7 +69,8 @@ def item_request_closure(*, actor, item: RectificationItem, comment: str = "",
     """申请销号: the measure is done; evidence or a progress note must show it."""
     ledger, item = branch_item(actor, item, version)
     if item.status not in (ItemStatus.PLANNED, ItemStatus.IN_PROGRESS):
-        raise ValidationError(_("该措施已申请销号，请等待党总支审核。"))
+        raise ValidationError(_("该措施已申请销号，请等待%(supervisor)s审核。") % {
+            "supervisor": wording.ledger_supervisor(ledger)})
     if not item.evidence.exists() and not item.progress_notes.exists():
         raise ValidationError(_("申请销号前请上传佐证材料或填写整改进展。"))
     return _item_transition(actor=actor, item=item, ledger=ledger, to_status=ItemStatus.CLOSURE_REQUESTED,

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
 from branches.selectors import Action, scope_for
+from ledger import wording
 from ledger.models import (
     CampaignStatus,
     EventAction,
@@ -55,7 +56,7 @@ def require_fill(actor, ledger: Ledger) -> None:
 
 
 def require_supervise(actor, ledger: Ledger) -> None:
-    _require(actor, Action.SUPERVISE, ledger.unit_path, _("只有上级党组织（党总支、组织部）可以审核台账和销号。"))
+    _require(actor, Action.SUPERVISE, ledger.unit_path, _("只有上级党组织可以审核台账和销号。"))
 
 
 def locked_ledger(ledger: Ledger | int) -> Ledger:
@@ -68,7 +69,8 @@ def check_branch_may_write(ledger: Ledger) -> None:
     if ledger.campaign.status == CampaignStatus.CLOSED:
         raise ValidationError(_("该专项行动已结束，台账不能再修改。"))
     if ledger.status == LedgerStatus.SUBMITTED:
-        raise ValidationError(_("台账已提交党总支审核，审核完成前不能修改。"))
+        raise ValidationError(_("台账已提交%(supervisor)s审核，审核完成前不能修改。") % {
+            "supervisor": wording.ledger_supervisor(ledger)})
 
 
 def fill_ledger(actor, ledger: Ledger | int) -> Ledger:

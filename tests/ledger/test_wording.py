@@ -1,0 +1,111 @@
+"""Words from data: a county's campaign speaks of its own units (县委, 镇党委), never of a 党总支 it does not have;
+a 对账整改 campaign keeps the notice's words (the 附件2 and 附件3 tests check those exactly)."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from branches.models import Role, UnitKind
+from ledger.exports import ExportSelection, build_workbook_bytes
+from ledger.models import LedgerStatus, TargetKind
+from ledger.selectors.exports import export_ledgers
+from ledger.services.workflow import ledger_submit, problem_add
+from reports.services import report_title
+from tests.conftest import make_unit, make_user
+from tests.factories import filler_of, ledger_of, make_campaign, make_item, make_problem, make_template
+
+
+@pytest.fixture
+def county(db):
+    """测试市委 → 测试县委 → 城关镇党委 → 城关镇第一党支部, kinds named as a county's tree names them."""
+    city = make_unit(None, UnitKind.COMMITTEE, "C", "测试市委", kind_name="市委")
+    county = make_unit(city, UnitKind.COMMITTEE, "CC", "测试县委", kind_name="县委")
+    town = make_unit(county, UnitKind.COMMITTEE, "CCT", "城关镇党委", kind_name="镇党委")
+    branch = make_unit(town, UnitKind.BRANCH, "CCTB", "城关镇第一党支部")
+    return city, county, town, branch
+
+
+def _workbook(campaign, unit):
+    content = build_workbook_bytes(ExportSelection(campaign=campaign, unit=unit,
+                                                   ledgers=export_ledgers(scope=None, campaign=campaign, unit=unit)))
+    return load_workbook(io.BytesIO(content))
+
+
+def _sheet(campaign, unit):
+    """The sheet holding `unit`'s own ledger (a committee's export starts with a summary)."""
+    return _workbook(campaign, unit)[unit.parent.name]
+
+
+def test_a_county_committees_own_ledger_is_named_by_its_kind(county):
+    city, county_unit, _town, _branch = county
+    campaign = make_campaign(city, template=make_template("xs", manifestations=0), name="基层党建巡视反馈问题整改",
+                             target_kind=TargetKind.COMMITTEES)
+    ws = _sheet(campaign, county_unit)
+    assert ws["A1"].value == "测试市基层党建巡视反馈问题整改台账"
+    assert ws["A2"].value == "上级党组织：测试市委"
+    assert ws["A3"].value == "县委名称：测试县委"
+    workbook = _workbook(campaign, county_unit)
+    assert workbook["测试县委"]["A3"].value == "镇党委名称：城关镇党委"  # the town committee's ledger below
+    summary = [c.value for c in workbook.worksheets[0][3]]
+    assert summary[:3] == ["序号", "上级党组织", "党组织"]
+    texts = [str(c.value) for ws in workbook.worksheets for row in ws.iter_rows() for c in row if c.value]
+    assert not any("党总支" in text or "党支部" in text for text in texts)
+
+
+def test_a_campaign_sets_its_own_list_title_and_report_title(county):
+    city, county_unit, _town, _branch = county
+    campaign = make_campaign(city, template=make_template("xs", manifestations=0), name="基层党建巡视反馈问题整改",
+                             target_kind=TargetKind.COMMITTEES, list_title="巡视反馈问题整改台账",
+                             report_title="关于巡视反馈问题整改进展情况的报告")
+    assert _sheet(campaign, county_unit)["A1"].value == "巡视反馈问题整改台账"
+    assert report_title(campaign, county_unit) == "测试县委关于巡视反馈问题整改进展情况的报告"
+
+
+def test_the_report_title_follows_the_campaigns_name(county):
+    city, county_unit, _town, _branch = county
+    campaign = make_campaign(city, template=make_template("xs", manifestations=0), name="基层党建巡视反馈问题整改",
+                             target_kind=TargetKind.COMMITTEES)
+    assert report_title(campaign, county_unit) == "测试县委开展基层党建巡视反馈问题整改情况的报告"
+
+
+def test_a_branch_reviewed_by_a_township_committee_is_told_so(client, county):
+    _city, county_unit, town, branch = county
+    campaign = make_campaign(county_unit, template=make_template("xs", manifestations=0), name="党支部书记述职点评问题整改")
+    ledger = ledger_of(campaign, branch)
+    make_item(make_problem(ledger))
+    secretary = make_user("town-secretary", branch, Role.BRANCH_SECRETARY)
+    client.force_login(secretary)
+    page = client.get(reverse("ledger:ledger_detail", args=[ledger.pk])).content.decode()
+    assert "提交镇党委审核" in page and "党总支" not in page
+    answer = client.post(reverse("ledger:ledger_action", args=[ledger.pk, "submit"]),
+                         {"version": ledger.version}, follow=True).content.decode()
+    assert "台账已提交镇党委审核。" in answer
+    ledger.refresh_from_db()
+    assert ledger.status == LedgerStatus.SUBMITTED
+    with pytest.raises(ValidationError, match="台账已提交镇党委审核，审核完成前不能修改。"):
+        problem_add(actor=secretary, ledger=ledger, category=campaign.template.categories.first(), description="新问题")
+    assert ledger.problems.count() == 1
+
+
+def test_the_weifang_words_stay_for_a_branch_under_a_general_branch(tree):
+    campaign = make_campaign(tree.root, template=make_template("wf", manifestations=0), name="党支部对账整改专项行动")
+    ledger = ledger_of(campaign, tree.b1)
+    make_item(make_problem(ledger))
+    ledger_submit(actor=filler_of(ledger), ledger=ledger, version=ledger.version)
+    with pytest.raises(ValidationError, match="台账已提交党总支审核，审核完成前不能修改。"):
+        problem_add(actor=filler_of(ledger), ledger=ledger, category=campaign.template.categories.first(),
+                    description="新问题")
+
+
+def test_the_campaign_ledger_list_names_the_campaigns_units(client, county):
+    city, _county_unit, _town, _branch = county
+    campaign = make_campaign(city, template=make_template("xs", manifestations=0), name="基层党建巡视反馈问题整改",
+                             target_kind=TargetKind.COMMITTEES)
+    client.force_login(make_user("city-org", city, Role.ORG_DEPARTMENT))
+    page = client.get(reverse("ledger:campaign_ledgers", args=[campaign.pk])).content.decode()
+    assert "各党委台账" in page and "党支部" not in page and "党总支" not in page
