@@ -32,10 +32,11 @@ def absolute_path(variable: str, default: str = "") -> str:
 
 # Off unless asked for (`make run` asks): a deployment that forgets its settings never shows technical pages.
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-# Without DJANGO_SECRET_KEY, a random key of this installation kept in var/ (config/secret_key.py).
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="") or local_secret_key(
-    Path(absolute_path("DJANGO_SECRET_KEY_FILE", default=str(BASE_DIR / "var" / "secret_key")))
-)
+# Without DJANGO_SECRET_KEY, a random key of this installation kept in var/ (config/secret_key.py). An empty
+# DJANGO_SECRET_KEY_FILE makes none (the deployment kit's environment file: nodes share one key from the
+# environment, and the code's directory is read-only to them).
+SECRET_KEY_FILE = absolute_path("DJANGO_SECRET_KEY_FILE", default=str(BASE_DIR / "var" / "secret_key"))
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="") or (local_secret_key(Path(SECRET_KEY_FILE)) if SECRET_KEY_FILE else "")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
