@@ -7,6 +7,7 @@ PROTECT; a withdrawn problem stays in the table and in the history.
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
@@ -399,13 +400,18 @@ class Evidence(models.Model):
 
 
 class SelfCheckAnswer(models.Model):
-    """A branch's answer to one listed manifestation (逐条逐项对照检查): problem found or not.
+    """A branch's answer to one point of the checklist (逐条逐项对照检查): problem found or not.
 
-    A found answer with a description is backed by a Problem (source 对照检查) that the answer keeps in step.
+    A point is a listed manifestation, or, for a template that lists none (the county, report-review, college
+    and province schemes), a whole category (`self_check_points`). A found answer with a description is backed by
+    a Problem (source 对照检查) that the answer keeps in step.
     """
 
     ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="self_check_answers")
-    manifestation = models.ForeignKey(Manifestation, on_delete=models.PROTECT, related_name="+")
+    manifestation = models.ForeignKey(Manifestation, null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+")
+    category = models.ForeignKey(TemplateCategory, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
     unit_path = models.CharField(max_length=255, editable=False)
     found = models.BooleanField(_("存在问题"))
     description = models.TextField(_("问题描述"), blank=True)
@@ -419,10 +425,17 @@ class SelfCheckAnswer(models.Model):
         verbose_name_plural = _("对照检查结果")
         constraints = [
             models.UniqueConstraint(fields=["ledger", "manifestation"], name="selfcheck_one_per_manifestation"),
+            models.UniqueConstraint(fields=["ledger", "category"], name="selfcheck_one_per_category"),
+            models.CheckConstraint(
+                condition=Q(manifestation__isnull=False, category__isnull=True)
+                | Q(manifestation__isnull=True, category__isnull=False),
+                name="selfcheck_answers_one_point",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.manifestation_id}: {'found' if self.found else 'not found'}"
+        point = f"m{self.manifestation_id}" if self.manifestation_id else f"c{self.category_id}"
+        return f"{point}: {'found' if self.found else 'not found'}"
 
     @property
     def is_complete(self) -> bool:
@@ -437,6 +450,50 @@ def answered_condition(prefix: str = "") -> Q:
     the service stores descriptions stripped, so an empty description is the only blank one.
     """
     return Q(**{f"{prefix}found": False}) | ~Q(**{f"{prefix}description": ""})
+
+
+@dataclass(frozen=True)
+class SelfCheckPoints:
+    """What a template's self-check answers point by point: its manifestations (the Weifang 附件1 lists 25), or,
+    when it lists none, its categories, one point each, so that every branch still answers every point.
+
+    The one definition the self-check page, its progress, the submission check and the in-place rule (整改到位)
+    count by (`self_check_points`)."""
+
+    template_id: int
+    by_category: bool
+
+    @property
+    def answer_field(self) -> str:
+        """The SelfCheckAnswer field that names the point."""
+        return "category" if self.by_category else "manifestation"
+
+    @property
+    def template_field(self) -> str:
+        """The path from a point to its template (to group the points of one template in a subquery)."""
+        return "template" if self.by_category else "category__template"
+
+    def points(self) -> QuerySet:
+        if self.by_category:
+            return TemplateCategory.objects.filter(template_id=self.template_id)
+        return Manifestation.objects.filter(category__template_id=self.template_id)
+
+    def answered(self, **filters) -> QuerySet[SelfCheckAnswer]:
+        """Answers that count as answered, on this template's kind of point."""
+        return SelfCheckAnswer.objects.filter(answered_condition(), **{f"{self.answer_field}__isnull": False},
+                                              **filters)
+
+
+def self_check_points(template_id: int) -> SelfCheckPoints:
+    """The points of a template's self-check: manifestations if it lists any, else its categories."""
+    listed = Manifestation.objects.filter(category__template_id=template_id).exists()
+    return SelfCheckPoints(template_id=template_id, by_category=not listed)
+
+
+def self_check_tally(ledger: Ledger) -> tuple[int, int]:
+    """(answered, total) points of the ledger's self-check: the figure every page and the submission check show."""
+    points = self_check_points(ledger.campaign.template_id)
+    return points.answered(ledger=ledger).count(), points.points().count()
 
 
 class EventAction(models.TextChoices):
