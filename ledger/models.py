@@ -7,7 +7,6 @@ PROTECT; a withdrawn problem stays in the table and in the history.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
@@ -452,48 +451,30 @@ def answered_condition(prefix: str = "") -> Q:
     return Q(**{f"{prefix}found": False}) | ~Q(**{f"{prefix}description": ""})
 
 
-@dataclass(frozen=True)
-class SelfCheckPoints:
-    """What a template's self-check answers point by point: its manifestations (the Weifang 附件1 lists 25), or,
-    when it lists none, its categories, one point each, so that every branch still answers every point.
+def self_check_points(template_id: int) -> tuple[QuerySet[Manifestation], QuerySet[TemplateCategory]]:
+    """THE points a template's self-check answers one by one: its manifestations (the Weifang 附件1 lists 25), and,
+    when it lists none (the county, report-review, college and province schemes), its categories, one point each,
+    so that every branch still answers every point.
 
-    The one definition the self-check page, its progress, the submission check and the in-place rule (整改到位)
-    count by (`self_check_points`)."""
-
-    template_id: int
-    by_category: bool
-
-    @property
-    def answer_field(self) -> str:
-        """The SelfCheckAnswer field that names the point."""
-        return "category" if self.by_category else "manifestation"
-
-    @property
-    def template_field(self) -> str:
-        """The path from a point to its template (to group the points of one template in a subquery)."""
-        return "template" if self.by_category else "category__template"
-
-    def points(self) -> QuerySet:
-        if self.by_category:
-            return TemplateCategory.objects.filter(template_id=self.template_id)
-        return Manifestation.objects.filter(category__template_id=self.template_id)
-
-    def answered(self, **filters) -> QuerySet[SelfCheckAnswer]:
-        """Answers that count as answered, on this template's kind of point."""
-        return SelfCheckAnswer.objects.filter(answered_condition(), **{f"{self.answer_field}__isnull": False},
-                                              **filters)
+    Decided in SQL (a category is a point only while its template lists no manifestation), so the in-place rule
+    counts both kinds in the same query whatever the template. The self-check page, its progress, the submission
+    check, the results and the dashboards all count by it."""
+    listed = Manifestation.objects.filter(category__template_id=OuterRef("template_id"))
+    return (Manifestation.objects.filter(category__template_id=template_id),
+            TemplateCategory.objects.filter(template_id=template_id).exclude(Exists(listed)))
 
 
-def self_check_points(template_id: int) -> SelfCheckPoints:
-    """The points of a template's self-check: manifestations if it lists any, else its categories."""
-    listed = Manifestation.objects.filter(category__template_id=template_id).exists()
-    return SelfCheckPoints(template_id=template_id, by_category=not listed)
+def self_check_by_category(template_id: int) -> bool:
+    """The template lists no manifestations: its categories are the points to answer."""
+    return self_check_points(template_id)[1].exists()
 
 
 def self_check_tally(ledger: Ledger) -> tuple[int, int]:
     """(answered, total) points of the ledger's self-check: the figure every page and the submission check show."""
-    points = self_check_points(ledger.campaign.template_id)
-    return points.answered(ledger=ledger).count(), points.points().count()
+    manifestations, categories = self_check_points(ledger.campaign.template_id)
+    answered = SelfCheckAnswer.objects.filter(answered_condition(), ledger=ledger).filter(
+        Q(manifestation__in=manifestations) | Q(category__in=categories))
+    return answered.count(), manifestations.count() + categories.count()
 
 
 class EventAction(models.TextChoices):

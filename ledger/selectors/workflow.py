@@ -32,9 +32,9 @@ from ledger.models import (
     SelfCheckAnswer,
     TemplateCategory,
     overdue_condition,
-    self_check_points,
     self_check_tally,
 )
+from ledger.models import self_check_by_category as template_checked_by_category
 from ledger.selectors.campaigns import campaign_visible_find
 
 
@@ -173,7 +173,7 @@ def self_check_counts(ledger: Ledger) -> tuple[int, int]:
 
 def self_check_by_category(ledger: Ledger) -> bool:
     """The ledger's template lists no manifestations: each category is one point to answer."""
-    return self_check_points(ledger.campaign.template_id).by_category
+    return template_checked_by_category(ledger.campaign.template_id)
 
 
 @dataclass
@@ -192,7 +192,7 @@ class SelfCheckRow:
 
 def self_check_page(ledger: Ledger) -> list[tuple[TemplateCategory, list[SelfCheckRow], list[Problem]]]:
     """Every point grouped by category with the answer so far, and the category's extra problems (延伸自查)."""
-    by_category = self_check_points(ledger.campaign.template_id).by_category
+    by_category = template_checked_by_category(ledger.campaign.template_id)
     categories = TemplateCategory.objects.filter(template_id=ledger.campaign.template_id).order_by("order")
     categories = categories.prefetch_related(Prefetch("manifestations", queryset=Manifestation.objects.order_by("order")))
     answers = list(SelfCheckAnswer.objects.filter(ledger=ledger))

@@ -17,7 +17,7 @@ from ledger.models import (
     ProblemStatus,
     SelfCheckAnswer,
     TemplateCategory,
-    self_check_points,
+    self_check_by_category,
     self_check_tally,
 )
 from ledger.services.events import event_record
@@ -73,7 +73,7 @@ def _check_point(ledger: Ledger, *, manifestation: Manifestation | None,
         return manifestation.category
     if category.template_id != ledger.campaign.template_id:
         raise ValidationError(_("该类别不属于本专项行动的对照清单。"))
-    if not self_check_points(ledger.campaign.template_id).by_category:
+    if not self_check_by_category(ledger.campaign.template_id):
         raise ValidationError(_("本专项行动的对照清单按表现逐条检查，不能按类别作答。"))
     return category
 
