@@ -214,7 +214,7 @@ def self_check_page(ledger: Ledger) -> list[tuple[TemplateCategory, list[SelfChe
 
 
 def self_check_answer_current(ledger: Ledger, *, manifestation: Manifestation | None = None,
-                                  category: TemplateCategory | None = None) -> SelfCheckAnswer | None:
+                              category: TemplateCategory | None = None) -> SelfCheckAnswer | None:
     """The answer to a manifestation or a category as saved now (someone else's save refused this person's)."""
     point = {"manifestation": manifestation} if manifestation is not None else {"category": category}
     return SelfCheckAnswer.objects.filter(ledger=ledger, **point).first()
