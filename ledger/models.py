@@ -442,13 +442,18 @@ class Evidence(models.Model):
 
 
 class SelfCheckAnswer(models.Model):
-    """A branch's answer to one listed manifestation (逐条逐项对照检查): problem found or not.
+    """A branch's answer to one point of the checklist (逐条逐项对照检查): problem found or not.
 
-    A found answer with a description is backed by a Problem (source 对照检查) that the answer keeps in step.
+    A point is a listed manifestation, or, for a template that lists none (the county, report-review, college
+    and province schemes), a whole category (`self_check_points`). A found answer with a description is backed by
+    a Problem (source 对照检查) that the answer keeps in step.
     """
 
     ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="self_check_answers")
-    manifestation = models.ForeignKey(Manifestation, on_delete=models.PROTECT, related_name="+")
+    manifestation = models.ForeignKey(Manifestation, null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+")
+    category = models.ForeignKey(TemplateCategory, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
     unit_path = models.CharField(max_length=255, editable=False)
     found = models.BooleanField(_("存在问题"))
     description = models.TextField(_("问题描述"), blank=True)
@@ -462,10 +467,17 @@ class SelfCheckAnswer(models.Model):
         verbose_name_plural = _("对照检查结果")
         constraints = [
             models.UniqueConstraint(fields=["ledger", "manifestation"], name="selfcheck_one_per_manifestation"),
+            models.UniqueConstraint(fields=["ledger", "category"], name="selfcheck_one_per_category"),
+            models.CheckConstraint(
+                condition=Q(manifestation__isnull=False, category__isnull=True)
+                | Q(manifestation__isnull=True, category__isnull=False),
+                name="selfcheck_answers_one_point",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.manifestation_id}: {'found' if self.found else 'not found'}"
+        point = f"m{self.manifestation_id}" if self.manifestation_id else f"c{self.category_id}"
+        return f"{point}: {'found' if self.found else 'not found'}"
 
     @property
     def is_complete(self) -> bool:
@@ -480,6 +492,32 @@ def answered_condition(prefix: str = "") -> Q:
     the service stores descriptions stripped, so an empty description is the only blank one.
     """
     return Q(**{f"{prefix}found": False}) | ~Q(**{f"{prefix}description": ""})
+
+
+def self_check_points(template_id: int) -> tuple[QuerySet[Manifestation], QuerySet[TemplateCategory]]:
+    """THE points a template's self-check answers one by one: its manifestations (the Weifang 附件1 lists 25), and,
+    when it lists none (the county, report-review, college and province schemes), its categories, one point each,
+    so that every branch still answers every point.
+
+    Decided in SQL (a category is a point only while its template lists no manifestation), so the in-place rule
+    counts both kinds in the same query whatever the template. The self-check page, its progress, the submission
+    check, the results and the dashboards all count by it."""
+    listed = Manifestation.objects.filter(category__template_id=OuterRef("template_id"))
+    return (Manifestation.objects.filter(category__template_id=template_id),
+            TemplateCategory.objects.filter(template_id=template_id).exclude(Exists(listed)))
+
+
+def self_check_by_category(template_id: int) -> bool:
+    """The template lists no manifestations: its categories are the points to answer."""
+    return self_check_points(template_id)[1].exists()
+
+
+def self_check_tally(ledger: Ledger) -> tuple[int, int]:
+    """(answered, total) points of the ledger's self-check: the figure every page and the submission check show."""
+    manifestations, categories = self_check_points(ledger.campaign.template_id)
+    answered = SelfCheckAnswer.objects.filter(answered_condition(), ledger=ledger).filter(
+        Q(manifestation__in=manifestations) | Q(category__in=categories))
+    return answered.count(), manifestations.count() + categories.count()
 
 
 class EventAction(models.TextChoices):

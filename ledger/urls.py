@@ -34,6 +34,8 @@ urlpatterns = [
     path("evidence/<int:pk>/thumbnail/", workflow.evidence_thumbnail, name="evidence_thumbnail"),
     path("ledgers/<int:pk>/self-check/", workflow.self_check, name="self_check"),
     path("ledgers/<int:pk>/self-check/<int:manifestation_pk>/", workflow.self_check_answer, name="self_check_answer"),
+    path("ledgers/<int:pk>/self-check/categories/<int:category_pk>/", workflow.self_check_category_answer,
+         name="self_check_category_answer"),
     path("ledgers/<int:pk>/problems/new/", workflow.problem_create, name="problem_create"),
     path("ledgers/<int:pk>/bulk-close/", workflow.bulk_close, name="bulk_close"),
     path("ledgers/<int:pk>/changes/", workflow.ledger_changes, name="ledger_changes"),

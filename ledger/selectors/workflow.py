@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from branches.selectors import Action, scope_for
+from ledger.guidance import measure_suggestions
 from ledger.models import (
     Campaign,
     EventAction,
@@ -30,9 +31,10 @@ from ledger.models import (
     RectificationItem,
     SelfCheckAnswer,
     TemplateCategory,
-    answered_condition,
     overdue_condition,
+    self_check_tally,
 )
+from ledger.models import self_check_by_category as template_checked_by_category
 from ledger.selectors.campaigns import campaign_visible_find
 
 
@@ -167,37 +169,67 @@ def ledger_page(ledger: Ledger, today: datetime.date | None = None) -> LedgerPag
 
 
 def self_check_counts(ledger: Ledger) -> tuple[int, int]:
-    """(answered, total): "not found", or "found" with a description, counts as answered."""
-    total = Manifestation.objects.filter(category__template_id=ledger.campaign.template_id).count()
-    answered = SelfCheckAnswer.objects.filter(answered_condition(), ledger=ledger).count()
-    return answered, total
+    """(answered, total): "not found", or "found" with a description, counts as answered (`self_check_tally`)."""
+    return self_check_tally(ledger)
 
 
-def self_check_answer_current(ledger: Ledger, manifestation: Manifestation) -> SelfCheckAnswer | None:
-    """The answer as saved now (someone else's save refused this person's)."""
-    return SelfCheckAnswer.objects.filter(ledger=ledger, manifestation=manifestation).first()
+def self_check_by_category(ledger: Ledger) -> bool:
+    """The ledger's template lists no manifestations: each category is one point to answer."""
+    return template_checked_by_category(ledger.campaign.template_id)
 
 
 @dataclass
 class SelfCheckRow:
-    manifestation: Manifestation
+    """One point to answer: a manifestation, or (templates without manifestations) the whole category."""
+
+    manifestation: Manifestation | None
     answer: SelfCheckAnswer | None
+    category: TemplateCategory | None = None
+
+    @property
+    def key(self) -> str:
+        """The row's id part in the page (a manifestation's stays its pk, as before categories were points)."""
+        return str(self.manifestation.pk) if self.manifestation else f"c{self.category.pk}"
 
 
 def self_check_page(ledger: Ledger) -> list[tuple[TemplateCategory, list[SelfCheckRow], list[Problem]]]:
-    """Every manifestation grouped by category with the answer so far, and the category's extra problems."""
+    """Every point grouped by category with the answer so far, and the category's extra problems (延伸自查)."""
+    by_category = template_checked_by_category(ledger.campaign.template_id)
     categories = TemplateCategory.objects.filter(template_id=ledger.campaign.template_id).order_by("order")
     categories = categories.prefetch_related(Prefetch("manifestations", queryset=Manifestation.objects.order_by("order")))
-    answers = {a.manifestation_id: a for a in SelfCheckAnswer.objects.filter(ledger=ledger)}
+    answers = list(SelfCheckAnswer.objects.filter(ledger=ledger))
+    by_manifestation = {a.manifestation_id: a for a in answers if a.manifestation_id}
+    by_category_id = {a.category_id: a for a in answers if a.category_id}
+    backing = {a.problem_id for a in answers if a.problem_id}  # a category answer's problem is not an extra one
     extras: dict[int, list[Problem]] = {}
     for problem in Problem.objects.filter(ledger=ledger, status=ProblemStatus.ACTIVE,
                                           manifestation__isnull=True).order_by("number"):
-        extras.setdefault(problem.category_id, []).append(problem)
-    return [
-        (category, [SelfCheckRow(m, answers.get(m.pk)) for m in category.manifestations.all()],
-         extras.get(category.pk, []))
-        for category in categories
-    ]
+        if problem.pk not in backing:
+            extras.setdefault(problem.category_id, []).append(problem)
+
+    def rows(category: TemplateCategory) -> list[SelfCheckRow]:
+        if by_category:
+            return [SelfCheckRow(None, by_category_id.get(category.pk), category)]
+        return [SelfCheckRow(m, by_manifestation.get(m.pk)) for m in category.manifestations.all()]
+
+    return [(category, rows(category), extras.get(category.pk, [])) for category in categories]
+
+
+def self_check_answer_current(ledger: Ledger, *, manifestation: Manifestation | None = None,
+                              category: TemplateCategory | None = None) -> SelfCheckAnswer | None:
+    """The answer to a manifestation or a category as saved now (someone else's save refused this person's)."""
+    point = {"manifestation": manifestation} if manifestation is not None else {"category": category}
+    return SelfCheckAnswer.objects.filter(ledger=ledger, **point).first()
+
+
+def suggested_measures(problem: Problem) -> list[str]:
+    """The measures the problem's category lists (e.g. the county plan's ①②③), one suggestion each."""
+    return measure_suggestions(problem.category.requirements)
+
+
+def category_find(pk: int) -> TemplateCategory | None:
+    """A checklist category (the service checks it belongs to the ledger's template)."""
+    return TemplateCategory.objects.filter(pk=pk).first()
 
 
 @dataclass

@@ -88,6 +88,7 @@ SITES = {
     "item": ("b1", "b2", "b3", "other_branch"),
     "evidence": ("b1", "b2", "b3", "other_branch"),
     "manifestation": ("b1", "b2", "b3", "other_branch"),
+    "category": ("b1", "b2", "b3", "other_branch"),  # a ledger's checklist category (self-check by category)
     "periodic": ("b1", "b2", "b3", "other_branch"),  # a ledger's periodic report for one period
     "rating_unit": ("b1", "b2", "b3", "other_branch"),
     "rating": ("b1", "b2", "b3", "other_branch"),
@@ -144,6 +145,7 @@ RULES: dict[str, Rule] = {
     "ledger:ledger_history": rule("ledger", "view"),
     "ledger:self_check": rule("ledger", "view"),
     "ledger:self_check_answer": rule("manifestation", "fill"),
+    "ledger:self_check_category_answer": rule("category", "fill"),
     "ledger:problem_create": rule("ledger", "fill"),
     "ledger:bulk_close": rule("ledger", "supervise"),
     "ledger:problem_edit": rule("problem", "fill"),
@@ -340,6 +342,7 @@ class World:
                 ("ledger", name): {"pk": ledger.pk}, ("problem", name): {"pk": problem.pk},
                 ("item", name): {"pk": item.pk}, ("evidence", name): {"pk": evidence.pk},
                 ("manifestation", name): {"pk": ledger.pk, "manifestation_pk": manifestation.pk},
+                ("category", name): {"pk": ledger.pk, "category_pk": manifestation.category_id},
                 ("rating_unit", name): {"pk": campaign.pk, "unit_pk": unit.pk},
                 ("rating", name): {"pk": rating.pk}, ("objection", name): {"pk": objection.pk},
             })
