@@ -15,7 +15,15 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from config.lists import IntegerFilter, ListFilterSet
-from ledger.models import EventAction, ItemStatus, LedgerEvent, LedgerStatus, ProblemSource, overdue_condition
+from ledger.models import (
+    EventAction,
+    ItemStatus,
+    LedgerEvent,
+    LedgerStatus,
+    ProblemNature,
+    ProblemSource,
+    overdue_condition,
+)
 from reviews.models import SupervisionKind, Tier
 from reviews.selectors.results import ledgers_in_place
 from reviews.selectors.sets import HANDED_IN
@@ -55,6 +63,7 @@ class ItemFilter(ListFilterSet):
 class ProblemFilter(ListFilterSet):
     category = IntegerFilter(field_name="category_id")
     source = django_filters.ChoiceFilter(choices=ProblemSource.choices)
+    nature = django_filters.ChoiceFilter(choices=ProblemNature.choices)  # 个性/共性
 
 
 class LedgerFilter(ListFilterSet):
