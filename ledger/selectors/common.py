@@ -92,7 +92,7 @@ def common_problems(*, scope: Scope, campaign: Campaign, unit: OrgUnit) -> list[
         return []
     problems = scope.filter(_problems_below(campaign, unit), Action.VIEW, "unit_path").filter(
         _group_condition(keys)).select_related("ledger__unit", "category", "manifestation").order_by(
-        "category__order", "manifestation__order", "unit_path", "number")
+        "category__order", "manifestation__order", "ledger__unit__code", "unit_path", "number")
     groups: dict[GroupKey, CommonProblem] = {}
     for problem in problems:
         group = groups.setdefault((problem.category_id, problem.manifestation_id),
