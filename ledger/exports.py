@@ -56,8 +56,8 @@ from ledger.selectors.exports import (
     LedgerHead,
     export_row_count,
     export_rows,
-    ledger_heads,
     has_common_problems,
+    ledger_heads,
     ledger_summaries,
 )
 
