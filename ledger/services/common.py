@@ -97,6 +97,8 @@ def _locked(measure: CommonMeasure | int, version: int | None) -> CommonMeasure:
     pk = measure if isinstance(measure, int) else measure.pk
     measure = CommonMeasure.objects.select_for_update(of=("self",)).select_related("unit", "campaign").get(pk=pk)
     check_version(measure, version)
+    if measure.campaign.status == CampaignStatus.CLOSED:
+        raise ValidationError(_("该专项行动已结束，专项整治不能再修改。"))
     return measure
 
 

@@ -214,6 +214,9 @@ def test_closing_follows_the_rules_of_the_unit_above(world, manifested):
     assert measure.status == CommonMeasureStatus.CLOSED and measure.closed_at is not None
     assert list(measure.events.values_list("action", flat=True)) == [
         "created", "closure_requested", "sent_back", "closure_requested", "closed"]
+    type(campaign).objects.filter(pk=campaign.pk).update(status="closed")
+    with pytest.raises(ValidationError, match="该专项行动已结束，专项整治不能再修改。"):
+        common_measure_send_back(actor=org, measure=measure, reason="再看看")
 
 
 def test_closing_through_the_page(client, world, manifested):
