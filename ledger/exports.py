@@ -56,6 +56,7 @@ from ledger.selectors.exports import (
     LedgerHead,
     export_row_count,
     export_rows,
+    has_common_problems,
     ledger_heads,
     ledger_summaries,
 )
@@ -63,6 +64,7 @@ from ledger.selectors.exports import (
 ONGOING = "立行立改、长期坚持"
 COLUMN_WIDTHS = (22, 40, 50, 16, 18, 10, 14)  # 查摆内容 … 销号日期: about one A4 landscape width
 SUMMARY_WIDTHS = (6, 28, 30, 10, 10, 10, 10, 10, 10)
+NATURE_WIDTHS = (10, 10)  # 个性问题, 共性问题: after the counts, only when a common problem was recorded
 WRAP_MIDDLE = Alignment(wrap_text=True, vertical="center")
 CENTER_TOP = Alignment(wrap_text=True, vertical="top", horizontal="center")
 
@@ -73,9 +75,10 @@ def headers() -> list[str]:
     return [_("查摆内容"), _("查摆问题"), _("整改措施"), _("整改时限"), _("责任人"), _("状态"), _("销号日期")]
 
 
-def summary_headers(campaign: Campaign) -> list[str]:
+def summary_headers(campaign: Campaign, *, natures: bool = False) -> list[str]:
     above, unit = wording.summary_unit_headers(campaign)
-    return [_("序号"), above, unit, _("台账状态"), _("问题数"), _("措施数"), _("已销号"), _("未销号"), _("逾期")]
+    return [_("序号"), above, unit, _("台账状态"), _("问题数"), _("措施数"), _("已销号"), _("未销号"), _("逾期"),
+            *([_("个性问题"), _("共性问题")] if natures else [])]
 
 
 def workbook_title(campaign: Campaign) -> str:
@@ -206,19 +209,23 @@ def _rows_by_ledger(selection: ExportSelection) -> Iterator[tuple[LedgerHead, li
 
 
 def _write_summary(wb: Workbook, selection: ExportSelection, used: set[str]) -> None:
-    sheet = SheetWriter(wb, unique_sheet_name(_("汇总"), used), SUMMARY_WIDTHS, 3)
+    """The 汇总 sheet: one row of counts per ledger. Where the campaign's ledgers recorded common problems
+    (共性问题), two more columns count each ledger's individual and common problems; the 附件2 sheets never change."""
+    natures = has_common_problems(selection.ledgers)
+    widths = SUMMARY_WIDTHS + (NATURE_WIDTHS if natures else ())
+    sheet = SheetWriter(wb, unique_sheet_name(_("汇总"), used), widths, 3)
     ws = sheet.ws
     sheet.title(_("%(title)s（汇总）") % {"title": workbook_title(selection.campaign)})
     scope_name = selection.unit.name if selection.unit else selection.campaign.issuer.name
     sheet.label(_("范围：%(name)s　导出时间：%(at)s") % {
         "name": scope_name, "at": timezone.localtime().strftime("%Y-%m-%d %H:%M")})
-    sheet.header(summary_headers(selection.campaign))
-    totals = [0, 0, 0, 0, 0]
+    sheet.header(summary_headers(selection.campaign, natures=natures))
+    totals = [0] * (7 if natures else 5)
     number = 0
     body = style_index(ws, BODY_FONT, WRAP_TOP, BORDER, False)  # looked up once: one row per ledger follows
     statuses = {value: str(label) for value, label in LedgerStatus.choices}
-    fit = RowFit(SUMMARY_WIDTHS, merged=0)  # a long branch name wraps in its column
-    for number, (head, status, counts) in enumerate(ledger_summaries(selection.ledgers), start=1):
+    fit = RowFit(widths, merged=0)  # a long branch name wraps in its column
+    for number, (head, status, counts) in enumerate(ledger_summaries(selection.ledgers, natures=natures), start=1):
         totals = [a + b for a, b in zip(totals, counts, strict=True)]
         cells = [Cell(number, body), safe_cell(ws, head.parent_name), safe_cell(ws, head.unit_name),
                  Cell(statuses[status], body)] + [Cell(n, body) for n in counts]

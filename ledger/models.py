@@ -572,6 +572,88 @@ class LedgerEvent(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
 
 
+
+# --- common problems (共性问题): the answer of the unit above (专项整治) ------------------------------------------
+
+
+class CommonMeasureStatus(models.TextChoices):
+    IN_PROGRESS = "in_progress", _("整改中")
+    CLOSURE_REQUESTED = "closure_requested", _("申请销号")
+    CLOSED = "closed", _("已销号")
+
+
+class CommonMeasure(models.Model):
+    """A supervising unit's own measure (专项整治) answering a common problem of its subtree: the same manifestation
+    (or, for problems without one, the same category) found by many units below it (`ledger.selectors.common`).
+
+    The branches whose problems it answers see it on their ledger; the unit's own supervisor closes it (销号).
+    """
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="common_measures")
+    unit = models.ForeignKey(OrgUnit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="common_measures")
+    unit_path = models.CharField(max_length=255, editable=False)
+    category = models.ForeignKey(TemplateCategory, verbose_name=_("查摆内容"), on_delete=models.PROTECT,
+                                 related_name="+")
+    manifestation = models.ForeignKey(Manifestation, verbose_name=_("对应表现"), null=True, blank=True,
+                                      on_delete=models.PROTECT, related_name="+")
+    measure = models.TextField(_("专项整治措施"))
+    deadline = models.DateField(_("整改时限"))
+    responsible_name = models.CharField(_("责任人"), max_length=50)
+    status = models.CharField(_("状态"), max_length=20, choices=CommonMeasureStatus.choices,
+                              default=CommonMeasureStatus.IN_PROGRESS)
+    closed_at = models.DateTimeField(_("销号时间"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("专项整治")
+        verbose_name_plural = _("专项整治")
+        ordering = ["campaign", "unit_path", "category__order", "manifestation__order"]
+        constraints = [
+            # One answer per common problem: per manifestation, or per category for problems without one.
+            models.UniqueConstraint(fields=["campaign", "unit", "manifestation"], name="common_measure_one_per_manifestation",
+                                    condition=Q(manifestation__isnull=False)),
+            models.UniqueConstraint(fields=["campaign", "unit", "category"], name="common_measure_one_per_category",
+                                    condition=Q(manifestation__isnull=True)),
+            models.CheckConstraint(condition=~Q(status=CommonMeasureStatus.CLOSED) | Q(closed_at__isnull=False),
+                                   name="common_measure_closed_has_time"),
+        ]
+        indexes = [models.Index(fields=["campaign", "unit_path"], name="common_measure_campaign_path")]
+
+    def __str__(self) -> str:
+        return self.measure[:40]
+
+    def save(self, *args, **kwargs):
+        self.unit_path = self.unit.path
+        super().save(*args, **kwargs)
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.status != CommonMeasureStatus.CLOSED and self.deadline < timezone.localdate()
+
+
+class CommonMeasureEvent(models.Model):
+    """One recorded step of a common measure: who, when, from, to, comment."""
+
+    measure = models.ForeignKey(CommonMeasure, on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    action = models.CharField(max_length=40)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("专项整治记录")
+        verbose_name_plural = _("专项整治记录")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+
 TARGET_UNIT_KINDS = {
     TargetKind.BRANCHES: UnitKind.BRANCH,
     TargetKind.GENERAL_BRANCHES: UnitKind.GENERAL_BRANCH,
@@ -605,6 +687,7 @@ class SubtreeTally(models.Model):
     in_place = models.PositiveIntegerField(default=0)  # ledgers whose rectification is in place (整改到位)
     statuses = models.JSONField(default=dict)  # ledger status → ledgers
     categories = models.JSONField(default=dict)  # template category id → active problems
+    natures = models.JSONField(default=dict)  # problem nature (个性/共性) → active problems
     weekly = models.JSONField(default=dict)  # Monday of the week (ISO date) → items closed that week
     stars = models.JSONField(default=dict)  # stars → ratings
     units = models.JSONField(default=dict)  # unit kind → active units (rows without a campaign)

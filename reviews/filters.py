@@ -20,6 +20,7 @@ from ledger.models import (
     ItemStatus,
     LedgerEvent,
     LedgerStatus,
+    ProblemNature,
     ProblemSource,
     RecurrenceState,
     overdue_condition,
@@ -64,6 +65,7 @@ class ProblemFilter(ListFilterSet):
     category = IntegerFilter(field_name="category_id")
     source = django_filters.ChoiceFilter(choices=ProblemSource.choices)
     recurrence = django_filters.ChoiceFilter(field_name="recurrence_state", choices=RecurrenceState.choices)
+    nature = django_filters.ChoiceFilter(choices=ProblemNature.choices)  # 个性/共性
 
 
 class LedgerFilter(ListFilterSet):

@@ -109,3 +109,12 @@ class DelegationForm(forms.Form):
         if user is None:
             raise forms.ValidationError(_("没有这个账号。"))
         return user
+
+
+class CommonMeasureForm(forms.Form):
+    """A supervising unit's answer to one of its common problems (专项整治)."""
+
+    key = forms.CharField(widget=forms.HiddenInput)  # the common problem: "m<manifestation id>" or "c<category id>"
+    measure = forms.CharField(label=_("专项整治措施"), widget=forms.Textarea(attrs={"rows": 3}))
+    deadline = forms.DateField(label=_("整改时限"), widget=DATE_WIDGET)
+    responsible_name = forms.CharField(label=_("责任人"), max_length=50)

@@ -19,7 +19,14 @@ from django.utils import timezone
 from branches.models import OrgUnit, parent_path
 from config.bulk import BulkWriter
 from ledger.models import Campaign, CampaignStatus, SubtreeTally
-from reviews.selectors.dashboards import FIGURES, grouped_categories, grouped_closures, grouped_figures, grouped_stars
+from reviews.selectors.dashboards import (
+    FIGURES,
+    grouped_categories,
+    grouped_closures,
+    grouped_figures,
+    grouped_natures,
+    grouped_stars,
+)
 from reviews.selectors.results import in_place_counts, policy_of
 from reviews.selectors.sets import campaign_sets
 
@@ -96,6 +103,8 @@ def _refresh_campaign(campaign: Campaign, today: datetime.date) -> int:
             rollup.add_to_map(path, "statuses", status, n)
     for path, category_id, n in grouped_categories(sets.problems, key=F("unit_path")):
         rollup.add_to_map(path, "categories", category_id, n)
+    for path, nature, n in grouped_natures(sets.problems, key=F("unit_path")):
+        rollup.add_to_map(path, "natures", nature, n)
     for path, week, n in grouped_closures(sets.closures, key=F("ledger__unit_path")):
         rollup.add_to_map(path, "weekly", week.isoformat(), n)
     for path, stars, n in grouped_stars(sets.ratings, key=F("unit_path")):
@@ -112,8 +121,8 @@ def _refresh_tree(today: datetime.date) -> int:
                     _records(rollup, campaign_id=None, today=today))
 
 
-FIELDS = ("unit_id", "campaign_id", "counted_at", "as_of", *FIGURES, "statuses", "categories", "weekly",
-          "stars", "units")
+MAPS = ("statuses", "categories", "natures", "weekly", "stars", "units")
+FIELDS = ("unit_id", "campaign_id", "counted_at", "as_of", *FIGURES, *MAPS)
 
 
 def _records(rollup: _Rollup, *, campaign_id: int | None, today: datetime.date) -> list[tuple]:
@@ -123,7 +132,7 @@ def _records(rollup: _Rollup, *, campaign_id: int | None, today: datetime.date) 
     now = timezone.now()
     return [
         (unit_ids[path], campaign_id, now, today, *(sums.get(name, 0) for name in FIGURES),
-         *(maps.get(name, {}) for name in ("statuses", "categories", "weekly", "stars", "units")))
+         *(maps.get(name, {}) for name in MAPS))
         for path, sums, maps in rows if path in unit_ids
     ]
 

@@ -10,6 +10,9 @@ urlpatterns = [
     path("campaigns/<int:pk>/items/", views.item_list, name="item_list"),
     path("campaigns/<int:pk>/problems/", views.problem_list, name="problem_list"),
     path("campaigns/<int:pk>/ledgers/", views.ledger_list, name="ledger_list"),
+    # common problems (共性问题) of a supervising unit and its answers (专项整治)
+    path("campaigns/<int:pk>/common-problems/", views.common_problem_list, name="common_problems"),
+    path("common-measures/<int:pk>/<slug:action>/", views.common_measure_action, name="common_measure_action"),
     # results (结果运用) and star ratings (评星定级)
     path("campaigns/<int:pk>/results/", views.results, name="results"),
     path("campaigns/<int:pk>/ratings/", views.rating_list, name="rating_list"),

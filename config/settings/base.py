@@ -246,6 +246,11 @@ CELERY_TASK_PUBLISH_RETRY = False
 TALLY_REFRESH_MINUTES = env.int("TALLY_REFRESH_MINUTES", default=10)
 TALLY_MAX_AGE_MINUTES = env.int("TALLY_MAX_AGE_MINUTES", default=30)
 TALLY_MIN_LEDGERS = env.int("TALLY_MIN_LEDGERS", default=3000)
+# Common problems (共性问题, ledger/selectors/common.py): a manifestation (or, without one, a category) found by at
+# least COMMON_PROBLEM_MIN_UNITS units below a supervising unit, or by COMMON_PROBLEM_MIN_PERCENT per cent of its
+# ledgers below it when that is set (0: the number alone), is a common problem of that unit.
+COMMON_PROBLEM_MIN_UNITS = env.int("COMMON_PROBLEM_MIN_UNITS", default=3)
+COMMON_PROBLEM_MIN_PERCENT = env.int("COMMON_PROBLEM_MIN_PERCENT", default=0)
 # The beat schedule, in code (documented in docs/operations.md).
 # crontab() follows CELERY_TIMEZONE, so 08:00 is Beijing time whatever the server's clock.
 CELERY_BEAT_SCHEDULE = {

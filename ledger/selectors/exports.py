@@ -23,6 +23,7 @@ from ledger.models import (
     ItemStatus,
     Ledger,
     Problem,
+    ProblemNature,
     ProblemStatus,
     RectificationItem,
     overdue_condition,
@@ -164,17 +165,30 @@ def _count(queryset: QuerySet) -> Subquery:
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
-def ledger_summaries(ledgers: QuerySet[Ledger]) -> Iterator[tuple]:
-    """Per ledger: its head, status, and problem, measure, closed, open and overdue counts (one query, streamed)."""
+def has_common_problems(ledgers: QuerySet[Ledger]) -> bool:
+    """Whether any of `ledgers` recorded an active common problem (共性问题): the summary then counts both natures."""
+    return Problem.objects.filter(ledger__in=ledgers.order_by().values("pk"), status=ProblemStatus.ACTIVE,
+                                  nature=ProblemNature.COMMON).exists()
+
+
+def ledger_summaries(ledgers: QuerySet[Ledger], *, natures: bool = False) -> Iterator[tuple]:
+    """Per ledger: its head, status, and problem, measure, closed, open and overdue counts (one query, streamed);
+    with `natures`, then its individual and common problems (个性问题、共性问题)."""
     today = timezone.localdate()
     problems = Problem.objects.filter(ledger_id=OuterRef("pk"), status=ProblemStatus.ACTIVE)
     items = RectificationItem.objects.filter(ledger_id=OuterRef("pk"), problem__status=ProblemStatus.ACTIVE)
+    figures = ["n_problems", "n_items", "n_closed", "n_open", "n_overdue"]
     rows = ledgers.annotate(
         n_problems=_count(problems),
         n_items=_count(items),
         n_closed=_count(items.filter(status=ItemStatus.CLOSED)),
         n_open=_count(items.filter(~Q(status=ItemStatus.CLOSED))),
         n_overdue=_count(items.filter(overdue_condition(today))),
-    ).values_list(*HEAD_FIELDS, "status", "n_problems", "n_items", "n_closed", "n_open", "n_overdue")
+    )
+    if natures:
+        rows = rows.annotate(n_individual=_count(problems.filter(nature=ProblemNature.INDIVIDUAL)),
+                             n_common=_count(problems.filter(nature=ProblemNature.COMMON)))
+        figures += ["n_individual", "n_common"]
+    rows = rows.values_list(*HEAD_FIELDS, "status", *figures)
     for pk, unit_name, parent_id, parent_name, kind, kind_name, status, *counts in rows.iterator(chunk_size=CHUNK):
         yield LedgerHead(pk, unit_name, parent_id, parent_name or "", kind, kind_name), status, counts

@@ -36,6 +36,7 @@ from ledger.models import (
 )
 from ledger.models import self_check_by_category as template_checked_by_category
 from ledger.selectors.campaigns import campaign_visible_find
+from ledger.selectors.common import measures_above
 
 
 @dataclass(frozen=True)
@@ -136,8 +137,11 @@ def history_oldest_first(ledger: Ledger) -> QuerySet[LedgerEvent]:
     return history(ledger).order_by("at", "id")
 
 
-def ledger_page(ledger: Ledger, today: datetime.date | None = None) -> LedgerPage:
-    """Problems grouped by category with their items and evidence, the history and the counts: 7 queries."""
+def ledger_page(ledger: Ledger, today: datetime.date | None = None, *, nature: str = "") -> LedgerPage:
+    """Problems grouped by category with their items and evidence, the history and the counts: 8 queries.
+
+    `nature` (个性/共性) narrows the problems listed, not the counts. Each problem carries `common_measures`: the
+    measures of the units above that answer it (上级专项整治)."""
     today = today or timezone.localdate()
     categories = list(TemplateCategory.objects.filter(template_id=ledger.campaign.template_id).order_by("order"))
     problems = list(
@@ -148,14 +152,17 @@ def ledger_page(ledger: Ledger, today: datetime.date | None = None) -> LedgerPag
     )
     blocks = {category.pk: CategoryBlock(category) for category in categories}
     withdrawn = []
+    answered_above = measures_above(ledger, problems)
     for problem in problems:
+        problem.common_measures = answered_above.get(problem.pk, [])
         if problem.status == ProblemStatus.WITHDRAWN:
             withdrawn.append(problem)
-        elif problem.category_id in blocks:
+        elif problem.category_id in blocks and nature in ("", problem.nature):
             blocks[problem.category_id].problems.append(problem)
-    items = [item for problem in problems if problem.status == ProblemStatus.ACTIVE for item in problem.items.all()]
+    active = [problem for problem in problems if problem.status == ProblemStatus.ACTIVE and problem.category_id in blocks]
+    items = [item for problem in active for item in problem.items.all()]
     counts = {
-        "problems": sum(len(block.problems) for block in blocks.values()),
+        "problems": len(active),
         "items": len(items),
         "closed": sum(1 for item in items if item.status == ItemStatus.CLOSED),
         "requested": sum(1 for item in items if item.status == ItemStatus.CLOSURE_REQUESTED),
@@ -242,6 +249,7 @@ class ItemPage:
     earlier_notes: list[ProgressNote] = field(default_factory=list)
     earlier_evidence: list[Evidence] = field(default_factory=list)
     carried_to: list[RectificationItem] = field(default_factory=list)  # where this measure continues
+    common_measures: list = field(default_factory=list)  # 上级专项整治 answering the item's problem
 
 
 def carried_chain(item: RectificationItem) -> list[RectificationItem]:
@@ -264,7 +272,8 @@ def item_page(item: RectificationItem) -> ItemPage:
     carried_to = list(item.carried_to.select_related("problem", "ledger__campaign"))
     return ItemPage(item=item, notes=notes, evidence=list(item.evidence.order_by("uploaded_at")),
                     events=list(history(item.ledger, item=item)), earlier=earlier, earlier_notes=earlier_notes,
-                    earlier_evidence=earlier_evidence, carried_to=carried_to)
+                    earlier_evidence=earlier_evidence, carried_to=carried_to,
+                    common_measures=measures_above(item.ledger, [item.problem]).get(item.problem_id, []))
 
 
 def closable_items(ledger: Ledger) -> QuerySet[RectificationItem]:

@@ -23,7 +23,7 @@ from config.lists import page_of
 from ledger import wording
 from ledger.filters import CampaignLedgerFilter
 from ledger.forms import EvidenceForm, ItemForm, ProblemForm, TextForm
-from ledger.models import ItemStatus, LedgerStatus, ProblemSource, ProblemStatus
+from ledger.models import ItemStatus, LedgerStatus, ProblemNature, ProblemSource, ProblemStatus
 from ledger.selectors import workflow as sel
 from ledger.selectors.periodic import reports_to_review
 from ledger.selectors.tallies import tallied_ledger_count
@@ -98,11 +98,13 @@ def campaign_ledgers(request: HttpRequest, pk: int) -> HttpResponse:
 def ledger_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ledger = found_or_404(sel.ledger_find(request.user, pk))
     rights = sel.rights_for(request.user, ledger)
-    page = sel.ledger_page(ledger)
+    nature = request.GET.get("nature", "")
+    nature = nature if nature in ProblemNature.values else ""  # an unusable value lists every problem
+    page = sel.ledger_page(ledger, nature=nature)
     closable = list(sel.closable_items(ledger)) if rights.supervise else []
     return render(request, "ledger/ledger_detail.html", {
         "ledger": ledger, "page": page, "rights": rights, "closable": closable, "text_form": TextForm(),
-        "supervisor": wording.ledger_supervisor(ledger),
+        "supervisor": wording.ledger_supervisor(ledger), "nature": nature, "natures": ProblemNature.choices,
     })
 
 

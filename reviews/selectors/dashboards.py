@@ -17,6 +17,7 @@ from ledger.models import (
     LedgerEvent,
     LedgerStatus,
     Problem,
+    ProblemNature,
     RecurrenceState,
     SubtreeTally,
     TemplateCategory,
@@ -92,6 +93,11 @@ def grouped_categories(problems: QuerySet[Problem], *, key) -> list[tuple[str, i
     return list(problems.annotate(key=key).order_by().values_list("key", "category_id").annotate(n=Count("pk")))
 
 
+def grouped_natures(problems: QuerySet[Problem], *, key) -> list[tuple[str, str, int]]:
+    """(key, problem nature 个性/共性, active problems)."""
+    return list(problems.annotate(key=key).order_by().values_list("key", "nature").annotate(n=Count("pk")))
+
+
 def grouped_closures(closures: QuerySet[LedgerEvent], *, key) -> list[tuple[str, datetime.date, int]]:
     """(key, Monday of the week in local time, items closed that week)."""
     rows = closures.annotate(key=key, week=TruncWeek("at")).order_by().values_list("key", "week").annotate(
@@ -151,11 +157,13 @@ def dashboard(*, scope: Scope, campaign: Campaign, focus: OrgUnit, today: dateti
         totals = grouped_figures(sets, key=_row_key(focus), today=today, results=results)
         whole = Value(focus.path, output_field=CharField())
         categories = {category: n for _key, category, n in grouped_categories(sets.problems, key=whole)}
+        natures = {nature: n for _key, nature, n in grouped_natures(sets.problems, key=whole)}
         weekly = {week: n for _key, week, n in grouped_closures(sets.closures, key=whole)}
         stars = {stars: n for _key, stars, n in grouped_stars(sets.ratings, key=whole)}
     else:
         totals = _tallied_figures(sets=sets, campaign=campaign, focus=focus, today=today, results=results)
         categories = {int(category): n for category, n in tally.categories.items()}
+        natures = dict(tally.natures)
         weekly = {datetime.date.fromisoformat(week): n for week, n in tally.weekly.items()}
         stars = {int(stars): n for stars, n in tally.stars.items()}
 
@@ -174,6 +182,7 @@ def dashboard(*, scope: Scope, campaign: Campaign, focus: OrgUnit, today: dateti
     )
     return {
         "rows": rows, "total": total, "by_category": by_category, "recurring": recurring_counts(sets.problems),
+        "by_nature": [(value, label, natures.get(value, 0)) for value, label in ProblemNature.choices],
         "weekly": [{"week": week, "n": n} for week, n in sorted(weekly.items())],
         "stars": [(n, stars.get(n, 0)) for n in range(5, 0, -1)], "overdue_items": overdue_items, "today": today,
         "counted_at": tally.counted_at if tally else None,

@@ -3,6 +3,7 @@
 Every object is loaded through the viewer's scope: outside it → 404; inside but not allowed → 403.
 """
 
+from reviews.views.common_problems import common_measure_action, common_problem_list  # noqa: F401
 from reviews.views.dashboards import dashboard, index, item_list, ledger_list, problem_list  # noqa: F401
 from reviews.views.ratings import (  # noqa: F401
     delegation_grant,

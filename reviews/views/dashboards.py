@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from branches.selectors import scope_for
 from config.lists import page_of
-from ledger.models import ProblemSource, RecurrenceState
+from ledger.models import ProblemNature, ProblemSource, RecurrenceState
 from reviews.filters import (
     ITEM_STATUSES,
     LEDGER_STATES,
@@ -45,6 +45,8 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "overdue": [row.overdue for row in data["rows"]],
         "categories": [f"{c['category__order']}. {c['category__title'][:12]}" for c in data["by_category"]],
         "category_counts": [c["n"] for c in data["by_category"]],
+        "natures": [str(label) for _value, label, _n in data["by_nature"]],
+        "nature_counts": [n for _value, _label, n in data["by_nature"]],
         "weeks": [row["week"].isoformat() for row in data["weekly"]],
         "weekly": [row["n"] for row in data["weekly"]],
         "stars": [f"{n}★" for n, _count in data["stars"]],
@@ -56,6 +58,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     breakdowns = {
         "categories": [(f"{c['category__order']}. {c['category__title']}", c["n"], f"category={c['category_id']}")
                        for c in data["by_category"]],
+        "natures": [(str(label), n, f"nature={value}") for value, label, n in data["by_nature"]],
         "weekly": [(row["week"].isoformat(), row["n"], f"closed_week={row['week'].isoformat()}")
                    for row in data["weekly"]],
         "stars": [(f"{n} ★", count, f"stars={n}") for n, count in data["stars"]],
@@ -91,7 +94,7 @@ def problem_list(request: HttpRequest, pk: int) -> HttpResponse:
     filters = ProblemFilter(request.GET, problems_listed(scope=scope, campaign=campaign, unit=focus))
     return render(request, "reviews/problem_list.html", {
         "campaign": campaign, "focus": focus, "filters": filters.values, "page": page_of(request, filters.qs),
-        "sources": ProblemSource.choices, "categories": category_choices(campaign.template),
+        "sources": ProblemSource.choices, "natures": ProblemNature.choices, "categories": category_choices(campaign.template),
         "recurrence_states": RecurrenceState.choices,
     })
 

@@ -46,6 +46,12 @@
     yAxis: { type: "category", data: data.categories, inverse: true, axisLabel: { width: 110, overflow: "truncate" } },
     series: [{ name: labels.problems, type: "bar", data: data.category_counts, color: "#b02a37" }]
   });
+  draw("chart-natures", {
+    tooltip: { trigger: "axis" },
+    xAxis: { type: "category", data: data.natures },
+    yAxis: { type: "value", minInterval: 1 },
+    series: [{ name: labels.problems, type: "bar", data: data.nature_counts, color: "#0d6efd" }]
+  });
   draw("chart-weekly", {
     title: emptyNote(data.weeks),
     tooltip: { trigger: "axis" },

@@ -86,6 +86,7 @@ def html_pages(world: World, user: str) -> list[tuple[str, str]]:
 def world(transactional_db, tree, users, settings, tmp_path):
     load_builtin_templates(ChecklistTemplate, TemplateCategory, Manifestation)  # a flush may have removed them
     settings.PRIVATE_MEDIA_ROOT = settings.MEDIA_ROOT = tmp_path
+    settings.COMMON_PROBLEM_MIN_UNITS = 1  # the common-problem pages show their problems and answers, not an empty page
     world = World(tree, users)
     # A ledger's history as it reads after a term of work: long notes from the general branch.
     ledger = Ledger.objects.get(pk=world.kwargs[("ledger", "b1")]["pk"])

@@ -19,13 +19,14 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from branches.models import Role
 from jobs.models import Job
 from ledger.models import Campaign
+from ledger.services.common import common_measure_create
 from ledger.services.evidence import evidence_add
 from notifications.models import Notification
 from reports.models import ReportStatus, SituationReport
@@ -56,6 +57,10 @@ NEEDS = {
     "own": {user: {user} for user in USERS},  # objects that belong to one account (jobs, notifications)
     # A supervision record is seen where its author unit is seen, and by the branches it visited (gb1 → b1).
     "view_supervision": {user: SEES[user] | ({"gb1"} if "b1" in SEES[user] else set()) for user in USERS},
+    # Answering a common problem (专项整治): the own account of a unit with units below it (the viewer's unit is the
+    # page's by default: a general branch's staff answer for gb1, the department for the committee).
+    "answer_common": {"gb_staff": {"root"}, "org": {"root"}} | {user: set() for user in USERS
+                                                               if user not in ("gb_staff", "org")},
 }
 # Pages without an object: who may open them at all.
 ANYONE = set(USERS)
@@ -94,6 +99,7 @@ SITES = {
     "rating": ("b1", "b2", "b3", "other_branch"),
     "objection": ("b1", "b2", "b3", "other_branch"),
     "supervision": ("gb1", "gb2", "other_gb"),
+    "common_measure": ("gb1", "gb2", "other_gb"),  # a general branch's answer to a common problem (专项整治)
     "delegation": ("gb1", "gb2", "other_gb"),
     "report_unit": ("gb1", "gb2", "other_gb"),
     "report": ("gb1", "gb2", "other_gb"),
@@ -176,6 +182,7 @@ RULES: dict[str, Rule] = {
     "reviews:item_list": rule("campaign", "take_part"),
     "reviews:problem_list": rule("campaign", "take_part"),
     "reviews:ledger_list": rule("campaign", "take_part"),
+    "reviews:common_problems": rule("campaign", "take_part", post="answer_common"),
     "reviews:results": rule("campaign", "take_part"),
     "reviews:rating_list": rule("campaign", "take_part"),
     "reviews:policy_edit": rule("campaign", "manage"),
@@ -234,7 +241,11 @@ for _slug, _need in LEDGER_ACTIONS.items():
     RULES[f"ledger:ledger_action/{_slug}"] = rule("ledger", _need, extra=(_slug,))
 for _slug, _need in ITEM_ACTIONS.items():
     RULES[f"ledger:item_action/{_slug}"] = rule("item", _need, extra=(_slug,))
-SLUGGED = {"ledger:ledger_action", "ledger:item_action"}
+# A common measure: its unit's own account reports it done, the unit above closes it or sends it back.
+COMMON_MEASURE_ACTIONS = {"request-closure": "fill", "close": "supervise", "send-back": "supervise"}
+for _slug, _need in COMMON_MEASURE_ACTIONS.items():
+    RULES[f"reviews:common_measure_action/{_slug}"] = rule("common_measure", _need, extra=(_slug,))
+SLUGGED = {"ledger:ledger_action", "ledger:item_action", "reviews:common_measure_action"}
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde\x00\x00"
        b"\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef\x00\x00\x00\x00IEND\xaeB`\x82")
@@ -367,6 +378,11 @@ class World:
             record = reviews.supervision_create(actor=staff, author_unit=unit, kind=SupervisionKind.SITE_VISIT,
                                                 date=datetime.date(2022, 10, 20), participants="组织员",
                                                 visited_units=[branch], campaign=campaign)
+            with override_settings(COMMON_PROBLEM_MIN_UNITS=1):  # the one branch's problem is common enough here
+                category = campaign.template.categories.first()
+                common = common_measure_create(actor=staff, campaign=campaign, unit=unit, category=category,
+                                               manifestation=None, measure="专项整治", responsible_name="书记",
+                                               deadline=datetime.date(2022, 12, 31))
             delegate = make_user(f"delegate-{name}", unit, Role.GENERAL_BRANCH_STAFF)
             delegation = reviews.delegation_grant(actor=org, unit=unit, user=delegate)
             self.kwargs.update({
@@ -374,6 +390,7 @@ class World:
                 ("report", name): {"pk": report.pk}, ("stamp_unit", name): {"unit_pk": unit.pk},
                 ("stamp", name): {"pk": stamp.pk}, ("supervision", name): {"pk": record.pk},
                 ("delegation", name): {"pk": campaign.pk, "delegation_pk": delegation.pk},
+                ("common_measure", name): {"pk": common.pk},
             })
 
     def _personal_objects(self) -> None:
@@ -424,7 +441,7 @@ def expected(one: Rule, user: str, site: str | None, method: str = "get") -> str
 def reverse_rule(name: str, one: Rule, world: World, site: str | None) -> str:
     url_name = name.split("/")[0]
     kwargs = dict(world.kwargs[(one.sites, site)]) if site else {}
-    if url_name == "ledger:ledger_action" or url_name == "ledger:item_action":
+    if url_name in SLUGGED:
         kwargs["action"] = one.extra[0]
     try:
         return reverse(url_name, kwargs=kwargs)

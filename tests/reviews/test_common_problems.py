@@ -1,0 +1,299 @@
+"""Common problems (个性/共性): the nature filter and counts, the supervising unit's common problems at the threshold,
+scoped to its subtree, and its answering measure (专项整治) seen by the branches concerned only."""
+
+from __future__ import annotations
+
+import datetime
+import io
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from branches.models import Role, UnitKind
+from ledger.exports import ExportSelection, build_workbook_bytes
+from ledger.models import (
+    CommonMeasure,
+    CommonMeasureEvent,
+    CommonMeasureStatus,
+    Ledger,
+    ProblemNature,
+    SubtreeTally,
+)
+from ledger.selectors.exports import export_ledgers
+from ledger.services.common import (
+    common_measure_close,
+    common_measure_create,
+    common_measure_request_closure,
+    common_measure_send_back,
+)
+from reviews.tallies import tallies_refresh
+from tests.conftest import make_unit, make_user
+from tests.factories import ledger_of, make_campaign, make_item, make_problem, make_template
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(tree, users):
+    """gb1 with four branches (b1, b2, b4, b5); a county committee under the root with two towns of two branches."""
+    extra = {"b4": make_unit(tree.gb1, UnitKind.BRANCH, "B4", "第四党支部"),
+             "b5": make_unit(tree.gb1, UnitKind.BRANCH, "B5", "第五党支部")}
+    county = make_unit(tree.root, UnitKind.COMMITTEE, "C", "某县委")
+    towns = [make_unit(county, UnitKind.GENERAL_BRANCH, f"T{n}", f"第{n}乡镇党委") for n in (1, 2)]
+    for town_no, town in enumerate(towns, start=1):
+        for n in (1, 2):
+            extra[f"c{town_no}{n}"] = make_unit(town, UnitKind.BRANCH, f"C{town_no}{n}", f"村{town_no}{n}党支部")
+    units = {"b1": tree.b1, "b2": tree.b2, "b3": tree.b3, **extra}
+
+    class World:
+        pass
+
+    w = World()
+    w.tree, w.users, w.units, w.county, w.towns = tree, users, units, county, towns
+    w.county_staff = make_user("county-staff", county, Role.GENERAL_BRANCH_STAFF)
+    return w
+
+
+def found(campaign, units, names, *, manifestation=None, category=None, nature=ProblemNature.INDIVIDUAL):
+    return [make_problem(ledger_of(campaign, units[name]), manifestation=manifestation,
+                         category=category or manifestation.category, nature=nature,
+                         description=f"{name}查摆的问题") for name in names]
+
+
+@pytest.fixture
+def manifested(world):
+    """A checklist with manifestations: m1 found by b1, b2, b4 (common in gb1) and by c11, c12, c21 (common in the
+    county, not in either town); m2 found by b1, b2 only (below the threshold)."""
+    campaign = make_campaign(world.tree.root, actor=world.users["org"])
+    m1, m2 = campaign.template.categories.first().manifestations.order_by("order")
+    found(campaign, world.units, ["b1", "b2", "b4", "c11", "c12", "c21"], manifestation=m1)
+    found(campaign, world.units, ["b1", "b2"], manifestation=m2)
+    return campaign, m1, m2
+
+
+def page(client, user, campaign, unit=None):
+    client.force_login(user)
+    url = reverse("reviews:common_problems", args=[campaign.pk]) + (f"?unit={unit.pk}" if unit else "")
+    return client.get(url)
+
+
+def listed(response) -> list[tuple[str, list[str]]]:
+    return [(problem.key, [entry.ledger.unit.code for entry in problem.units]) for problem in response.context["common"]]
+
+
+def test_a_manifestation_found_at_the_threshold_is_common_below_it_is_not(client, world, manifested):
+    campaign, m1, _m2 = manifested
+    response = page(client, world.users["gb_staff"], campaign)
+    assert listed(response) == [(f"m{m1.pk}", ["B1", "B2", "B4"])]  # m2: two branches, one short of three
+    assert "b1查摆的问题" in response.content.decode()
+
+
+def test_a_county_committee_sees_common_problems_of_its_towns_branches(client, world, manifested):
+    campaign, m1, _m2 = manifested
+    assert listed(page(client, world.county_staff, campaign)) == [(f"m{m1.pk}", ["C11", "C12", "C21"])]
+    org = world.users["org"]
+    assert listed(page(client, org, campaign, world.towns[0])) == []  # two of them in the first town: not common
+    assert listed(page(client, org, campaign)) == [(f"m{m1.pk}", ["B1", "B2", "B4", "C11", "C12", "C21"])]
+
+
+def test_the_threshold_is_a_setting(client, world, manifested, settings):
+    campaign, m1, m2 = manifested
+    settings.COMMON_PROBLEM_MIN_UNITS = 2
+    assert [key for key, _units in listed(page(client, world.users["gb_staff"], campaign))] == [f"m{m1.pk}", f"m{m2.pk}"]
+    settings.COMMON_PROBLEM_MIN_UNITS = 10
+    settings.COMMON_PROBLEM_MIN_PERCENT = 75  # three of gb1's four ledgers
+    assert [key for key, _units in listed(page(client, world.users["gb_staff"], campaign))] == [f"m{m1.pk}"]
+
+
+def test_a_category_is_common_for_a_checklist_without_manifestations(client, world):
+    campaign = make_campaign(world.tree.root, template=make_template("nomani", categories=2, manifestations=0))
+    first, second = campaign.template.categories.order_by("order")
+    found(campaign, world.units, ["b1", "b2", "b5", "c11", "c21", "c22"], category=first)
+    found(campaign, world.units, ["b1", "b4", "c12", "c22"], category=second)
+    assert listed(page(client, world.users["gb_staff"], campaign)) == [(f"c{first.pk}", ["B1", "B2", "B5"])]
+    assert listed(page(client, world.county_staff, campaign)) == [(f"c{first.pk}", ["C11", "C21", "C22"])]
+
+
+def test_common_problems_are_found_in_a_fixed_number_of_queries(client, world, manifested,
+                                                                django_assert_max_num_queries):
+    campaign, m1, _m2 = manifested
+    client.force_login(world.users["org"])
+    url = reverse("reviews:common_problems", args=[campaign.pk])
+    with django_assert_max_num_queries(30) as before:
+        client.get(url)
+    for n in range(6):  # more branches finding it: not one query more
+        unit = make_unit(world.tree.gb2, UnitKind.BRANCH, f"N{n}")
+        Ledger.objects.create(campaign=campaign, unit=unit, unit_path=unit.path)  # a branch made after publishing
+        found(campaign, {"n": unit}, ["n"], manifestation=m1)
+    with django_assert_max_num_queries(len(before.captured_queries)):
+        response = client.get(url)
+    assert len(response.context["common"][0].units) == 12
+
+
+def test_scoping_a_unit_sees_only_its_subtree(client, world, manifested):
+    campaign, _m1, _m2 = manifested
+    staff = world.users["gb_staff"]
+    assert page(client, staff, campaign, world.county).status_code == 404
+    assert page(client, staff, campaign, world.tree.gb2).status_code == 404
+    assert page(client, world.county_staff, campaign, world.tree.gb1).status_code == 404
+    other = make_campaign(world.tree.other_root)
+    assert page(client, staff, other).status_code == 404
+    response = page(client, world.users["secretary"], campaign)  # a branch has no units below: nothing common
+    assert response.status_code == 200 and listed(response) == []
+
+
+def answer(client, user, campaign, key, **fields):
+    client.force_login(user)
+    data = {"key": key, "measure": "开展组织生活专项整治", "deadline": "2022-12-31", "responsible_name": "王书记"}
+    return client.post(reverse("reviews:common_problems", args=[campaign.pk]), {**data, **fields})
+
+
+def test_the_answer_is_seen_by_the_branches_concerned_and_no_others(client, world, manifested):
+    campaign, m1, _m2 = manifested
+    response = answer(client, world.users["gb_staff"], campaign, f"m{m1.pk}")
+    assert response.status_code == 302
+    measure = CommonMeasure.objects.get()
+    assert (measure.unit, measure.manifestation, measure.status) == (world.tree.gb1, m1, CommonMeasureStatus.IN_PROGRESS)
+    assert CommonMeasureEvent.objects.filter(measure=measure, action="created").count() == 1
+    assert "开展组织生活专项整治" in page(client, world.users["gb_staff"], campaign).content.decode()
+
+    def ledger_page(name):
+        user = world.users["org"]
+        client.force_login(user)
+        return client.get(reverse("ledger:ledger_detail", args=[ledger_of(campaign, world.units[name]).pk])).content.decode()
+
+    for concerned in ("b1", "b2", "b4"):
+        assert "上级专项整治" in ledger_page(concerned) and "开展组织生活专项整治" in ledger_page(concerned)
+    for others in ("b5", "b3", "c11"):  # b5 found nothing like it; b3 and c11 are not below gb1
+        assert "开展组织生活专项整治" not in ledger_page(others)
+    client.force_login(world.users["secretary"])
+    item = make_item(ledger_of(campaign, world.tree.b1).problems.get(manifestation=m1))
+    item_page = client.get(reverse("ledger:item_detail", args=[item.pk])).content.decode()
+    assert "上级专项整治" in item_page and "整改中" in item_page
+
+
+def test_an_answer_needs_a_common_problem_and_the_units_own_account(client, world, manifested):
+    campaign, m1, m2 = manifested
+    response = answer(client, world.users["gb_staff"], campaign, f"m{m2.pk}")
+    assert "该问题在下级单位中还不是共性问题，不能开展专项整治。" in response.content.decode()
+    assert answer(client, world.users["secretary"], campaign, f"m{m1.pk}").status_code == 403
+    assert answer(client, world.users["inspector"], campaign, f"m{m1.pk}").status_code == 403
+    response = answer(client, world.users["gb_staff"], campaign, f"m{m1.pk}", responsible_name="")
+    assert response.status_code == 200 and "请填写专项整治措施、整改时限和责任人。" in response.content.decode()
+    assert not CommonMeasure.objects.exists()
+    answer(client, world.users["gb_staff"], campaign, f"m{m1.pk}")
+    with pytest.raises(ValidationError, match="该共性问题已有专项整治措施。"):
+        common_measure_create(actor=world.users["gb_staff"], campaign=campaign, unit=world.tree.gb1,
+                              category=m1.category, manifestation=m1, measure="再来一条",
+                              deadline=datetime.date(2022, 12, 1), responsible_name="李四")
+    assert CommonMeasure.objects.count() == 1
+
+
+def test_closing_follows_the_rules_of_the_unit_above(world, manifested):
+    campaign, m1, _m2 = manifested
+    staff, org = world.users["gb_staff"], world.users["org"]
+    measure = common_measure_create(actor=staff, campaign=campaign, unit=world.tree.gb1, category=m1.category,
+                                    manifestation=m1, measure="专项整治", deadline=datetime.date(2022, 12, 1),
+                                    responsible_name="王书记")
+    with pytest.raises(ValidationError, match="只有已申请销号的专项整治可以销号。"):
+        common_measure_close(actor=org, measure=measure)
+    with pytest.raises(PermissionDenied):
+        common_measure_request_closure(actor=org, measure=measure)  # the unit's own account reports it done
+    measure = common_measure_request_closure(actor=staff, measure=measure, comment="已完成")
+    with pytest.raises(PermissionDenied):
+        common_measure_close(actor=staff, measure=measure)  # not its own: the unit above closes
+    with pytest.raises(ValidationError, match="退回整改必须填写原因。"):
+        common_measure_send_back(actor=org, measure=measure, reason=" ")
+    measure.refresh_from_db()
+    assert measure.status == CommonMeasureStatus.CLOSURE_REQUESTED
+    measure = common_measure_send_back(actor=org, measure=measure, reason="材料不全")
+    measure = common_measure_request_closure(actor=staff, measure=measure, version=measure.version)
+    measure = common_measure_close(actor=org, measure=measure)
+    assert measure.status == CommonMeasureStatus.CLOSED and measure.closed_at is not None
+    assert list(measure.events.values_list("action", flat=True)) == [
+        "created", "closure_requested", "sent_back", "closure_requested", "closed"]
+    type(campaign).objects.filter(pk=campaign.pk).update(status="closed")
+    with pytest.raises(ValidationError, match="该专项行动已结束，专项整治不能再修改。"):
+        common_measure_send_back(actor=org, measure=measure, reason="再看看")
+
+
+def test_closing_through_the_page(client, world, manifested):
+    campaign, m1, _m2 = manifested
+    answer(client, world.users["gb_staff"], campaign, f"m{m1.pk}")
+    measure = CommonMeasure.objects.get()
+    action = lambda name: reverse("reviews:common_measure_action", args=[measure.pk, name])  # noqa: E731
+    assert client.post(action("request-closure"), {"text": "已完成"}).status_code == 302
+    assert client.post(action("close")).status_code == 403
+    client.force_login(world.county_staff)
+    assert client.post(action("close")).status_code == 404  # gb1 is outside the county
+    client.force_login(world.users["org"])
+    assert "核实销号" in page(client, world.users["org"], campaign, world.tree.gb1).content.decode()
+    client.post(action("close"))
+    measure.refresh_from_db()
+    assert measure.status == CommonMeasureStatus.CLOSED
+
+
+# --- 个性/共性: the nature filter, the dashboard counts, the tallies, the export ---------------------------------
+
+
+@pytest.fixture
+def natured(world):
+    campaign = make_campaign(world.tree.root, actor=world.users["org"])
+    category = campaign.template.categories.first()
+    found(campaign, world.units, ["b1", "b2"], category=category, nature=ProblemNature.COMMON)
+    found(campaign, world.units, ["b1", "b4", "b3"], category=category)
+    return campaign
+
+
+def test_the_problem_list_filters_by_nature(client, world, natured):
+    client.force_login(world.users["gb_staff"])
+    url = reverse("reviews:problem_list", args=[natured.pk])
+    assert client.get(url, {"nature": "common"}).context["page"].paginator.count == 2
+    assert client.get(url, {"nature": "individual"}).context["page"].paginator.count == 2  # b3 is not gb1's
+    assert client.get(url, {"nature": "nonsense"}).context["page"].paginator.count == 4
+
+
+def test_the_ledger_page_filters_by_nature(client, world, natured):
+    client.force_login(world.users["secretary"])
+    url = reverse("ledger:ledger_detail", args=[ledger_of(natured, world.tree.b1).pk])
+    listed_problems = lambda response: [p.nature for b in response.context["page"].blocks for p in b.problems]  # noqa: E731
+    assert listed_problems(client.get(url, {"nature": "common"})) == ["common"]
+    assert sorted(listed_problems(client.get(url))) == ["common", "individual"]
+    assert client.get(url, {"nature": "common"}).context["page"].counts["problems"] == 2  # counts stay whole
+
+
+def test_the_dashboard_counts_individual_and_common_problems(client, world, natured):
+    client.force_login(world.users["org"])
+    response = client.get(reverse("reviews:dashboard", args=[natured.pk]))
+    assert response.context["breakdowns"]["natures"] == [("个性问题", 3, "nature=individual"),
+                                                         ("共性问题", 2, "nature=common")]
+    assert response.context["chart"]["nature_counts"] == [3, 2]
+    assert 'id="chart-natures"' in response.content.decode()
+
+
+def test_the_tallies_count_natures(world, natured):
+    tallies_refresh()
+    tally = SubtreeTally.objects.get(campaign=natured, unit=world.tree.gb1)
+    assert tally.natures == {"common": 2, "individual": 2}
+
+
+def test_the_export_summary_counts_natures_and_the_list_sheets_stay_as_they_were(world, natured):
+    gb1 = world.tree.gb1
+
+    def book():
+        return load_workbook(io.BytesIO(build_workbook_bytes(ExportSelection(
+            campaign=natured, unit=gb1, ledgers=export_ledgers(scope=None, campaign=natured, unit=gb1)))))
+
+    wb = book()
+    summary = wb["汇总"]
+    assert [c.value for c in summary[3]][-2:] == ["个性问题", "共性问题"]
+    assert [c.value for c in summary[4]][-2:] == [1, 1]  # b1: one of each
+    assert [c.value for c in summary[5]][-2:] == [0, 1]  # b2: one common problem
+    with_natures = [[c.value for c in row] for row in wb[wb.sheetnames[1]].iter_rows()]
+    natured.ledgers.get(unit=world.tree.b1).problems.update(nature=ProblemNature.INDIVIDUAL)
+    natured.ledgers.get(unit=world.tree.b2).problems.update(nature=ProblemNature.INDIVIDUAL)
+    wb = book()
+    assert [c.value for c in wb["汇总"][3]][-1] == "逾期"  # no common problem: the summary as before
+    assert [[c.value for c in row] for row in wb[wb.sheetnames[1]].iter_rows()] == with_natures
