@@ -29,3 +29,8 @@ def own_plans_visible(scope: Scope) -> QuerySet[Campaign]:
 def own_plan_default_template(templates: QuerySet[ChecklistTemplate]) -> ChecklistTemplate | None:
     """The built-in 党支部书记述职点评问题整改 template when offered, else the first."""
     return templates.filter(name=BUILTIN_OWN_PLAN_TEMPLATE, is_builtin=True).first() or templates.first()
+
+
+def own_plan_ledger_pk(campaign: Campaign) -> int:
+    """The one ledger of an own plan (its unit's)."""
+    return Ledger.objects.filter(campaign=campaign).values_list("pk", flat=True).get()

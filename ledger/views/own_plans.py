@@ -12,7 +12,12 @@ from django.utils.translation import gettext as _
 
 from branches.selectors import scope_for
 from config.errors import error_text
-from ledger.selectors.own_plans import own_plan_default_template, own_plan_units, own_plans_visible
+from ledger.selectors.own_plans import (
+    own_plan_default_template,
+    own_plan_ledger_pk,
+    own_plan_units,
+    own_plans_visible,
+)
 from ledger.selectors.setup import template_choices
 from ledger.services.campaigns import own_plan_start
 from ledger.setup_forms import OwnPlanForm
@@ -46,7 +51,7 @@ def own_plan_create(request: HttpRequest) -> HttpResponse:
             messages.error(request, error_text(error))
         else:
             messages.success(request, _("本单位整改方案已制定，请在台账中列出问题、制定整改措施。"))
-            return redirect("ledger:ledger_detail", pk=campaign.ledgers.get().pk)
+            return redirect("ledger:ledger_detail", pk=own_plan_ledger_pk(campaign))
     elif request.method == "POST":
         messages.error(request, _("请改正下面标出的错误。"))
     return render(request, "ledger/own_plans/form.html", {"form": form})
