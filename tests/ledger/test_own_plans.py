@@ -79,13 +79,14 @@ def test_the_general_branch_above_sees_and_reviews_the_plan(client, tree, users,
                            description="抓党建强理论学习不够经常", source="report_review")
     item = make_item(problem, measure="坚持理论武装头脑", ongoing=True, responsible_leader="王书记")
     ledger_submit(actor=users["secretary"], ledger=ledger)
+    client.force_login(users["gb_staff"])  # the submitted plan waits in the general branch's review list
+    assert ledger.pk in [row.pk for row in client.get(reverse("ledger:my_ledgers")).context["review"]]
     ledger_accept(actor=users["gb_staff"], ledger=ledger, comment="同意")
     progress_note_add(actor=users["secretary"], item=item, text="已开展集体研讨两次")
     item_request_closure(actor=users["secretary"], item=item)
     item_close(actor=users["gb_staff"], item=item)
     item.refresh_from_db()
     assert item.status == ItemStatus.CLOSED
-    client.force_login(users["gb_staff"])
     for url in (reverse("ledger:ledger_detail", args=[ledger.pk]), campaign.get_absolute_url()):
         assert client.get(url).status_code == 200
     assert PLAN_NAME in client.get(reverse("ledger:own_plan_list")).content.decode()
