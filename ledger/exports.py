@@ -252,20 +252,10 @@ def _unit_label(ledger: LedgerHead, labels: dict[tuple[str, str], str]) -> str:
     return _("%(label)s：%(name)s") % {"label": labels[key], "name": ledger.unit_name}
 
 
-def build_workbook(selection: ExportSelection, output: Path, *, progress: ProgressCallback | None = None) -> Path:
-    """Write the 附件2 workbook of `selection` to `output` and return it."""
-    total = export_row_count(selection.ledgers) if progress else 0
-    done = 0
-
-    def tick() -> None:
-        nonlocal done
-        done += 1
-        if progress and done % 500 == 0:
-            progress(done, total)
-
+def write_ledger_sheets(wb: Workbook, selection: ExportSelection, used: set[str], tick: Callable[[], None]) -> None:
+    """The ledger sheets of `selection` (a summary first unless it is one ledger), added to `wb`: the 附件2
+    workbook's, and the 台账 of the 三单一账 workbook (ledger/lists.py). `tick` is called once per row."""
     categories = list(selection.campaign.template.categories.order_by("order"))
-    wb = Workbook(write_only=True)
-    used: set[str] = set()
     layout = selection.layout
     if layout != "single":
         _write_summary(wb, selection, used)
@@ -288,8 +278,23 @@ def build_workbook(selection: ExportSelection, output: Path, *, progress: Progre
             sheet.header(column_names)
         item_rows = item_rows or ItemRows(sheet.ws)
         LedgerBlockWriter(sheet, categories, item_rows, tick).write(rows)
+
+
+def build_workbook(selection: ExportSelection, output: Path, *, progress: ProgressCallback | None = None) -> Path:
+    """Write the 附件2 workbook of `selection` to `output` and return it."""
+    total = export_row_count(selection.ledgers) if progress else 0
+    done = 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if progress and done % 500 == 0:
+            progress(done, total)
+
+    wb = Workbook(write_only=True)
+    write_ledger_sheets(wb, selection, set(), tick)
     if not wb.worksheets:
-        empty = _new_list_sheet(wb, _("清单"), used, selection.campaign, None)
+        empty = _new_list_sheet(wb, _("清单"), set(), selection.campaign, None)
         empty.label(_("（没有可导出的台账）"))
     if progress:
         progress(total, total)

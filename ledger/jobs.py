@@ -9,6 +9,7 @@ from branches.models import OrgUnit
 from branches.selectors import Action, scope_for
 from jobs.registry import register
 from ledger.exports import ExportSelection, build_workbook_bytes, export_file_name
+from ledger.lists import build_lists_bytes, lists_file_name
 from ledger.models import Campaign
 from ledger.selectors.exports import export_ledgers
 
@@ -50,3 +51,25 @@ def run_carry_over(job, report_progress) -> tuple[str, bytes]:
         "source": source.name, "campaign": campaign.name, "l": result.ledgers, "p": result.problems,
         "i": result.items}
     return "carry-over.txt", summary.encode("utf-8")
+
+
+LISTS_EXPORT = "ledger_lists_export"
+
+
+@register(LISTS_EXPORT)
+def run_lists_export(job, report_progress) -> tuple[str, bytes]:
+    """三单一账 of a unit's subtree or a whole campaign; the owner's scope checked again when the job runs."""
+    campaign = Campaign.objects.select_related("template", "issuer").get(pk=job.params["campaign"])
+    unit = OrgUnit.objects.get(pk=job.params["unit"]) if job.params.get("unit") else None
+    scope = scope_for(job.owner)
+    if not scope.can(Action.VIEW, unit or campaign.issuer):
+        raise PermissionDenied(_("您无权导出该范围的台账。"))
+    selection = ExportSelection(campaign=campaign, unit=unit,
+                                ledgers=export_ledgers(scope=scope, campaign=campaign, unit=unit))
+    report_progress(1, _("正在读取台账……"))
+
+    def progress(done: int, total: int) -> None:
+        percent = 1 + int(97 * done / total) if total else 98
+        report_progress(percent, _("已写入 %(done)s / %(total)s 行") % {"done": done, "total": total})
+
+    return lists_file_name(selection), build_lists_bytes(selection, progress=progress)

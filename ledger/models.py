@@ -117,6 +117,9 @@ class Campaign(models.Model):
     report_title = models.CharField(_("情况报告标题"), max_length=200, blank=True, help_text=_(
         "单位名称之后的部分，如“开展××情况的报告”；不填则按专项行动名称生成。"))
     status = models.CharField(_("状态"), max_length=20, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT)
+    # A unit's own plan (本单位整改方案): started by the unit's own people for their unit alone, not issued
+    # down the tree; the units above see and supervise it, the units below it are not reached.
+    own_plan = models.BooleanField(_("本单位整改方案"), default=False, editable=False)
     issuer_path = models.CharField(max_length=255, editable=False, db_index=True)
     published_at = models.DateTimeField(null=True, blank=True)
     published_by = models.ForeignKey(
@@ -132,6 +135,10 @@ class Campaign(models.Model):
         verbose_name = _("专项行动")
         verbose_name_plural = _("专项行动")
         ordering = ["-year", "-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(own_plan=False) | Q(target_kind=TargetKind.ISSUER),
+                                   name="campaign_own_plan_targets_issuer"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -114,3 +114,40 @@ class CarryOverForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["source"].queryset = sources
         self.fields["source"].label_from_instance = lambda c: f"{c.year} · {c.name}（{c.get_status_display()}）"
+
+
+class OwnPlanForm(forms.Form):
+    """A unit's own rectification plan: what it is, which checklist, when the plan and the rectification are due."""
+
+    unit = forms.ModelChoiceField(label=_("本单位"), queryset=None, empty_label=None)
+    name = forms.CharField(label=_("方案名称"), max_length=200,
+                           help_text=_("如“2022年度党组织书记抓基层党建述职点评问题整改方案”。"))
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    template = forms.ModelChoiceField(label=_("对照清单"), queryset=None, empty_label=None)
+    plan_deadline = forms.DateField(label=_("整改措施制定完成时间"), required=False, widget=DATE,
+                                    help_text=_("可不填：列出问题、制定措施的截止日期。"))
+    deadline = forms.DateField(label=_("整改完成时限"), widget=DATE)
+
+    def __init__(self, *args, units, templates, **kwargs):
+        super().__init__(*args, **kwargs)
+        from branches.models import OrgUnit
+
+        self.fields["unit"].queryset = OrgUnit.objects.filter(pk__in=[u.pk for u in units]).order_by("path")
+        self.fields["template"].queryset = templates
+
+    def clean(self):
+        data = super().clean()
+        plan, done = data.get("plan_deadline"), data.get("deadline")
+        if plan and done and done < plan:
+            raise ValidationError(_("整改完成时限不能早于整改措施制定完成时间。"))
+        return data
+
+    def phases(self) -> list[PhaseSpec]:
+        """立项整改 (when its date is given), then 整改落实 up to the time limit."""
+        data = self.cleaned_data
+        phases = []
+        if data.get("plan_deadline"):
+            phases.append(PhaseSpec(name=str(_("立项整改")), stage=PhaseStage.RECTIFICATION,
+                                    ends_on=data["plan_deadline"]))
+        phases.append(PhaseSpec(name=str(_("整改落实")), stage=PhaseStage.SUPERVISION, ends_on=data["deadline"]))
+        return phases

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ledger.views import exports, imports, periodic, setup, workflow
+from ledger.views import exports, imports, lists, own_plans, periodic, setup, workflow
 
 app_name = "ledger"
 urlpatterns = [
@@ -18,6 +18,9 @@ urlpatterns = [
     path("campaigns/<int:pk>/edit/", setup.campaign_edit, name="campaign_edit"),
     path("campaigns/<int:pk>/close/", setup.campaign_close, name="campaign_close"),
     path("campaigns/<int:pk>/carry-over/", setup.campaign_carry_over, name="campaign_carry_over"),
+    # a unit's own rectification plan (本单位整改方案)
+    path("own-plans/", own_plans.own_plan_list, name="own_plan_list"),
+    path("own-plans/new/", own_plans.own_plan_create, name="own_plan_create"),
     # the branch workflow
     path("campaigns/<int:pk>/ledgers/", workflow.campaign_ledgers, name="campaign_ledgers"),
     path("ledgers/<int:pk>/", workflow.ledger_detail, name="ledger_detail"),
@@ -28,6 +31,11 @@ urlpatterns = [
     path("campaigns/<int:pk>/export/", exports.campaign_export, name="campaign_export"),
     path("campaigns/<int:pk>/export/start/", exports.export_start, name="export_start"),
     path("ledgers/<int:pk>/export.xlsx", exports.ledger_export, name="ledger_export"),
+    # 三单一账: the problem, task and responsibility lists of a ledger or of a unit's subtree
+    path("ledgers/<int:pk>/lists/<slug:kind>/", lists.ledger_list_page, name="ledger_lists"),
+    path("ledgers/<int:pk>/lists.xlsx", lists.ledger_lists_export, name="ledger_lists_export"),
+    path("campaigns/<int:pk>/lists/<slug:kind>/", lists.campaign_list_page, name="campaign_lists"),
+    path("campaigns/<int:pk>/lists-export/", lists.campaign_lists_start, name="campaign_lists_start"),
     path("ledgers/<int:pk>/import/", imports.problem_import, name="problem_import"),
     path("ledgers/<int:pk>/import/template.xlsx", imports.problem_import_template, name="problem_import_template"),
     path("ledgers/", workflow.my_ledgers, name="my_ledgers"),

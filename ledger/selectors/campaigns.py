@@ -13,12 +13,15 @@ from branches.selectors import Action, Scope, issued_condition
 from ledger.models import Campaign, CampaignStatus, Ledger
 
 RELEASED = ~Q(status=CampaignStatus.DRAFT)  # published or closed: it has reached the units below its issuer
+# What reaches the units below its issuer once released: every campaign but a unit's own plan, which is the
+# business of that unit and the units above it only (a general branch's own plan is not its branches').
+REACHES_DOWN = RELEASED & Q(own_plan=False)
 
 
 def campaigns_visible(scope: Scope, *, drafts: bool = True) -> QuerySet[Campaign]:
     """Campaigns issued inside the viewer's subtree (drafts too, unless `drafts` is False) and the published or
-    closed ones issued above it."""
-    campaigns = Campaign.objects.filter(issued_condition(scope, released=RELEASED))
+    closed ones issued above it (but no unit's own plan: that reaches no one below its unit)."""
+    campaigns = Campaign.objects.filter(issued_condition(scope, released=REACHES_DOWN))
     return campaigns if drafts else campaigns.filter(RELEASED)
 
 

@@ -159,6 +159,11 @@ def campaign_publish(*, actor, campaign: Campaign, units: QuerySet[OrgUnit] | No
     few chosen units, such as the 后进 units of a yearly survey (reviews' improvement ledgers)."""
     campaign = _locked_campaign(actor=actor, campaign=campaign, status=CampaignStatus.DRAFT,
                                 refusal=_("该专项行动已发布，不能重复发布。"))
+    return _publish(actor=actor, campaign=campaign, units=units)
+
+
+def _publish(*, actor, campaign: Campaign, units: QuerySet[OrgUnit] | None) -> int:
+    """Publish the locked draft `campaign` once its issuer's right has been checked by the caller."""
     if not campaign.phases.exists():
         raise ValidationError(_("请先设置专项行动的阶段，再发布。"))
     # Lock the template too: an edit racing the publish must not change the checklist branches get.
@@ -215,4 +220,39 @@ def campaign_close(*, actor, campaign: Campaign) -> Campaign:
     campaign.status = CampaignStatus.CLOSED
     campaign.save(update_fields=["status", "updated_at"])
     audit(actor=actor, obj=campaign, action="close")
+    return campaign
+
+
+def _check_own_plan_author(actor, unit: OrgUnit) -> None:
+    """An own plan is started by those who FILL the unit's ledgers (its secretary, committee members, its staff),
+    never by someone who only supervises or inspects it from above."""
+    if actor is SYSTEM:
+        return
+    if actor is None or not scope_for(actor).can(Action.FILL, unit):
+        raise PermissionDenied(_("只有“%(unit)s”本单位的负责人可以制定本单位整改方案。") % {"unit": unit.name})
+
+
+@transaction.atomic
+def own_plan_start(*, actor, unit: OrgUnit, name: str, year: int, template: ChecklistTemplate,
+                   phases: list[PhaseSpec], doc_number: str = "", target_kind: str = TargetKind.ISSUER) -> Campaign:
+    """Start a unit's own rectification plan (本单位整改方案): a campaign issued by `unit` for `unit` alone,
+    created and published in one step, with one ledger, the unit's.
+
+    The separate rule beside `campaign_create`'s MANAGE: whoever FILLs the unit may plan its own rectification
+    (a branch fixing what its secretary's report review found), but only for the unit itself — a plan reaching
+    other units is a campaign, and needs MANAGE. The unit above supervises the ledger like any other."""
+    _check_own_plan_author(actor, unit)
+    if target_kind != TargetKind.ISSUER:
+        raise ValidationError(_("本单位整改方案只能以本单位为对象。"))
+    if not unit.is_active:
+        raise ValidationError(_("“%(unit)s”已撤销，不能制定整改方案。") % {"unit": unit.name})
+    spec = CampaignFields(issuer=unit, name=name, year=year, template=template, phases=phases,
+                          doc_number=doc_number, target_kind=TargetKind.ISSUER)
+    spec.check()
+    campaign = Campaign.objects.create(
+        **spec.columns(), own_plan=True, created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    phase_replace(campaign=campaign, phases=spec.phases)
+    audit(actor=actor, obj=campaign, action="create", data={"name": campaign.name, "own_plan": True})
+    _publish(actor=actor, campaign=campaign, units=OrgUnit.objects.filter(pk=unit.pk))
     return campaign

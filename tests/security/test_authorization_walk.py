@@ -66,6 +66,7 @@ NEEDS = {
 ANYONE = set(USERS)
 STAFF = {"gb_staff", "org"}
 MANAGERS = {"org"}
+FILLERS = {user for user in USERS if FILLS[user]}
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,10 @@ RULES: dict[str, Rule] = {
     "ledger:campaign_close": rule("campaign", "manage"),
     "ledger:campaign_carry_over": rule("campaign", "manage"),
     "ledger:campaign_ledgers": rule("campaign", "take_part"),
+    # a unit's own rectification plan: anyone sees the list (of the plans they may see); whoever fills a unit may
+    # start one (tests/ledger/test_own_plans.py walks the plans themselves)
+    "ledger:own_plan_list": rule(),
+    "ledger:own_plan_create": rule(who=FILLERS),
     # the branch workflow
     "ledger:my_ledgers": rule(),
     "ledger:ledger_detail": rule("ledger", "view"),
@@ -168,6 +173,9 @@ RULES: dict[str, Rule] = {
     "ledger:campaign_export": rule("campaign", "take_part"),
     "ledger:export_start": rule("campaign", "view"),  # without a unit: the whole campaign
     "ledger:ledger_export": rule("ledger", "view"),
+    # 三单一账: a ledger's lists, and a campaign's (without a unit: the whole campaign, like export_start)
+    "ledger:ledger_lists_export": rule("ledger", "view"),
+    "ledger:campaign_lists_start": rule("campaign", "view"),
     "ledger:problem_import": rule("ledger", "fill_or_supervise"),
     "ledger:problem_import_template": rule("ledger", "fill_or_supervise"),
     # periodic progress reports (定期报告)
@@ -245,7 +253,12 @@ for _slug, _need in ITEM_ACTIONS.items():
 COMMON_MEASURE_ACTIONS = {"request-closure": "fill", "close": "supervise", "send-back": "supervise"}
 for _slug, _need in COMMON_MEASURE_ACTIONS.items():
     RULES[f"reviews:common_measure_action/{_slug}"] = rule("common_measure", _need, extra=(_slug,))
-SLUGGED = {"ledger:ledger_action", "ledger:item_action", "reviews:common_measure_action"}
+for _slug in ("problems", "tasks", "duties"):
+    RULES[f"ledger:ledger_lists/{_slug}"] = rule("ledger", "view", extra=(_slug,))
+    RULES[f"ledger:campaign_lists/{_slug}"] = rule("campaign", "view", extra=(_slug,))
+# The URL parameter each slugged URL takes its slug in.
+SLUGGED = {"ledger:ledger_action": "action", "ledger:item_action": "action", "ledger:ledger_lists": "kind",
+           "ledger:campaign_lists": "kind", "reviews:common_measure_action": "action"}
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde\x00\x00"
        b"\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef\x00\x00\x00\x00IEND\xaeB`\x82")
@@ -442,7 +455,7 @@ def reverse_rule(name: str, one: Rule, world: World, site: str | None) -> str:
     url_name = name.split("/")[0]
     kwargs = dict(world.kwargs[(one.sites, site)]) if site else {}
     if url_name in SLUGGED:
-        kwargs["action"] = one.extra[0]
+        kwargs[SLUGGED[url_name]] = one.extra[0]
     try:
         return reverse(url_name, kwargs=kwargs)
     except NoReverseMatch:  # the same object under another parameter name (campaign_pk, …)

@@ -1,0 +1,105 @@
+"""三单一账 pages and downloads: the problem, task and responsibility lists of one ledger (written at once) or of
+a unit's subtree of a campaign (pages here, the workbook as a background job)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from branches.models import OrgUnit
+from branches.selectors import Action, Scope, scope_for
+from branches.spreadsheets import xlsx_response
+from config.http import found_or_404
+from config.lists import page_of
+from jobs.services import job_create
+from ledger.exports import ExportSelection
+from ledger.jobs import LISTS_EXPORT
+from ledger.lists import KINDS, ListKind, build_lists_bytes, lists_file_name, numbered_rows, selection_name
+from ledger.models import Campaign
+from ledger.selectors.exports import export_campaign, export_ledgers, export_one_ledger, export_row_count, export_unit
+from ledger.selectors.workflow import ledger_find
+
+
+def _kind(slug: str) -> ListKind:
+    return found_or_404(KINDS.get(slug))
+
+
+def _render(request: HttpRequest, kind: ListKind, selection: ExportSelection, context: dict) -> HttpResponse:
+    page = page_of(request, kind.rows(selection.ledgers))
+    headers = kind.headers()
+    rows = numbered_rows(kind, selection.campaign, page.object_list, start=page.start_index() or 1)
+    return render(request, "ledger/lists/page.html", {
+        **context, "kind": kind, "kinds": KINDS.values(), "campaign": selection.campaign,
+        "scope_name": selection_name(selection), "headers": headers, "page": page,
+        "rows": [list(zip(headers, row, strict=True)) for row in rows],
+    })
+
+
+@login_required
+@require_GET
+def ledger_list_page(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """One of a ledger's three lists."""
+    ledger = found_or_404(ledger_find(request.user, pk))
+    list_kind = _kind(kind)
+    selection = ExportSelection(campaign=ledger.campaign, unit=ledger.unit,
+                                ledgers=export_one_ledger(scope=scope_for(request.user), ledger=ledger))
+    return _render(request, list_kind, selection, {"ledger": ledger})
+
+
+@login_required
+@require_GET
+def ledger_lists_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """A ledger's 三单一账 workbook, written during the request (one unit's lists are small)."""
+    ledger = found_or_404(ledger_find(request.user, pk))
+    selection = ExportSelection(campaign=ledger.campaign, unit=ledger.unit,
+                                ledgers=export_one_ledger(scope=scope_for(request.user), ledger=ledger))
+    return xlsx_response(build_lists_bytes(selection), lists_file_name(selection))
+
+
+def _subtree(scope: Scope, campaign: Campaign, unit_pk: str) -> OrgUnit | None:
+    """The unit whose subtree is listed (404 outside the scope), or None for the whole campaign, which needs
+    VIEW on its issuer (else 404, as the export's)."""
+    if unit_pk:
+        if not unit_pk.isdigit():
+            raise Http404
+        return found_or_404(export_unit(scope=scope, pk=int(unit_pk)))
+    if not scope.can(Action.VIEW, campaign.issuer):
+        raise Http404
+    return None
+
+
+@login_required
+@require_GET
+def campaign_list_page(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """One of the three lists of a unit's subtree (`?unit=`) or of the whole campaign."""
+    scope = scope_for(request.user)
+    campaign = found_or_404(export_campaign(scope=scope, pk=pk))
+    list_kind = _kind(kind)
+    unit = _subtree(scope, campaign, request.GET.get("unit") or "")
+    selection = ExportSelection(campaign=campaign, unit=unit,
+                                ledgers=export_ledgers(scope=scope, campaign=campaign, unit=unit))
+    return _render(request, list_kind, selection, {"unit": unit})
+
+
+@login_required
+@require_POST
+def campaign_lists_start(request: HttpRequest, pk: int) -> HttpResponse:
+    """Queue the 三单一账 workbook of a unit's subtree (or the whole campaign) and show its progress."""
+    scope = scope_for(request.user)
+    campaign = found_or_404(export_campaign(scope=scope, pk=pk))
+    unit = _subtree(scope, campaign, request.POST.get("unit") or "")
+    rows = export_row_count(export_ledgers(scope=scope, campaign=campaign, unit=unit))
+    if rows > settings.EXPORT_MAX_ROWS:
+        messages.error(request, _("这次导出有%(rows)s行，超过一次导出的上限%(limit)s行。请选择下级单位分别导出。") % {
+            "rows": rows, "limit": settings.EXPORT_MAX_ROWS})
+        return redirect("ledger:campaign_export", pk=campaign.pk)
+    title = _("导出三单一账：%(campaign)s · %(unit)s") % {
+        "campaign": campaign.name, "unit": unit.name if unit else _("全部")}
+    job = job_create(owner=request.user, kind=LISTS_EXPORT, title=title[:200],
+                     params={"campaign": campaign.pk, "unit": unit.pk if unit else None})
+    return redirect("jobs:job_detail", pk=job.pk)
