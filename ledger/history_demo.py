@@ -203,10 +203,16 @@ def carry_into_current(campaign: Campaign, calendar: DemoCalendar) -> None:
     LedgerEvent.objects.filter(ledger__campaign=campaign, action=EventAction.CARRIED_OVER).update(at=published)
     g, b = UNFINISHED_2023
     actor = _user(f"zhishu{g}{b}")
-    for item in RectificationItem.objects.filter(problem__in=carried, ledger__unit__code=f"WFU-{g:02d}-{b:02d}"):
-        if actor is not None and not item.is_ongoing:
-            wf.item_update(actor=actor, item=item, version=item.version, measure=item.measure,
-                           deadline=calendar.day(15), responsible_user=actor,
-                           responsible_leader=item.responsible_leader)
-            LedgerEvent.objects.filter(item=item, action=EventAction.ITEM_CHANGED).update(
-                at=calendar.at(calendar.START + 3, hour=15))
+    ledger = Ledger.objects.filter(campaign=campaign, unit__code=f"WFU-{g:02d}-{b:02d}").first()
+    if actor is None or ledger is None:
+        return
+    for item in RectificationItem.objects.filter(problem__in=carried, ledger=ledger):
+        if not item.is_ongoing:
+            item = wf.item_update(actor=actor, item=item, version=item.version, measure=item.measure,
+                                  deadline=calendar.day(15), responsible_user=actor,
+                                  responsible_leader=item.responsible_leader)
+        wf.progress_note_add(actor=actor, item=item, text="年度工作计划初稿已修改完善，提交支委会讨论。")
+        wf.progress_note_add(actor=actor, item=item, text="支委会已讨论通过，待党员大会审议。")
+    # From the publication (the carry-over, first) to a week ago, over the campaign's weeks.
+    backdate_ledger(ledger, first_day=calendar.day(calendar.START - 2), reviewed_on=calendar.day(-6),
+                    last_day=calendar.day(-6))
