@@ -52,7 +52,7 @@ CALENDAR_2022 = DemoCalendar(D(2022, 11, 16))
 # their measures (by finding) are closed; the others are left unfinished when the campaign ends.
 STORIES_2022 = {
     (3, 1): ([(2, 1), (6, 2)], {(6, 2)}),  # (2,1)'s 立行立改 measure unfinished; (6,2) closed, comes back in 2023
-    (3, 2): ([(2, 6), (3, 2)], {(2, 6)}),  # (3,2) half done; (2,6) closed, comes back in 2023
+    (3, 2): ([(2, 6), (3, 2)], {(2, 6)}),  # (3,2) begun, not finished; (2,6) closed, comes back in 2023
     (3, 3): ([(4, 1)], set()),  # never started: carried to 2023, and from 2023 to the current campaign
     (3, 4): ([(2, 2)], {(2, 2)}),  # all closed
     (1, 4): ([(6, 2)], {(6, 2)}),  # closed; the current campaign records it again
@@ -112,7 +112,7 @@ def fill_2022(campaign: Campaign) -> None:
             m = item.problem.manifestation
             if (m.category.order, m.order) in closed:
                 _finish(story, item, close=True)
-            elif item.deadline and item.deadline < CALENDAR_2022.today:
+            elif not item.is_ongoing and (g, b) != UNFINISHED_2023:
                 wf.item_start(actor=story.actor, item=item)
                 wf.progress_note_add(actor=story.actor, item=item, text="已完成部分工作，剩余工作延至明年继续推进。")
         backdate_ledger(story.ledger, first_day=REVIEWED_2022[0], reviewed_on=REVIEWED_2022[1],
