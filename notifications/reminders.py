@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from branches.models import OrgUnit, Role, UnitKind, ancestor_paths
+from branches.models import OrgUnit, Role, UnitKind, ancestor_paths, parent_path
 from ledger.models import (
     HANDED_IN_REPORT_STATUSES,
     OPEN_ITEM_STATUSES,

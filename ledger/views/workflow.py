@@ -22,7 +22,7 @@ from config.http import found_or_404
 from config.lists import page_of
 from ledger import wording
 from ledger.filters import CampaignLedgerFilter
-from ledger.forms import EvidenceForm, ItemForm, ProblemForm, TextForm
+from ledger.forms import EvidenceForm, ItemForm, ProblemForm, TextForm, phase_initial
 from ledger.models import ItemStatus, LedgerStatus, ProblemSource, ProblemStatus
 from ledger.selectors import workflow as sel
 from ledger.selectors.periodic import reports_to_review
@@ -97,7 +97,7 @@ def campaign_ledgers(request: HttpRequest, pk: int) -> HttpResponse:
 def ledger_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ledger = found_or_404(sel.ledger_find(request.user, pk))
     rights = sel.rights_for(request.user, ledger)
-    page = sel.ledger_page(ledger)
+    page = sel.ledger_page(ledger, phase=request.GET.get("phase", ""))
     closable = list(sel.closable_items(ledger)) if rights.supervise else []
     return render(request, "ledger/ledger_detail.html", {
         "ledger": ledger, "page": page, "rights": rights, "closable": closable, "text_form": TextForm(),
@@ -280,8 +280,11 @@ def problem_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _item_values(data: dict) -> dict:
-    return {name: data[name] for name in ("measure", "deadline", "is_ongoing", "responsible_user",
-                                          "responsible_name", "responsible_leader", "responsible_unit")}
+    values = {name: data[name] for name in ("measure", "deadline", "is_ongoing", "responsible_user",
+                                            "responsible_name", "responsible_leader", "responsible_unit")}
+    if "phase" in data:  # asked only when the campaign has phases
+        values["phase"] = data["phase"]
+    return values
 
 
 @login_required
@@ -310,6 +313,7 @@ def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
     initial = {name: getattr(item, name) for name in ("measure", "deadline", "is_ongoing", "responsible_name",
                                                       "responsible_leader", "responsible_unit", "version")}
     initial["responsible_user"] = item.responsible_user_id
+    initial["phase"] = phase_initial(item.phase_id)
     form = ItemForm(request.POST or None, ledger=ledger, initial=initial)
     extra = {}
     if request.method == "POST" and form.is_valid():
