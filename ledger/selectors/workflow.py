@@ -136,7 +136,11 @@ class LedgerPage:
 
 
 def phase_counts(phases: list[Phase], items: list[RectificationItem], today: datetime.date) -> list[PhaseCount]:
-    """Measures, closed and overdue per phase in the campaign's order, then those in no phase (when any are)."""
+    """Measures, closed and overdue per phase in the campaign's order, then those in no phase (when any are).
+
+    Empty while no measure is in a phase: a campaign shows work by phase once its people put measures in phases."""
+    if not any(item.phase_id for item in items):
+        return []
     rows = {str(phase.pk): PhaseCount(str(phase.pk), phase.name) for phase in phases}
     loose = PhaseCount(NO_PHASE_KEY, str(_("未分阶段")))
     for item in items:

@@ -132,15 +132,17 @@ def _tallied_figures(*, sets: CampaignSets, campaign: Campaign, focus: OrgUnit, 
 
 
 def phase_figures(items: QuerySet, *, campaign: Campaign, today: datetime.date) -> list[dict]:
-    """Measures, closed and overdue per phase of the campaign (its order), then those in no phase; empty when the
-    campaign has no phases. Two queries: the phases, and the measures grouped by phase (counted live: the
-    background tallies do not keep phases)."""
+    """Measures, closed and overdue per phase of the campaign (its order), then those in no phase; empty while no
+    measure is in a phase (as on the ledger page). Two queries: the phases, and the measures grouped by phase
+    (counted live: the background tallies do not keep phases)."""
     phases = list(Phase.objects.filter(campaign=campaign).order_by("order").values_list("pk", "name"))
     if not phases:
         return []
     counted = {row.pop("phase_id"): row for row in items.order_by().values("phase_id").annotate(
         items=Count("pk"), closed=Count("pk", filter=Q(status=ItemStatus.CLOSED)),
         overdue=Count("pk", filter=overdue_condition(today)))}
+    if not set(counted) - {None}:
+        return []
     empty = {"items": 0, "closed": 0, "overdue": 0}
     rows = [{"key": str(pk), "label": name, **counted.get(pk, empty)} for pk, name in phases]
     if None in counted:

@@ -277,3 +277,14 @@ def test_a_phased_campaign_export_gains_a_by_phase_sheet_and_keeps_the_list_shee
     assert [(row[0], row[1], row[4]) for row in listed[1:]] == [
         ("集中整改", "第一党支部", "2022年6月30日"), ("集中整改", "第一党支部", "2022年7月31日"),
         ("持续推进", "第一党支部", "2022年11月30日"), ("未分阶段", "第一党支部", "2022年11月30日")]
+
+
+def test_work_by_phase_shows_once_measures_are_put_in_phases(client, ledger, county, users):
+    make_item(make_problem(ledger), deadline=D(2022, 6, 30))  # no phase named: as the import and the demo add them
+    client.force_login(users["org"])
+
+    page = client.get(reverse("ledger:ledger_detail", args=[ledger.pk]))
+    dashboard = client.get(reverse("reviews:dashboard", args=[county.pk]))
+
+    assert page.context["page"].phases == [] and 'id="ledger-phases"' not in page.content.decode()
+    assert dashboard.context["breakdowns"]["phases"] == [] and "chart-phases" not in dashboard.content.decode()
