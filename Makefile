@@ -10,9 +10,10 @@ PY := $(VENV)/bin/python
 # institution's directory) and OpenLDAP's server and tools (slapd, ldap-utils: the directory sign-in tests start
 # their own slapd). The CAS single sign-on tests need a real CAS server: LemonLDAP::NG's portal run by its FastCGI
 # server behind an nginx the tests start themselves (tests/cas_server.py); the app itself needs none of these four.
+# nginx, openssl and redis-server also run `make deploy-test` (the kit in deploy/ started for real).
 SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 gettext \
 	poppler-utils libnss3-tools postgresql-client libreoffice-calc-nogui chromium \
-	libldap2-dev libsasl2-dev slapd ldap-utils lemonldap-ng lemonldap-ng-fastcgi-server nginx
+	libldap2-dev libsasl2-dev slapd ldap-utils lemonldap-ng lemonldap-ng-fastcgi-server nginx openssl redis-server
 # Node and npm install the browser journeys' test-only tools (axe-core, package-lock.json). Checked by command,
 # not by package: a NodeSource nodejs package carries npm itself and conflicts with Debian's npm package.
 NODE_PACKAGES := nodejs npm
@@ -20,7 +21,7 @@ NODE_PACKAGES := nodejs npm
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: install system report-fonts run test test-fast smoke-embedded lint security messages compilemessages clean scale-data bench
+.PHONY: install system report-fonts run test test-fast smoke-embedded deploy-test lint security messages compilemessages clean scale-data bench
 
 install: system $(VENV)/.installed node_modules/.package-lock.json compilemessages report-fonts
 
@@ -74,12 +75,19 @@ test: install
 	$(MAKE) --no-print-directory security
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) tools/check_services.py
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_PARALLEL)
+	$(MAKE) --no-print-directory deploy-test
 	$(MAKE) --no-print-directory smoke-embedded
 
 # Quick local loop: reuse the test databases, skip the browser, stop at the first failure.
 test-fast: $(VENV)/.installed
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest -q --reuse-db $(PYTEST_PARALLEL) \
 		-m "not browser" -x
+
+# The deployment kit (deploy/) run for real: nginx over HTTPS in front of two gunicorn nodes, a Celery worker and
+# beat, a fresh PostgreSQL database and a redis-server of its own; a demo export and a signed report through it
+# (tools/deploy_test.py, about a minute and a half). Uses nginx and openssl; everything is stopped afterwards.
+deploy-test: $(VENV)/.installed
+	env -u DATABASE_URL -u REDIS_URL -u DJANGO_SETTINGS_MODULE $(PY) tools/deploy_test.py
 
 smoke-embedded: $(VENV)/.installed
 	env -u DATABASE_URL -u REDIS_URL bash tools/smoke_embedded.sh

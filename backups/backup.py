@@ -11,7 +11,9 @@ A backup directory:
     database.dump        PostgreSQL: pg_dump's custom format
     database.json.gz     otherwise: Django's JSON serialization (as dumpdata writes it, in dependency order, with
                          natural foreign keys so content types are matched by name, not id), microseconds kept
-    media/...            a copy of PRIVATE_MEDIA_ROOT (evidence, exports, signed reports)
+    media/...            a copy of every file in the private storage (STORAGES["private"]: evidence, stamps,
+                         signed reports, job results, the signing CA), read and restored through the storage
+                         API, so a storage on another machine or in S3 is backed up just as a local directory
 """
 
 from __future__ import annotations
@@ -28,14 +30,16 @@ from pathlib import Path, PurePosixPath
 
 import django
 from django.apps import apps
-from django.conf import settings
 from django.core import serializers
+from django.core.files import File
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.core.management.color import no_style
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
+
+from config.storage import private_storage, walk
 
 FORMAT = "zhenggai-backup/1"
 MANIFEST = "manifest.json"
@@ -49,10 +53,19 @@ CHUNK = 1024 * 1024
 
 
 def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
+        return _sha256_of_handle(handle)
+
+
+def _stored_sha256(name: str) -> str:
+    with private_storage.open(name, "rb") as handle:
+        return _sha256_of_handle(handle)
+
+
+def _sha256_of_handle(handle) -> str:
+    digest = hashlib.sha256()
+    while chunk := handle.read(CHUNK):
+        digest.update(chunk)
     return digest.hexdigest()
 
 
@@ -108,11 +121,11 @@ def backup(output: Path, *, portable: bool = False) -> dict:
         output.mkdir(parents=True, exist_ok=True)
         dump_database(output / DATABASE_FILE)
         database_file = DATABASE_FILE
-    media_root = Path(settings.PRIVATE_MEDIA_ROOT)
-    for source in _media_files(media_root):
-        target = output / MEDIA_DIR / source.relative_to(media_root)
+    for name in walk(private_storage):
+        target = output / MEDIA_DIR / _safe_relative(name)
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(source, target)
+        with private_storage.open(name, "rb") as source, target.open("wb") as copy:
+            shutil.copyfileobj(source, copy, CHUNK)
     files = {database_file: sha256_of(output / database_file)}
     for path in _media_files(output / MEDIA_DIR):
         files[path.relative_to(output).as_posix()] = sha256_of(path)
@@ -215,7 +228,7 @@ def restore(source: Path, *, replace: bool = False) -> dict:
                              "数据）；未做任何更改。"))
     pg_restore = _client_program("pg_restore") if from_pg_dump else None
     media_names = _media_to_restore(manifest)
-    written: list[Path] = []
+    written: list[str] = []
     try:
         if pg_restore:
             written = _copy_media(source, media_names)
@@ -228,8 +241,8 @@ def restore(source: Path, *, replace: bool = False) -> dict:
                 call_command("loaddata", str(source / DATABASE_FILE), verbosity=0)
                 written = _copy_media(source, media_names)
     except Exception:
-        for path in written:  # the database rolled back; take the files back too
-            path.unlink(missing_ok=True)
+        for name in written:  # the database rolled back; take the files back too
+            private_storage.delete(name)
         raise
     return manifest
 
@@ -239,28 +252,31 @@ def _media_to_restore(manifest: dict) -> list[str]:
     media_names = [name for name in manifest["files"] if name.startswith(f"{MEDIA_DIR}/")]
     for name in media_names:
         target = _media_target(name)
-        if target.exists() and sha256_of(target) != manifest["files"][name]:
+        if private_storage.exists(target) and _stored_sha256(target) != manifest["files"][name]:
             raise CommandError(_("文件目录中已有不同的文件 %(file)s，拒绝覆盖，未做任何更改。") % {"file": target})
     return media_names
 
 
-def _media_target(name: str) -> Path:
-    return Path(settings.PRIVATE_MEDIA_ROOT) / _safe_relative(name).relative_to(MEDIA_DIR)
+def _media_target(name: str) -> str:
+    """The private storage's name for the backup's file `media/<name>`."""
+    return _safe_relative(name).relative_to(MEDIA_DIR).as_posix()
 
 
-def _copy_media(source: Path, media_names: list[str]) -> list[Path]:
-    """Copy the files not already there (identical ones stay); returns those written."""
+def _copy_media(source: Path, media_names: list[str]) -> list[str]:
+    """Copy the files not already there (identical ones stay) into the private storage; returns those written."""
     written = []
     try:
         for name in media_names:
             target = _media_target(name)
-            if target.exists():
+            if private_storage.exists(target):
                 continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source / name, target)
-            written.append(target)
+            with (source / name).open("rb") as handle:
+                saved = private_storage.save(target, File(handle, name=target))
+            written.append(saved)
+            if saved != target:  # the storage would not keep it under its own name: the database refers to that
+                raise CommandError(_("无法按原名恢复文件 %(file)s，未做任何更改。") % {"file": target})
     except Exception:
-        for path in written:
-            path.unlink(missing_ok=True)
+        for name in written:
+            private_storage.delete(name)
         raise
     return written

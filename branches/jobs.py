@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from branches.imports import tree_import_apply
-from branches.spreadsheets.reader import pending_path, pending_read
+from branches.spreadsheets.reader import pending_delete, pending_read
 from jobs.registry import register
 
 TREE_IMPORT = "tree_import"
@@ -23,8 +23,7 @@ BACKGROUND_ROWS = 1000
 
 @register(TREE_IMPORT)
 def run_tree_import(job, report_progress) -> tuple[str, bytes]:
-    path = pending_path(job.params["token"])
-    rows = pending_read(path, sha256=job.params["sha256"])  # as read from the upload, not parsed again
+    rows = pending_read(job.params["token"], sha256=job.params["sha256"])  # as read from the upload, not parsed again
     report_progress(1, _("正在检查……"))
 
     def progress(done: int, total: int) -> None:
@@ -34,7 +33,7 @@ def run_tree_import(job, report_progress) -> tuple[str, bytes]:
         plan, accounts = tree_import_apply(actor=job.owner, content=rows, progress=progress)
     except ValidationError as exc:
         raise ValidationError(exc.messages[0] + _("请重新上传并预览。")) from exc
-    path.unlink(missing_ok=True)
+    pending_delete(job.params["token"])
     wb = Workbook()
     ws = wb.active
     ws.title = _("导入结果")

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts.views import LoginView, LogoutView, PasswordChangeView
+from config import monitoring
 from ledger.views.home import home
 
 urlpatterns = [
@@ -20,4 +21,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
+    # For the operators' monitoring only (config/monitoring.py): anyone else gets a 404.
+    path("health/", monitoring.health, name="health"),
+    path("metrics", monitoring.metrics, name="metrics"),
 ]

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from config.storage import private
+
 
 class JobStatus(models.TextChoices):
     QUEUED = "queued", _("排队中")
@@ -22,7 +24,7 @@ class Job(models.Model):
     status = models.CharField(max_length=20, choices=JobStatus.choices, default=JobStatus.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
     message = models.CharField(max_length=500, blank=True)
-    result = models.FileField(upload_to="jobs/", max_length=300, blank=True)
+    result = models.FileField(storage=private, upload_to="jobs/", max_length=300, blank=True)
     result_name = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)  # when a worker claimed it
@@ -63,3 +65,22 @@ class OutboxEntry(models.Model):
 
     def __str__(self) -> str:
         return f"outbox job {self.job_id} sent={self.sent_at}"
+
+
+class Pulse(models.Model):
+    """The last time something periodic ran, and a running total: what /health/ and /metrics read.
+
+    "worker" is written by the worker when it runs the heartbeat task, "beat" by beat when it sends it,
+    "reminder_sweeps" / "reminders_sent" by the reminder sweep (the total counts runs / notifications).
+    """
+
+    name = models.CharField(max_length=50, primary_key=True)
+    at = models.DateTimeField()
+    total = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("运行记录")
+        verbose_name_plural = _("运行记录")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.at:%Y-%m-%d %H:%M:%S} ({self.total})"

@@ -13,10 +13,11 @@ import logging
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jobs.models import Job, JobStatus, OutboxEntry
+from jobs.models import Job, JobStatus, OutboxEntry, Pulse
 from jobs.registry import RUNNERS
 
 log = logging.getLogger(__name__)
@@ -124,3 +125,12 @@ def jobs_fail_stale(*, now=None) -> int:
         message=str(_("任务超过%(minutes)s分钟没有完成，后台进程可能已中断，请重新发起。") % {
             "minutes": settings.JOB_STALE_MINUTES}),
     )
+
+
+def pulse_record(*, name: str, add: int = 1, now=None) -> None:
+    """Note that `name` ran now and add `add` to its total (the heartbeats, the reminder sweep's counters)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        if not Pulse.objects.filter(pk=name).update(at=now, total=F("total") + add):
+            Pulse.objects.get_or_create(pk=name, defaults={"at": now, "total": 0})
+            Pulse.objects.filter(pk=name).update(at=now, total=F("total") + add)

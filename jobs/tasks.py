@@ -26,3 +26,12 @@ def expire_results() -> int:
     from jobs.services import job_results_expire
 
     return job_results_expire()
+
+
+@shared_task(name="jobs.heartbeat")
+def heartbeat() -> None:
+    """Beat sends this every minute (and notes the sending, config/celery_app.py); a worker running it notes that
+    it is alive. /health/ fails when either note is older than MONITORING_HEARTBEAT_MAX_MINUTES."""
+    from jobs.services import pulse_record
+
+    pulse_record(name="worker")

@@ -44,6 +44,15 @@ class ProblemForm(VersionedForm):
         self.fields["manifestation"].label_from_instance = (
             lambda m: f"{m.category.order}({m.order}) {m.text[:40]}"
         )
+        if not self.fields["manifestation"].queryset.exists():
+            del self.fields["manifestation"]  # a template without manifestations: nothing to choose
+
+    def chosen_category(self) -> TemplateCategory | None:
+        """The category the form shows (posted, or the initial one), whose target and requirements the page shows."""
+        value = self.data.get("category") if self.is_bound else self.initial.get("category")
+        if not str(value or "").isdigit():
+            return None
+        return self.fields["category"].queryset.filter(pk=value).first()
 
 
 class ItemForm(VersionedForm):

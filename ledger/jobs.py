@@ -13,6 +13,7 @@ from ledger.models import Campaign
 from ledger.selectors.exports import export_ledgers
 
 LEDGER_EXPORT = "ledger_export"
+CARRY_OVER = "carry_over"
 
 
 @register(LEDGER_EXPORT)
@@ -34,3 +35,18 @@ def run_ledger_export(job, report_progress) -> tuple[str, bytes]:
 
     content = build_workbook_bytes(selection, progress=progress)
     return export_file_name(selection), content
+
+
+@register(CARRY_OVER)
+def run_carry_over(job, report_progress) -> tuple[str, bytes]:
+    """A large carry-over (结转); the service checks the owner's right again and writes in one transaction."""
+    from ledger.services.carry_over import campaign_carry_over
+
+    campaign = Campaign.objects.get(pk=job.params["campaign"])
+    source = Campaign.objects.get(pk=job.params["source"])
+    report_progress(5, _("正在结转……"))
+    result = campaign_carry_over(actor=job.owner, campaign=campaign, source_campaign=source)
+    summary = _("从“%(source)s”结转到“%(campaign)s”：%(l)d 本台账，%(p)d 个问题，%(i)d 项整改措施。\n") % {
+        "source": source.name, "campaign": campaign.name, "l": result.ledgers, "p": result.problems,
+        "i": result.items}
+    return "carry-over.txt", summary.encode("utf-8")

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import OrgUnit, UnitKind
+from config.storage import private
 
 
 class ChecklistTemplate(models.Model):
@@ -53,6 +54,9 @@ class TemplateCategory(models.Model):
     title = models.CharField(_("查摆内容"), max_length=500)
     target = models.TextField(_("整治目标"), blank=True)
     requirements = models.TextField(_("具体要求"), blank=True)
+    # The category of the template this one was copied from: recurrence and carry-over follow it across
+    # template versions (SET_NULL: a draft template's categories may still be removed).
+    copied_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="copies")
 
     class Meta:
         verbose_name = _("问题类别")
@@ -70,6 +74,7 @@ class Manifestation(models.Model):
     category = models.ForeignKey(TemplateCategory, on_delete=models.CASCADE, related_name="manifestations")
     order = models.PositiveSmallIntegerField(_("序号"))
     text = models.TextField(_("表现"))
+    copied_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="copies")
 
     class Meta:
         verbose_name = _("主要表现")
@@ -249,8 +254,19 @@ class ProblemStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("已撤回")
 
 
+class RecurrenceState(models.TextChoices):
+    FLAGGED = "flagged", _("疑似反弹")
+    CONFIRMED = "confirmed", _("确认反弹")
+    DISMISSED = "dismissed", _("不属于反弹")
+
+
 class Problem(models.Model):
-    """A problem found (查摆问题), in one category, optionally one listed manifestation."""
+    """A problem found (查摆问题), in one category, optionally one listed manifestation.
+
+    `carried_from`: the unfinished problem of an earlier campaign this one continues (结转). `recurrence_of`: a
+    problem closed in an earlier campaign that came back (问题反弹), flagged by the app and confirmed or
+    dismissed by a supervising unit.
+    """
 
     ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="problems")
     unit_path = models.CharField(max_length=255, editable=False)
@@ -263,6 +279,15 @@ class Problem(models.Model):
     source = models.CharField(_("来源"), max_length=20, choices=ProblemSource.choices, default=ProblemSource.SELF_CHECK)
     nature = models.CharField(_("性质"), max_length=20, choices=ProblemNature.choices, default=ProblemNature.INDIVIDUAL)
     status = models.CharField(_("状态"), max_length=20, choices=ProblemStatus.choices, default=ProblemStatus.ACTIVE)
+    carried_from = models.ForeignKey("self", verbose_name=_("结转自"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="carried_to")
+    recurrence_of = models.ForeignKey("self", verbose_name=_("反弹自"), null=True, blank=True,
+                                      on_delete=models.PROTECT, related_name="recurrences")
+    recurrence_state = models.CharField(_("反弹认定"), max_length=20, choices=RecurrenceState.choices, blank=True)
+    recurrence_reason = models.TextField(_("认定理由"), blank=True)
+    recurrence_decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                              on_delete=models.PROTECT, related_name="+")
+    recurrence_decided_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -272,8 +297,22 @@ class Problem(models.Model):
         verbose_name = _("查摆问题")
         verbose_name_plural = _("查摆问题")
         ordering = ["ledger", "category__order", "number"]
-        constraints = [models.UniqueConstraint(fields=["ledger", "number"], name="problem_number_unique")]
-        indexes = [models.Index(fields=["unit_path"], name="problem_path_prefix", opclasses=["varchar_pattern_ops"])]
+        constraints = [
+            models.UniqueConstraint(fields=["ledger", "number"], name="problem_number_unique"),
+            # Carrying twice into one ledger is refused by the database too: nothing is counted twice.
+            models.UniqueConstraint(fields=["ledger", "carried_from"], name="problem_carried_once"),
+            models.CheckConstraint(condition=Q(recurrence_of__isnull=True, recurrence_state="")
+                                   | Q(recurrence_of__isnull=False) & ~Q(recurrence_state=""),
+                                   name="problem_recurrence_has_state"),
+            models.CheckConstraint(condition=Q(carried_from__isnull=True) | Q(recurrence_of__isnull=True),
+                                   name="problem_carried_not_recurring"),
+        ]
+        indexes = [
+            models.Index(fields=["unit_path"], name="problem_path_prefix", opclasses=["varchar_pattern_ops"]),
+            # The dashboards count recurring problems: a handful among a province's million.
+            models.Index(fields=["recurrence_state", "ledger"], name="problem_recurring",
+                         condition=~Q(recurrence_state="")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number}. {self.description[:40]}"
@@ -316,6 +355,9 @@ class RectificationItem(models.Model):
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The unfinished measure of an earlier campaign this one continues: its notes and evidence are shown here.
+    carried_from = models.ForeignKey("self", verbose_name=_("结转自"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="carried_to")
     version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -327,6 +369,7 @@ class RectificationItem(models.Model):
         ordering = ["problem", "number"]
         constraints = [
             models.UniqueConstraint(fields=["problem", "number"], name="item_number_unique"),
+            models.UniqueConstraint(fields=["ledger", "carried_from"], name="item_carried_once"),
             models.CheckConstraint(
                 condition=Q(is_ongoing=True, deadline__isnull=True) | Q(is_ongoing=False, deadline__isnull=False),
                 name="item_deadline_xor_ongoing",
@@ -401,7 +444,7 @@ class Evidence(models.Model):
 
     item = models.ForeignKey(RectificationItem, on_delete=models.PROTECT, related_name="evidence")
     unit_path = models.CharField(max_length=255, editable=False)
-    file = models.FileField(upload_to=evidence_path, max_length=300)
+    file = models.FileField(storage=private, upload_to=evidence_path, max_length=300)
     token = models.CharField(max_length=40, unique=True)
     extension = models.CharField(max_length=10)
     original_name = models.CharField(_("文件名"), max_length=255)
@@ -411,7 +454,7 @@ class Evidence(models.Model):
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
     # A small JPEG made by the app from an image upload (never the user's bytes), served by the same scoped view.
-    thumbnail = models.FileField(upload_to="evidence/thumbs/", max_length=300, blank=True)
+    thumbnail = models.FileField(storage=private, upload_to="evidence/thumbs/", max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("佐证材料")
@@ -423,13 +466,18 @@ class Evidence(models.Model):
 
 
 class SelfCheckAnswer(models.Model):
-    """A branch's answer to one listed manifestation (逐条逐项对照检查): problem found or not.
+    """A branch's answer to one point of the checklist (逐条逐项对照检查): problem found or not.
 
-    A found answer with a description is backed by a Problem (source 对照检查) that the answer keeps in step.
+    A point is a listed manifestation, or, for a template that lists none (the county, report-review, college
+    and province schemes), a whole category (`self_check_points`). A found answer with a description is backed by
+    a Problem (source 对照检查) that the answer keeps in step.
     """
 
     ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="self_check_answers")
-    manifestation = models.ForeignKey(Manifestation, on_delete=models.PROTECT, related_name="+")
+    manifestation = models.ForeignKey(Manifestation, null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+")
+    category = models.ForeignKey(TemplateCategory, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
     unit_path = models.CharField(max_length=255, editable=False)
     found = models.BooleanField(_("存在问题"))
     description = models.TextField(_("问题描述"), blank=True)
@@ -443,10 +491,17 @@ class SelfCheckAnswer(models.Model):
         verbose_name_plural = _("对照检查结果")
         constraints = [
             models.UniqueConstraint(fields=["ledger", "manifestation"], name="selfcheck_one_per_manifestation"),
+            models.UniqueConstraint(fields=["ledger", "category"], name="selfcheck_one_per_category"),
+            models.CheckConstraint(
+                condition=Q(manifestation__isnull=False, category__isnull=True)
+                | Q(manifestation__isnull=True, category__isnull=False),
+                name="selfcheck_answers_one_point",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.manifestation_id}: {'found' if self.found else 'not found'}"
+        point = f"m{self.manifestation_id}" if self.manifestation_id else f"c{self.category_id}"
+        return f"{point}: {'found' if self.found else 'not found'}"
 
     @property
     def is_complete(self) -> bool:
@@ -461,6 +516,32 @@ def answered_condition(prefix: str = "") -> Q:
     the service stores descriptions stripped, so an empty description is the only blank one.
     """
     return Q(**{f"{prefix}found": False}) | ~Q(**{f"{prefix}description": ""})
+
+
+def self_check_points(template_id: int) -> tuple[QuerySet[Manifestation], QuerySet[TemplateCategory]]:
+    """THE points a template's self-check answers one by one: its manifestations (the Weifang 附件1 lists 25), and,
+    when it lists none (the county, report-review, college and province schemes), its categories, one point each,
+    so that every branch still answers every point.
+
+    Decided in SQL (a category is a point only while its template lists no manifestation), so the in-place rule
+    counts both kinds in the same query whatever the template. The self-check page, its progress, the submission
+    check, the results and the dashboards all count by it."""
+    listed = Manifestation.objects.filter(category__template_id=OuterRef("template_id"))
+    return (Manifestation.objects.filter(category__template_id=template_id),
+            TemplateCategory.objects.filter(template_id=template_id).exclude(Exists(listed)))
+
+
+def self_check_by_category(template_id: int) -> bool:
+    """The template lists no manifestations: its categories are the points to answer."""
+    return self_check_points(template_id)[1].exists()
+
+
+def self_check_tally(ledger: Ledger) -> tuple[int, int]:
+    """(answered, total) points of the ledger's self-check: the figure every page and the submission check show."""
+    manifestations, categories = self_check_points(ledger.campaign.template_id)
+    answered = SelfCheckAnswer.objects.filter(answered_condition(), ledger=ledger).filter(
+        Q(manifestation__in=manifestations) | Q(category__in=categories))
+    return answered.count(), manifestations.count() + categories.count()
 
 
 class EventAction(models.TextChoices):
@@ -486,6 +567,9 @@ class EventAction(models.TextChoices):
     LEDGER_ACCEPTED = "ledger_accepted", _("通过台账")
     LEDGER_AMENDED = "ledger_amended", _("通过后修改")
     COMMENTED = "commented", _("审核意见")
+    CARRIED_OVER = "carried_over", _("结转问题")
+    RECURRENCE_CONFIRMED = "recurrence_confirmed", _("确认问题反弹")
+    RECURRENCE_DISMISSED = "recurrence_dismissed", _("排除问题反弹")
 
 
 class LedgerEvent(models.Model):

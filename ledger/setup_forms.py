@@ -103,3 +103,14 @@ def phase_initial(campaign: Campaign) -> list[dict]:
          "ORDER": p.order}
         for p in campaign.phases.order_by("order")
     ]
+
+
+class CarryOverForm(forms.Form):
+    """The earlier campaign whose unfinished measures are carried (`ledger.selectors.carry_over`)."""
+
+    source = forms.ModelChoiceField(label=_("结转来源"), queryset=None, empty_label=None)
+
+    def __init__(self, *args, sources, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["source"].queryset = sources
+        self.fields["source"].label_from_instance = lambda c: f"{c.year} · {c.name}（{c.get_status_display()}）"

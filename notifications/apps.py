@@ -12,3 +12,9 @@ class NotificationsConfig(AppConfig):
         from notifications.services import on_ledger_event_recorded
 
         ledger_event_recorded.connect(on_ledger_event_recorded, dispatch_uid="notifications.ledger_event_recorded")
+
+        from prometheus_client import REGISTRY
+
+        from notifications.metrics import MessengerCollector
+
+        REGISTRY.register(MessengerCollector())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -94,3 +95,81 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · email={self.email_enabled}"
+
+
+# --- messengers: a unit's group robot on 企业微信 (WeCom) or 钉钉 (DingTalk) ---------------------------
+
+
+class MessengerPlatform(models.TextChoices):
+    WECOM = "wecom", _("企业微信")
+    DINGTALK = "dingtalk", _("钉钉")
+
+
+class Messenger(models.Model):
+    """The group robot a unit's notifications are also posted to; set by the organization department.
+
+    Every change is recorded in the audit trail (branches.AuditRecord, with the secret left out).
+    """
+
+    unit = models.OneToOneField("branches.OrgUnit", on_delete=models.PROTECT, related_name="messenger")
+    platform = models.CharField(_("平台"), max_length=20, choices=MessengerPlatform.choices)
+    webhook_url = models.CharField(_("机器人地址（Webhook）"), max_length=500)
+    # DingTalk's 加签 secret; WeCom robots have none (their key is part of the address).
+    secret = models.CharField(_("加签密钥"), max_length=200, blank=True)
+    enabled = models.BooleanField(_("启用"), default=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("群机器人")
+        verbose_name_plural = _("群机器人")
+
+    def __str__(self) -> str:
+        return f"{self.get_platform_display()} · {self.unit_id}"
+
+    @property
+    def secret_hint(self) -> str:
+        """The secret as the page shows it: never in full, only enough to recognise it."""
+        if not self.secret:
+            return ""
+        return f"{self.secret[:3]}…{self.secret[-4:]}" if len(self.secret) > 10 else "…"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("待发送")
+    SENT = "sent", _("已发送")
+    FAILED = "failed", _("发送失败")
+
+
+class MessengerDelivery(models.Model):
+    """One robot message for one unit: the outbox row that is retried with backoff until sent or failed.
+
+    `key` names what it reports (one reminder sweep, one review event); unique per unit, so queueing the same
+    thing twice sends it once.
+    """
+
+    unit = models.ForeignKey("branches.OrgUnit", on_delete=models.PROTECT, related_name="+")
+    key = models.CharField(max_length=100)
+    title = models.CharField(_("标题"), max_length=200)
+    text = models.TextField(_("内容"))
+    status = models.CharField(_("状态"), max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.CharField(_("失败原因"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("群机器人消息")
+        verbose_name_plural = _("群机器人消息")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "key"], name="messengerdelivery_once_per_unit"),
+        ]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="messengerdelivery_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} → {self.unit_id} ({self.status})"

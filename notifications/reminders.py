@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from branches.models import OrgUnit, Role, UnitKind, ancestor_paths, parent_path
+from branches.models import OrgUnit, Role, UnitKind, ancestor_paths
 from ledger.models import (
     HANDED_IN_REPORT_STATUSES,
     OPEN_ITEM_STATUSES,
@@ -37,7 +37,7 @@ from ledger.models import (
 )
 from ledger.naming import item_no
 from notifications.models import NotificationKind
-from notifications.recipients import Directory
+from notifications.recipients import Directory, parent_path
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from branches.selectors import FILLING_ROLES, Action, scope_for
+from jobs.services import pulse_record
 from ledger.models import EventAction, LedgerEvent
 from ledger.naming import item_label, problem_label
+from notifications.messengers import Digest, messengers_queue
 from notifications.models import Notification, NotificationKind, NotificationPreference, ReminderLog
 from notifications.recipients import Directory
 from notifications.reminders import SOURCES, Draft
@@ -39,12 +41,18 @@ def reminders_send(*, today: datetime.date | None = None, kinds: Iterable[str] |
     """
     today = today or timezone.localdate()
     directory = Directory()
+    # One robot message per unit for the whole sweep, not one per person (notifications/messengers.py).
+    digest = Digest(f"sweep:{today.isoformat()}:{uuid.uuid4().hex[:12]}")
     sent: dict[str, int] = {}
     with translation.override(settings.LANGUAGE_CODE):
         for name, source in SOURCES.items():
             if kinds is not None and name not in kinds:
                 continue
-            sent[name] = sum(_deliver(batch) for batch in _batches(source(today, directory), BATCH_SIZE))
+            sent[name] = sum(_deliver(batch, digest) for batch in _batches(source(today, directory), BATCH_SIZE))
+    # After the notifications' own transactions: a robot problem never undoes or holds up a notification.
+    transaction.on_commit(lambda: messengers_queue(digest=digest), robust=True)
+    pulse_record(name="reminder_sweeps")  # the counters /metrics shows
+    pulse_record(name="reminders_sent", add=sum(sent.values()))
     log.info("reminders for %s: %s", today, sent)
     return sent
 
@@ -55,7 +63,7 @@ def _batches(drafts: Iterable[Draft], size: int) -> Iterator[list[Draft]]:
         yield batch
 
 
-def _deliver(drafts: list[Draft]) -> int:
+def _deliver(drafts: list[Draft], digest: Digest | None = None) -> int:
     """Claim the drafts in ReminderLog and turn only the rows this call inserted into notifications.
 
     INSERT ... ON CONFLICT DO NOTHING: a concurrent sweep inserting the same key waits for ours to
@@ -79,6 +87,8 @@ def _deliver(drafts: list[Draft]) -> int:
                 batch_size=1000,
             )
         transaction.on_commit(lambda: notifications_email(notifications=created), robust=True)
+    if digest is not None:
+        digest.add(created)
     return len(created)
 
 
@@ -222,6 +232,7 @@ def event_notify(*, event_id: int) -> list[Notification]:
         ]
     )
     notifications_email(notifications=created)
+    messengers_queue(notifications=created, key=f"event:{event.pk}")
     return created
 
 

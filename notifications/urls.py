@@ -8,4 +8,5 @@ urlpatterns = [
     path("<int:pk>/read/", views.notification_read, name="read"),
     path("read-all/", views.notification_read_all, name="read_all"),
     path("preferences/", views.preferences, name="preferences"),
+    path("units/<int:pk>/messenger/", views.messenger, name="messenger"),
 ]

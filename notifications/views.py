@@ -1,18 +1,22 @@
-"""Thin views: the user's own notifications, read marks and the email switch."""
+"""Thin views: the user's own notifications, read marks, the email switch, and a unit's group robot."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from config.errors import error_text
+from config.http import found_or_404
 from config.lists import page_of
 from notifications import selectors, services
-from notifications.forms import PreferenceForm
+from notifications.forms import MessengerForm, PreferenceForm
+from notifications.messengers import messenger_set
 from notifications.models import Notification
 
 PAGE_SIZE = 20
@@ -54,3 +58,27 @@ def preferences(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("通知设置已保存。"))
         return redirect("notifications:preferences")
     return render(request, "notifications/preferences.html", {"form": form})
+
+
+@login_required
+def messenger(request: HttpRequest, pk: int) -> HttpResponse:
+    """A unit's group robot (企业微信, 钉钉): set by the organization department, with its latest messages."""
+    unit = found_or_404(selectors.messenger_unit_find(request.user, pk))
+    if not selectors.can_set_messenger(request.user, unit):
+        raise PermissionDenied
+    current = selectors.messenger_of(unit)
+    initial = {"platform": current.platform, "webhook_url": current.webhook_url, "enabled": current.enabled} \
+        if current else {"enabled": True}
+    form = MessengerForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            messenger_set(actor=request.user, unit=unit, **form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, error_text(error))
+        else:
+            messages.success(request, _("群机器人已保存。"))
+            return redirect("notifications:messenger", pk=unit.pk)
+    return render(request, "notifications/messenger.html", {
+        "unit": unit, "form": form, "messenger": current,
+        "deliveries": selectors.deliveries_of(unit), "history": selectors.messenger_history(current),
+    })

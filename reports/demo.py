@@ -1,7 +1,7 @@
 """Demo situation reports on the current campaign: the first general branch has a signed report, the second a
 draft (its report is due in a few days: the reminder sweep tells it today). Idempotent.
 
-Creates the app's signing CA (under REPORT_SIGNING_DIR) when none is configured, so the demo can sign.
+Creates the app's signing CA (in the private storage) when none is configured, so the demo can sign.
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def seed_reports(root: OrgUnit, today: datetime.date | None = None) -> None:
     report = _ensure_draft(campaign, signed_unit, signer)
     if not report.is_frozen:
         if not signing.is_configured():
-            signing.create_signing_ca(directory=signing._signing_dir(), organization=root.name)
+            signing.create_signing_ca(organization=root.name)
         _ensure_stamps(signed_unit, signer)
         signer = get_user_model().objects.get(pk=signer.pk)  # a fresh scope cache
         report = services.report_sign(actor=signer, report=report, version=report.version, password=DEMO_PASSWORD,

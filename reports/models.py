@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import OrgUnit
+from config.storage import private
 from ledger.models import Campaign
 
 
@@ -32,7 +33,7 @@ class UnitStamp(models.Model):
     unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="report_stamps")
     unit_path = models.CharField(max_length=255, editable=False)
     kind = models.CharField(_("类型"), max_length=20, choices=StampKind.choices)
-    file = models.FileField(upload_to=stamp_path, max_length=300)
+    file = models.FileField(storage=private, upload_to=stamp_path, max_length=300)
     token = models.CharField(max_length=40, unique=True)
     extension = models.CharField(max_length=10)
     content_type = models.CharField(max_length=50)
@@ -85,7 +86,7 @@ class SituationReport(models.Model):
     signature_stamp = models.ForeignKey(UnitStamp, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     seal_stamp = models.ForeignKey(UnitStamp, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     verification_code = models.CharField(_("验证码"), max_length=40, unique=True, null=True, blank=True)
-    pdf = models.FileField(upload_to=report_pdf_path, max_length=300, blank=True)
+    pdf = models.FileField(storage=private, upload_to=report_pdf_path, max_length=300, blank=True)
     pdf_sha256 = models.CharField(_("文件摘要（SHA-256）"), max_length=64, blank=True, db_index=True)
     job = models.ForeignKey("jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 

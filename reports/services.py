@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import secrets
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from branches.models import AuditRecord, OrgUnit, UnitKind
 from branches.selectors import Action, scope_for
+from config.storage import private_storage
 from jobs.models import JobStatus
 from ledger import wording
 from ledger.models import Campaign
@@ -49,7 +49,6 @@ def _require_fill(actor, unit: OrgUnit) -> None:
 
 def _checked_image(upload: UploadedFile, *, max_bytes: int) -> tuple[bytes, str, str]:
     """The upload's bytes, extension and content type, if it really is a PNG or JPEG image of sane size."""
-    from django.conf import settings
     from PIL import Image, UnidentifiedImageError
 
     if upload.size is None or upload.size > max_bytes:
@@ -76,7 +75,6 @@ def _checked_image(upload: UploadedFile, *, max_bytes: int) -> tuple[bytes, str,
 @transaction.atomic
 def stamp_upload(*, actor, unit: OrgUnit, kind: str, upload: UploadedFile) -> UnitStamp:
     """Store a signature or seal image for the unit; earlier ones stay (signed reports point to them)."""
-    from django.conf import settings
 
     _require_fill(actor, unit)
     if kind not in StampKind.values:
@@ -243,8 +241,8 @@ def report_render_and_sign(*, report_id: int, progress: Callable[[int, str], Non
 
 
 def report_preview_open(*, report: SituationReport) -> BinaryIO:
-    """The draft's preview PDF, opened for reading: rendered once per content, kept in
-    PRIVATE_MEDIA_ROOT/reports/previews/<report id>/.
+    """The draft's preview PDF, opened for reading: rendered once per content, kept in the private storage
+    under reports/previews/<report id>/ (shared by every web process and node).
 
     The file is named by the report's version and a digest of the HTML it is made from (text, unit name,
     date, fonts), so every viewer of one version gets the one file and any change gives a new one. The
@@ -253,21 +251,23 @@ def report_preview_open(*, report: SituationReport) -> BinaryIO:
     from reports.pdf import html_to_pdf, report_html
 
     html = report_html(report, signed=None)
-    digest = hashlib.sha256(html.encode()).hexdigest()[:32]
-    folder = Path(settings.PRIVATE_MEDIA_ROOT) / "reports" / "previews" / str(report.pk)
-    path = folder / f"v{report.version}-{digest}.pdf"
+    # The fonts' address on this node left out: nodes installed at different paths share one cached file.
+    node_independent = html.replace(Path(settings.REPORT_FONT_DIR).resolve().as_uri(), "report-fonts:")
+    digest = hashlib.sha256(node_independent.encode()).hexdigest()[:32]
+    folder = f"reports/previews/{report.pk}"
+    name = f"{folder}/v{report.version}-{digest}.pdf"
     try:
-        return path.open("rb")
+        return private_storage.open(name, "rb")
     except FileNotFoundError:
         pass
-    folder.mkdir(parents=True, exist_ok=True)
-    # Written aside, opened, then renamed into place: a viewer asking at the same moment reads a whole file or
-    # renders its own, and the open handle stays readable whatever a newer version's cleanup removes.
-    temporary = folder / f".{path.name}.{secrets.token_hex(8)}"
-    temporary.write_bytes(html_to_pdf(html))
-    handle = temporary.open("rb")
-    os.replace(temporary, path)
-    for older in folder.glob("v*.pdf"):  # earlier versions' previews are no longer asked for
-        if older != path:
-            older.unlink(missing_ok=True)
-    return handle
+    pdf = html_to_pdf(html)
+    # Two viewers rendering at the same moment each keep their own bytes; the storage keeps the first file under
+    # the name and gives the second another one, deleted at once (a viewer reads a whole file or none).
+    saved = private_storage.save(name, ContentFile(pdf))
+    if saved != name:
+        private_storage.delete(saved)
+    _, names = private_storage.listdir(folder)
+    for older in names:  # earlier versions' previews are no longer asked for
+        if older.startswith("v") and f"{folder}/{older}" != name:
+            private_storage.delete(f"{folder}/{older}")
+    return io.BytesIO(pdf)

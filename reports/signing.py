@@ -4,9 +4,11 @@ Where the key comes from, first match wins (settings, read from the environment)
 
 1. `REPORT_SIGNING_PKCS12` (+ `REPORT_SIGNING_PKCS12_PASSPHRASE`): a certificate the organization already has;
 2. `REPORT_SIGNING_KEY` + `REPORT_SIGNING_CERT` (PEM, + `REPORT_SIGNING_KEY_PASSPHRASE`);
-3. `REPORT_SIGNING_DIR/signer.key` + `signer.crt`, as written by `manage.py create_signing_ca`.
+3. `signer.key` + `signer.crt` in the private storage's folder `REPORT_SIGNING_FOLDER`, as written by
+   `manage.py create_signing_ca` (so every web process and worker, on any node, signs with the one key).
 
-The trusted roots for verification are `REPORT_SIGNING_CA_CERTS` (PEM files) or `REPORT_SIGNING_DIR/ca.crt`.
+The trusted roots for verification are `REPORT_SIGNING_CA_CERTS` (PEM files) or `ca.crt` in that folder.
+Everything is read into memory: pyHanko is given bytes, never a path (the storage may have none).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import io
+import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +27,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from django.conf import settings
+from django.core.files.base import ContentFile
+
+from config.storage import private_storage
 
 CA_CERT, CA_KEY, SIGNER_CERT, SIGNER_KEY = "ca.crt", "ca.key", "signer.crt", "signer.key"
 
@@ -42,21 +48,55 @@ def _name(organization: str, common_name: str) -> x509.Name:
     )
 
 
-def _write_key(path: Path, key) -> None:
-    path.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    path.chmod(0o600)
+def _key_pem(key) -> bytes:
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
 
 
 def create_signing_ca(
-    *, directory: Path, organization: str, days: int = 3650, key_size: int = 2048, overwrite: bool = False
-) -> dict[str, Path]:
-    """Create the organization's own CA and a signing certificate issued by it, as PEM files in `directory`."""
-    directory.mkdir(parents=True, exist_ok=True)
-    paths = {name: directory / name for name in (CA_CERT, CA_KEY, SIGNER_CERT, SIGNER_KEY)}
-    if not overwrite and any(path.exists() for path in paths.values()):
+    *, organization: str, days: int = 3650, key_size: int = 2048, overwrite: bool = False,
+    directory: Path | None = None,
+) -> list[str]:
+    """Create the organization's own CA and a signing certificate issued by it, as PEM files kept in the private
+    storage (or, given `directory`, written there on this machine); returns where each went."""
+    names = (CA_CERT, CA_KEY, SIGNER_CERT, SIGNER_KEY)
+    if directory is None:
+        if not overwrite and any(private_storage.exists(_stored_name(name)) for name in names):
+            raise FileExistsError(f"the private storage's {settings.REPORT_SIGNING_FOLDER}/ already holds signing files")
+    elif not overwrite and any((directory / name).exists() for name in names):
         raise FileExistsError(f"{directory} already holds signing files")
+    files = _new_ca(organization, days=days, key_size=key_size)
+    return _store(files) if directory is None else _write_into(directory, files)
+
+
+def _store(files: dict[str, bytes]) -> list[str]:
+    for name, content in files.items():
+        private_storage.delete(_stored_name(name))  # overwrite: the storage would otherwise pick another name
+        private_storage.save(_stored_name(name), ContentFile(content))
+        if name.endswith(".key"):
+            _owner_only(_stored_name(name))
+    return [_stored_name(name) for name in files]
+
+
+def _write_into(directory: Path, files: dict[str, bytes]) -> list[str]:
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        (directory / name).write_bytes(content)
+        if name.endswith(".key"):
+            (directory / name).chmod(0o600)
+    return [str(directory / name) for name in files]
+
+
+def _owner_only(name: str) -> None:
+    """A key in a directory storage is readable by its owner alone; other storages (S3, …) have no file modes:
+    access to them is the bucket's policy. The one place a local path is asked for, and only to set its mode."""
+    try:
+        path = private_storage.path(name)
+    except NotImplementedError:
+        return
+    os.chmod(path, 0o600)
+
+
+def _new_ca(organization: str, *, days: int, key_size: int) -> dict[str, bytes]:
     now = datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=5)
     ca_key = rsa.generate_private_key(public_exponent=65537, key_size=key_size)
     ca_name = _name(organization, f"{organization} 文件签章根证书")
@@ -103,63 +143,89 @@ def create_signing_ca(
         )
         .sign(ca_key, hashes.SHA256())
     )
-    paths[CA_CERT].write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
-    paths[SIGNER_CERT].write_bytes(signer_cert.public_bytes(serialization.Encoding.PEM))
-    _write_key(paths[CA_KEY], ca_key)
-    _write_key(paths[SIGNER_KEY], signer_key)
-    return paths
+    return {
+        CA_CERT: ca_cert.public_bytes(serialization.Encoding.PEM),
+        CA_KEY: _key_pem(ca_key),
+        SIGNER_CERT: signer_cert.public_bytes(serialization.Encoding.PEM),
+        SIGNER_KEY: _key_pem(signer_key),
+    }
 
 
-def _signing_dir() -> Path:
-    return Path(settings.REPORT_SIGNING_DIR)
+def _stored_name(name: str) -> str:
+    return f"{settings.REPORT_SIGNING_FOLDER}/{name}"
 
 
-def trust_root_paths() -> list[Path]:
-    configured = [Path(p) for p in settings.REPORT_SIGNING_CA_CERTS]
-    return configured or [_signing_dir() / CA_CERT]
+def _stored(name: str) -> bytes | None:
+    """One of create_signing_ca's files from the private storage; None when there is none."""
+    try:
+        with private_storage.open(_stored_name(name), "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
+
+
+def _trusted_pem() -> list[bytes]:
+    """The trusted CA certificates' PEM: the configured files (absolute paths on every node), else the stored CA."""
+    if settings.REPORT_SIGNING_CA_CERTS:
+        return [Path(path).read_bytes() for path in settings.REPORT_SIGNING_CA_CERTS if Path(path).exists()]
+    stored = _stored(CA_CERT)
+    return [stored] if stored else []
+
+
+def _trusted_certs() -> list[asn1_x509.Certificate]:
+    from pyhanko.keys import load_certs_from_pemder_data
+
+    return [cert for data in _trusted_pem() for cert in load_certs_from_pemder_data(data)]
 
 
 def trust_roots() -> list[asn1_x509.Certificate]:
-    from pyhanko.keys import load_certs_from_pemder
-
-    paths = [p for p in trust_root_paths() if p.exists()]
-    if not paths:
+    roots = _trusted_certs()
+    if not roots:
         raise SigningNotConfigured("no trusted CA certificate")
-    return list(load_certs_from_pemder([str(p) for p in paths]))
+    return roots
 
 
 def is_configured() -> bool:
     if settings.REPORT_SIGNING_PKCS12:
         return Path(settings.REPORT_SIGNING_PKCS12).exists()
-    key, cert = _pem_paths()
-    return key.exists() and cert.exists()
-
-
-def _pem_paths() -> tuple[Path, Path]:
     if settings.REPORT_SIGNING_KEY and settings.REPORT_SIGNING_CERT:
-        return Path(settings.REPORT_SIGNING_KEY), Path(settings.REPORT_SIGNING_CERT)
-    return _signing_dir() / SIGNER_KEY, _signing_dir() / SIGNER_CERT
+        return Path(settings.REPORT_SIGNING_KEY).exists() and Path(settings.REPORT_SIGNING_CERT).exists()
+    return private_storage.exists(_stored_name(SIGNER_KEY)) and private_storage.exists(_stored_name(SIGNER_CERT))
+
+
+def _pem_key_and_cert() -> tuple[bytes | None, bytes | None]:
+    if settings.REPORT_SIGNING_KEY and settings.REPORT_SIGNING_CERT:
+        key, cert = Path(settings.REPORT_SIGNING_KEY), Path(settings.REPORT_SIGNING_CERT)
+        return (key.read_bytes() if key.exists() else None), (cert.read_bytes() if cert.exists() else None)
+    return _stored(SIGNER_KEY), _stored(SIGNER_CERT)
 
 
 def load_signer():
     """The pyHanko signer for the configured key and certificate (with the CA chain embedded)."""
+    from pyhanko.keys import load_certs_from_pemder_data, load_private_key_from_pemder_data
     from pyhanko.sign import signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-    chain = [str(p) for p in trust_root_paths() if p.exists()]
+    chain = _trusted_certs()
     if settings.REPORT_SIGNING_PKCS12:
         passphrase = settings.REPORT_SIGNING_PKCS12_PASSPHRASE.encode() or None
-        signer = signers.SimpleSigner.load_pkcs12(
-            settings.REPORT_SIGNING_PKCS12, ca_chain_files=chain or None, passphrase=passphrase
-        )
-    else:
-        key, cert = _pem_paths()
-        if not (key.exists() and cert.exists()):
-            raise SigningNotConfigured(str(key))
-        passphrase = settings.REPORT_SIGNING_KEY_PASSPHRASE.encode() or None
-        signer = signers.SimpleSigner.load(str(key), str(cert), ca_chain_files=chain or None, key_passphrase=passphrase)
-    if signer is None:
-        raise SigningNotConfigured("the key or certificate could not be loaded")
-    return signer
+        try:
+            data = Path(settings.REPORT_SIGNING_PKCS12).read_bytes()
+            return signers.SimpleSigner.load_pkcs12_data(data, other_certs=chain, passphrase=passphrase)
+        except (OSError, ValueError) as exc:
+            raise SigningNotConfigured(f"the PKCS#12 file could not be loaded: {exc}") from exc
+    key, cert = _pem_key_and_cert()
+    if key is None or cert is None:
+        raise SigningNotConfigured("no signing key and certificate")
+    passphrase = settings.REPORT_SIGNING_KEY_PASSPHRASE.encode() or None
+    try:
+        signing_key = load_private_key_from_pemder_data(key, passphrase=passphrase)
+        (signing_cert,) = load_certs_from_pemder_data(cert)
+    except (ValueError, TypeError) as exc:
+        raise SigningNotConfigured(f"the key or certificate could not be loaded: {exc}") from exc
+    registry = SimpleCertificateStore()
+    registry.register_multiple(chain)
+    return signers.SimpleSigner(signing_cert=signing_cert, signing_key=signing_key, cert_registry=registry)
 
 
 def sign_pdf(pdf: bytes, *, reason: str, location: str, contact: str = "") -> bytes:

@@ -176,3 +176,39 @@ def _rate_workflow_branches(campaign: Campaign, org) -> None:
         ledger = Ledger.objects.filter(campaign=campaign, unit__code=code).select_related("unit").first()
         if ledger is not None and not StarRating.objects.filter(unit=ledger.unit, year=campaign.year).exists():
             services.rating_decide(actor=org, campaign=campaign, unit=ledger.unit, stars=stars, basis="按期推进整改。")
+
+
+SURVEY_REASONS = {
+    "advanced": "组织生活规范，整改措施按时销号，党员作用发挥明显",
+    "middle": "基本工作能够开展，个别整改措施推进偏慢",
+    "lagging": "“三会一课”不经常，整改措施多项逾期，需要整顿提升",
+}
+
+
+def seed_tier_survey(issuer: OrgUnit, year: int, today: datetime.date | None = None):
+    """A finalized yearly survey (摸底排查) of `issuer`'s branches for `year`: the first third 先进, the last one
+    后进 with its improvement ledger (整顿提升台账), the rest 中间. Idempotent: an existing survey is returned as
+    it is. For the merger to call from seed_demo, e.g. `seed_tier_survey(root, today.year)`."""
+    from branches.models import UnitKind
+    from branches.selectors import SYSTEM
+    from reviews import survey_services
+    from reviews.models import SurveyStatus, TierSurvey
+
+    existing = TierSurvey.objects.filter(issuer=issuer, year=year).first()
+    if existing is not None:
+        return existing
+    branches = list(OrgUnit.objects.filter(path__startswith=issuer.path, kind=UnitKind.BRANCH, is_active=True)
+                    .order_by("code"))
+    survey = survey_services.survey_create(actor=SYSTEM, issuer=issuer, year=year)
+    if not branches:
+        return survey
+    advanced = max(1, len(branches) // 3)
+    for n, unit in enumerate(branches):
+        tier = "lagging" if n == len(branches) - 1 and n > 0 else "advanced" if n < advanced else "middle"
+        survey_services.survey_classify(actor=SYSTEM, survey=survey, unit=unit, tier=tier,
+                                        reason=SURVEY_REASONS[tier])
+    survey = survey_services.survey_finalize(actor=SYSTEM, survey=survey)
+    if survey.status == SurveyStatus.FINALIZED and len(branches) > 1:
+        survey_services.improvement_ledgers_create(actor=SYSTEM, survey=survey, today=today)
+    survey.refresh_from_db()
+    return survey

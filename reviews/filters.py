@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 
 import django_filters
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +22,7 @@ from ledger.models import (
     LedgerEvent,
     LedgerStatus,
     ProblemSource,
+    RecurrenceState,
     overdue_condition,
 )
 from reviews.models import SupervisionKind, Tier
@@ -75,6 +76,7 @@ class ItemFilter(ListFilterSet):
 class ProblemFilter(ListFilterSet):
     category = IntegerFilter(field_name="category_id")
     source = django_filters.ChoiceFilter(choices=ProblemSource.choices)
+    recurrence = django_filters.ChoiceFilter(field_name="recurrence_state", choices=RecurrenceState.choices)
 
 
 class LedgerFilter(ListFilterSet):
@@ -114,3 +116,26 @@ class RatingFilter(ListFilterSet):
 
 class SupervisionFilter(ListFilterSet):
     kind = django_filters.ChoiceFilter(choices=SupervisionKind.choices)
+
+
+class SurveyUnitFilter(ListFilterSet):
+    """The survey page's units: by name or code, and by tier so far ("none": not classified yet)."""
+
+    q = django_filters.CharFilter(method="filter_q")
+    tier = django_filters.ChoiceFilter(choices=[*Tier.choices, ("none", _("未定级"))], method="filter_tier")
+
+    def filter_q(self, units: QuerySet, name: str, value: str) -> QuerySet:
+        return units.filter(Q(name__icontains=value.strip()) | Q(code__istartswith=value.strip()))
+
+    def filter_tier(self, units: QuerySet, name: str, value: str) -> QuerySet:
+        return units.filter(tier__isnull=True) if value == "none" else units.filter(tier=value)
+
+
+class TierEntryFilter(ListFilterSet):
+    """A tier list (三类台账): by name or code, and by the unit above (党总支)."""
+
+    q = django_filters.CharFilter(method="filter_q")
+    parent = IntegerFilter(field_name="unit__parent_id")
+
+    def filter_q(self, entries: QuerySet, name: str, value: str) -> QuerySet:
+        return entries.filter(Q(unit__name__icontains=value.strip()) | Q(unit__code__istartswith=value.strip()))

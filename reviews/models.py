@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import OrgUnit
-from ledger.models import Campaign, Problem, RectificationItem
+from ledger.models import Campaign, Ledger, Problem, RectificationItem
 
 
 class SupervisionKind(models.TextChoices):
@@ -263,3 +263,82 @@ class RatingDelegation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} @ {self.unit_id}"
+
+
+class SurveyStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    FINALIZED = "finalized", _("已定稿")
+
+
+class TierSurvey(models.Model):
+    """A yearly survey (摸底排查) in which an organization department classifies the units of its subtree
+    先进 / 中间 / 后进, each with its reason; the three tier lists (三类台账) are read from its entries."""
+
+    issuer = models.ForeignKey(OrgUnit, verbose_name=_("排查单位"), on_delete=models.PROTECT,
+                               related_name="tier_surveys")
+    issuer_path = models.CharField(max_length=255, editable=False)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    status = models.CharField(_("状态"), max_length=20, choices=SurveyStatus.choices, default=SurveyStatus.DRAFT)
+    # The campaign made for the 后进 units' improvement ledgers (后进党组织整顿提升台账), once created.
+    improvement_campaign = models.OneToOneField(
+        Campaign, verbose_name=_("整顿提升台账"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="tier_survey",
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finalized_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+")
+    finalized_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("摸底排查")
+        verbose_name_plural = _("摸底排查")
+        ordering = ["-year", "issuer_path"]
+        constraints = [models.UniqueConstraint(fields=["issuer", "year"], name="tier_survey_one_per_issuer_year")]
+        indexes = [models.Index(fields=["issuer_path"], name="tier_survey_issuer_path",
+                                opclasses=["varchar_pattern_ops"])]
+
+    def __str__(self) -> str:
+        return f"{self.issuer} {self.year}"
+
+    def save(self, *args, **kwargs):
+        self.issuer_path = self.issuer.path
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("reviews:survey_detail", args=[self.pk])
+
+
+class TierSurveyEntry(models.Model):
+    """One unit's tier in a survey, with the reason; a 后进 unit's improvement ledger once it is made."""
+
+    survey = models.ForeignKey(TierSurvey, on_delete=models.PROTECT, related_name="entries")
+    unit = models.ForeignKey(OrgUnit, verbose_name=_("党组织"), on_delete=models.PROTECT,
+                             related_name="tier_survey_entries")
+    unit_path = models.CharField(max_length=255, editable=False)
+    tier = models.CharField(_("类别"), max_length=20, choices=Tier.choices)
+    reason = models.TextField(_("定级理由"))
+    improvement_ledger = models.OneToOneField(
+        Ledger, verbose_name=_("整顿提升台账"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="tier_survey_entry",
+    )
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("排查定级")
+        verbose_name_plural = _("排查定级")
+        ordering = ["unit_path"]
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "unit"], name="tier_entry_one_per_unit"),
+            models.CheckConstraint(condition=~Q(reason=""), name="tier_entry_reason_given"),
+            models.CheckConstraint(condition=Q(tier__in=Tier.values), name="tier_entry_tier_valid"),
+        ]
+        indexes = [models.Index(fields=["unit_path"], name="tier_entry_path", opclasses=["varchar_pattern_ops"])]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.tier}"
+
+    def save(self, *args, **kwargs):
+        self.unit_path = self.unit.path
+        super().save(*args, **kwargs)

@@ -23,6 +23,15 @@ urlpatterns = [
     path("ratings/<int:pk>/objections/", views.objection_create, name="objection_create"),
     path("ratings/<int:pk>/finalise/", views.rating_finalise, name="rating_finalise"),
     path("objections/<int:pk>/resolve/", views.objection_resolve, name="objection_resolve"),
+    # the unit's record (档案) and the yearly survey with its three tier lists (摸底排查, 三类台账)
+    path("units/<int:pk>/record/", views.record, name="unit_record"),
+    path("surveys/", views.survey_list, name="survey_list"),
+    path("surveys/new/", views.survey_create, name="survey_create"),
+    path("surveys/<int:pk>/", views.survey_detail, name="survey_detail"),
+    path("surveys/<int:pk>/finalize/", views.survey_finalize, name="survey_finalize"),
+    path("surveys/<int:pk>/improvement/", views.survey_improvement, name="survey_improvement"),
+    path("surveys/<int:pk>/tiers/", views.survey_tier_list, name="survey_tier_list"),
+    path("surveys/<int:pk>/tiers/export/", views.survey_tier_export, name="survey_tier_export"),
     # supervision (督查)
     path("supervision/", views.supervision_list, name="supervision_list"),
     path("supervision/new/", views.supervision_create, name="supervision_create"),

@@ -12,6 +12,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -89,9 +90,12 @@ def start_worker(broker_url: str) -> subprocess.Popen:
         "REDIS_URL": broker_url,
         "PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT),
         "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+        "PYTHONPATH": str(BASE_DIR),
     }
     env.pop("TEST_DATABASE_NAME", None)
-    return subprocess.Popen([sys.executable, "-c", WORKER_BOOT], cwd=BASE_DIR, env=env)
+    # Started in a directory of its own, as a worker on another node would be: what it writes reaches the web
+    # process through the private storage, not through a shared working directory.
+    return subprocess.Popen([sys.executable, "-c", WORKER_BOOT], cwd=tempfile.mkdtemp(prefix="worker-cwd-"), env=env)
 
 
 def stop_worker(process: subprocess.Popen) -> None:

@@ -40,6 +40,16 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     assert "DJANGO_SECRET_KEY" in result.stderr
 
 
+def test_the_kits_environment_makes_no_key_file_and_names_the_missing_key(tmp_path):
+    """deploy/zhenggai.env.template sets DJANGO_SECRET_KEY_FILE empty: a node without the shared key refuses to
+    start with the message, instead of making a key of its own (in a code directory systemd keeps read-only)."""
+    env = _base_env(tmp_path)
+    env.update(DJANGO_ALLOWED_HOSTS="dangjian.example.edu.cn", DJANGO_SECRET_KEY_FILE="")
+    result = _check_deploy(env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and "DJANGO_SECRET_KEY" in result.stderr
+
+
 # The key that earlier versions committed as the default: public, so a deployment must never sign with it.
 COMMITTED_DEVELOPMENT_KEY = "embedded-dev-key-not-for-production-0123456789abcdefghijklmnop"
 

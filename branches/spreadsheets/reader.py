@@ -20,15 +20,17 @@ import secrets
 import time
 import zipfile
 from dataclasses import dataclass, field
-from pathlib import Path
 from xml.etree import ElementTree
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+
+from config.storage import private_storage
 
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
 MAX_IMPORT_ROWS = 20000
@@ -319,23 +321,30 @@ def rows_from_json(data: bytes) -> list[SheetRow]:
             for number, values in json.loads(data)]
 
 
-def _pending_dir() -> Path:
-    path = Path(settings.PRIVATE_MEDIA_ROOT) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+PENDING_FOLDER = "imports"
 
 
-def _sweep_old_uploads(directory: Path) -> None:
-    cutoff = time.time() - PENDING_MAX_AGE
-    for old in [*directory.glob("*.json"), *directory.glob("*.xlsx")]:  # .xlsx: kept by earlier versions
-        if old.stat().st_mtime < cutoff:
-            old.unlink(missing_ok=True)
+def _sweep_old_uploads() -> None:
+    """Delete the rows of previews never confirmed (older than PENDING_MAX_AGE)."""
+    cutoff = datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=PENDING_MAX_AGE)
+    try:
+        _, names = private_storage.listdir(PENDING_FOLDER)
+    except FileNotFoundError:  # nothing kept yet
+        return
+    for name in names:
+        old = f"{PENDING_FOLDER}/{name}"
+        try:
+            if private_storage.get_modified_time(old) < cutoff:
+                private_storage.delete(old)
+        except (FileNotFoundError, NotImplementedError):  # gone meanwhile, or a storage without times
+            continue
 
 
-def pending_path(token: str) -> Path:
+def pending_name(token: str) -> str:
+    """The private storage's name for the rows kept under `token`."""
     if not TOKEN_RE.match(token or ""):
         raise ValidationError(_("上传的文件已失效，请重新上传。"))
-    return _pending_dir() / f"{token}.json"
+    return f"{PENDING_FOLDER}/{token}.json"
 
 
 def pending_entry(request, token: str) -> dict | None:
@@ -346,11 +355,10 @@ def pending_store(request, *, kind: str, rows: list[SheetRow], context: dict) ->
     """Keep the rows read from an upload for this user's session; returns the token naming them.
 
     The rows, not the file, are kept: showing the preview again and confirming never parse the file again."""
-    directory = _pending_dir()
-    _sweep_old_uploads(directory)
+    _sweep_old_uploads()
     token = secrets.token_urlsafe(24)
     data = rows_to_json(rows)
-    (directory / f"{token}.json").write_bytes(data)
+    private_storage.save(pending_name(token), ContentFile(data))  # the token is new: saved under this very name
     pending = request.session.get(SESSION_KEY, {})
     pending[token] = {"kind": kind, "sha256": hashlib.sha256(data).hexdigest(), "user": request.user.pk,
                       "context": context}
@@ -364,14 +372,16 @@ def pending_load(request, *, kind: str, token: str, context: dict) -> list[Sheet
     if (entry is None or entry["kind"] != kind or entry["user"] != request.user.pk
             or entry["context"] != context):
         raise ValidationError(_("上传的文件已失效，请重新上传。"))
-    return pending_read(pending_path(token), sha256=entry["sha256"])
+    return pending_read(token, sha256=entry["sha256"])
 
 
-def pending_read(path: Path, *, sha256: str) -> list[SheetRow]:
-    """The rows kept at `path`, if they are still those whose hash was recorded (by the session or a job)."""
-    if not path.exists():
-        raise ValidationError(_("上传的文件已失效，请重新上传。"))
-    data = path.read_bytes()
+def pending_read(token: str, *, sha256: str) -> list[SheetRow]:
+    """The rows kept under `token`, if they are still those whose hash was recorded (by the session or a job)."""
+    try:
+        with private_storage.open(pending_name(token), "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        raise ValidationError(_("上传的文件已失效，请重新上传。")) from None
     if hashlib.sha256(data).hexdigest() != sha256:
         raise ValidationError(_("上传的文件已被改动，请重新上传。"))
     return rows_from_json(data)
@@ -387,5 +397,9 @@ def pending_forget(request, *, token: str) -> None:
 def pending_discard(request, *, token: str) -> None:
     pending_forget(request, token=token)
     if TOKEN_RE.match(token or ""):
-        pending_path(token).unlink(missing_ok=True)
+        pending_delete(token)
+
+
+def pending_delete(token: str) -> None:
+    private_storage.delete(pending_name(token))
 

@@ -20,12 +20,23 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
 env.read_env(BASE_DIR / ".env") if (BASE_DIR / ".env").exists() else None
 
+
+def absolute_path(variable: str, default: str = "") -> str:
+    """A path from the environment that must not depend on the directory a process was started in: web
+    processes, workers and cron jobs start in different ones, and must all find the same file."""
+    value = env(variable, default=default)
+    if value and not Path(value).is_absolute():
+        raise ImproperlyConfigured(f"{variable} must be an absolute path, not {value!r}.")
+    return value
+
+
 # Off unless asked for (`make run` asks): a deployment that forgets its settings never shows technical pages.
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-# Without DJANGO_SECRET_KEY, a random key of this installation kept in var/ (config/secret_key.py).
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="") or local_secret_key(
-    Path(env("DJANGO_SECRET_KEY_FILE", default=str(BASE_DIR / "var" / "secret_key")))
-)
+# Without DJANGO_SECRET_KEY, a random key of this installation kept in var/ (config/secret_key.py). An empty
+# DJANGO_SECRET_KEY_FILE makes none (the deployment kit's environment file: nodes share one key from the
+# environment, and the code's directory is read-only to them).
+SECRET_KEY_FILE = absolute_path("DJANGO_SECRET_KEY_FILE", default=str(BASE_DIR / "var" / "secret_key"))
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="") or (local_secret_key(Path(SECRET_KEY_FILE)) if SECRET_KEY_FILE else "")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
@@ -52,9 +63,12 @@ INSTALLED_APPS = [
     "notifications",
     "scale",
     "backups",
+    "health_check",
 ]
 
 MIDDLEWARE = [
+    # Request counts and times for /metrics (django-prometheus; its database and cache wrappers are not used).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -72,6 +86,7 @@ MIDDLEWARE = [
     "accounts.middleware.RefusedAccessLogMiddleware",
     # Last, so it turns a lockout flagged during the login view into the lockout page.
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -103,6 +118,9 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 if env("TEST_DATABASE_NAME", default=""):
     DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME")}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    if DATABASES["default"]["NAME"] not in ("", ":memory:") and not Path(DATABASES["default"]["NAME"]).is_absolute():
+        # A relative file would be another database for every process started in another directory.
+        raise ImproperlyConfigured("DATABASE_URL must name the SQLite file by an absolute path (sqlite:////srv/…).")
     # Writers must wait for each other, not fail with "database is locked" (the self-check saves each field as
     # it is typed, so two saves often meet). A deferred transaction reads first and then cannot wait for the
     # write lock, whatever the timeout: IMMEDIATE takes the lock at BEGIN, where the timeout applies. WAL lets
@@ -137,21 +155,41 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
-# Evidence and signed reports: never served directly, only through views that check scope.
-PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private_media")))
+STATIC_ROOT = Path(absolute_path("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+# Every file a request or a job reads or writes (evidence, signed reports, job results, imports, stamps, the
+# signing CA) is in the private storage, STORAGES["private"] (config/storage.py): never served directly, only
+# through views that check scope. By default a directory at PRIVATE_MEDIA_ROOT, which several web and worker
+# nodes must share (one volume, mounted at the same path); or any Django storage class (S3, …):
+# PRIVATE_STORAGE_BACKEND=storages.backends.s3.S3Storage PRIVATE_STORAGE_OPTIONS='{"bucket_name": "…"}'.
+PRIVATE_MEDIA_ROOT = Path(absolute_path("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private_media")))
 MEDIA_ROOT = PRIVATE_MEDIA_ROOT
+PRIVATE_STORAGE_BACKEND = env("PRIVATE_STORAGE_BACKEND", default="config.storage.PrivateFileSystemStorage")
+PRIVATE_STORAGE_OPTIONS = env.json("PRIVATE_STORAGE_OPTIONS", default={})
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "private": {"BACKEND": PRIVATE_STORAGE_BACKEND, "OPTIONS": PRIVATE_STORAGE_OPTIONS},
+}
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-# The signed situation report (附件3): the app's own CA and signing certificate live here unless the
-# organization's existing certificate is configured (a PKCS#12 file, or PEM key + certificate).
-REPORT_SIGNING_DIR = Path(env("REPORT_SIGNING_DIR", default=str(PRIVATE_MEDIA_ROOT / "signing")))
-REPORT_SIGNING_PKCS12 = env("REPORT_SIGNING_PKCS12", default="")
+# The signed situation report (附件3): the app's own CA and signing certificate are kept in the private storage
+# under this folder (`manage.py create_signing_ca`) unless the organization's existing certificate is configured
+# (a PKCS#12 file, or PEM key + certificate): those are files the deployment puts at the same absolute path on
+# every node that signs or verifies (web and worker), as it does with its other secrets.
+REPORT_SIGNING_FOLDER = env("REPORT_SIGNING_FOLDER", default="signing")
+if env("REPORT_SIGNING_DIR", default=""):  # earlier versions' directory: the key would silently be missing
+    raise ImproperlyConfigured("REPORT_SIGNING_DIR is no longer read: put its files in the private storage's "
+                               "REPORT_SIGNING_FOLDER (by default PRIVATE_MEDIA_ROOT/signing/), or point "
+                               "REPORT_SIGNING_KEY, REPORT_SIGNING_CERT and REPORT_SIGNING_CA_CERTS at them.")
+REPORT_SIGNING_PKCS12 = absolute_path("REPORT_SIGNING_PKCS12")
 REPORT_SIGNING_PKCS12_PASSPHRASE = env("REPORT_SIGNING_PKCS12_PASSPHRASE", default="")
-REPORT_SIGNING_KEY = env("REPORT_SIGNING_KEY", default="")
-REPORT_SIGNING_CERT = env("REPORT_SIGNING_CERT", default="")
+REPORT_SIGNING_KEY = absolute_path("REPORT_SIGNING_KEY")
+REPORT_SIGNING_CERT = absolute_path("REPORT_SIGNING_CERT")
 REPORT_SIGNING_KEY_PASSPHRASE = env("REPORT_SIGNING_KEY_PASSPHRASE", default="")
 REPORT_SIGNING_CA_CERTS = env.list("REPORT_SIGNING_CA_CERTS", default=[])
+for _ca_cert in REPORT_SIGNING_CA_CERTS:
+    if not Path(_ca_cert).is_absolute():
+        raise ImproperlyConfigured(f"REPORT_SIGNING_CA_CERTS must list absolute paths, not {_ca_cert!r}.")
 # Days a job's result file (an export, an import's result with initial passwords) is kept after it finished.
 JOB_RESULT_DAYS = env.int("JOB_RESULT_DAYS", default=7)
 # Minutes a claimed job may run before it is taken for one whose worker died, and marked failed.
@@ -159,8 +197,12 @@ JOB_STALE_MINUTES = env.int("JOB_STALE_MINUTES", default=60)
 # The largest 附件2 export started at once (rows): larger selections are refused with a message to export
 # unit by unit (a province's whole campaign would be a million rows in 23,000 sheets).
 EXPORT_MAX_ROWS = env.int("EXPORT_MAX_ROWS", default=200_000)
-# The report's cut-down Chinese fonts (reports/fonts.py), built by `make install` / `manage.py build_report_fonts`.
-REPORT_FONT_DIR = Path(env("REPORT_FONT_DIR", default=str(BASE_DIR / "var" / "fonts")))
+# A carry-over (结转) of more measures than this runs as a background job with progress instead of in the request.
+CARRY_OVER_JOB_ITEMS = env.int("CARRY_OVER_JOB_ITEMS", default=2_000)
+# The report's cut-down Chinese fonts (reports/fonts.py), built by `make install` / `manage.py build_report_fonts`
+# on every node from its own Noto package, like the static files: part of the installation, not data. WeasyPrint
+# reads a font from a file, so this is a directory of the node (absolute: the same for every process on it).
+REPORT_FONT_DIR = Path(absolute_path("REPORT_FONT_DIR", default=str(BASE_DIR / "var" / "fonts")))
 REPORT_VERIFY_MAX_BYTES = env.int("REPORT_VERIFY_MAX_BYTES", default=10 * 1024 * 1024)
 REPORT_IMAGE_MAX_BYTES = env.int("REPORT_IMAGE_MAX_BYTES", default=2 * 1024 * 1024)
 # A signature or seal is drawn into the PDF, which decodes it whole: 4 megapixels is a sharp 2000×2000 seal.
@@ -211,7 +253,24 @@ CELERY_BEAT_SCHEDULE = {
     "dispatch-job-outbox": {"task": "jobs.dispatch_outbox", "schedule": crontab(minute="*")},
     "expire-job-results": {"task": "jobs.expire_results", "schedule": crontab(hour=3, minute=0)},
     "refresh-tallies": {"task": "reviews.refresh_tallies", "schedule": crontab(minute=f"*/{TALLY_REFRESH_MINUTES}")},
+    "send-messengers": {"task": "notifications.send_messengers", "schedule": crontab(minute="*")},
+    "heartbeat": {"task": "jobs.heartbeat", "schedule": crontab(minute="*")},
 }
+
+# Monitoring (config/monitoring.py): /health/ and /metrics answer only these addresses (single addresses or
+# networks) or a request with "Authorization: Bearer <MONITORING_TOKEN>"; everyone else gets a 404.
+MONITORING_ALLOWED_IPS = env.list("MONITORING_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+MONITORING_TOKEN = env("MONITORING_TOKEN", default="")
+# /health/ fails when the worker's or beat's heartbeat (every minute) is older than this, or when less than
+# this much space is free for the private files.
+MONITORING_HEARTBEAT_MAX_MINUTES = env.int("MONITORING_HEARTBEAT_MAX_MINUTES", default=5)
+MONITORING_MIN_FREE_MB = env.int("MONITORING_MIN_FREE_MB", default=1024)
+
+# Group robots (企业微信, 钉钉; notifications/messengers.py): how long one post may take, the pause before the
+# first retry (doubled after each failure), and the attempts before a message is marked failed.
+MESSENGER_TIMEOUT_SECONDS = env.int("MESSENGER_TIMEOUT_SECONDS", default=5)
+MESSENGER_RETRY_SECONDS = env.int("MESSENGER_RETRY_SECONDS", default=60)
+MESSENGER_MAX_ATTEMPTS = env.int("MESSENGER_MAX_ATTEMPTS", default=5)
 
 # Reminders (notifications/reminders.py): days before an item's or a phase's deadline, days overdue
 # before the general branch is told too, months before a committee's term ends.

@@ -4,7 +4,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from config.secret_key import KNOWN_PUBLIC_KEYS
 from config.settings.base import *  # noqa: F403
-from config.settings.base import LOGGING, env
+from config.settings.base import LOGGING, STORAGES, env
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -23,7 +23,7 @@ SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **STORAGES,  # the private storage as base.py configures it
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
 }
 LOGGING["root"]["level"] = env("LOG_LEVEL", default="INFO")

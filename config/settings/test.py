@@ -17,6 +17,7 @@ CELERY_TASK_ALWAYS_EAGER = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "private": {"BACKEND": "config.storage.PrivateFileSystemStorage"},
 }
 # SQLite: a file, not Django's in-memory default. The live server (browser and concurrency tests) then gets a
 # connection per request thread as in production; an in-memory database would be one connection shared by all.

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from branches.selectors import Action, scope_for
+from ledger.guidance import measure_suggestions
 from ledger.models import (
     NO_PHASE_KEY,
     Campaign,
@@ -33,9 +34,10 @@ from ledger.models import (
     RectificationItem,
     SelfCheckAnswer,
     TemplateCategory,
-    answered_condition,
     overdue_condition,
+    self_check_tally,
 )
+from ledger.models import self_check_by_category as template_checked_by_category
 from ledger.selectors.campaigns import campaign_visible_find
 
 
@@ -173,8 +175,10 @@ def ledger_page(ledger: Ledger, today: datetime.date | None = None, phase: str =
     today = today or timezone.localdate()
     categories = list(TemplateCategory.objects.filter(template_id=ledger.campaign.template_id).order_by("order"))
     problems = list(
-        Problem.objects.filter(ledger=ledger).select_related("manifestation").order_by("number")
-        .prefetch_related(Prefetch("items", queryset=_items_queryset()))
+        Problem.objects.filter(ledger=ledger).order_by("number")
+        .select_related("manifestation", "carried_from__ledger__campaign", "recurrence_of__ledger__campaign")
+        .prefetch_related(Prefetch("items", queryset=_items_queryset()),
+                          Prefetch("carried_to", queryset=Problem.objects.select_related("ledger__campaign")))
     )
     blocks = {category.pk: CategoryBlock(category) for category in categories}
     withdrawn = []
@@ -207,37 +211,67 @@ def ledger_page(ledger: Ledger, today: datetime.date | None = None, phase: str =
 
 
 def self_check_counts(ledger: Ledger) -> tuple[int, int]:
-    """(answered, total): "not found", or "found" with a description, counts as answered."""
-    total = Manifestation.objects.filter(category__template_id=ledger.campaign.template_id).count()
-    answered = SelfCheckAnswer.objects.filter(answered_condition(), ledger=ledger).count()
-    return answered, total
+    """(answered, total): "not found", or "found" with a description, counts as answered (`self_check_tally`)."""
+    return self_check_tally(ledger)
 
 
-def self_check_answer_current(ledger: Ledger, manifestation: Manifestation) -> SelfCheckAnswer | None:
-    """The answer as saved now (someone else's save refused this person's)."""
-    return SelfCheckAnswer.objects.filter(ledger=ledger, manifestation=manifestation).first()
+def self_check_by_category(ledger: Ledger) -> bool:
+    """The ledger's template lists no manifestations: each category is one point to answer."""
+    return template_checked_by_category(ledger.campaign.template_id)
 
 
 @dataclass
 class SelfCheckRow:
-    manifestation: Manifestation
+    """One point to answer: a manifestation, or (templates without manifestations) the whole category."""
+
+    manifestation: Manifestation | None
     answer: SelfCheckAnswer | None
+    category: TemplateCategory | None = None
+
+    @property
+    def key(self) -> str:
+        """The row's id part in the page (a manifestation's stays its pk, as before categories were points)."""
+        return str(self.manifestation.pk) if self.manifestation else f"c{self.category.pk}"
 
 
 def self_check_page(ledger: Ledger) -> list[tuple[TemplateCategory, list[SelfCheckRow], list[Problem]]]:
-    """Every manifestation grouped by category with the answer so far, and the category's extra problems."""
+    """Every point grouped by category with the answer so far, and the category's extra problems (延伸自查)."""
+    by_category = template_checked_by_category(ledger.campaign.template_id)
     categories = TemplateCategory.objects.filter(template_id=ledger.campaign.template_id).order_by("order")
     categories = categories.prefetch_related(Prefetch("manifestations", queryset=Manifestation.objects.order_by("order")))
-    answers = {a.manifestation_id: a for a in SelfCheckAnswer.objects.filter(ledger=ledger)}
+    answers = list(SelfCheckAnswer.objects.filter(ledger=ledger))
+    by_manifestation = {a.manifestation_id: a for a in answers if a.manifestation_id}
+    by_category_id = {a.category_id: a for a in answers if a.category_id}
+    backing = {a.problem_id for a in answers if a.problem_id}  # a category answer's problem is not an extra one
     extras: dict[int, list[Problem]] = {}
     for problem in Problem.objects.filter(ledger=ledger, status=ProblemStatus.ACTIVE,
                                           manifestation__isnull=True).order_by("number"):
-        extras.setdefault(problem.category_id, []).append(problem)
-    return [
-        (category, [SelfCheckRow(m, answers.get(m.pk)) for m in category.manifestations.all()],
-         extras.get(category.pk, []))
-        for category in categories
-    ]
+        if problem.pk not in backing:
+            extras.setdefault(problem.category_id, []).append(problem)
+
+    def rows(category: TemplateCategory) -> list[SelfCheckRow]:
+        if by_category:
+            return [SelfCheckRow(None, by_category_id.get(category.pk), category)]
+        return [SelfCheckRow(m, by_manifestation.get(m.pk)) for m in category.manifestations.all()]
+
+    return [(category, rows(category), extras.get(category.pk, [])) for category in categories]
+
+
+def self_check_answer_current(ledger: Ledger, *, manifestation: Manifestation | None = None,
+                              category: TemplateCategory | None = None) -> SelfCheckAnswer | None:
+    """The answer to a manifestation or a category as saved now (someone else's save refused this person's)."""
+    point = {"manifestation": manifestation} if manifestation is not None else {"category": category}
+    return SelfCheckAnswer.objects.filter(ledger=ledger, **point).first()
+
+
+def suggested_measures(problem: Problem) -> list[str]:
+    """The measures the problem's category lists (e.g. the county plan's ①②③), one suggestion each."""
+    return measure_suggestions(problem.category.requirements)
+
+
+def category_find(pk: int) -> TemplateCategory | None:
+    """A checklist category (the service checks it belongs to the ledger's template)."""
+    return TemplateCategory.objects.filter(pk=pk).first()
 
 
 @dataclass
@@ -246,12 +280,33 @@ class ItemPage:
     notes: list[ProgressNote]
     evidence: list[Evidence]
     events: list[LedgerEvent]
+    earlier: list[RectificationItem] = field(default_factory=list)  # the measures this one continues, newest first
+    earlier_notes: list[ProgressNote] = field(default_factory=list)
+    earlier_evidence: list[Evidence] = field(default_factory=list)
+    carried_to: list[RectificationItem] = field(default_factory=list)  # where this measure continues
+
+
+def carried_chain(item: RectificationItem) -> list[RectificationItem]:
+    """The measures `item` was carried from (结转), back to the first, newest first (same unit, so same scope)."""
+    chain, current = [], item
+    while current.carried_from_id and len(chain) < 50:
+        current = (RectificationItem.objects.select_related("problem", "ledger__campaign")
+                   .get(pk=current.carried_from_id))
+        chain.append(current)
+    return chain
 
 
 def item_page(item: RectificationItem) -> ItemPage:
     notes = list(ProgressNote.objects.filter(item=item).select_related("author").order_by("created_at"))
+    earlier = carried_chain(item)
+    # The history and the files of the measures it continues are shown, not copied: the files are stored once.
+    earlier_notes = list(ProgressNote.objects.filter(item__in=earlier).select_related("author", "item__ledger__campaign")
+                         .order_by("created_at"))
+    earlier_evidence = list(Evidence.objects.filter(item__in=earlier).order_by("uploaded_at"))
+    carried_to = list(item.carried_to.select_related("problem", "ledger__campaign"))
     return ItemPage(item=item, notes=notes, evidence=list(item.evidence.order_by("uploaded_at")),
-                    events=list(history(item.ledger, item=item)))
+                    events=list(history(item.ledger, item=item)), earlier=earlier, earlier_notes=earlier_notes,
+                    earlier_evidence=earlier_evidence, carried_to=carried_to)
 
 
 def closable_items(ledger: Ledger) -> QuerySet[RectificationItem]:

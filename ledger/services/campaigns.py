@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -152,15 +152,21 @@ def phase_replace(*, campaign: Campaign, phases: list[PhaseSpec]) -> None:
 
 
 @transaction.atomic
-def campaign_publish(*, actor, campaign: Campaign) -> int:
-    """Publish a draft campaign: one ledger per target unit, created in bulk. Returns the ledger count."""
+def campaign_publish(*, actor, campaign: Campaign, units: QuerySet[OrgUnit] | None = None) -> int:
+    """Publish a draft campaign: one ledger per target unit, created in bulk. Returns the ledger count.
+
+    `units` narrows the ledgers to those units (active ones inside the issuer's subtree): a campaign made for a
+    few chosen units, such as the 后进 units of a yearly survey (reviews' improvement ledgers)."""
     campaign = _locked_campaign(actor=actor, campaign=campaign, status=CampaignStatus.DRAFT,
                                 refusal=_("该专项行动已发布，不能重复发布。"))
     if not campaign.phases.exists():
         raise ValidationError(_("请先设置专项行动的阶段，再发布。"))
     # Lock the template too: an edit racing the publish must not change the checklist branches get.
     _check_template(ChecklistTemplate.objects.select_for_update().get(pk=campaign.template_id))
-    units = target_units(campaign)
+    if units is None:
+        units = target_units(campaign)
+    else:
+        units = units.filter(path__startswith=campaign.issuer_path, is_active=True)
     if not units.exists():
         raise ValidationError(_("发文单位下没有符合条件的对象单位，无法发布。"))
     now = timezone.now()

@@ -99,10 +99,12 @@ def template_copy(*, actor, template: ChecklistTemplate, owner: OrgUnit) -> Chec
     for category in template.categories.prefetch_related("manifestations").order_by("order"):
         new_category = TemplateCategory.objects.create(
             template=copy, order=category.order, title=category.title, target=category.target,
-            requirements=category.requirements,
+            requirements=category.requirements, copied_from=category,
         )
+        # Each copy remembers its origin, so recurrence and carry-over see the same line across versions.
         Manifestation.objects.bulk_create(
-            Manifestation(category=new_category, order=m.order, text=m.text) for m in category.manifestations.all()
+            Manifestation(category=new_category, order=m.order, text=m.text, copied_from=m)
+            for m in category.manifestations.all()
         )
     audit(actor=actor, obj=copy, action="copy", data={"from": template.code})
     return copy

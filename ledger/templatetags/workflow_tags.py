@@ -7,11 +7,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ledger import naming
-from ledger.models import EventAction, ItemStatus, LedgerStatus, ProblemStatus
+from ledger.models import EventAction, ItemStatus, LedgerStatus, ProblemStatus, RecurrenceState
 
 register = template.Library()
 
-_LABELS = {**dict(LedgerStatus.choices), **dict(ItemStatus.choices), **dict(ProblemStatus.choices)}
+_LABELS = {**dict(LedgerStatus.choices), **dict(ItemStatus.choices), **dict(ProblemStatus.choices),
+           **dict(RecurrenceState.choices)}
 _BADGES = {
     LedgerStatus.DRAFT: "secondary", LedgerStatus.SUBMITTED: "primary", LedgerStatus.RETURNED: "warning",
     LedgerStatus.ACCEPTED: "success", ItemStatus.PLANNED: "secondary", ItemStatus.IN_PROGRESS: "info",

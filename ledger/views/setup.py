@@ -6,6 +6,7 @@ MANAGE (→ 403) and call a service; a service's ValidationError is shown as a m
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,7 +18,10 @@ from django.views.decorators.http import require_POST
 from branches.selectors import Action, scope_for
 from config.errors import error_text
 from config.http import found_or_404
+from jobs.services import job_create
+from ledger.jobs import CARRY_OVER
 from ledger.models import Campaign, CampaignStatus, ChecklistTemplate, LedgerStatus, Manifestation, TemplateCategory
+from ledger.selectors.carry_over import carry_over_source_find, carry_over_sources
 from ledger.selectors.setup import (
     TEMPLATE_ROLES,
     campaign_find,
@@ -36,8 +40,11 @@ from ledger.selectors.setup import (
 )
 from ledger.services import campaigns as campaign_services
 from ledger.services import templates as template_services
+from ledger.services.carry_over import campaign_carry_over as carry_over
+from ledger.services.carry_over import carry_over_check
 from ledger.setup_forms import (
     CampaignForm,
+    CarryOverForm,
     CategoryForm,
     PhaseFormSet,
     TemplateForm,
@@ -295,10 +302,24 @@ def campaign_publish(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, error_text(error))
         else:
             messages.success(request, _("专项行动已发布，生成了 %(n)d 本台账。") % {"n": count})
+            source = carry_over_source_find(campaign, request.POST.get("carry_from", ""))
+            if source is not None:  # the issuer chose to carry an earlier campaign's unfinished measures too
+                return _carry_over_after_publish(request, campaign, source)
         return redirect("ledger:campaign_detail", pk=campaign.pk)
     return render(request, "ledger/campaign_publish.html", {
         "campaign": campaign, "target_count": target_units(campaign).count(),
+        "sources": carry_over_sources(campaign),
     })
+
+
+def _carry_over_after_publish(request: HttpRequest, campaign: Campaign, source: Campaign) -> HttpResponse:
+    campaign.refresh_from_db()
+    try:
+        plan = carry_over_check(actor=request.user, campaign=campaign, source_campaign=source)
+    except ValidationError as error:
+        messages.error(request, error_text(error))
+        return redirect("ledger:campaign_detail", pk=campaign.pk)
+    return _carry_over_run(request, campaign, source, plan.items)
 
 
 @login_required
@@ -311,4 +332,41 @@ def campaign_close(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, error_text(error))
     else:
         messages.success(request, _("专项行动已结束。"))
+    return redirect("ledger:campaign_detail", pk=campaign.pk)
+
+
+@login_required
+def campaign_carry_over(request: HttpRequest, pk: int) -> HttpResponse:
+    """Pick an earlier campaign, preview what its unfinished measures would bring (结转), then confirm."""
+    campaign = _campaign_for(request.user, pk, Action.MANAGE)
+    data = request.POST if request.method == "POST" else (request.GET if "source" in request.GET else None)
+    form = CarryOverForm(data, sources=carry_over_sources(campaign))
+    plan, refusal = None, ""
+    if form.is_bound and form.is_valid():
+        source = form.cleaned_data["source"]
+        try:
+            plan = carry_over_check(actor=request.user, campaign=campaign, source_campaign=source)
+        except ValidationError as error:
+            refusal = error_text(error)
+        if request.method == "POST" and plan is not None:
+            return _carry_over_run(request, campaign, source, plan.items)
+    return render(request, "ledger/campaign_carry_over.html", {
+        "campaign": campaign, "form": form, "plan": plan, "refusal": refusal,
+    })
+
+
+def _carry_over_run(request: HttpRequest, campaign: Campaign, source: Campaign, items: int) -> HttpResponse:
+    if items > settings.CARRY_OVER_JOB_ITEMS:
+        # A province's carry-over writes hundreds of thousands of rows: a job with progress, not a request.
+        job = job_create(owner=request.user, kind=CARRY_OVER, params={"campaign": campaign.pk, "source": source.pk},
+                         title=(_("结转：%(source)s → %(campaign)s") % {"source": source.name,
+                                                                      "campaign": campaign.name})[:200])
+        return redirect("jobs:job_detail", pk=job.pk)
+    try:
+        result = carry_over(actor=request.user, campaign=campaign, source_campaign=source)
+    except ValidationError as error:
+        messages.error(request, error_text(error))
+        return redirect("ledger:campaign_carry_over", pk=campaign.pk)
+    messages.success(request, _("已结转 %(p)d 个问题、%(i)d 项整改措施到 %(l)d 本台账。") % {
+        "p": result.problems, "i": result.items, "l": result.ledgers})
     return redirect("ledger:campaign_detail", pk=campaign.pk)

@@ -27,6 +27,7 @@ from ledger.models import ItemStatus, LedgerStatus, ProblemSource, ProblemStatus
 from ledger.selectors import workflow as sel
 from ledger.selectors.periodic import reports_to_review
 from ledger.selectors.tallies import tallied_ledger_count
+from ledger.services import recurrence
 from ledger.services import workflow as wf
 from ledger.services.evidence import evidence_add
 
@@ -168,6 +169,7 @@ def self_check(request: HttpRequest, pk: int) -> HttpResponse:
     answered, total = sel.self_check_counts(ledger)
     return render(request, "ledger/self_check.html", {
         "ledger": ledger, "rights": rights, "groups": sel.self_check_page(ledger),
+        "by_category": sel.self_check_by_category(ledger),
         "answered": answered, "total": total, "supervisor": wording.ledger_supervisor(ledger),
     })
 
@@ -175,10 +177,24 @@ def self_check(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def self_check_answer(request: HttpRequest, pk: int, manifestation_pk: int) -> HttpResponse:
-    """Save one answer. With htmx it answers a small fragment (status, new version, progress)."""
+    """Save one manifestation's answer. With htmx it answers a small fragment (status, new version, progress)."""
     ledger = found_or_404(sel.ledger_find(request.user, pk))
     _require_fill(request, ledger)  # the right before the input: nobody learns anything from a malformed POST
     manifestation = found_or_404(sel.manifestation_find(manifestation_pk))
+    return _save_answer(request, ledger, manifestation=manifestation)
+
+
+@login_required
+@require_POST
+def self_check_category_answer(request: HttpRequest, pk: int, category_pk: int) -> HttpResponse:
+    """Save one category's answer (a template without manifestations answers each category as one point)."""
+    ledger = found_or_404(sel.ledger_find(request.user, pk))
+    _require_fill(request, ledger)
+    category = found_or_404(sel.category_find(category_pk))
+    return _save_answer(request, ledger, category=category)
+
+
+def _save_answer(request: HttpRequest, ledger, **point) -> HttpResponse:
     found_value = request.POST.get("found", "")
     version = request.POST.get("version", "")
     error, answer, refusal = "", None, None
@@ -187,7 +203,7 @@ def self_check_answer(request: HttpRequest, pk: int, manifestation_pk: int) -> H
     else:
         try:
             answer = wf.self_check_answer(
-                actor=request.user, ledger=ledger, manifestation=manifestation, found=found_value == "1",
+                actor=request.user, ledger=ledger, found=found_value == "1", **point,
                 description=request.POST.get("description", ""), version=int(version) if version.isdigit() else None,
             )
         except ValidationError as exc:
@@ -199,9 +215,10 @@ def self_check_answer(request: HttpRequest, pk: int, manifestation_pk: int) -> H
     answered, total = sel.self_check_counts(ledger)
     # A refusal is a 4xx, so the page can tell it from a save (and from a server error, which it retries).
     stale = isinstance(refusal, wf.StaleEdit)
-    current = sel.self_check_answer_current(ledger, manifestation) if stale else None
+    current = sel.self_check_answer_current(ledger, **point) if stale else None
+    row = sel.SelfCheckRow(point.get("manifestation"), answer, point.get("category"))
     return render(request, "ledger/_self_check_saved.html", {
-        "manifestation": manifestation, "answer": answer, "error": error, "answered": answered, "total": total,
+        "row": row, "answer": answer, "error": error, "answered": answered, "total": total,
         "stale": stale, "current": current,
     }, status=409 if stale else 400 if error else 200)
 
@@ -230,14 +247,15 @@ def problem_create(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             problem = wf.problem_add(actor=request.user, ledger=ledger, category=data["category"],
-                                     manifestation=data["manifestation"], description=data["description"],
+                                     manifestation=data.get("manifestation"), description=data["description"],
                                      source=data["source"], nature=data["nature"])
         except ValidationError as error:
             form.add_error(None, error)
         else:
             messages.success(request, _("问题%(n)s已记录，请为它制定整改措施。") % {"n": problem.number})
             return redirect("ledger:item_create", pk=problem.pk)
-    return render(request, "ledger/problem_form.html", {"ledger": ledger, "form": form, "problem": None})
+    return render(request, "ledger/problem_form.html", {"ledger": ledger, "form": form, "problem": None,
+                                                        "category": form.chosen_category()})
 
 
 @login_required
@@ -254,7 +272,7 @@ def problem_edit(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             wf.problem_update(actor=request.user, problem=problem, version=data["version"], category=data["category"],
-                              manifestation=data["manifestation"], description=data["description"],
+                              manifestation=data.get("manifestation"), description=data["description"],
                               source=data["source"], nature=data["nature"])
         except ValidationError as error:
             problem.refresh_from_db()
@@ -265,7 +283,8 @@ def problem_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("问题已保存。"))
             return redirect(ledger)
-    return render(request, "ledger/problem_form.html", {"ledger": ledger, "form": form, "problem": problem, **extra})
+    return render(request, "ledger/problem_form.html", {"ledger": ledger, "form": form, "problem": problem,
+                                                        "category": form.chosen_category(), **extra})
 
 
 @login_required
@@ -279,6 +298,25 @@ def problem_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(problem.ledger)
 
 
+def _recurrence_decide(request: HttpRequest, pk: int, decide, success: str) -> HttpResponse:
+    problem = found_or_404(sel.problem_find(request.user, pk))
+    _run(request, lambda: decide(actor=request.user, problem=problem, reason=request.POST.get("text", "")), success)
+    return redirect(f"{problem.ledger.get_absolute_url()}#problem-{problem.pk}")
+
+
+@login_required
+@require_POST
+def recurrence_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """A supervising unit confirms a flagged problem came back (问题反弹)."""
+    return _recurrence_decide(request, pk, recurrence.recurrence_confirm, _("已确认为问题反弹。"))
+
+
+@login_required
+@require_POST
+def recurrence_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
+    return _recurrence_decide(request, pk, recurrence.recurrence_dismiss, _("已认定不属于问题反弹。"))
+
+
 def _item_values(data: dict) -> dict:
     values = {name: data[name] for name in ("measure", "deadline", "is_ongoing", "responsible_user",
                                             "responsible_name", "responsible_leader", "responsible_unit")}
@@ -287,12 +325,22 @@ def _item_values(data: dict) -> dict:
     return values
 
 
+def _suggestions(request: HttpRequest, problem) -> tuple[list[str], dict]:
+    """The category's suggested measures, and the form's prefill when one was adopted without JS (?suggestion=n)."""
+    suggestions = sel.suggested_measures(problem)
+    chosen = request.GET.get("suggestion", "")
+    if chosen.isdigit() and 1 <= int(chosen) <= len(suggestions):
+        return suggestions, {"measure": suggestions[int(chosen) - 1]}
+    return suggestions, {}
+
+
 @login_required
 def item_create(request: HttpRequest, pk: int) -> HttpResponse:
     problem = found_or_404(sel.problem_find(request.user, pk))
     ledger = problem.ledger
     _require_fill(request, ledger)
-    form = ItemForm(request.POST or None, ledger=ledger)
+    suggestions, adopted = _suggestions(request, problem)
+    form = ItemForm(request.POST or None, ledger=ledger, initial=adopted)
     if request.method == "POST" and form.is_valid():
         try:
             wf.item_add(actor=request.user, problem=problem, **_item_values(form.cleaned_data))
@@ -302,7 +350,8 @@ def item_create(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("整改措施已添加。"))
             return redirect("ledger:item_create", pk=problem.pk) if "another" in request.POST else redirect(ledger)
     return render(request, "ledger/item_form.html", {"ledger": ledger, "problem": problem, "form": form,
-                                                     "item": None, "bounds": wf.deadline_bounds(ledger)})
+                                                     "item": None, "bounds": wf.deadline_bounds(ledger),
+                                                     "suggestions": suggestions})
 
 
 @login_required
@@ -314,6 +363,8 @@ def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
                                                       "responsible_leader", "responsible_unit", "version")}
     initial["responsible_user"] = item.responsible_user_id
     initial["phase"] = phase_initial(item.phase_id)
+    suggestions, adopted = _suggestions(request, item.problem)
+    initial.update(adopted)
     form = ItemForm(request.POST or None, ledger=ledger, initial=initial)
     extra = {}
     if request.method == "POST" and form.is_valid():
@@ -330,7 +381,8 @@ def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("整改措施已保存。"))
             return redirect(item)
     return render(request, "ledger/item_form.html", {"ledger": ledger, "problem": item.problem, "form": form,
-                                                     "item": item, "bounds": wf.deadline_bounds(ledger), **extra})
+                                                     "item": item, "bounds": wf.deadline_bounds(ledger),
+                                                     "suggestions": suggestions, **extra})
 
 
 @login_required

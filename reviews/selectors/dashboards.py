@@ -20,6 +20,7 @@ from ledger.models import (
     LedgerStatus,
     Phase,
     Problem,
+    RecurrenceState,
     SubtreeTally,
     TemplateCategory,
     overdue_condition,
@@ -150,6 +151,14 @@ def phase_figures(items: QuerySet, *, campaign: Campaign, today: datetime.date) 
     return rows
 
 
+def recurring_counts(problems: QuerySet[Problem]) -> dict[str, int]:
+    """Recurring problems (问题反弹) among `problems`: flagged (awaiting a decision) and confirmed, one query."""
+    # Only the few flagged rows are read (the partial index `problem_recurring`), not every problem of a province.
+    counted = dict(problems.filter(recurrence_state__in=[RecurrenceState.FLAGGED, RecurrenceState.CONFIRMED])
+                   .order_by().values_list("recurrence_state").annotate(n=Count("pk")))
+    return {state: counted.get(state, 0) for state in (RecurrenceState.FLAGGED, RecurrenceState.CONFIRMED)}
+
+
 def dashboard(*, scope: Scope, campaign: Campaign, focus: OrgUnit, today: datetime.date | None = None) -> dict:
     """Every dashboard figure, in a fixed number of grouped queries whatever the number of branches.
 
@@ -188,6 +197,7 @@ def dashboard(*, scope: Scope, campaign: Campaign, focus: OrgUnit, today: dateti
     )
     return {
         "rows": rows, "total": total, "by_category": by_category, "by_phase": by_phase,
+        "recurring": recurring_counts(sets.problems),
         "weekly": [{"week": week, "n": n} for week, n in sorted(weekly.items())],
         "stars": [(n, stars.get(n, 0)) for n in range(5, 0, -1)], "overdue_items": overdue_items, "today": today,
         "counted_at": tally.counted_at if tally else None,

@@ -20,19 +20,21 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from branches.models import OrgUnit
+from branches.models import OrgUnit, UnitKind
+from ledger import wording
 from ledger.models import (
     Campaign,
     ItemStatus,
     Ledger,
     LedgerStatus,
-    Manifestation,
     Problem,
     ProblemStatus,
     ProgressNote,
     RectificationItem,
+    RecurrenceState,
     SelfCheckAnswer,
     answered_condition,
+    self_check_points,
     without_measures,
 )
 from reviews.models import ItemReopening, ResultPolicy, Tier
@@ -67,14 +69,19 @@ class LedgerResult:
     stale_ongoing: int = 0  # 立行立改 items without progress in the period
     reopened: int = 0  # reopened by a look-back check and not closed again
     unmeasured: int = 0  # active problems without any measure
-    unanswered: int = 0  # checklist manifestations the self-check has not answered
+    unanswered: int = 0  # self-check points not answered (manifestations, or categories: `self_check_points`)
+    unanswered_categories: int = 0  # of those, categories (a template without manifestations)
     period_start: datetime.date | None = None
     in_place: bool = False  # computed by the database with `in_place_condition`
     reasons: list[str] = field(default_factory=list)
+    # Confirmed recurring problems (问题反弹): listed in the rating basis; they do not change "in place".
+    recurring: int = 0
+    recurring_problems: list[Problem] = field(default_factory=list)  # filled for one unit (`unit_result`)
 
 
 # The per-ledger counts that decide "in place", as annotation names (see `in_place_counts`).
-RESULT_COUNTS = ("measures", "not_closed", "overdue", "stale_ongoing", "reopened", "unmeasured", "unanswered")
+RESULT_COUNTS = ("measures", "not_closed", "overdue", "stale_ongoing", "reopened", "unmeasured", "unanswered",
+                 "unanswered_categories")
 
 
 def _local_midnight(day: datetime.date) -> datetime.datetime:
@@ -97,7 +104,8 @@ def in_place_counts(*, campaign: Campaign, policy: ResultPolicy) -> dict[str, Co
       period up to that day (a closed one counts as done);
     - reopened: measures reopened by a look-back check (回头看) and not closed again;
     - unmeasured: active problems without any measure (措施制定到位);
-    - unanswered: checklist manifestations the self-check left unanswered (逐条逐项对照检查, 查摆到位).
+    - unanswered: points of the self-check left unanswered (逐条逐项对照检查, 查摆到位): manifestations, or the
+      categories of a template that lists none (`ledger.models.self_check_points`).
     """
     as_of = results_as_of(campaign)
     end = _local_midnight(as_of + datetime.timedelta(days=1))
@@ -107,9 +115,11 @@ def in_place_counts(*, campaign: Campaign, policy: ResultPolicy) -> dict[str, Co
     reopened = ItemReopening.objects.filter(item=OuterRef("pk"))
     closed_in_time = Q(status=ItemStatus.CLOSED, closed_at__lt=end)
     items = RectificationItem.objects.filter(ledger=OuterRef("pk"), problem__status=ProblemStatus.ACTIVE)
-    answered = SelfCheckAnswer.objects.filter(answered_condition(), ledger=OuterRef(OuterRef("pk")),
-                                              manifestation=OuterRef("pk"))
-    unanswered = Manifestation.objects.filter(category__template_id=campaign.template_id).exclude(Exists(answered))
+    manifestations, categories = self_check_points(campaign.template_id)
+    answers = SelfCheckAnswer.objects.filter(answered_condition(), ledger=OuterRef(OuterRef("pk")))
+    unanswered = _count(manifestations.exclude(Exists(answers.filter(manifestation=OuterRef("pk")))),
+                        "category__template")
+    unanswered_categories = _count(categories.exclude(Exists(answers.filter(category=OuterRef("pk")))), "template")
     return {
         "measures": _count(items, "ledger"),
         "not_closed": _count(items.filter(Q(is_ongoing=False) & ~closed_in_time), "ledger"),
@@ -117,7 +127,8 @@ def in_place_counts(*, campaign: Campaign, policy: ResultPolicy) -> dict[str, Co
         "stale_ongoing": _count(items.filter(Q(is_ongoing=True) & ~closed_in_time & ~Exists(recent)), "ledger"),
         "reopened": _count(items.filter(Exists(reopened) & ~Q(status=ItemStatus.CLOSED)), "ledger"),
         "unmeasured": _count(without_measures(Problem.objects.filter(ledger=OuterRef("pk"))), "ledger"),
-        "unanswered": _count(unanswered, "category__template"),
+        "unanswered": unanswered + unanswered_categories,
+        "unanswered_categories": unanswered_categories,
     }
 
 
@@ -143,22 +154,26 @@ def ledger_results(*, ledger_ids, campaign: Campaign, policy: ResultPolicy | Non
     as_of = results_as_of(campaign)
     period_start = as_of - datetime.timedelta(days=policy.progress_period_days - 1)
     rows = ledgers_with_results(Ledger.objects.filter(pk__in=ledger_ids), campaign=campaign, policy=policy)
+    rows = rows.annotate(recurring=_count(confirmed_recurring(Problem.objects.filter(ledger=OuterRef("pk"))), "ledger"))
     results = {}
-    for row in rows.values("pk", "status", "in_place", *RESULT_COUNTS):
+    for row in rows.values("pk", "status", "in_place", "recurring", *RESULT_COUNTS):
         pk = row.pop("pk")
         result = results[pk] = LedgerResult(ledger_id=pk, as_of=as_of, period_start=period_start, **row)
         result.in_place = bool(result.in_place)
-        result.reasons = _reasons(result)
+        result.reasons = _reasons(result, reviewer=wording.parent_label(campaign, UnitKind.BRANCH))
     return results
 
 
-def _reasons(result: LedgerResult) -> list[str]:
+def _reasons(result: LedgerResult, *, reviewer: str) -> list[str]:
+    """Why a ledger is not in place; `reviewer` names who accepts ledgers in the campaign's words."""
     reasons = []
     if result.status != LedgerStatus.ACCEPTED:
-        reasons.append(_("台账为“%(status)s”状态，未经党总支（党委）审核通过") % {
-            "status": LedgerStatus(result.status).label})
-    if result.unanswered:
-        reasons.append(_("对照检查还有 %(n)d 条表现未作答") % {"n": result.unanswered})
+        reasons.append(_("台账为“%(status)s”状态，未经%(reviewer)s审核通过") % {
+            "status": LedgerStatus(result.status).label, "reviewer": reviewer})
+    if result.unanswered_categories:
+        reasons.append(_("对照检查还有 %(n)d 个方面未作答") % {"n": result.unanswered_categories})
+    if result.unanswered > result.unanswered_categories:
+        reasons.append(_("对照检查还有 %(n)d 条表现未作答") % {"n": result.unanswered - result.unanswered_categories})
     if result.unmeasured:
         reasons.append(_("%(n)d 个查摆问题没有制定整改措施") % {"n": result.unmeasured})
     if result.not_closed:
@@ -173,11 +188,20 @@ def _reasons(result: LedgerResult) -> list[str]:
     return reasons
 
 
+def confirmed_recurring(problems: QuerySet[Problem]) -> QuerySet[Problem]:
+    """The active problems among `problems` a supervising unit confirmed as recurring (问题反弹)."""
+    return problems.filter(status=ProblemStatus.ACTIVE, recurrence_state=RecurrenceState.CONFIRMED)
+
+
 def unit_result(*, campaign: Campaign, unit: OrgUnit, policy: ResultPolicy | None = None) -> LedgerResult | None:
+    """The unit's result with its confirmed recurring problems listed (the rating pages show them as basis)."""
     ledger = Ledger.objects.filter(campaign=campaign, unit=unit).first()
     if ledger is None:
         return None
-    return ledger_results(ledger_ids=[ledger.pk], campaign=campaign, policy=policy)[ledger.pk]
+    result = ledger_results(ledger_ids=[ledger.pk], campaign=campaign, policy=policy)[ledger.pk]
+    result.recurring_problems = list(confirmed_recurring(ledger.problems.all())
+                                     .select_related("recurrence_of__ledger__campaign").order_by("number"))
+    return result
 
 
 def ledgers_in_place(ledgers: QuerySet[Ledger], *, campaign: Campaign,

@@ -17,10 +17,20 @@ from reviews.views.ratings import (  # noqa: F401
     rating_publish,
     results,
 )
+from reviews.views.record import record  # noqa: F401
 from reviews.views.supervision import (  # noqa: F401
     finding_open_problem,
     item_reopen,
     supervision_create,
     supervision_detail,
     supervision_list,
+)
+from reviews.views.surveys import (  # noqa: F401
+    survey_create,
+    survey_detail,
+    survey_finalize,
+    survey_improvement,
+    survey_list,
+    survey_tier_export,
+    survey_tier_list,
 )

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from branches.selectors import scope_for
 from config.lists import page_of
-from ledger.models import ProblemSource
+from ledger.models import ProblemSource, RecurrenceState
 from reviews.filters import (
     ITEM_STATUSES,
     LEDGER_STATES,
@@ -103,6 +103,7 @@ def problem_list(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "reviews/problem_list.html", {
         "campaign": campaign, "focus": focus, "filters": filters.values, "page": page_of(request, filters.qs),
         "sources": ProblemSource.choices, "categories": category_choices(campaign.template),
+        "recurrence_states": RecurrenceState.choices,
     })
 
 

@@ -25,9 +25,10 @@ from tests.security.test_authorization_walk import RULES, World, cases, expected
 
 SIZES = {"phone": {"width": 390, "height": 844}, "desk": {"width": 1280, "height": 800}}
 ROLES = ("secretary", "gb_staff", "org", "inspector")
-# Pages that change who is walking, or answer only to a POST (the walk's action URLs redirect a GET).
+# Pages that change who is walking, or answer only to a POST (the walk's action URLs redirect a GET), and the
+# operators' monitoring (not a page of the app: the library's status page, for machines and the loopback).
 # The CAS sign-in's start is no page: it sends the browser to the CAS server (off in the walk anyway).
-NOT_WALKED = {"login", "logout", "set_language", "notifications:read", "notifications:read_all",
+NOT_WALKED = {"login", "logout", "set_language", "notifications:read", "notifications:read_all", "health", "metrics",
               "accounts:cas_login"}
 
 # The visible elements whose right edge passes the viewport, unless an ancestor scrolls sideways on purpose.

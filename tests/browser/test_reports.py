@@ -14,8 +14,8 @@ from tests.reports.conftest import image_bytes
 
 @pytest.fixture
 def reports_demo(transactional_db, settings, tmp_path):
-    create_signing_ca(directory=tmp_path / "signing", organization="潍坊学院党委")
-    settings.REPORT_SIGNING_DIR = tmp_path / "signing"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "media"
+    create_signing_ca(organization="潍坊学院党委")  # kept in the private storage
     settings.REPORT_SIGNING_PKCS12 = ""
     settings.REPORT_SIGNING_CA_CERTS = []
     root, _accounts = seed_tree()

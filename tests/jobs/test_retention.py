@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime
-import os
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from config.storage import private_storage
 from jobs.models import Job
 from jobs.services import job_create, job_results_expire
 from tests.jobs import runners  # noqa: F401  (registers the test job kinds)
@@ -28,14 +28,14 @@ def test_old_results_are_deleted_and_the_page_says_so(client, users, settings, d
     settings.JOB_RESULT_DAYS = 7
     old = finished(users["secretary"], django_capture_on_commit_callbacks, days_ago=8)
     recent = finished(users["secretary"], django_capture_on_commit_callbacks, days_ago=6)
-    old_file, recent_file = old.result.path, recent.result.path
+    old_file, recent_file = old.result.name, recent.result.name
 
     with django_capture_on_commit_callbacks(execute=True):
         assert job_results_expire() == 1
     old.refresh_from_db()
     recent.refresh_from_db()
-    assert not old.result and not os.path.exists(old_file)
-    assert recent.result and os.path.exists(recent_file)
+    assert not old.result and not private_storage.exists(old_file)
+    assert recent.result and private_storage.exists(recent_file)
     assert job_results_expire() == 0  # nothing left to delete
 
     client.force_login(users["secretary"])

@@ -36,7 +36,7 @@ def seed_demo(day: datetime.date) -> None:
 
 @pytest.fixture
 def signing(settings, tmp_path):
-    settings.REPORT_SIGNING_DIR = tmp_path / "signing"  # no CA yet: the demo creates one
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "media"  # no CA yet: the demo creates one
     settings.REPORT_SIGNING_PKCS12 = ""
     settings.REPORT_SIGNING_CA_CERTS = []
 

@@ -14,7 +14,7 @@ from branches.models import Role, UnitKind
 from ledger.exports import ExportSelection, build_workbook_bytes
 from ledger.models import LedgerStatus, TargetKind
 from ledger.selectors.exports import export_ledgers
-from ledger.services.workflow import ledger_submit, problem_add
+from ledger.services.workflow import ledger_submit, problem_add, self_check_answer
 from reports.services import report_title
 from tests.conftest import make_unit, make_user
 from tests.factories import filler_of, ledger_of, make_campaign, make_item, make_problem, make_template
@@ -28,6 +28,12 @@ def county(db):
     town = make_unit(county, UnitKind.COMMITTEE, "CCT", "城关镇党委", kind_name="镇党委")
     branch = make_unit(town, UnitKind.BRANCH, "CCTB", "城关镇第一党支部")
     return city, county, town, branch
+
+
+def _answer_every_point(ledger) -> None:
+    """A template without manifestations is answered per category before the ledger can be submitted."""
+    for category in ledger.campaign.template.categories.all():
+        self_check_answer(actor=filler_of(ledger), ledger=ledger, category=category, found=False)
 
 
 def _workbook(campaign, unit):
@@ -79,6 +85,8 @@ def test_a_branch_reviewed_by_a_township_committee_is_told_so(client, county):
     ledger = ledger_of(campaign, branch)
     make_item(make_problem(ledger))
     secretary = make_user("town-secretary", branch, Role.BRANCH_SECRETARY)
+    _answer_every_point(ledger)
+    ledger.refresh_from_db()
     client.force_login(secretary)
     page = client.get(reverse("ledger:ledger_detail", args=[ledger.pk])).content.decode()
     assert "提交镇党委审核" in page and "党总支" not in page
@@ -96,6 +104,8 @@ def test_the_weifang_words_stay_for_a_branch_under_a_general_branch(tree):
     campaign = make_campaign(tree.root, template=make_template("wf", manifestations=0), name="党支部对账整改专项行动")
     ledger = ledger_of(campaign, tree.b1)
     make_item(make_problem(ledger))
+    _answer_every_point(ledger)
+    ledger.refresh_from_db()
     ledger_submit(actor=filler_of(ledger), ledger=ledger, version=ledger.version)
     with pytest.raises(ValidationError, match="台账已提交党总支审核，审核完成前不能修改。"):
         problem_add(actor=filler_of(ledger), ledger=ledger, category=campaign.template.categories.first(),

@@ -25,11 +25,12 @@ def ca_dir(tmp_path_factory):
 
 @pytest.fixture
 def signing_ca(settings, ca_dir):
-    settings.REPORT_SIGNING_DIR = ca_dir
+    """The run's CA as configured files (as a deployment with its own certificate does), so a test may move the
+    private storage elsewhere; the CA kept in the private storage is tested in tests/test_storage.py."""
     settings.REPORT_SIGNING_PKCS12 = ""
-    settings.REPORT_SIGNING_KEY = ""
-    settings.REPORT_SIGNING_CERT = ""
-    settings.REPORT_SIGNING_CA_CERTS = []
+    settings.REPORT_SIGNING_KEY = str(ca_dir / "signer.key")
+    settings.REPORT_SIGNING_CERT = str(ca_dir / "signer.crt")
+    settings.REPORT_SIGNING_CA_CERTS = [str(ca_dir / "ca.crt")]
     settings.SITE_URL = "https://dangjian.example.edu.cn"
     return ca_dir
 

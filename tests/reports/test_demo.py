@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_seed_reports_signs_one_drafts_one_and_is_idempotent(settings, tmp_path):
-    settings.REPORT_SIGNING_DIR = tmp_path / "signing"  # no CA yet: the demo creates one
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "media"  # no CA yet: the demo creates one
     settings.REPORT_SIGNING_PKCS12 = ""
     settings.REPORT_SIGNING_CA_CERTS = []
     root, _accounts = seed_tree()

@@ -7,6 +7,7 @@ import subprocess
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 
@@ -63,8 +64,8 @@ def test_second_new_draft_is_refused(draft, campaign, tree, users):
 
 
 def test_signing_without_a_ca_is_refused_clearly(draft, stamps, users, settings, tmp_path):
-    settings.REPORT_SIGNING_DIR = tmp_path / "none"
-    settings.REPORT_SIGNING_PKCS12 = ""
+    settings.REPORT_SIGNING_FOLDER = f"signing-{tmp_path.name}"  # nothing kept there
+    settings.REPORT_SIGNING_PKCS12 = settings.REPORT_SIGNING_KEY = settings.REPORT_SIGNING_CERT = ""
     with pytest.raises(ValidationError) as exc:
         services.report_sign(actor=users["gb_staff"], report=draft, version=draft.version,
                              password="pw-123456", confirmed=True)
@@ -87,13 +88,27 @@ def test_create_signing_ca_command_writes_a_ca_and_a_signer(tmp_path, capsys):
         call_command("create_signing_ca", "--directory", str(tmp_path))
 
 
+def test_create_signing_ca_command_keeps_them_in_the_private_storage(settings, tmp_path, capsys):
+    from config.storage import private_storage
+
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "media"
+    call_command("create_signing_ca", "--organization", "测试党委")
+    assert "private storage: signing/signer.key" in capsys.readouterr().out
+    ca = x509.load_pem_x509_certificate(private_storage.open("signing/ca.crt").read())
+    assert x509.load_pem_x509_certificate(private_storage.open("signing/signer.crt").read()).issuer == ca.subject
+    with pytest.raises(Exception, match="already holds"):
+        call_command("create_signing_ca")
+    assert private_storage.open("signing/ca.crt").read() == ca.public_bytes(serialization.Encoding.PEM)
+
+
 def test_an_existing_pkcs12_certificate_can_sign(draft, stamps, signing_ca, settings, tmp_path, users,
                                                   django_capture_on_commit_callbacks):
     """The organization's own certificate as a PKCS#12 file with a passphrase (the recipe in docs/user-guide.md)."""
     p12 = tmp_path / "org.p12"
     subprocess.run(["openssl", "pkcs12", "-export", "-inkey", str(signing_ca / "signer.key"),
                     "-in", str(signing_ca / "signer.crt"), "-out", str(p12), "-passout", "pass:geheim"], check=True)
-    settings.REPORT_SIGNING_DIR = tmp_path / "empty"
+    settings.REPORT_SIGNING_FOLDER = f"signing-{tmp_path.name}"  # nothing kept there
+    settings.REPORT_SIGNING_KEY = settings.REPORT_SIGNING_CERT = ""
     settings.REPORT_SIGNING_PKCS12 = str(p12)
     settings.REPORT_SIGNING_PKCS12_PASSPHRASE = "geheim"
     settings.REPORT_SIGNING_CA_CERTS = [str(signing_ca / "ca.crt")]

@@ -60,9 +60,9 @@ def test_general_branch_sees_its_branches_and_a_branch_itself(client, users, bus
 # session, user, role assignments, campaign, the look for a background tally (none: this subtree is small), the
 # results policy (the in-place rule's progress period), then one grouped query each for ledgers (with those in
 # place), problems, items, categories, weekly closures, star distribution, the row
-# units, the categories' titles and the overdue list (joined to units and problems); plus the menu's
-# unread-notifications count
-QUERIES = 18  # 16, plus the phases and the measures grouped by phase (按阶段)
+# units, the categories' titles, the overdue list (joined to units and problems) and the recurring problems'
+# counts; plus the menu's unread-notifications count
+QUERIES = 19  # 17, plus the phases and the measures grouped by phase (按阶段)
 
 
 def test_dashboard_queries_do_not_grow_with_branches(client, db):

@@ -88,6 +88,7 @@ SITES = {
     "item": ("b1", "b2", "b3", "other_branch"),
     "evidence": ("b1", "b2", "b3", "other_branch"),
     "manifestation": ("b1", "b2", "b3", "other_branch"),
+    "category": ("b1", "b2", "b3", "other_branch"),  # a ledger's checklist category (self-check by category)
     "periodic": ("b1", "b2", "b3", "other_branch"),  # a ledger's periodic report for one period
     "rating_unit": ("b1", "b2", "b3", "other_branch"),
     "rating": ("b1", "b2", "b3", "other_branch"),
@@ -98,6 +99,7 @@ SITES = {
     "report": ("gb1", "gb2", "other_gb"),
     "stamp_unit": ("gb1", "gb2", "other_gb"),
     "stamp": ("gb1", "gb2", "other_gb"),
+    "survey": ("root", "other_root"),  # a yearly survey (摸底排查) issued by the committee
     "job": USERS,
     "notification": USERS,
 }
@@ -134,6 +136,7 @@ RULES: dict[str, Rule] = {
     "ledger:campaign_publish": rule("campaign", "manage"),
     "ledger:campaign_edit": rule("campaign", "manage"),
     "ledger:campaign_close": rule("campaign", "manage"),
+    "ledger:campaign_carry_over": rule("campaign", "manage"),
     "ledger:campaign_ledgers": rule("campaign", "take_part"),
     # the branch workflow
     "ledger:my_ledgers": rule(),
@@ -142,10 +145,13 @@ RULES: dict[str, Rule] = {
     "ledger:ledger_history": rule("ledger", "view"),
     "ledger:self_check": rule("ledger", "view"),
     "ledger:self_check_answer": rule("manifestation", "fill"),
+    "ledger:self_check_category_answer": rule("category", "fill"),
     "ledger:problem_create": rule("ledger", "fill"),
     "ledger:bulk_close": rule("ledger", "supervise"),
     "ledger:problem_edit": rule("problem", "fill"),
     "ledger:problem_withdraw": rule("problem", "fill"),
+    "ledger:recurrence_confirm": rule("problem", "supervise"),
+    "ledger:recurrence_dismiss": rule("problem", "supervise"),
     "ledger:item_create": rule("problem", "fill"),
     "ledger:item_detail": rule("item", "view"),
     "ledger:item_edit": rule("item", "fill"),
@@ -181,6 +187,14 @@ RULES: dict[str, Rule] = {
     "reviews:rating_finalise": rule("rating", "manage"),
     "reviews:objection_create": rule("rating", "manage"),
     "reviews:objection_resolve": rule("objection", "manage"),
+    "reviews:unit_record": rule("unit", "view"),
+    "reviews:survey_list": rule(),
+    "reviews:survey_create": rule(who=MANAGERS),
+    "reviews:survey_detail": rule("survey", "view", post="manage"),
+    "reviews:survey_finalize": rule("survey", "manage"),
+    "reviews:survey_improvement": rule("survey", "manage"),
+    "reviews:survey_tier_list": rule("survey", "view"),
+    "reviews:survey_tier_export": rule("survey", "view"),
     "reviews:supervision_list": rule(),
     "reviews:supervision_create": rule(who=STAFF),
     "reviews:supervision_detail": rule("supervision", "view_supervision"),
@@ -194,6 +208,11 @@ RULES: dict[str, Rule] = {
     "notifications:read": rule("notification", "own"),
     "notifications:read_all": rule(),
     "notifications:preferences": rule(),
+    "notifications:messenger": rule("unit", "manage"),  # a unit's group robot: the organization department
+    # monitoring: open to MONITORING_ALLOWED_IPS (loopback, where the walk runs) or the bearer token, to anyone
+    # logged in or not; from any other address a 404 (test_monitoring_is_hidden_from_other_addresses)
+    "health": rule(public=True),
+    "metrics": rule(public=True),
     # the 附件3 report
     "reports:index": rule(),
     "reports:verify": rule(public=True),
@@ -281,6 +300,17 @@ class World:
             self.kwargs[("unit", name)] = {"pk": self.units[name].pk}
         for site, campaign in self.campaigns.items():
             self.kwargs[("campaign", site)] = {"pk": campaign.pk}
+        self._surveys()
+
+    def _surveys(self) -> None:
+        from reviews import survey_services
+        from reviews.models import Tier
+
+        for site, branch in (("root", "b1"), ("other_root", "other_branch")):
+            survey = survey_services.survey_create(actor=self.orgs[site], issuer=self.units[site], year=2023)
+            survey_services.survey_classify(actor=self.orgs[site], survey=survey, unit=self.units[branch],
+                                            tier=Tier.LAGGING, reason="组织生活不经常")
+            self.kwargs[("survey", site)] = {"pk": survey.pk}
 
     def _campaign_of(self, unit_name: str) -> Campaign:
         return self.campaigns["other_root" if unit_name.startswith("other") else "root"]
@@ -312,6 +342,7 @@ class World:
                 ("ledger", name): {"pk": ledger.pk}, ("problem", name): {"pk": problem.pk},
                 ("item", name): {"pk": item.pk}, ("evidence", name): {"pk": evidence.pk},
                 ("manifestation", name): {"pk": ledger.pk, "manifestation_pk": manifestation.pk},
+                ("category", name): {"pk": ledger.pk, "category_pk": manifestation.category_id},
                 ("rating_unit", name): {"pk": campaign.pk, "unit_pk": unit.pk},
                 ("rating", name): {"pk": rating.pk}, ("objection", name): {"pk": objection.pk},
             })
@@ -440,3 +471,13 @@ def test_anonymous_visitors_reach_only_public_pages(world):
             if got is not None and got != want and not (want == "login" and got == "refused"):
                 wrong.append(f"anonymous {method.upper()} {name} @ {site}: {got}, expected {want}")
     assert wrong == [], "\n".join(["", *wrong])
+
+
+def test_monitoring_is_hidden_from_other_addresses(world):
+    """From an address not in MONITORING_ALLOWED_IPS, logged in or not, the monitoring URLs do not exist."""
+    for user in (None, *USERS):
+        client = Client(REMOTE_ADDR="203.0.113.9")
+        if user:
+            client.force_login(world.users[user])
+        for name in ("health", "metrics"):
+            assert client.get(reverse(name)).status_code == 404, (user, name)

@@ -17,6 +17,7 @@ from ledger.models import (
     LedgerEvent,
     LedgerStatus,
     RectificationItem,
+    self_check_by_category,
     without_measures,
 )
 from ledger.services.events import event_record
@@ -33,7 +34,9 @@ from ledger.services.workflow.self_check import self_check_progress
 def _submission_gaps(ledger: Ledger) -> list[str]:
     answered, total = self_check_progress(ledger)
     gaps = []
-    if answered < total:
+    if answered < total and self_check_by_category(ledger.campaign.template_id):
+        gaps.append(_("还有%(n)s个方面未完成对照检查。") % {"n": total - answered})
+    elif answered < total:
         gaps.append(_("还有%(n)s条表现未完成对照检查。") % {"n": total - answered})
     bare = without_measures(ledger.problems.all()).order_by("number")
     for problem in bare[:5]:

@@ -26,6 +26,7 @@ from ledger.models import (
     phase_running_on,
 )
 from ledger.services.events import event_record
+from ledger.services.recurrence import recurrence_refresh
 from ledger.services.workflow.guards import (
     DEADLINE_GRACE,
     SUPERVISION_SOURCES,
@@ -71,6 +72,7 @@ def problem_insert(*, actor, ledger: Ledger, category, manifestation, descriptio
         event_record(ledger=ledger, actor=actor, action=action, problem=problem, changes={"after": after})
     else:
         record_plan_change(ledger=ledger, actor=actor, action=action, problem=problem, changes={"after": after})
+    recurrence_refresh(problem)
     return problem
 
 
@@ -113,6 +115,7 @@ def problem_update(*, actor, problem: Problem, version: int | None, category: Te
            "source": source, "nature": nature}
     plan_fields_apply(ledger=ledger, actor=actor, row=problem, new=new, action=EventAction.PROBLEM_CHANGED,
                       problem=problem)
+    recurrence_refresh(problem)
     return problem
 
 
