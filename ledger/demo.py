@@ -1,5 +1,6 @@
 """Demo campaigns: the current 对账整改 campaign, dated around the day the demo is seeded; the Weifang 2022
-campaign as history (closed); and a draft on the 灯下黑 checklist.
+campaign as history (filled, then closed), the 2023 campaign that carried its unfinished measures on (closed; see
+`ledger.history_demo`); and a draft on the 灯下黑 checklist.
 
 The current campaign is the Weifang notice (组织部〔2022〕44号: template `weifang-2022`, its phases and wording)
 moved to the present: every date is computed from the day of seeding (`today`, `timezone.localdate()` unless a
@@ -126,12 +127,18 @@ def current_campaign(root: OrgUnit) -> Campaign | None:
 
 
 def seed_campaigns(root: OrgUnit, today: datetime.date | None = None) -> None:
-    """The current campaign (published, dated around `today`), the 2022 one closed, and a 2023 draft."""
+    """The current campaign (published, dated around `today`, carrying 2023's unfinished measure), the 2022 and
+    2023 ones closed, and a 2023 draft."""
     # The data migration loads them; a flushed test database (live-server tests) has lost them again.
     load_builtin_templates(ChecklistTemplate, TemplateCategory, Manifestation)
-    _seed_history(root)
-    if current_campaign(root) is None:
-        _seed_current(root, DemoCalendar(today or timezone.localdate()))
+    from ledger import history_demo  # it builds on this module (and the workflow demo's stories)
+
+    history = _seed_history(root)
+    history_demo.seed_carried_2023(root, history)
+    campaign = current_campaign(root)
+    if campaign is None:
+        campaign = _seed_current(root, DemoCalendar(today or timezone.localdate()))
+        history_demo.carry_into_current(campaign, DemoCalendar.of(campaign))
     if not Campaign.objects.filter(name=DENGXIAHEI_NAME, issuer=root).exists():
         campaign_create(
             actor=SYSTEM, issuer=root, name=DENGXIAHEI_NAME, year=2023,
@@ -160,8 +167,11 @@ def _published_on(campaign: Campaign, when: datetime.datetime) -> None:
     LedgerEvent.objects.filter(ledger__campaign=campaign, action=EventAction.LEDGER_CREATED).update(at=when)
 
 
-def _seed_history(root: OrgUnit) -> None:
-    """The Weifang 2022 campaign, published then closed: the demo's history (its ledgers were never filled in)."""
+def _seed_history(root: OrgUnit) -> Campaign:
+    """The Weifang 2022 campaign, published, filled (`ledger.history_demo.fill_2022`) and closed: the demo's
+    history."""
+    from ledger.history_demo import fill_2022
+
     campaign = Campaign.objects.filter(doc_number=HISTORY_DOC_NUMBER, issuer=root).first()
     if campaign is None:
         campaign = campaign_create(
@@ -174,7 +184,10 @@ def _seed_history(root: OrgUnit) -> None:
         _published_on(campaign, timezone.make_aware(datetime.datetime(2022, 10, 3, 9)))
         campaign.refresh_from_db()
     if campaign.status == CampaignStatus.PUBLISHED:
+        fill_2022(campaign)
         campaign_close(actor=SYSTEM, campaign=campaign)
+        campaign.refresh_from_db()
+    return campaign
 
 
 # Writes go through the services, which stamp everything "now"; a demo where every event happened the second

@@ -16,6 +16,11 @@ Layouts:
 - a general branch (the unit given is a 党总支): a 汇总 sheet with counts per branch, then one sheet per branch;
 - anything larger (a 党委 or the whole campaign): 汇总, then one sheet per general branch holding one block
   (党支部名称 + header + categories) per branch.
+
+When some exported measure belongs to a phase (集中整改 / 持续推进 / 融入经常 …), a last sheet 按阶段 follows: the
+counts per phase, then every measure by phase. A sheet, not a column: the list sheets stay the notice's form for
+every campaign (printed on A4 with its seven fitted columns, read back by people used to it), and a campaign
+whose people never chose phases gets exactly the workbook it always got.
 """
 
 from __future__ import annotations
@@ -54,8 +59,11 @@ from ledger.models import Campaign, ItemStatus, LedgerStatus, TemplateCategory
 from ledger.selectors.exports import (
     ExportRow,
     LedgerHead,
+    export_phase_items,
+    export_phase_totals,
     export_row_count,
     export_rows,
+    export_uses_phases,
     has_common_problems,
     ledger_heads,
     ledger_summaries,
@@ -252,6 +260,37 @@ def _unit_label(ledger: LedgerHead, labels: dict[tuple[str, str], str]) -> str:
     return _("%(label)s：%(name)s") % {"label": labels[key], "name": ledger.unit_name}
 
 
+PHASE_WIDTHS = (16, 24, 8, 50, 16, 14, 10)
+
+
+def _write_phases(wb: Workbook, selection: ExportSelection, used: set[str]) -> None:
+    """The 按阶段 sheet: measures, closed, open and overdue per phase, then each measure under its phase."""
+    sheet = SheetWriter(wb, unique_sheet_name(_("按阶段"), used), PHASE_WIDTHS, 3)
+    ws = sheet.ws
+    sheet.title(_("%(title)s（按阶段）") % {"title": workbook_title(selection.campaign)})
+    scope_name = selection.unit.name if selection.unit else selection.campaign.issuer.name
+    sheet.label(_("范围：%(name)s　导出时间：%(at)s") % {
+        "name": scope_name, "at": timezone.localtime().strftime("%Y-%m-%d %H:%M")})
+    no_phase = _("未分阶段")
+    sheet.header([_("阶段"), _("起止日期"), _("措施数"), _("已销号"), _("未销号"), _("逾期")])
+    for row in export_phase_totals(selection.ledgers):
+        dates = "至".join(format_date(day) for day in (row.starts_on, row.ends_on)) if row.name else ""
+        sheet.append([safe_cell(ws, row.name or no_phase), safe_cell(ws, dates)]
+                     + [safe_cell(ws, n) for n in (row.items, row.closed, row.items - row.closed, row.overdue)]
+                     + [None])
+    sheet.append([])
+    sheet.header([_("阶段"), _("单位"), _("问题"), _("整改措施"), _("整改时限"), _("责任人"), _("状态")])
+    statuses = {value: str(label) for value, label in ItemStatus.choices}
+    fit = RowFit(PHASE_WIDTHS, merged=0)
+    for row in export_phase_items(selection.ledgers):
+        cells = [safe_cell(ws, value) for value in (
+            row.phase_name or no_phase, row.unit_name, str(row.problem_number), f"{row.item_number}. {row.measure}",
+            time_limit_text(is_ongoing=row.is_ongoing, deadline=row.deadline), row.responsible_name,
+            statuses.get(row.status, ""))]
+        sheet.append(cells, height=rounded_height(fit.own_height(cells)))
+
+
+
 def write_ledger_sheets(wb: Workbook, selection: ExportSelection, used: set[str], tick: Callable[[], None]) -> None:
     """The ledger sheets of `selection` (a summary first unless it is one ledger), added to `wb`: the 附件2
     workbook's, and the 台账 of the 三单一账 workbook (ledger/lists.py). `tick` is called once per row."""
@@ -292,10 +331,13 @@ def build_workbook(selection: ExportSelection, output: Path, *, progress: Progre
             progress(done, total)
 
     wb = Workbook(write_only=True)
-    write_ledger_sheets(wb, selection, set(), tick)
+    used: set[str] = set()
+    write_ledger_sheets(wb, selection, used, tick)
     if not wb.worksheets:
-        empty = _new_list_sheet(wb, _("清单"), set(), selection.campaign, None)
+        empty = _new_list_sheet(wb, _("清单"), used, selection.campaign, None)
         empty.label(_("（没有可导出的台账）"))
+    elif export_uses_phases(selection.ledgers):
+        _write_phases(wb, selection, used)
     if progress:
         progress(total, total)
     save_workbook(wb, output)

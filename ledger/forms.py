@@ -8,7 +8,17 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from ledger.models import Ledger, Manifestation, ProblemNature, ProblemSource, ReportFrequency, TemplateCategory
+from ledger.models import (
+    NO_PHASE_KEY,
+    Ledger,
+    Manifestation,
+    Phase,
+    ProblemNature,
+    ProblemSource,
+    ReportFrequency,
+    TemplateCategory,
+)
+from ledger.services.workflow import PHASE_BY_DEADLINE
 
 
 class VersionedForm(forms.Form):
@@ -54,12 +64,41 @@ class ItemForm(VersionedForm):
     responsible_name = forms.CharField(label=_("或填写责任人姓名"), required=False, max_length=50)
     responsible_leader = forms.CharField(label=_("责任领导"), required=False, max_length=50)
     responsible_unit = forms.CharField(label=_("责任单位"), required=False, max_length=200)
+    phase = forms.ChoiceField(label=_("所属阶段"), required=False, error_messages={
+        "invalid_choice": _("所选阶段不属于本专项行动，请从本专项行动的阶段中选择。")})
 
     def __init__(self, *args, ledger: Ledger, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["responsible_user"].queryset = get_user_model().objects.filter(
             role_assignments__unit_id=ledger.unit_id).distinct().order_by("username")
         self.fields["responsible_user"].label_from_instance = lambda u: u.get_full_name() or u.first_name or u.username
+        # Only the campaign's own phases are offered; a campaign without phases asks nothing.
+        self.phases = {str(phase.pk): phase for phase in ledger.campaign.phases.order_by("order")}
+        if not self.phases:
+            del self.fields["phase"]
+            return
+        self.fields["phase"].choices = [
+            ("", _("按整改时限自动确定（时限所在的阶段）")),
+            *((pk, phase_label(phase)) for pk, phase in self.phases.items()),
+            (NO_PHASE_KEY, _("不属于任何阶段")),
+        ]
+
+    def clean_phase(self) -> Phase | None | str:
+        value = self.cleaned_data.get("phase", "")
+        if not value:
+            return PHASE_BY_DEADLINE
+        return None if value == NO_PHASE_KEY else self.phases[value]
+
+
+def phase_label(phase: Phase) -> str:
+    """集中整改（2020-04-01至2020-09-30）: the name and whichever dates the phase has."""
+    dates = "至".join(day.isoformat() if day else "" for day in (phase.starts_on, phase.ends_on))
+    return f"{phase.name}（{dates}）" if phase.starts_on or phase.ends_on else phase.name
+
+
+def phase_initial(phase_id: int | None) -> str:
+    """The phase choice that shows a measure's current phase."""
+    return str(phase_id) if phase_id else NO_PHASE_KEY
 
 
 class TextForm(forms.Form):

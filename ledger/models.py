@@ -7,6 +7,7 @@ PROTECT; a withdrawn problem stays in the table and in the history.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import models
@@ -185,6 +186,24 @@ class Phase(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def runs_on(self, day: datetime.date) -> bool:
+        """True when `day` falls within the phase; a phase without dates runs on no particular day, one with only
+        an end runs until it."""
+        if self.starts_on is None and self.ends_on is None:
+            return False
+        return (self.starts_on is None or self.starts_on <= day) and (self.ends_on is None or day <= self.ends_on)
+
+
+# The filter value that stands for "in no phase" (ledger page, dashboard lists), beside the phases' ids.
+NO_PHASE_KEY = "none"
+
+
+def phase_running_on(phases: Iterable[Phase], day: datetime.date | None) -> Phase | None:
+    """The first phase (in the campaign's order) running on `day`: the default phase of a measure due that day."""
+    if day is None:
+        return None
+    return next((phase for phase in sorted(phases, key=lambda p: p.order) if phase.runs_on(day)), None)
+
 
 class LedgerStatus(models.TextChoices):
     DRAFT = "draft", _("填报中")
@@ -333,6 +352,11 @@ class RectificationItem(models.Model):
     responsible_name = models.CharField(_("责任人"), max_length=50)
     responsible_leader = models.CharField(_("责任领导"), max_length=50, blank=True)
     responsible_unit = models.CharField(_("责任单位"), max_length=200, blank=True)
+    # The campaign phase the measure's work belongs to (集中整改 / 持续推进 / 融入经常 …). The services keep it
+    # within the measure's own campaign: a constraint cannot follow item → ledger → campaign.
+    phase = models.ForeignKey(
+        Phase, verbose_name=_("阶段"), null=True, blank=True, on_delete=models.PROTECT, related_name="items",
+    )
     status = models.CharField(_("状态"), max_length=20, choices=ItemStatus.choices, default=ItemStatus.PLANNED)
     closed_at = models.DateTimeField(_("销号时间"), null=True, blank=True)
     closed_by = models.ForeignKey(

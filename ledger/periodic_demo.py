@@ -1,8 +1,7 @@
 """Demo periodic reports (定期报告): a quarterly cycle on a campaign with reports in every state.
 
-Not called by `seed_demo` on this branch: the demo is composed after merging, by calling
-`seed_periodic_reports(campaign)` once the campaign's ledgers exist. Idempotent: a campaign that already has a
-report cycle is left as it is.
+`seed_demo` calls `seed_periodic` after the workflow demo: the current campaign's cycle, its quarters counted from
+the campaign's demo day (`DemoCalendar`). Idempotent: a campaign that already has a report cycle is left as it is.
 """
 
 from __future__ import annotations
@@ -81,3 +80,16 @@ def seed_periodic_reports(campaign: Campaign, *, today: datetime.date | None = N
     if ledgers and current.is_open(timezone.localdate()):
         periodic_report_save(actor=SYSTEM, ledger=ledgers[0], period=current, work_done="本季度整改进展（草稿）")
     return cycle
+
+
+def seed_periodic(root, today: datetime.date | None = None) -> None:
+    """The current demo campaign's quarterly reports, counted from the campaign's demo day (`today` is not used).
+
+    A report can only be written once its period has opened by the clock, so a demo seeded for a day still ahead
+    counts its quarters from the real date instead."""
+    from ledger.demo import DemoCalendar, current_campaign
+
+    campaign = current_campaign(root)
+    if campaign is not None:
+        day = min(DemoCalendar.of(campaign).today, timezone.localdate())
+        seed_periodic_reports(campaign, today=day)

@@ -19,6 +19,8 @@ class NotificationKind(models.TextChoices):
     REVIEW_EVENT = "review_event", _("审核动态")
     PERIODIC_REPORT_DUE = "periodic_report_due", _("定期报告截止提醒")
     PERIODIC_REPORT_MISSING = "periodic_report_missing", _("定期报告逾期未报")
+    PHASE_WORK_DUE = "phase_work_due", _("阶段措施即将截止")
+    PHASE_WORK_OPEN = "phase_work_open", _("阶段结束仍有措施未销号")
 
 
 class Notification(models.Model):

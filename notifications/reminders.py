@@ -30,6 +30,7 @@ from ledger.models import (
     PeriodicReport,
     Phase,
     PhaseStage,
+    ProblemStatus,
     RectificationItem,
     ReportPeriod,
     overdue_condition,
@@ -361,6 +362,58 @@ def periodic_reports(today: datetime.date, directory: Directory) -> Iterator[Dra
                 yield Draft(user_id, kind, due_on, f"periodic:{period_id}:below:{parent}", title, body, table_link)
 
 
+# How long after a phase ends its open measures are still reported to the unit above (once): a missed sweep catches up.
+PHASE_END_WINDOW = datetime.timedelta(days=7)
+
+
+def _open_in_phase(phase_id: int) -> Iterator[tuple[int, str, str, int]]:
+    """(ledger id, unit path, unit name, open measures) of the ledgers with measures still open in the phase."""
+    return (
+        RectificationItem.objects.filter(phase_id=phase_id, status__in=OPEN_ITEM_STATUSES,
+                                         problem__status=ProblemStatus.ACTIVE)
+        .values_list("ledger_id", "unit_path", "ledger__unit__name")
+        .annotate(n=Count("pk"))
+        .order_by("unit_path")
+        .iterator(chunk_size=5000)
+    )
+
+
+def phase_work(today: datetime.date, directory: Directory) -> Iterator[Draft]:
+    """Measures belong to phases (集中整改, 持续推进 …). REMINDER_PHASE_WORK_DAYS before a phase ends → the fillers of
+    each ledger with measures still open in it, once per phase; once the phase has ended → the unit above those
+    ledgers (general branch staff, or the organization department of a committee), once per phase, with how many
+    measures of how many of its units are still open in it."""
+    notice = datetime.timedelta(days=settings.REMINDER_PHASE_WORK_DAYS)
+    phases = Phase.objects.filter(
+        campaign__status=CampaignStatus.PUBLISHED, ends_on__gte=today - PHASE_END_WINDOW, ends_on__lte=today + notice,
+    ).order_by("ends_on", "pk").values_list("pk", "name", "ends_on", "campaign_id", "campaign__name")
+    ledger_url, dashboard_url = url_maker("ledger:ledger_detail"), url_maker("reviews:dashboard")
+    for phase_id, phase_name, ends_on, campaign_id, campaign_name in phases:
+        values = {"phase": phase_name, "date": ends_on, "campaign": campaign_name}
+        if ends_on >= today:
+            values["left"] = _days_left_text((ends_on - today).days)
+            title = _("“%(phase)s”阶段将于 %(date)s 结束（%(left)s），本阶段还有措施未销号") % values
+            for ledger_id, path, unit_name, count in _open_in_phase(phase_id):
+                body = _("%(campaign)s：%(unit)s 在“%(phase)s”阶段还有 %(count)s 项整改措施未销号，请抓紧推进。") % {
+                    **values, "unit": unit_name, "count": count}
+                for user_id in _each(directory.fillers(path)):
+                    yield Draft(user_id, NotificationKind.PHASE_WORK_DUE, ends_on, f"phasework:{phase_id}:ledger:{ledger_id}",
+                                title, body, f"{ledger_url(ledger_id)}?phase={phase_id}")
+            continue
+        below: dict[str, list[int]] = {}  # parent path → [units, open measures]
+        for _ledger_id, path, _unit_name, count in _open_in_phase(phase_id):
+            figures = below.setdefault(parent_path(path), [0, 0])
+            figures[0] += 1
+            figures[1] += count
+        title = _("“%(phase)s”阶段已于 %(date)s 结束，仍有措施未销号") % values
+        for parent, (units, count) in below.items():
+            body = _("%(campaign)s：下属 %(units)s 个单位在“%(phase)s”阶段仍有 %(count)s 项整改措施未销号。") % {
+                **values, "units": units, "count": count}
+            for user_id in _each(directory.at(parent, Role.GENERAL_BRANCH_STAFF, Role.ORG_DEPARTMENT)):
+                yield Draft(user_id, NotificationKind.PHASE_WORK_OPEN, ends_on, f"phasework:{phase_id}:below:{parent}",
+                            title, body, dashboard_url(campaign_id))
+
+
 SOURCES: dict[str, Source] = {
     "items_due_soon": items_due_soon,
     "items_overdue": items_overdue,
@@ -368,4 +421,5 @@ SOURCES: dict[str, Source] = {
     "report_deadlines": report_deadlines,
     "committee_terms": committee_terms,
     "periodic_reports": periodic_reports,
+    "phase_work": phase_work,
 }

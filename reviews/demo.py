@@ -19,9 +19,11 @@ import datetime
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from branches.models import OrgUnit
-from ledger.demo import DemoCalendar, backdate_ledger, current_campaign
+from ledger.demo import HISTORY_DOC_NUMBER, DemoCalendar, backdate_ledger, current_campaign
+from ledger.history_demo import CARRIED_DOC_NUMBER
 from ledger.models import (
     Campaign,
     EventAction,
@@ -33,7 +35,7 @@ from ledger.models import (
 )
 from ledger.services import workflow as wf
 from reviews import services
-from reviews.models import ItemReopening, StarRating, SupervisionKind, SupervisionRecord
+from reviews.models import ItemReopening, StarRating, SupervisionKind, SupervisionRecord, TierSurvey
 
 MARKER = "组织部 李老师、督查组 赵老师"
 GB = 2  # the general branch whose branches 2..5 this demo uses
@@ -212,3 +214,78 @@ def seed_tier_survey(issuer: OrgUnit, year: int, today: datetime.date | None = N
         survey_services.improvement_ledgers_create(actor=SYSTEM, survey=survey, today=today)
     survey.refresh_from_db()
     return survey
+
+
+# ---- earlier years: ratings of 2022 and 2023, the 2023 survey, this year's survey --------------------------------
+
+# Stars of the branches that worked in the earlier campaigns (`ledger.history_demo`) and of the first general
+# branch's, by year: their record pages show several years, the tier each year and how it moved.
+YEAR_STARS = {
+    2022: {"WFU-01-01": 3, "WFU-01-02": 3, "WFU-01-03": 4, "WFU-01-04": 4, "WFU-01-05": 3,
+           "WFU-03-01": 4, "WFU-03-02": 3, "WFU-03-03": 2, "WFU-03-04": 4, "WFU-03-05": 3},
+    2023: {"WFU-01-01": 3, "WFU-01-02": 4, "WFU-01-03": 4, "WFU-01-04": 3, "WFU-01-05": 4,
+           "WFU-03-01": 3, "WFU-03-02": 3, "WFU-03-03": 2, "WFU-03-04": 4, "WFU-03-05": 3},
+}
+RATING_BASIS = {5: "整改全部按期销号，支部工作规范。", 4: "按期完成整改，支部活动规范。", 3: "按期推进整改，个别措施推进偏慢。",
+                2: "整改措施推进缓慢，未能按期完成。"}
+# The 2023 survey differs from this year's (`seed_tier_survey`: the first third 先进, the last 后进) for these.
+SURVEY_2023_TIERS = {"WFU-01-01": "middle", "WFU-01-02": "middle", "WFU-03-03": "lagging",
+                     "WFU-05-01": "advanced", "WFU-08-05": "middle"}
+
+
+def seed_years(root: OrgUnit, today: datetime.date | None = None) -> None:
+    """Ratings in the 2022 and 2023 campaigns, the 2023 survey and this campaign year's survey with its 后进
+    branch's improvement ledger. `today` is not used: this year is the current campaign's (`DemoCalendar`)."""
+    org = _user("zuzhibu")
+    for doc_number in (HISTORY_DOC_NUMBER, CARRIED_DOC_NUMBER):
+        campaign = Campaign.objects.filter(issuer=root, doc_number=doc_number).first()
+        if campaign is not None and org is not None:
+            _rate_year(campaign, org)
+    _survey_2023(root)
+    campaign = current_campaign(root)
+    if campaign is not None:
+        calendar = DemoCalendar.of(campaign)
+        if not TierSurvey.objects.filter(issuer=root, year=calendar.year).exists():
+            seed_tier_survey(root, calendar.year, today=calendar.today)
+
+
+def _rate_year(campaign: Campaign, org) -> None:
+    """Final ratings, published for a week after the results deadline."""
+    if StarRating.objects.filter(campaign=campaign).exists():
+        return
+    end = campaign.results_deadline
+    for code, stars in YEAR_STARS.get(campaign.year, {}).items():
+        ledger = Ledger.objects.filter(campaign=campaign, unit__code=code).select_related("unit").first()
+        if ledger is None or StarRating.objects.filter(unit=ledger.unit, year=campaign.year).exists():
+            continue
+        rating = services.rating_decide(actor=org, campaign=campaign, unit=ledger.unit, stars=stars,
+                                        basis=RATING_BASIS[stars])
+        services.rating_publish(actor=org, rating=rating, starts_on=end + datetime.timedelta(days=1),
+                                ends_on=end + datetime.timedelta(days=7))
+        services.rating_finalise(actor=org, rating=rating, today=end + datetime.timedelta(days=8))
+    decided = timezone.make_aware(datetime.datetime.combine(end, datetime.time(10)))
+    finalised = timezone.make_aware(datetime.datetime.combine(end + datetime.timedelta(days=8), datetime.time(10)))
+    StarRating.objects.filter(campaign=campaign).update(decided_at=decided, finalised_at=finalised)
+
+
+def _survey_2023(root: OrgUnit) -> None:
+    """The 2023 survey, finalized in December 2023: like this year's but for the units of SURVEY_2023_TIERS."""
+    from branches.models import UnitKind
+    from branches.selectors import SYSTEM
+    from reviews import survey_services
+
+    if TierSurvey.objects.filter(issuer=root, year=2023).exists():
+        return
+    branches = list(OrgUnit.objects.filter(path__startswith=root.path, kind=UnitKind.BRANCH, is_active=True)
+                    .order_by("code"))
+    if not branches:
+        return
+    survey = survey_services.survey_create(actor=SYSTEM, issuer=root, year=2023)
+    advanced = max(1, len(branches) // 3)
+    for n, unit in enumerate(branches):
+        usual = "lagging" if n == len(branches) - 1 and n > 0 else "advanced" if n < advanced else "middle"
+        tier = SURVEY_2023_TIERS.get(unit.code, usual)
+        survey_services.survey_classify(actor=SYSTEM, survey=survey, unit=unit, tier=tier, reason=SURVEY_REASONS[tier])
+    survey_services.survey_finalize(actor=SYSTEM, survey=survey)
+    moment = timezone.make_aware(datetime.datetime(2023, 12, 20, 10))
+    TierSurvey.objects.filter(pk=survey.pk).update(created_at=moment, finalized_at=moment)

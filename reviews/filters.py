@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.lists import IntegerFilter, ListFilterSet
 from ledger.models import (
+    NO_PHASE_KEY,
     EventAction,
     ItemStatus,
     LedgerEvent,
@@ -34,6 +35,12 @@ LEDGER_STATES = [("handed_in", _("已提交（含已通过）")), *LedgerStatus.
 STAR_CHOICES = [(stars, f"{stars} ★") for stars in range(5, 0, -1)]
 
 
+def phase_choices(campaign) -> list[tuple[str, str]]:
+    """The campaign's phases as a filter's options, then "未分阶段" (no options when it has no phases)."""
+    phases = [(str(phase.pk), phase.name) for phase in campaign.phases.all()]
+    return [*phases, (NO_PHASE_KEY, str(_("未分阶段")))] if phases else []
+
+
 def category_choices(template) -> list[tuple[int, str]]:
     """The checklist's categories as a filter's options: "3. " and the title cut to 20 characters."""
     return [(category.pk, f"{category.order}. {Truncator(category.title).chars(20)}")
@@ -47,12 +54,18 @@ class ItemFilter(ListFilterSet):
     overdue = django_filters.ChoiceFilter(choices=[("1", _("仅逾期"))], method="filter_overdue")
     category = IntegerFilter(field_name="problem__category_id")
     closed_week = django_filters.DateFilter(method="filter_closed_week")  # the Monday of a week
+    phase = django_filters.CharFilter(method="filter_phase")  # a phase's id, or "none": measures in no phase
 
     def filter_status(self, items: QuerySet, name: str, value: str) -> QuerySet:
         return items.exclude(status=ItemStatus.CLOSED) if value == "open" else items.filter(status=value)
 
     def filter_overdue(self, items: QuerySet, name: str, value: str) -> QuerySet:
         return items.filter(overdue_condition(timezone.localdate()))
+
+    def filter_phase(self, items: QuerySet, name: str, value: str) -> QuerySet:
+        if value == NO_PHASE_KEY:
+            return items.filter(phase__isnull=True)
+        return items.filter(phase_id=int(value)) if value.isdigit() else items  # anything else: not a value
 
     def filter_closed_week(self, items: QuerySet, name: str, monday: datetime.date) -> QuerySet:
         start = timezone.make_aware(datetime.datetime.combine(monday, datetime.time.min))

@@ -282,6 +282,8 @@ MESSENGER_MAX_ATTEMPTS = env.int("MESSENGER_MAX_ATTEMPTS", default=5)
 REMINDER_DUE_DAYS = tuple(env.list("REMINDER_DUE_DAYS", cast=int, default=[7, 3, 1]))
 REMINDER_ESCALATE_AFTER_DAYS = env.int("REMINDER_ESCALATE_AFTER_DAYS", default=7)
 REMINDER_TERM_MONTHS = tuple(env.list("REMINDER_TERM_MONTHS", cast=int, default=[6, 3, 1]))
+# Days before a phase ends that the fillers of ledgers with open measures in that phase are reminded (once).
+REMINDER_PHASE_WORK_DAYS = env.int("REMINDER_PHASE_WORK_DAYS", default=3)
 # "module.function(campaign_ids=[...]) -> iterable of (campaign_id, unit_id)" of signed situation
 # reports; when the reports app is not installed the report-deadline reminder is skipped.
 REMINDER_REPORT_SIGNED_PROVIDER = env(

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from itertools import islice
 from typing import NamedTuple
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -192,3 +192,56 @@ def ledger_summaries(ledgers: QuerySet[Ledger], *, natures: bool = False) -> Ite
     rows = rows.values_list(*HEAD_FIELDS, "status", *figures)
     for pk, unit_name, parent_id, parent_name, kind, kind_name, status, *counts in rows.iterator(chunk_size=CHUNK):
         yield LedgerHead(pk, unit_name, parent_id, parent_name or "", kind, kind_name), status, counts
+
+
+# --- the 按阶段 sheet: a campaign's measures by the phase they belong to ------------------------------------
+
+
+def _exported_items(ledgers: QuerySet[Ledger]) -> QuerySet[RectificationItem]:
+    return RectificationItem.objects.filter(ledger__in=ledgers.values("pk"), problem__status=ProblemStatus.ACTIVE)
+
+
+def export_uses_phases(ledgers: QuerySet[Ledger]) -> bool:
+    """True when some measure of the ledgers has been put in a phase (one query)."""
+    return _exported_items(ledgers).filter(phase__isnull=False).exists()
+
+
+class PhaseTotals(NamedTuple):
+    name: str | None  # None: the measures in no phase
+    starts_on: object
+    ends_on: object
+    items: int
+    closed: int
+    overdue: int
+
+
+def export_phase_totals(ledgers: QuerySet[Ledger]) -> list[PhaseTotals]:
+    """Measures, closed and overdue per phase (in the campaign's order, those in no phase last): one query."""
+    rows = (_exported_items(ledgers).order_by(F("phase__order").asc(nulls_last=True))
+            .values_list("phase__order", "phase__name", "phase__starts_on", "phase__ends_on")
+            .annotate(items=Count("pk"), closed=Count("pk", filter=Q(status=ItemStatus.CLOSED)),
+                      overdue=Count("pk", filter=overdue_condition(timezone.localdate()))))
+    return [PhaseTotals(*row[1:]) for row in rows]
+
+
+class PhaseItemRow(NamedTuple):
+    phase_name: str | None
+    unit_name: str
+    problem_number: int
+    item_number: int
+    measure: str
+    is_ongoing: bool
+    deadline: object
+    responsible_name: str
+    status: str
+
+
+def export_phase_items(ledgers: QuerySet[Ledger]) -> Iterator[PhaseItemRow]:
+    """Every measure by phase, then by unit in sheet order, problem and measure number (streamed)."""
+    rows = (_exported_items(ledgers)
+            .order_by(F("phase__order").asc(nulls_last=True), *(f"ledger__{name}" for name in LEDGER_ORDER),
+                      "problem__number", "number")
+            .values_list("phase__name", "ledger__unit__name", "problem__number", "number", "measure", "is_ongoing",
+                         "deadline", "responsible_name", "status"))
+    for row in rows.iterator(chunk_size=CHUNK):
+        yield PhaseItemRow(*row)

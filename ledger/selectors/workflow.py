@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from django.db.models import Count, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from branches.selectors import Action, scope_for
 from ledger.guidance import measure_suggestions
 from ledger.models import (
+    NO_PHASE_KEY,
     Campaign,
     EventAction,
     Evidence,
@@ -25,6 +27,7 @@ from ledger.models import (
     LedgerEvent,
     LedgerStatus,
     Manifestation,
+    Phase,
     Problem,
     ProblemStatus,
     ProgressNote,
@@ -99,7 +102,7 @@ def evidence_find(user, pk: int) -> Evidence | None:
 
 
 def _items_queryset() -> QuerySet:
-    return RectificationItem.objects.order_by("number").prefetch_related(
+    return RectificationItem.objects.select_related("phase").order_by("number").prefetch_related(
         Prefetch("evidence", queryset=Evidence.objects.order_by("uploaded_at"))
     )
 
@@ -108,6 +111,17 @@ def _items_queryset() -> QuerySet:
 class CategoryBlock:
     category: TemplateCategory
     problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class PhaseCount:
+    """One row of the ledger's work by phase: its measures, closed and overdue; `key` is its filter value."""
+
+    key: str
+    label: str
+    items: int = 0
+    closed: int = 0
+    overdue: int = 0
 
 
 @dataclass
@@ -120,6 +134,24 @@ class LedgerPage:
     answered: int
     total: int
     more_history: bool = False  # older events than those shown: on the ledger's history page
+    phases: list[PhaseCount] = field(default_factory=list)  # empty when the campaign has no phases
+    phase_shown: PhaseCount | None = None  # the phase the measures are filtered to, if any
+
+
+def phase_counts(phases: list[Phase], items: list[RectificationItem], today: datetime.date) -> list[PhaseCount]:
+    """Measures, closed and overdue per phase in the campaign's order, then those in no phase (when any are).
+
+    Empty while no measure is in a phase: a campaign shows work by phase once its people put measures in phases."""
+    if not any(item.phase_id for item in items):
+        return []
+    rows = {str(phase.pk): PhaseCount(str(phase.pk), phase.name) for phase in phases}
+    loose = PhaseCount(NO_PHASE_KEY, str(_("未分阶段")))
+    for item in items:
+        row = rows.get(str(item.phase_id), loose)
+        row.items += 1
+        row.closed += item.status == ItemStatus.CLOSED
+        row.overdue += item.is_overdue(today)
+    return [*rows.values(), *([loose] if loose.items else [])]
 
 
 # The ledger page shows the latest events, folded; a ledger gathers hundreds in a year (every answer, note and
@@ -137,11 +169,13 @@ def history_oldest_first(ledger: Ledger) -> QuerySet[LedgerEvent]:
     return history(ledger).order_by("at", "id")
 
 
-def ledger_page(ledger: Ledger, today: datetime.date | None = None, *, nature: str = "") -> LedgerPage:
+def ledger_page(ledger: Ledger, today: datetime.date | None = None, *, nature: str = "",
+                phase: str = "") -> LedgerPage:
     """Problems grouped by category with their items and evidence, the history and the counts: 8 queries.
 
     `nature` (个性/共性) narrows the problems listed, not the counts. Each problem carries `common_measures`: the
-    measures of the units above that answer it (上级专项整治)."""
+    measures of the units above that answer it (上级专项整治). `phase` (a phase's id, or "none") shows only the
+    measures of that phase, and the problems that have some."""
     today = today or timezone.localdate()
     categories = list(TemplateCategory.objects.filter(template_id=ledger.campaign.template_id).order_by("order"))
     problems = list(
@@ -168,11 +202,19 @@ def ledger_page(ledger: Ledger, today: datetime.date | None = None, *, nature: s
         "requested": sum(1 for item in items if item.status == ItemStatus.CLOSURE_REQUESTED),
         "overdue": sum(1 for item in items if item.is_overdue(today)),
     }
+    phases = phase_counts(list(ledger.campaign.phases.order_by("order")), items, today)
+    shown = next((row for row in phases if row.key == phase), None)
+    for problem in problems:
+        problem.shown_items = [item for item in problem.items.all()
+                               if shown is None or str(item.phase_id or NO_PHASE_KEY) == shown.key]
+    if shown is not None:
+        for block in blocks.values():
+            block.problems = [problem for problem in block.problems if problem.shown_items]
     answered, total = self_check_counts(ledger)
     latest = list(history(ledger).order_by("-at", "-id")[:HISTORY_ON_PAGE + 1])  # one more tells if there are more
     return LedgerPage(ledger=ledger, blocks=list(blocks.values()), withdrawn=withdrawn,
                       events=latest[:HISTORY_ON_PAGE][::-1], counts=counts, answered=answered, total=total,
-                      more_history=len(latest) > HISTORY_ON_PAGE)
+                      more_history=len(latest) > HISTORY_ON_PAGE, phases=phases, phase_shown=shown)
 
 
 def self_check_counts(ledger: Ledger) -> tuple[int, int]:

@@ -230,7 +230,7 @@ def periodic_report_submit(*, actor, ledger: Ledger, period: ReportPeriod, work_
 
 def _report_to_review(actor, ledger: Ledger, period: ReportPeriod, version: int | None) -> PeriodicReport:
     if not _may(actor, Action.SUPERVISE, ledger.unit_path):
-        raise PermissionDenied(_("只有上级党组织（党总支、组织部）可以审核定期报告。"))
+        raise PermissionDenied(_("只有上级党组织可以审核定期报告。"))
     _check_period(ledger, period)
     report = PeriodicReport.objects.select_for_update().filter(period=period, ledger=ledger).first()
     if report is None or report.status != PeriodicReportStatus.SUBMITTED:

@@ -56,6 +56,7 @@ _FIELD_LABELS = {
     "responsible_user": _("责任人账号"), "responsible_name": _("责任人"), "responsible_leader": _("责任领导"),
     "responsible_unit": _("责任单位"), "description": _("查摆问题"), "category": _("查摆内容"),
     "manifestation": _("对应表现"), "source": _("来源"), "nature": _("性质"), "status": _("状态"), "number": _("编号"),
+    "phase": _("所属阶段"),
 }
 
 

@@ -22,7 +22,7 @@ from config.http import found_or_404
 from config.lists import page_of
 from ledger import wording
 from ledger.filters import CampaignLedgerFilter
-from ledger.forms import EvidenceForm, ItemForm, ProblemForm, TextForm
+from ledger.forms import EvidenceForm, ItemForm, ProblemForm, TextForm, phase_initial
 from ledger.models import ItemStatus, LedgerStatus, ProblemNature, ProblemSource, ProblemStatus
 from ledger.selectors import workflow as sel
 from ledger.selectors.periodic import reports_to_review
@@ -100,7 +100,7 @@ def ledger_detail(request: HttpRequest, pk: int) -> HttpResponse:
     rights = sel.rights_for(request.user, ledger)
     nature = request.GET.get("nature", "")
     nature = nature if nature in ProblemNature.values else ""  # an unusable value lists every problem
-    page = sel.ledger_page(ledger, nature=nature)
+    page = sel.ledger_page(ledger, nature=nature, phase=request.GET.get("phase", ""))
     closable = list(sel.closable_items(ledger)) if rights.supervise else []
     return render(request, "ledger/ledger_detail.html", {
         "ledger": ledger, "page": page, "rights": rights, "closable": closable, "text_form": TextForm(),
@@ -320,8 +320,11 @@ def recurrence_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _item_values(data: dict) -> dict:
-    return {name: data[name] for name in ("measure", "deadline", "is_ongoing", "responsible_user",
-                                          "responsible_name", "responsible_leader", "responsible_unit")}
+    values = {name: data[name] for name in ("measure", "deadline", "is_ongoing", "responsible_user",
+                                            "responsible_name", "responsible_leader", "responsible_unit")}
+    if "phase" in data:  # asked only when the campaign has phases
+        values["phase"] = data["phase"]
+    return values
 
 
 def _suggestions(request: HttpRequest, problem) -> tuple[list[str], dict]:
@@ -361,6 +364,7 @@ def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
     initial = {name: getattr(item, name) for name in ("measure", "deadline", "is_ongoing", "responsible_name",
                                                       "responsible_leader", "responsible_unit", "version")}
     initial["responsible_user"] = item.responsible_user_id
+    initial["phase"] = phase_initial(item.phase_id)
     suggestions, adopted = _suggestions(request, item.problem)
     initial.update(adopted)
     form = ItemForm(request.POST or None, ledger=ledger, initial=initial)

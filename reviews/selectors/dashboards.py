@@ -8,14 +8,17 @@ from dataclasses import dataclass
 from django.db.models import CharField, Count, Q, QuerySet, Value
 from django.db.models.functions import StrIndex, Substr, TruncWeek
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from branches.models import OrgUnit
 from branches.selectors import Scope
 from ledger.models import (
+    NO_PHASE_KEY,
     Campaign,
     ItemStatus,
     LedgerEvent,
     LedgerStatus,
+    Phase,
     Problem,
     ProblemNature,
     RecurrenceState,
@@ -135,6 +138,25 @@ def _tallied_figures(*, sets: CampaignSets, campaign: Campaign, focus: OrgUnit, 
     return totals
 
 
+def phase_figures(items: QuerySet, *, campaign: Campaign, today: datetime.date) -> list[dict]:
+    """Measures, closed and overdue per phase of the campaign (its order), then those in no phase; empty while no
+    measure is in a phase (as on the ledger page). Two queries: the phases, and the measures grouped by phase
+    (counted live: the background tallies do not keep phases)."""
+    phases = list(Phase.objects.filter(campaign=campaign).order_by("order").values_list("pk", "name"))
+    if not phases:
+        return []
+    counted = {row.pop("phase_id"): row for row in items.order_by().values("phase_id").annotate(
+        items=Count("pk"), closed=Count("pk", filter=Q(status=ItemStatus.CLOSED)),
+        overdue=Count("pk", filter=overdue_condition(today)))}
+    if not set(counted) - {None}:
+        return []
+    empty = {"items": 0, "closed": 0, "overdue": 0}
+    rows = [{"key": str(pk), "label": name, **counted.get(pk, empty)} for pk, name in phases]
+    if None in counted:
+        rows.append({"key": NO_PHASE_KEY, "label": str(_("未分阶段")), **counted[None]})
+    return rows
+
+
 def recurring_counts(problems: QuerySet[Problem]) -> dict[str, int]:
     """Recurring problems (问题反弹) among `problems`: flagged (awaiting a decision) and confirmed, one query."""
     # Only the few flagged rows are read (the partial index `problem_recurring`), not every problem of a province.
@@ -177,11 +199,13 @@ def dashboard(*, scope: Scope, campaign: Campaign, focus: OrgUnit, today: dateti
          "n": categories[category.pk]}
         for category in TemplateCategory.objects.filter(pk__in=list(categories)).order_by("order")
     ]
+    by_phase = phase_figures(sets.items, campaign=campaign, today=today)
     overdue_items = list(
         sets.items.filter(overdue_condition(today)).select_related("ledger__unit", "problem").order_by("deadline", "pk")[:10]
     )
     return {
-        "rows": rows, "total": total, "by_category": by_category, "recurring": recurring_counts(sets.problems),
+        "rows": rows, "total": total, "by_category": by_category, "by_phase": by_phase,
+        "recurring": recurring_counts(sets.problems),
         "by_nature": [(value, label, natures.get(value, 0)) for value, label in ProblemNature.choices],
         "weekly": [{"week": week, "n": n} for week, n in sorted(weekly.items())],
         "stars": [(n, stars.get(n, 0)) for n in range(5, 0, -1)], "overdue_items": overdue_items, "today": today,

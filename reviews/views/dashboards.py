@@ -19,6 +19,7 @@ from reviews.filters import (
     LedgerFilter,
     ProblemFilter,
     category_choices,
+    phase_choices,
 )
 from reviews.selectors.dashboards import dashboard as dashboard_figures
 from reviews.selectors.focus import campaigns_listed, focus_unit
@@ -51,6 +52,10 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "weekly": [row["n"] for row in data["weekly"]],
         "stars": [f"{n}★" for n, _count in data["stars"]],
         "star_counts": [count for _n, count in data["stars"]],
+        "phases": [row["label"] for row in data["by_phase"]],
+        "phase_closed": [row["closed"] for row in data["by_phase"]],
+        "phase_open": [row["items"] - row["closed"] for row in data["by_phase"]],
+        "phase_overdue": [row["overdue"] for row in data["by_phase"]],
         "labels": {"closed": _("已销号"), "open": _("未销号"), "overdue": _("逾期"), "problems": _("问题数"),
                    "weekly": _("每周销号"), "stars": _("星级分布")},
     }
@@ -62,6 +67,12 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "weekly": [(row["week"].isoformat(), row["n"], f"closed_week={row['week'].isoformat()}")
                    for row in data["weekly"]],
         "stars": [(f"{n} ★", count, f"stars={n}") for n, count in data["stars"]],
+        # (label, [(figure, the list's filter)…]): measures, closed, overdue of each phase
+        "phases": [(row["label"], [(row["items"], f"phase={row['key']}"),
+                                   (row["closed"], f"phase={row['key']}&status=closed"),
+                                   (row["overdue"], f"phase={row['key']}&overdue=1")])
+                   for row in data["by_phase"]],
+        "phase_columns": [_("措施"), _("已销号"), _("逾期")],
     }
     home = focus_unit(scope=scope, campaign=campaign)
     return render(request, "reviews/dashboard.html", {
@@ -84,7 +95,7 @@ def item_list(request: HttpRequest, pk: int) -> HttpResponse:
     filters = ItemFilter(request.GET, items_listed(scope=scope, campaign=campaign, unit=focus))
     return render(request, "reviews/item_list.html", {
         "campaign": campaign, "focus": focus, "filters": filters.values, "page": page_of(request, filters.qs),
-        "statuses": ITEM_STATUSES, "categories": category_choices(campaign.template),
+        "statuses": ITEM_STATUSES, "categories": category_choices(campaign.template), "phases": phase_choices(campaign),
     })
 
 

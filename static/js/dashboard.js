@@ -52,6 +52,18 @@
     yAxis: { type: "value", minInterval: 1 },
     series: [{ name: labels.problems, type: "bar", data: data.nature_counts, color: "#0d6efd" }]
   });
+  draw("chart-phases", {
+    title: emptyNote(data.phases),
+    tooltip: { trigger: "axis" },
+    legend: { top: 0 },
+    xAxis: { type: "value", minInterval: 1 },
+    yAxis: { type: "category", data: data.phases, inverse: true, axisLabel: { width: 110, overflow: "truncate" } },
+    series: [
+      { name: labels.closed, type: "bar", stack: "items", data: data.phase_closed },
+      { name: labels.open, type: "bar", stack: "items", data: data.phase_open },
+      { name: labels.overdue, type: "bar", data: data.phase_overdue, color: "#dc3545" }
+    ]
+  });
   draw("chart-weekly", {
     title: emptyNote(data.weeks),
     tooltip: { trigger: "axis" },

@@ -18,7 +18,7 @@ import pytest
 from django.test import Client
 
 from ledger.builtin_templates import load_builtin_templates
-from ledger.models import ChecklistTemplate, Ledger, Manifestation, TemplateCategory
+from ledger.models import ChecklistTemplate, Ledger, Manifestation, RectificationItem, TemplateCategory
 from ledger.services.workflow import comment_add
 from tests.browser.conftest import REPORT_CSP_VIOLATIONS, SCREENSHOTS, Visit, _opened_visits
 from tests.security.test_authorization_walk import RULES, World, cases, expected, reverse_rule
@@ -92,6 +92,8 @@ def world(transactional_db, tree, users, settings, tmp_path):
     ledger = Ledger.objects.get(pk=world.kwargs[("ledger", "b1")]["pk"])
     for n in range(3):
         comment_add(actor=users["gb_staff"], ledger=ledger, text=f"第{n + 1}次意见：" + "组织生活会记录不完整，" * 6)
+    # Work by phase (按阶段) on the ledger page and the dashboard: b1's measures in one of the campaign's phases.
+    RectificationItem.objects.filter(ledger=ledger).update(phase=ledger.campaign.phases.order_by("order").last())
     return world
 
 

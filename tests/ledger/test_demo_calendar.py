@@ -17,14 +17,16 @@ from ledger.models import (
     CampaignStatus,
     Ledger,
     LedgerEvent,
+    PeriodicReport,
     PhaseStage,
+    Problem,
     RectificationItem,
     overdue_condition,
 )
 from ledger.workflow_demo import seed_workflow
 from notifications.models import Notification, NotificationKind, ReminderLog
 from reports.models import SituationReport
-from reviews.models import StarRating, SupervisionRecord
+from reviews.models import StarRating, SupervisionRecord, TierSurvey
 
 DAY = datetime.date(2031, 1, 14)  # January: the campaign began the previous autumn
 WEEK = datetime.timedelta(days=7)
@@ -84,6 +86,9 @@ def snapshot() -> dict:
         "supervision": SupervisionRecord.objects.count(),
         "ratings": sorted(StarRating.objects.values_list("unit__code", "stars", "status")),
         "reports": sorted(SituationReport.objects.values_list("unit__code", "status", "pdf_sha256")),
+        "problems": sorted(Problem.objects.values_list("pk", "status", "recurrence_state")),
+        "periodic": sorted(PeriodicReport.objects.values_list("pk", "status")),
+        "surveys": sorted(TierSurvey.objects.values_list("year", "status")),
     }
 
 

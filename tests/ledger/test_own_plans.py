@@ -15,7 +15,14 @@ from branches.selectors import SYSTEM
 from ledger.models import Campaign, CampaignStatus, ChecklistTemplate, ItemStatus, LedgerStatus, TargetKind
 from ledger.selectors.own_plans import BUILTIN_OWN_PLAN_TEMPLATE
 from ledger.services.campaigns import PhaseSpec, campaign_create, own_plan_start
-from ledger.services.workflow import item_close, item_request_closure, ledger_accept, ledger_submit, progress_note_add
+from ledger.services.workflow import (
+    item_close,
+    item_request_closure,
+    ledger_accept,
+    ledger_submit,
+    progress_note_add,
+    self_check_answer,
+)
 from tests.factories import ensure_builtin_templates, make_item, make_problem
 
 pytestmark = pytest.mark.django_db
@@ -78,6 +85,9 @@ def test_the_general_branch_above_sees_and_reviews_the_plan(client, tree, users,
     problem = make_problem(ledger, category=review_template.categories.order_by("order").first(),
                            description="抓党建强理论学习不够经常", source="report_review")
     item = make_item(problem, measure="坚持理论武装头脑", ongoing=True, responsible_leader="王书记")
+    for category in review_template.categories.all():  # a checklist without manifestations: answered per category
+        self_check_answer(actor=users["secretary"], ledger=ledger, category=category, found=False)
+    ledger.refresh_from_db()
     ledger_submit(actor=users["secretary"], ledger=ledger)
     client.force_login(users["gb_staff"])  # the submitted plan waits in the general branch's review list
     assert ledger.pk in [row.pk for row in client.get(reverse("ledger:my_ledgers")).context["review"]]

@@ -83,7 +83,7 @@ def test_closed_and_ongoing_items_and_other_trees_get_nothing(item_in_b1, tree, 
     assert reminders_send(today=D(2022, 10, 13)) == {
         # the self-check phase (secretary, member) and the report due on 10-20 (the general branch)
         "items_due_soon": 0, "items_overdue": 0, "phase_deadlines": 2, "report_deadlines": 1, "committee_terms": 0,
-        "periodic_reports": 0,
+        "periodic_reports": 0, "phase_work": 0,
     }
     assert titles(stranger) == []
 

@@ -51,10 +51,13 @@ def demo_steps() -> list:
 
 
 DEMO_STEPS = [
-    "ledger.demo.seed_campaigns",  # the current campaign dated around today; 2022 closed; a draft
+    "ledger.demo.seed_campaigns",  # the current campaign dated around today; 2022 filled and closed, 2023 carried
+    # over from it and closed; a draft
     "ledger.workflow_demo.seed_workflow",  # ledgers of the current campaign in every workflow state
+    "ledger.periodic_demo.seed_periodic",  # the current campaign's quarterly reports in every state
     "ledger.schemes_demo.seed_schemes",  # the other four seeds' campaigns, in their own trees
     "reviews.demo.seed_reviews",  # supervision, a reopened item, ratings
+    "reviews.demo.seed_years",  # 2022 and 2023 ratings, the 2023 survey and this year's with its three tiers
     "reports.demo.seed_reports",  # a signed 附件3 report and a draft
     "notifications.demo.seed_notifications",  # the reminder sweep for today (last: it reads the rest)
 ]

@@ -24,6 +24,8 @@ from ledger.services.workflow.closing import (
 )
 from ledger.services.workflow.guards import DEADLINE_GRACE, SUPERVISION_SOURCES, StaleEdit
 from ledger.services.workflow.plan import (
+    PHASE_BY_DEADLINE,
+    PHASE_KEEP,
     deadline_bounds,
     item_add,
     item_update,
@@ -35,6 +37,8 @@ from ledger.services.workflow.self_check import self_check_answer, self_check_pr
 
 __all__ = [
     "DEADLINE_GRACE",
+    "PHASE_BY_DEADLINE",
+    "PHASE_KEEP",
     "SUPERVISION_SOURCES",
     "StaleEdit",
     "comment_add",

@@ -16,12 +16,14 @@ from ledger.models import (
     ItemStatus,
     Ledger,
     Manifestation,
+    Phase,
     Problem,
     ProblemNature,
     ProblemSource,
     ProblemStatus,
     RectificationItem,
     TemplateCategory,
+    phase_running_on,
 )
 from ledger.services.events import event_record
 from ledger.services.recurrence import recurrence_refresh
@@ -181,11 +183,34 @@ def _item_fields(ledger: Ledger, *, measure: str, deadline: datetime.date | None
             "responsible_leader": responsible_leader.strip(), "responsible_unit": responsible_unit.strip()}
 
 
+# Phase choices besides a phase or None: the phase running on the measure's deadline (the form's default), or,
+# for a change, the phase it already has (callers that change other fields only, such as the problem import).
+# Callers that name no phase when adding (imports, the demo) add measures in no phase: a campaign uses phases
+# once its people choose them, and only then do its export and pages show work by phase.
+PHASE_BY_DEADLINE = "by_deadline"
+PHASE_KEEP = "keep"
+PhaseArgument = Phase | None | str
+
+
+def _item_phase(ledger: Ledger, phase: PhaseArgument, deadline: datetime.date | None,
+                current: Phase | None = None) -> Phase | None:
+    """The phase a measure of `ledger` gets: one of its own campaign's phases, or none."""
+    if phase == PHASE_KEEP:
+        return current
+    if phase == PHASE_BY_DEADLINE:
+        return phase_running_on(ledger.campaign.phases.all(), deadline)
+    if phase is not None and phase.campaign_id != ledger.campaign_id:
+        raise ValidationError(_("所选阶段不属于本专项行动，请从本专项行动的阶段中选择。"))
+    return phase
+
+
 @transaction.atomic
 def item_add(*, actor, problem: Problem, measure: str, deadline: datetime.date | None = None,
              is_ongoing: bool = False, responsible_user=None, responsible_name: str = "",
-             responsible_leader: str = "", responsible_unit: str = "") -> RectificationItem:
-    """Add a measure to a problem, numbered within it (①②③…)."""
+             responsible_leader: str = "", responsible_unit: str = "",
+             phase: PhaseArgument = None) -> RectificationItem:
+    """Add a measure to a problem, numbered within it (①②③…), in `phase` of its campaign, or
+    PHASE_BY_DEADLINE: the phase running on its deadline."""
     ledger = fill_ledger(actor, problem.ledger_id)
     problem = _locked_problem(problem)
     if problem.status == ProblemStatus.WITHDRAWN:
@@ -193,6 +218,7 @@ def item_add(*, actor, problem: Problem, measure: str, deadline: datetime.date |
     fields = _item_fields(ledger, measure=measure, deadline=deadline, is_ongoing=is_ongoing,
                           responsible_user=responsible_user, responsible_name=responsible_name,
                           responsible_leader=responsible_leader, responsible_unit=responsible_unit)
+    fields["phase"] = _item_phase(ledger, phase, fields["deadline"])
     number = (problem.items.aggregate(n=Max("number"))["n"] or 0) + 1
     item = RectificationItem.objects.create(problem=problem, ledger=ledger, unit_path=ledger.unit_path,
                                             number=number, created_by=actor, **fields)
@@ -205,7 +231,8 @@ def item_add(*, actor, problem: Problem, measure: str, deadline: datetime.date |
 def item_update(*, actor, item: RectificationItem, version: int | None, measure: str,
                 deadline: datetime.date | None = None, is_ongoing: bool = False, responsible_user=None,
                 responsible_name: str = "", responsible_leader: str = "",
-                responsible_unit: str = "") -> RectificationItem:
+                responsible_unit: str = "", phase: PhaseArgument = PHASE_KEEP) -> RectificationItem:
+    """Change a measure; a change of its phase is recorded in its history like any other field."""
     ledger = fill_ledger(actor, item.ledger_id)
     item = locked_item(item)
     check_version(item, version)
@@ -214,6 +241,7 @@ def item_update(*, actor, item: RectificationItem, version: int | None, measure:
     fields = _item_fields(ledger, measure=measure, deadline=deadline, is_ongoing=is_ongoing,
                           responsible_user=responsible_user, responsible_name=responsible_name,
                           responsible_leader=responsible_leader, responsible_unit=responsible_unit)
+    fields["phase"] = _item_phase(ledger, phase, fields["deadline"], current=item.phase)
     plan_fields_apply(ledger=ledger, actor=actor, row=item, new=fields, action=EventAction.ITEM_CHANGED,
                       problem=item.problem, item=item)
     return item
