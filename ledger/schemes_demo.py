@@ -87,6 +87,7 @@ class Measure:
     due: int | None | datetime.date  # days from the demo's day, ONGOING, or a date
     leader: str = ""
     unit: str = ""
+    phase: int | None = None  # the order of its campaign's phase; by default the phase running on its deadline
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,7 @@ class Story:
     reviewer: object
     calendar: SchemeCalendar
     findings: dict[int, Finding]
+    ongoing_phase: int | None = None  # the phase (order) of the campaign that 立行立改、长期坚持 measures belong to
     items: list[RectificationItem] = field(default_factory=list)
 
     def deadline(self, due) -> datetime.date | None:
@@ -142,11 +144,22 @@ def _plan(story: Story) -> None:
             problem = wf.problem_update(actor=story.actor, problem=problem, version=problem.version,
                                         category=problem.category, description=problem.description,
                                         source=finding.source, nature=finding.nature)
+        phases = {phase.order: phase for phase in story.ledger.campaign.phases.all()}
         for measure in finding.measures:
             story.items.append(wf.item_add(
                 actor=story.actor, problem=problem, measure=measure.text, deadline=story.deadline(measure.due),
                 is_ongoing=measure.due is ONGOING, responsible_user=story.actor, responsible_leader=measure.leader,
-                responsible_unit=measure.unit))
+                responsible_unit=measure.unit, phase=_phase(story, measure, phases)))
+
+
+def _phase(story: Story, measure: Measure, phases: dict):
+    """The measure's own phase, else for a 长期坚持 one the campaign's phase of lasting work, else the phase
+    running on its deadline."""
+    if measure.phase is not None:
+        return phases[measure.phase]
+    if measure.due is ONGOING:
+        return phases.get(story.ongoing_phase)
+    return wf.PHASE_BY_DEADLINE
 
 
 def draft(story: Story) -> None:
@@ -216,7 +229,8 @@ class LedgerPlan:
     days: tuple[int, int, int]
 
 
-def _seed_ledgers(campaign: Campaign, calendar: SchemeCalendar, plans: list[LedgerPlan]) -> None:
+def _seed_ledgers(campaign: Campaign, calendar: SchemeCalendar, plans: list[LedgerPlan],
+                  ongoing_phase: int | None = None) -> None:
     for plan in plans:
         ledger = Ledger.objects.filter(campaign=campaign, unit__code=plan.unit_code).first()
         actor, reviewer = _user(plan.actor), _user(plan.reviewer)
@@ -224,7 +238,7 @@ def _seed_ledgers(campaign: Campaign, calendar: SchemeCalendar, plans: list[Ledg
             continue
         if ledger.problems.exists() or ledger.self_check_answers.exists():
             continue  # already seeded (or touched by a person): leave it
-        plan.state(Story(ledger, actor, reviewer, calendar, plan.findings))
+        plan.state(Story(ledger, actor, reviewer, calendar, plan.findings, ongoing_phase))
         first, reviewed, last = plan.days
         backdate_ledger(ledger, first_day=calendar.day(first), reviewed_on=calendar.day(reviewed),
                         last_day=calendar.day(last))
@@ -321,7 +335,7 @@ def seed_province(today: datetime.date) -> None:
         issuer=issuer, name="党支部建设规范提升行动", template="province-standardization", start=PROVINCE_START,
         today=today, phases=_province_phases, doc_number="示组发〔{year}〕9号", target_kind=TargetKind.BRANCHES,
         report_deadline=40, results_deadline=55)
-    _seed_ledgers(campaign, calendar, _province_plans())
+    _seed_ledgers(campaign, calendar, _province_plans(), ongoing_phase=4)  # 健全长效机制
     # All three branches of 城关镇 found the same thing: the township answers it once for all of them.
     _common_measure(campaign=campaign, unit_code="SF-SX-CG", login="chengguan", category_order=5,
                     measure="镇党委统一印发党支部工作记录本填写规范，组织全镇党支部书记集中培训一次。", due=20,
@@ -344,9 +358,9 @@ def _county_phases(c: SchemeCalendar) -> list[PhaseSpec]:
     ]
 
 
-# Per problem of the inspection: 责任领导, 责任单位, the deadline of its first measure (集中整改, days from the demo's
-# day) and of its second (持续推进); the third and later are 融入经常 (立行立改、长期坚持). Problems 2, 3 and 6 are
-# the plan's 面上的、共性的 problems.
+# Per problem of the inspection: 责任领导, 责任单位, the deadline of its first measure (in 集中整改, days from the
+# demo's day) and of its second (in 持续推进); the third and later belong to 融入经常 (立行立改、长期坚持). Problems
+# 2, 3 and 6 are the plan's 面上的、共性的 problems.
 COUNTY_RESPONSIBILITY = {
     1: ("县委常委、组织部部长", "县委组织部、县委党校", -40, 30),
     2: ("县委常委、组织部部长", "县委组织部", -25, 45),
@@ -374,8 +388,8 @@ def county_findings() -> dict[int, Finding]:
         leader, unit, first, second = COUNTY_RESPONSIBILITY[category.order]
         measures = []
         for index, text in enumerate(county_measures(category.requirements)):
-            due = first if index == 0 else second if index == 1 else ONGOING
-            measures.append(Measure(text, due, leader=leader, unit=unit))
+            due, phase = (first, 1) if index == 0 else (second, 2) if index == 1 else (ONGOING, 3)
+            measures.append(Measure(text, due, leader=leader, unit=unit, phase=phase))
         findings[category.order] = Finding(
             f"省委专项巡视反馈：{category.title}。", measures, source=ProblemSource.INSPECTION,
             nature=ProblemNature.COMMON if category.order in COUNTY_COMMON else ProblemNature.INDIVIDUAL)
@@ -431,7 +445,7 @@ def seed_county(today: datetime.date) -> None:
         issuer=issuer, name="基层党建问题整改专项行动", template="county-inspection-2020", start=COUNTY_START,
         today=today, phases=_county_phases, doc_number="县组字〔{year}〕3号", target_kind=TargetKind.COMMITTEES,
         report_deadline=20)
-    _seed_ledgers(campaign, calendar, _county_plans())
+    _seed_ledgers(campaign, calendar, _county_plans(), ongoing_phase=3)  # 融入经常阶段
 
 
 # ---- 示范学院党委: 党建“灯下黑”问题排查整治 ----------------------------------------------------------------------
@@ -487,7 +501,7 @@ def seed_college(today: datetime.date) -> None:
         issuer=issuer, name="党建“灯下黑”问题排查整治", template="college-dengxiahei", start=COLLEGE_START,
         today=today, phases=_college_phases, doc_number="院党字〔{year}〕5号", target_kind=TargetKind.BRANCHES,
         report_deadline=30, results_deadline=60)
-    _seed_ledgers(campaign, calendar, _college_plans())
+    _seed_ledgers(campaign, calendar, _college_plans(), ongoing_phase=3)  # 建立长效机制
     _common_measure(campaign=campaign, unit_code="SFXY-01", login="xyzongzhi1", category_order=2,
                     measure="党总支统一修订所属党支部议事规则范本，组织发展党员材料集中互查。", due=15,
                     responsible="机关党总支组织员", calendar=calendar)
@@ -559,7 +573,7 @@ def seed_branch_plan(today: datetime.date) -> None:
     calendar = SchemeCalendar.of(campaign, BRANCH_PLAN_START)
     _seed_ledgers(campaign, calendar, [LedgerPlan(
         BRANCH_PLAN_UNIT, BRANCH_PLAN_SECRETARY, BRANCH_PLAN_REVIEWER, _branch_plan_state,
-        branch_plan_findings(calendar), (-29, -22, -2))])
+        branch_plan_findings(calendar), (-29, -22, -2))], ongoing_phase=2)  # 整改落实
 
 
 def seed_schemes(root: OrgUnit, today: datetime.date | None = None) -> None:
