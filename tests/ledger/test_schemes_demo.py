@@ -149,3 +149,20 @@ def test_seeding_again_the_same_day_or_a_later_one_changes_nothing(seeded):
     assert counts() == first
     seed(DAY + datetime.timedelta(days=40))
     assert counts() == first
+
+
+def test_each_schemes_people_open_their_ledgers_and_the_unit_above_opens_them_too(seeded, client):
+    pairs = {"cgzhishu1": "chengguan", "xianwei": "shiwei", "chengguan": "xianwei", "xyzhishu11": "xyzongzhi1",
+             "cgzhishu3": "chengguan"}
+    User = get_user_model()
+    for filler, reviewer in pairs.items():
+        ledgers = Ledger.objects.filter(unit__role_assignments__user__username=filler).exclude(
+            status=LedgerStatus.DRAFT)
+        assert ledgers.exists()
+        for login in (filler, reviewer):
+            client.force_login(User.objects.get(username=login))
+            assert client.get("/").status_code == 200
+            for ledger in ledgers:
+                page = client.get(ledger.get_absolute_url())
+                assert page.status_code == 200, (login, ledger)
+                assert ledger.unit.name in page.content.decode()
