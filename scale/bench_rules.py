@@ -254,6 +254,7 @@ class Row:
     level: str
     url: str
     status: int
+    variant: int = 0  # which of the rule's query strings (their values may differ between data sets)
 
     @property
     def label(self) -> str:
@@ -294,9 +295,9 @@ def rows(ctx: Context, names: set[str] | None = None) -> list[Row]:
         rule = RULES[name]
         if rule.url is None or (names is not None and name not in names):
             continue
-        for variant in rule.variants:
+        for index, variant in enumerate(rule.variants):
             for level in rule.levels:
                 query = variant(ctx, level) if callable(variant) else variant
                 url = rule.url(ctx, level)
-                found.append(Row(name, query, level, f"{url}?{query}" if query else url, rule.status))
+                found.append(Row(name, query, level, f"{url}?{query}" if query else url, rule.status, index))
     return found
