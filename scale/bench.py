@@ -179,9 +179,13 @@ def measure_row(clients: Clients, row: Row, *, repeat: int, floor_ms: float | No
     return result
 
 
+SERVER_CURSOR = re.compile(r'^\s*DECLARE\s+"[^"]+"\s+NO SCROLL CURSOR WITH(OUT)? HOLD FOR\s+', re.I)
+
+
 def explain(sql: str) -> str:
     """The plan of a captured statement: EXPLAIN (ANALYZE, BUFFERS) on PostgreSQL, the query plan on SQLite.
     Only reads are explained (ANALYZE runs the statement); a failure is reported, not raised."""
+    sql = SERVER_CURSOR.sub("", sql)  # a statement read through .iterator(): explain its SELECT
     if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
         return "(not a SELECT: not explained)"
     prefix = "EXPLAIN (ANALYZE, BUFFERS) " if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN "
@@ -446,7 +450,7 @@ def _page_line(result: PageResult) -> str:
     return line
 
 
-def render_table(run: BenchRun) -> str:
+def render_table(run: BenchRun, *, with_plans: bool = True) -> str:
     """The Markdown table for docs/performance.md, then the slowest query and its plan of each row that misses."""
     lines = [
         f"Data: {run.data['units']:,} units, {run.data['ledgers']:,} ledgers, {run.data['items']:,} items, "
@@ -468,7 +472,7 @@ def render_table(run: BenchRun) -> str:
         meets = "" if t.meets_target is None else ("yes" if t.meets_target else "**no**")
         status = "" if t.status == "ok" else f"{t.status}: "
         lines.append(f"| {t.name} | {status}{figures} | {t.target} | {meets} |")
-    missed = sorted((p for p in run.pages if p.meets_target is False), key=lambda p: -(p.median_ms or 0))
+    missed = sorted((p for p in run.pages if p.meets_target is False and with_plans), key=lambda p: -(p.median_ms or 0))
     if missed:
         lines += ["", "Rows that miss their target, slowest first: the slowest statement of one request and its plan.", ""]
     for p in missed:
