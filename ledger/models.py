@@ -218,6 +218,7 @@ class ProblemSource(models.TextChoices):
     INSPECTION = "inspection", _("巡视巡察反馈")
     SUPERVISION = "supervision", _("督查发现")
     HIGHER_LEVEL = "higher_level", _("上级反馈")
+    HANDED_DOWN = "handed_down", _("上级交办")
 
 
 class ProblemNature(models.TextChoices):
@@ -244,6 +245,12 @@ class Problem(models.Model):
     source = models.CharField(_("来源"), max_length=20, choices=ProblemSource.choices, default=ProblemSource.SELF_CHECK)
     nature = models.CharField(_("性质"), max_length=20, choices=ProblemNature.choices, default=ProblemNature.INDIVIDUAL)
     status = models.CharField(_("状态"), max_length=20, choices=ProblemStatus.choices, default=ProblemStatus.ACTIVE)
+    # The problem of the unit above that this one was handed down from (上级交办, `problems_hand_down`): the lower
+    # unit rectifies it in its own ledger, the unit above follows the copies' progress from the original.
+    handed_down_from = models.ForeignKey(
+        "self", verbose_name=_("上级交办问题"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="handed_down_copies",
+    )
     version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -253,11 +260,19 @@ class Problem(models.Model):
         verbose_name = _("查摆问题")
         verbose_name_plural = _("查摆问题")
         ordering = ["ledger", "category__order", "number"]
-        constraints = [models.UniqueConstraint(fields=["ledger", "number"], name="problem_number_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["ledger", "number"], name="problem_number_unique"),
+            # Handing a problem down twice to one ledger must not make a second copy.
+            models.UniqueConstraint(fields=["ledger", "handed_down_from"], name="problem_handed_down_once",
+                                    condition=Q(handed_down_from__isnull=False)),
+        ]
         indexes = [models.Index(fields=["unit_path"], name="problem_path_prefix", opclasses=["varchar_pattern_ops"])]
 
     def __str__(self) -> str:
         return f"{self.number}. {self.description[:40]}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("ledger:problem_detail", args=[self.pk])
 
 
 class ItemStatus(models.TextChoices):
@@ -448,6 +463,7 @@ class EventAction(models.TextChoices):
     PROBLEM_CHANGED = "problem_changed", _("修改问题")
     PROBLEM_WITHDRAWN = "problem_withdrawn", _("撤回问题")
     PROBLEM_OPENED_BY_SUPERVISION = "problem_opened_by_supervision", _("督查发现问题")
+    PROBLEM_HANDED_DOWN = "problem_handed_down", _("上级交办问题")
     ITEM_ADDED = "item_added", _("新增措施")
     ITEM_CHANGED = "item_changed", _("修改措施")
     ITEM_STARTED = "item_started", _("开始整改")

@@ -198,6 +198,11 @@ def self_check_page(ledger: Ledger) -> list[tuple[TemplateCategory, list[SelfChe
     ]
 
 
+def problem_items(problem: Problem) -> list[RectificationItem]:
+    """The problem's measures in order, with their evidence (the problem's page)."""
+    return list(_items_queryset().filter(problem=problem))
+
+
 @dataclass
 class ItemPage:
     item: RectificationItem

@@ -24,6 +24,7 @@ from ledger import wording
 from ledger.filters import CampaignLedgerFilter
 from ledger.forms import EvidenceForm, ItemForm, ProblemForm, TextForm
 from ledger.models import ItemStatus, LedgerStatus, ProblemSource, ProblemStatus
+from ledger.selectors import handing_down as hd
 from ledger.selectors import workflow as sel
 from ledger.selectors.periodic import reports_to_review
 from ledger.selectors.tallies import tallied_ledger_count
@@ -101,7 +102,8 @@ def ledger_detail(request: HttpRequest, pk: int) -> HttpResponse:
     closable = list(sel.closable_items(ledger)) if rights.supervise else []
     return render(request, "ledger/ledger_detail.html", {
         "ledger": ledger, "page": page, "rights": rights, "closable": closable, "text_form": TextForm(),
-        "supervisor": wording.ledger_supervisor(ledger),
+        "supervisor": wording.ledger_supervisor(ledger), "handed_down": hd.handed_down_summary(ledger),
+        "may_hand_down": hd.may_hand_down(request.user, ledger),
     })
 
 

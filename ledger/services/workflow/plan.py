@@ -53,19 +53,27 @@ def _check_problem_fields(ledger: Ledger, *, category: TemplateCategory, manifes
         raise ValidationError(_("问题性质无效。"))
 
 
+# Problems put into a unit's ledger from above: recorded as they are, never as the unit's own amendment.
+FROM_ABOVE = (EventAction.PROBLEM_OPENED_BY_SUPERVISION, EventAction.PROBLEM_HANDED_DOWN)
+
+
 def problem_insert(*, actor, ledger: Ledger, category, manifestation, description: str, source: str,
-                   nature: str, action: str = EventAction.PROBLEM_ADDED) -> Problem:
+                   nature: str, action: str = EventAction.PROBLEM_ADDED,
+                   handed_down_from: Problem | None = None) -> Problem:
     """Number, write and record a problem in a ledger the caller has locked and checked the right for
-    (problem_add and the self-check)."""
+    (problem_add, the self-check and handing down)."""
     # The ledger row is locked by the caller, so numbers never collide; withdrawn problems keep theirs.
     number = (ledger.problems.aggregate(n=Max("number"))["n"] or 0) + 1
     problem = Problem.objects.create(
         ledger=ledger, unit_path=ledger.unit_path, category=category, manifestation=manifestation, number=number,
-        description=description.strip(), source=source, nature=nature, created_by=actor,
+        description=description.strip(), source=source, nature=nature, handed_down_from=handed_down_from,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     after = {"number": number, "category": category.title, "description": problem.description,
              "source": source, "nature": nature}
-    if action == EventAction.PROBLEM_OPENED_BY_SUPERVISION:
+    if handed_down_from is not None:
+        after["handed_down_from"] = {"ledger": handed_down_from.ledger_id, "number": handed_down_from.number}
+    if action in FROM_ABOVE:
         event_record(ledger=ledger, actor=actor, action=action, problem=problem, changes={"after": after})
     else:
         record_plan_change(ledger=ledger, actor=actor, action=action, problem=problem, changes={"after": after})
