@@ -77,6 +77,17 @@ def test_two_problems_to_three_towns_make_six_linked_problems(county):
     assert AuditRecord.objects.filter(action="hand_down", object_id=str(county.ledger.pk)).count() == 1
 
 
+def test_the_lower_units_people_are_told(county, django_capture_on_commit_callbacks):
+    from notifications.models import Notification
+
+    with django_capture_on_commit_callbacks(execute=True):
+        hand_down(county, county.towns[:1], problems=county.problems[:1])
+
+    note = Notification.objects.get(recipient=county.town_secretary)
+    assert note.title == "上级交办新问题：甲镇党委"
+    assert not Notification.objects.filter(recipient=county.org).exists()  # nobody is told of their own act
+
+
 def test_handing_down_twice_adds_nothing_and_says_so(county):
     hand_down(county, county.towns[:2])
     result = hand_down(county, county.towns)
