@@ -8,7 +8,15 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from ledger.models import Ledger, Manifestation, ProblemNature, ProblemSource, ReportFrequency, TemplateCategory
+from ledger.models import (
+    TYPED_SOURCES,
+    Ledger,
+    Manifestation,
+    ProblemNature,
+    ProblemSource,
+    ReportFrequency,
+    TemplateCategory,
+)
 
 
 class VersionedForm(forms.Form):
@@ -28,6 +36,8 @@ class ProblemForm(VersionedForm):
     def __init__(self, *args, ledger: Ledger, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         template_id = ledger.campaign.template_id
+        if ProblemSource.HANDED_DOWN not in (self.initial.get("source"), self.data.get("source")):
+            self.fields["source"].choices = TYPED_SOURCES  # 上级交办 only stays on a problem handed down
         self.fields["category"].queryset = TemplateCategory.objects.filter(template_id=template_id).order_by("order")
         self.fields["manifestation"].queryset = Manifestation.objects.filter(
             category__template_id=template_id).select_related("category").order_by("category__order", "order")

@@ -221,6 +221,10 @@ class ProblemSource(models.TextChoices):
     HANDED_DOWN = "handed_down", _("上级交办")
 
 
+# The sources a person may give a problem: 上级交办 is only ever set by handing a problem down (`problems_hand_down`).
+TYPED_SOURCES = [(value, label) for value, label in ProblemSource.choices if value != ProblemSource.HANDED_DOWN]
+
+
 class ProblemNature(models.TextChoices):
     INDIVIDUAL = "individual", _("个性问题")
     COMMON = "common", _("共性问题")

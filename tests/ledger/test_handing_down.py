@@ -15,7 +15,7 @@ from django.urls import reverse
 from branches.models import AuditRecord, OrgUnit, Role, UnitKind
 from ledger.models import EventAction, Ledger, LedgerEvent, Problem, ProblemSource, TargetKind
 from ledger.services.handing_down import problems_hand_down
-from ledger.services.workflow import item_add, item_close, item_request_closure, progress_note_add
+from ledger.services.workflow import item_add, item_close, item_request_closure, problem_add, progress_note_add
 from tests.conftest import make_unit, make_user
 from tests.factories import filler_of, ledger_of, make_campaign, make_problem, make_template
 
@@ -216,3 +216,29 @@ def test_the_copy_links_to_the_original_only_for_those_who_see_it(county):
     page = county_client.get(copy_url).content.decode()
     assert f'上级交办：<a href="{original_url}">测试县委 问题1</a>' in page
     assert copy_url in county_client.get(original_url).content.decode()
+
+
+def test_only_handing_down_marks_a_problem_上级交办(county):
+    town_ledger = ledger_of(county.campaign, county.towns[0])
+    category = county.campaign.template.categories.first()
+    client = Client()
+    client.force_login(county.town_secretary)
+    add_url = reverse("ledger:problem_create", args=[town_ledger.pk])
+    assert 'value="handed_down"' not in client.get(add_url).content.decode()  # not offered
+    with pytest.raises(ValidationError) as refused:
+        problem_add(actor=county.town_secretary, ledger=town_ledger, category=category, description="自称上级交办",
+                    source=ProblemSource.HANDED_DOWN)
+    assert refused.value.messages == ["“上级交办”的问题只能由上级交办生成，请选择其他来源。"]
+
+    hand_down(county, county.towns[:1], problems=county.problems[:1])
+    copy = Problem.objects.get(handed_down_from=county.problems[0])
+    edit = {"category": copy.category_id, "description": "理想信念教育流于形式（本镇）", "nature": copy.nature,
+            "version": copy.version}
+    page = client.post(reverse("ledger:problem_edit", args=[copy.pk]), {**edit, "source": ProblemSource.EXTENDED})
+    assert "上级交办的问题不能改为其他来源。" in page.content.decode()
+    copy.refresh_from_db()
+    assert (copy.source, copy.description) == (ProblemSource.HANDED_DOWN, "理想信念教育流于形式")
+    # The town words it its own way, keeping where it came from.
+    client.post(reverse("ledger:problem_edit", args=[copy.pk]), {**edit, "source": ProblemSource.HANDED_DOWN})
+    copy.refresh_from_db()
+    assert (copy.source, copy.description) == (ProblemSource.HANDED_DOWN, "理想信念教育流于形式（本镇）")

@@ -40,7 +40,7 @@ from ledger.services.workflow.guards import (
 
 
 def _check_problem_fields(ledger: Ledger, *, category: TemplateCategory, manifestation: Manifestation | None,
-                          description: str, source: str, nature: str) -> None:
+                          description: str, source: str, nature: str, handed_down: bool = False) -> None:
     if category.template_id != ledger.campaign.template_id:
         raise ValidationError(_("所选类别不属于本专项行动的对照清单。"))
     if manifestation is not None and manifestation.category_id != category.pk:
@@ -49,6 +49,10 @@ def _check_problem_fields(ledger: Ledger, *, category: TemplateCategory, manifes
         raise ValidationError(_("请填写查摆出的问题。"))
     if source not in ProblemSource.values:
         raise ValidationError(_("问题来源无效。"))
+    if source == ProblemSource.HANDED_DOWN and not handed_down:
+        raise ValidationError(_("“上级交办”的问题只能由上级交办生成，请选择其他来源。"))
+    if handed_down and source != ProblemSource.HANDED_DOWN:
+        raise ValidationError(_("上级交办的问题不能改为其他来源。"))
     if nature not in ProblemNature.values:
         raise ValidationError(_("问题性质无效。"))
 
@@ -114,7 +118,7 @@ def problem_update(*, actor, problem: Problem, version: int | None, category: Te
     if problem.status == ProblemStatus.WITHDRAWN:
         raise ValidationError(_("该问题已撤回，不能再修改。"))
     _check_problem_fields(ledger, category=category, manifestation=manifestation, description=description,
-                          source=source, nature=nature)
+                          source=source, nature=nature, handed_down=problem.handed_down_from_id is not None)
     new = {"category": category, "manifestation": manifestation, "description": description.strip(),
            "source": source, "nature": nature}
     plan_fields_apply(ledger=ledger, actor=actor, row=problem, new=new, action=EventAction.PROBLEM_CHANGED,
