@@ -154,6 +154,8 @@ RULES: dict[str, BenchRule] = {
     "ledger:problem_create": page(of("ledger:problem_create", "ledger"), ("branch",)),
     "ledger:bulk_close": skip(TRANSITION),
     "ledger:problem_edit": page(of("ledger:problem_edit", "problem"), ("branch",)),
+    "ledger:problem_detail": page(of("ledger:problem_detail", "problem"), LEVELS),
+    "ledger:hand_down": skip("needs a committee's own ledger: the generated campaign gives ledgers to branches only"),
     "ledger:problem_withdraw": skip(TRANSITION),
     "ledger:recurrence_confirm": skip(TRANSITION),
     "ledger:recurrence_dismiss": skip(TRANSITION),
