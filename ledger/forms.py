@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ledger.models import (
     NO_PHASE_KEY,
+    TYPED_SOURCES,
     Ledger,
     Manifestation,
     Phase,
@@ -38,6 +39,8 @@ class ProblemForm(VersionedForm):
     def __init__(self, *args, ledger: Ledger, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         template_id = ledger.campaign.template_id
+        if ProblemSource.HANDED_DOWN not in (self.initial.get("source"), self.data.get("source")):
+            self.fields["source"].choices = TYPED_SOURCES  # 上级交办 only stays on a problem handed down
         self.fields["category"].queryset = TemplateCategory.objects.filter(template_id=template_id).order_by("order")
         self.fields["manifestation"].queryset = Manifestation.objects.filter(
             category__template_id=template_id).select_related("category").order_by("category__order", "order")

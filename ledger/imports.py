@@ -34,6 +34,7 @@ from branches.spreadsheets.reader import (
 )
 from ledger import wording
 from ledger.models import (
+    TYPED_SOURCES,
     CampaignStatus,
     ItemStatus,
     Ledger,
@@ -52,7 +53,7 @@ CATEGORY, PROBLEM, SOURCE, NATURE, MEASURE, LIMIT, PERSON, LEADER = (
 )
 HEADERS = [CATEGORY, PROBLEM, SOURCE, NATURE, MEASURE, LIMIT, PERSON, LEADER]
 ONGOING = "立行立改、长期坚持"
-SOURCES = {str(label): value for value, label in ProblemSource.choices}
+SOURCES = {str(label): value for value, label in TYPED_SOURCES}
 NATURES = {str(label): value for value, label in ProblemNature.choices} | {"个性": ProblemNature.INDIVIDUAL,
                                                                               "共性": ProblemNature.COMMON}
 

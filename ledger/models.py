@@ -249,6 +249,11 @@ class ProblemSource(models.TextChoices):
     INSPECTION = "inspection", _("巡视巡察反馈")
     SUPERVISION = "supervision", _("督查发现")
     HIGHER_LEVEL = "higher_level", _("上级反馈")
+    HANDED_DOWN = "handed_down", _("上级交办")
+
+
+# The sources a person may give a problem: 上级交办 is only ever set by handing a problem down (`problems_hand_down`).
+TYPED_SOURCES = [(value, label) for value, label in ProblemSource.choices if value != ProblemSource.HANDED_DOWN]
 
 
 class ProblemNature(models.TextChoices):
@@ -295,6 +300,12 @@ class Problem(models.Model):
     recurrence_decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                               on_delete=models.PROTECT, related_name="+")
     recurrence_decided_at = models.DateTimeField(null=True, blank=True)
+    # The problem of the unit above that this one was handed down from (上级交办, `problems_hand_down`): the lower
+    # unit rectifies it in its own ledger, the unit above follows the copies' progress from the original.
+    handed_down_from = models.ForeignKey(
+        "self", verbose_name=_("上级交办问题"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="handed_down_copies",
+    )
     version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -313,6 +324,9 @@ class Problem(models.Model):
                                    name="problem_recurrence_has_state"),
             models.CheckConstraint(condition=Q(carried_from__isnull=True) | Q(recurrence_of__isnull=True),
                                    name="problem_carried_not_recurring"),
+            # Handing a problem down twice to one ledger must not make a second copy.
+            models.UniqueConstraint(fields=["ledger", "handed_down_from"], name="problem_handed_down_once",
+                                    condition=Q(handed_down_from__isnull=False)),
         ]
         indexes = [
             models.Index(fields=["unit_path"], name="problem_path_prefix", opclasses=["varchar_pattern_ops"]),
@@ -323,6 +337,9 @@ class Problem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number}. {self.description[:40]}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("ledger:problem_detail", args=[self.pk])
 
 
 class ItemStatus(models.TextChoices):
@@ -560,6 +577,7 @@ class EventAction(models.TextChoices):
     PROBLEM_CHANGED = "problem_changed", _("修改问题")
     PROBLEM_WITHDRAWN = "problem_withdrawn", _("撤回问题")
     PROBLEM_OPENED_BY_SUPERVISION = "problem_opened_by_supervision", _("督查发现问题")
+    PROBLEM_HANDED_DOWN = "problem_handed_down", _("上级交办问题")
     ITEM_ADDED = "item_added", _("新增措施")
     ITEM_CHANGED = "item_changed", _("修改措施")
     ITEM_STARTED = "item_started", _("开始整改")

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ledger.views import exports, imports, lists, own_plans, periodic, setup, workflow
+from ledger.views import exports, handing_down, imports, lists, own_plans, periodic, setup, workflow
 
 app_name = "ledger"
 urlpatterns = [
@@ -55,6 +55,9 @@ urlpatterns = [
     path("ledgers/<int:pk>/periodic-reports/<int:period_pk>/", periodic.periodic_report, name="periodic_report"),
     path("ledgers/<int:pk>/periodic-reports/<int:period_pk>/review/", periodic.periodic_report_review,
          name="periodic_report_review"),
+    # handing a committee's problems down to the units below (上级交办)
+    path("ledgers/<int:pk>/hand-down/", handing_down.hand_down, name="hand_down"),
+    path("problems/<int:pk>/", handing_down.problem_detail, name="problem_detail"),
     path("ledgers/<int:pk>/<slug:action>/", workflow.ledger_action, name="ledger_action"),
     path("problems/<int:pk>/edit/", workflow.problem_edit, name="problem_edit"),
     path("problems/<int:pk>/withdraw/", workflow.problem_withdraw, name="problem_withdraw"),

@@ -187,6 +187,7 @@ EVENT_TITLES = {
     EventAction.ITEM_CLOSED: gettext_noop("整改措施已销号：%(unit)s"),
     EventAction.ITEM_SENT_BACK: gettext_noop("整改措施被退回整改：%(unit)s"),
     EventAction.PROBLEM_OPENED_BY_SUPERVISION: gettext_noop("督查发现新问题：%(unit)s"),
+    EventAction.PROBLEM_HANDED_DOWN: gettext_noop("上级交办新问题：%(unit)s"),
     EventAction.ITEM_REOPENED: gettext_noop("回头看要求重新整改：%(unit)s"),
 }
 NOTIFYING_ACTIONS = frozenset(EVENT_TITLES)

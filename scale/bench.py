@@ -27,10 +27,10 @@ from django.utils import timezone
 
 from branches.models import OrgUnit, RoleAssignment
 from ledger.models import Campaign, Ledger, RectificationItem
+from scale.bench_rules import LEVELS, Row, missing_rules, rows, stale_rules
 from scale.generator import ROOT_CODE
 
 FLOOR_NAME = "floor"
-LEVELS = ("branch", "gb", "county", "province")  # the featured accounts scale_<level>
 
 
 @dataclass
@@ -45,6 +45,9 @@ class PageResult:
     target_ms: float | None = None
     meets_target: bool | None = None
     note: str = ""
+    slowest_ms: float | None = None  # when the row misses its target: its slowest statement and that one's plan
+    slowest_sql: str = ""
+    plan: str = ""
 
 
 @dataclass
@@ -59,89 +62,141 @@ class TaskResult:
 
 @dataclass
 class Context:
-    """What the benchmark needs from the generated data: the campaign and the featured chain of units."""
+    """What the benchmark needs from the generated data: the campaign, the featured chain of units and accounts,
+    and one object of each kind a page addresses (made once by `bench_objects` when the generator does not)."""
 
     campaign: Campaign
     users: dict[str, object]
     units: dict[str, OrgUnit]
     ledger: Ledger
     item: RectificationItem
+    problem: object = None
+    template: object = None
+    category_pk: int = 0
+    closed_monday: datetime.date | None = None
+    period: object = None
+    survey: object = None
+    supervision: object = None
+    rating: object = None
+    jobs: dict[str, object] = field(default_factory=dict)
 
     @classmethod
     def load(cls) -> Context:
         root = OrgUnit.objects.filter(code=ROOT_CODE).first()
         if root is None:
             raise LookupError("no scale data in this database: run `manage.py generate_scale` first")
-        campaign = Campaign.objects.filter(issuer=root).order_by("pk").first()
+        campaign = Campaign.objects.select_related("template").filter(issuer=root).order_by("pk").first()
         users, units = {}, {}
-        for level in (*LEVELS, "city", "committee", "inspector"):
+        for level in LEVELS:
             assignment = RoleAssignment.objects.select_related("user", "unit").get(user__username=f"scale_{level}")
             users[level], units[level] = assignment.user, assignment.unit
         ledger = Ledger.objects.get(campaign=campaign, unit=units["branch"])
         item = (
             RectificationItem.objects.filter(ledger=ledger).annotate(n=Count("events")).order_by("-n", "pk").first()
         )
-        return cls(campaign=campaign, users=users, units=units, ledger=ledger, item=item)
+        ctx = cls(campaign=campaign, users=users, units=units, ledger=ledger, item=item)
+        ctx.problem = item.problem
+        ctx.template = campaign.template
+        ctx.category_pk = item.problem.category_id
+        last_closed = RectificationItem.objects.filter(ledger=ledger, closed_at__isnull=False).order_by("-closed_at")
+        closed = (last_closed.first() or item).closed_at or timezone.now()
+        day = timezone.localtime(closed).date()
+        ctx.closed_monday = day - datetime.timedelta(days=day.weekday())
+        from scale.bench_objects import bench_objects
+
+        bench_objects(ctx)
+        return ctx
 
 
-@dataclass(frozen=True)
-class Page:
-    name: str
-    url: Callable[[Context], str]
-    accounts: tuple[str, ...]
+ROW_BUDGET_S = 20  # a row whose one request takes seconds is timed fewer times, not `repeat` times
 
 
-def _reverse(name: str, *args) -> Callable[[Context], str]:
-    def build(ctx: Context) -> str:
-        return reverse(name, args=[arg(ctx) if callable(arg) else arg for arg in args])
-
-    return build
+def floor_row() -> Row:
+    return Row(FLOOR_NAME, "", "branch", reverse("password_change"), 200)
 
 
-PAGES = (
-    Page(FLOOR_NAME, _reverse("password_change"), ("branch",)),
-    Page("home", _reverse("home"), LEVELS),
-    Page("ledger", _reverse("ledger:ledger_detail", lambda ctx: ctx.ledger.pk), LEVELS),
-    Page("campaign ledgers", _reverse("ledger:campaign_ledgers", lambda ctx: ctx.campaign.pk), ("gb", "county", "province")),
-    Page("dashboard", _reverse("reviews:dashboard", lambda ctx: ctx.campaign.pk), ("gb", "county", "province")),
-    Page("item", _reverse("ledger:item_detail", lambda ctx: ctx.item.pk), ("branch", "gb", "province")),
-)
+class Clients:
+    """One logged-in test client per featured account, reused across rows."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx, self.clients = ctx, {}
+
+    def __getitem__(self, level: str) -> Client:
+        if level not in self.clients:
+            client = Client()
+            client.force_login(self.ctx.users[level])
+            self.clients[level] = client
+        return self.clients[level]
 
 
-def page_queries(ctx: Context, page: Page, account: str) -> tuple[int, int]:
+def counted_request(client: Client, url: str) -> tuple[int, list[dict]]:
+    """(status code, the queries) of one request that did not also refresh the session's last-seen time
+    (SessionTimeoutMiddleware writes the session once a minute: three statements that belong to no page)."""
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        if not any(query["sql"].startswith('UPDATE "django_session"') for query in captured.captured_queries):
+            break
+    return response.status_code, captured.captured_queries
+
+
+def row_queries(clients: Clients, row: Row) -> tuple[int, int]:
     """(status code, query count) of one request: what the tests compare between data sizes."""
-    client = Client()
-    client.force_login(ctx.users[account])
-    url = page.url(ctx)
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    return response.status_code, len(captured.captured_queries)
+    status, queries = counted_request(clients[row.level], row.url)
+    return status, len(queries)
 
 
-def measure_page(ctx: Context, page: Page, account: str, *, repeat: int, floor_ms: float | None) -> PageResult:
-    result = PageResult(page=page.name, account=account)
-    result.url = page.url(ctx)
-    client = Client()
-    client.force_login(ctx.users[account])
-    response = client.get(result.url)
-    if response.status_code != 200:
-        result.status, result.note = "error", f"HTTP {response.status_code}"
+def measure_row(clients: Clients, row: Row, *, repeat: int, floor_ms: float | None) -> PageResult:
+    result = PageResult(page=row.label, account=row.level, url=row.url)
+    client = clients[row.level]
+    started = time.perf_counter()
+    response = client.get(row.url)
+    first_s = time.perf_counter() - started
+    if response.status_code != row.status:
+        result.status, result.note = "error", f"HTTP {response.status_code}, expected {row.status}"
         return result
-    client.get(result.url)  # warm caches (templates, translations) before timing
-    with CaptureQueriesContext(connection) as captured:
-        client.get(result.url)
-    result.queries = len(captured.captured_queries)
+    # the first request above warmed the caches (templates, translations); the second is counted
+    _, queries = counted_request(client, row.url)
+    result.queries = len(queries)
+    slowest = max(queries, key=lambda query: float(query["time"]), default=None)
     times = []
-    for _ in range(repeat):
+    runs = max(1, min(repeat, int(ROW_BUDGET_S / max(first_s, 0.001))))
+    if runs < repeat:
+        result.note = f"timed {runs}× (one request took {first_s:.1f} s)"
+    for _ in range(runs):
         started = time.perf_counter()
-        client.get(result.url)
+        client.get(row.url)
         times.append((time.perf_counter() - started) * 1000)
     result.median_ms = round(statistics.median(times), 1)
     if floor_ms:
         result.ratio = round(result.median_ms / floor_ms, 2)
         result.target_ms = round(1.5 * floor_ms + 50, 1)
         result.meets_target = result.median_ms <= result.target_ms
+        if not result.meets_target and slowest is not None:
+            result.slowest_ms = round(float(slowest["time"]) * 1000, 1)
+            result.slowest_sql = slowest["sql"]
+            result.plan = explain(slowest["sql"])
     return result
+
+
+SERVER_CURSOR = re.compile(r'^\s*DECLARE\s+"[^"]+"\s+NO SCROLL CURSOR WITH(OUT)? HOLD FOR\s+', re.I)
+
+
+def explain(sql: str) -> str:
+    """The plan of a captured statement: EXPLAIN (ANALYZE, BUFFERS) on PostgreSQL, the query plan on SQLite.
+    Only reads are explained (ANALYZE runs the statement); a failure is reported, not raised."""
+    sql = SERVER_CURSOR.sub("", sql)  # a statement read through .iterator(): explain its SELECT
+    if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+        return "(not a SELECT: not explained)"
+    prefix = "EXPLAIN (ANALYZE, BUFFERS) " if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN "
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(prefix + sql)
+            lines = [" ".join(str(column) for column in line) for line in cursor.fetchall()]
+            transaction.set_rollback(True)
+    except Exception as error:  # noqa: BLE001 — a plan is a diagnosis; the bench goes on without it
+        return f"(EXPLAIN failed: {error})"
+    return "\n".join(lines)
 
 
 # -- background work ---------------------------------------------------------------------------------------------
@@ -319,8 +374,17 @@ class BenchRun:
 TASKS = (measure_export, measure_report, measure_sweep, measure_publish)
 
 
+# Names the old bench used for its six pages, still accepted by `--only`.
+ALIASES = {"ledger": "ledger:ledger_detail", "item": "ledger:item_detail", "dashboard": "reviews:dashboard",
+           "campaign ledgers": "ledger:campaign_ledgers", "campaign_ledgers": "ledger:campaign_ledgers"}
+
+
 def run_bench(*, repeat: int = 15, log: Callable[[str], None] = lambda message: None,
               only: set[str] | None = None) -> BenchRun:
+    missing, stale = missing_rules(), stale_rules()
+    if missing or stale:
+        raise LookupError("every URL name needs a bench rule (scale/bench_rules.py). "
+                          f"Without a rule: {', '.join(missing) or '-'}. Rules for no URL: {', '.join(stale) or '-'}")
     ctx = Context.load()
     run = BenchRun(
         database=f"{connection.vendor} {settings.DATABASES['default'].get('NAME')}",
@@ -332,17 +396,30 @@ def run_bench(*, repeat: int = 15, log: Callable[[str], None] = lambda message: 
     return run
 
 
+def selected_names(only: set[str] | None) -> set[str] | None:
+    """The URL names `--only` asks for: a full name (reviews:item_list), its last part (item_list), a namespace
+    (reviews), or an old page name (ledger, item, dashboard, campaign ledgers)."""
+    if not only:
+        return None
+    from scale.bench_rules import RULES
+
+    names = {ALIASES[token] for token in only if token in ALIASES}
+    for name in RULES:
+        namespace, _, short = name.rpartition(":")
+        if {name, short, namespace} & (only - set(ALIASES)):
+            names.add(name)
+    return names
+
+
 def _run_all(ctx: Context, run: BenchRun, *, repeat: int, log: Callable[[str], None], only: set[str] | None) -> None:
-    floor = measure_page(ctx, PAGES[0], PAGES[0].accounts[0], repeat=repeat * 2, floor_ms=None)
+    clients = Clients(ctx)
+    floor = measure_row(clients, floor_row(), repeat=repeat * 2, floor_ms=None)
     run.pages.append(floor)
     log(_page_line(floor))
-    for page in PAGES[1:]:
-        if only and page.name not in only:
-            continue
-        for account in page.accounts:
-            result = measure_page(ctx, page, account, repeat=repeat, floor_ms=floor.median_ms)
-            run.pages.append(result)
-            log(_page_line(result))
+    for row in rows(ctx, selected_names(only)):
+        result = measure_row(clients, row, repeat=repeat, floor_ms=floor.median_ms)
+        run.pages.append(result)
+        log(_page_line(result))
     for task in TASKS:
         name = task.__name__.removeprefix("measure_")
         if only and name not in only:
@@ -366,30 +443,44 @@ def data_size() -> dict:
 
 def _page_line(result: PageResult) -> str:
     if result.status != "ok":
-        return f"{result.page:<18} {result.account:<9} {result.status} {result.note}"
-    return f"{result.page:<18} {result.account:<9} {result.median_ms:>8.1f} ms {result.queries:>4} queries"
+        return f"{result.page:<48} {result.account:<9} {result.status} {result.note}"
+    line = f"{result.page:<48} {result.account:<9} {result.median_ms:>8.1f} ms {result.queries:>4} queries"
+    if result.meets_target is False:
+        line += f"  MISSES {result.target_ms} ms; slowest query {result.slowest_ms} ms"
+    return line
 
 
-def render_table(run: BenchRun) -> str:
-    """The Markdown table for docs/performance.md."""
+def render_table(run: BenchRun, *, with_plans: bool = True) -> str:
+    """The Markdown table for docs/performance.md, then the slowest query and its plan of each row that misses."""
     lines = [
         f"Data: {run.data['units']:,} units, {run.data['ledgers']:,} ledgers, {run.data['items']:,} items, "
         f"{run.data['accounts']:,} accounts ({run.database}, {run.started_at}).",
         "",
-        "| page | account | median ms | queries | × floor | target ms | meets |",
-        "| --- | --- | ---: | ---: | ---: | ---: | --- |",
+        "| page | account | queries | median ms | × floor | target ms | meets | slowest query ms |",
+        "| --- | --- | ---: | ---: | ---: | ---: | --- | ---: |",
     ]
     for p in run.pages:
         if p.status != "ok":
-            lines.append(f"| {p.page} | {p.account} | {p.status} | | | | {p.note} |")
+            lines.append(f"| {_cell(p.page)} | {p.account} | | {p.status} | | | {p.note} | |")
             continue
         meets = "" if p.meets_target is None else ("yes" if p.meets_target else "**no**")
-        lines.append(f"| {p.page} | {p.account} | {p.median_ms} | {p.queries} | {p.ratio or 1.0} | "
-                     f"{p.target_ms or ''} | {meets} |")
+        lines.append(f"| {_cell(p.page)} | {p.account} | {p.queries} | {p.median_ms} | {p.ratio or 1.0} | "
+                     f"{p.target_ms or ''} | {meets} | {p.slowest_ms or ''} |")
     lines += ["", "| task | result | target | meets |", "| --- | --- | --- | --- |"]
     for t in run.tasks:
         figures = ", ".join(f"{k} {v}" for k, v in t.figures.items()) or t.note
         meets = "" if t.meets_target is None else ("yes" if t.meets_target else "**no**")
         status = "" if t.status == "ok" else f"{t.status}: "
         lines.append(f"| {t.name} | {status}{figures} | {t.target} | {meets} |")
+    missed = sorted((p for p in run.pages if p.meets_target is False and with_plans), key=lambda p: -(p.median_ms or 0))
+    if missed:
+        lines += ["", "Rows that miss their target, slowest first: the slowest statement of one request and its plan.", ""]
+    for p in missed:
+        lines += [f"- **{p.page}** as {p.account}: {p.median_ms} ms (target {p.target_ms}), "
+                  f"slowest statement {p.slowest_ms} ms", "", "  ```sql", f"  {p.slowest_sql}", "  ```",
+                  "", "  ```", *(f"  {line}" for line in p.plan.splitlines()), "  ```", ""]
     return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")

@@ -290,6 +290,11 @@ REMINDER_REPORT_SIGNED_PROVIDER = env(
     "REMINDER_REPORT_SIGNED_PROVIDER", default="notifications.reminders.situation_reports_signed"
 )
 
+# "module.function(ledger_ids=[...], campaign=...) -> {ledger id: result with .in_place}": the results rule
+# (整改到位) of the reviews app, which the ledger's pages (a handed-down problem's progress) reach without importing
+# the layer above; empty, or not importable, leaves the column unknown.
+LEDGER_IN_PLACE_PROVIDER = env("LEDGER_IN_PLACE_PROVIDER", default="reviews.selectors.results.ledger_results")
+
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="zhenggai@localhost")
 EMAIL_URL = env("EMAIL_URL", default="")

@@ -281,6 +281,11 @@ def category_find(pk: int) -> TemplateCategory | None:
     return TemplateCategory.objects.filter(pk=pk).first()
 
 
+def problem_items(problem: Problem) -> list[RectificationItem]:
+    """The problem's measures in order, with their evidence (the problem's page)."""
+    return list(_items_queryset().filter(problem=problem))
+
+
 @dataclass
 class ItemPage:
     item: RectificationItem

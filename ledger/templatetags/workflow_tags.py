@@ -41,6 +41,12 @@ def badge(value: str) -> str:
     return _BADGES.get(value, "secondary")
 
 
+@register.filter
+def entry(mapping: dict, key):
+    """mapping[key] or None: a page's figures keyed by a row's id."""
+    return mapping.get(key) if mapping else None
+
+
 register.filter("problem_no", naming.problem_no)
 register.filter("circled", naming.circled)
 

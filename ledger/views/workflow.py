@@ -24,6 +24,7 @@ from ledger import wording
 from ledger.filters import CampaignLedgerFilter
 from ledger.forms import EvidenceForm, ItemForm, ProblemForm, TextForm, phase_initial
 from ledger.models import ItemStatus, LedgerStatus, ProblemNature, ProblemSource, ProblemStatus
+from ledger.selectors import handing_down as hd
 from ledger.selectors import workflow as sel
 from ledger.selectors.periodic import reports_to_review
 from ledger.selectors.tallies import tallied_ledger_count
@@ -105,6 +106,7 @@ def ledger_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "ledger/ledger_detail.html", {
         "ledger": ledger, "page": page, "rights": rights, "closable": closable, "text_form": TextForm(),
         "supervisor": wording.ledger_supervisor(ledger), "nature": nature, "natures": ProblemNature.choices,
+        "handed_down": hd.handed_down_summary(ledger), "may_hand_down": hd.may_hand_down(request.user, ledger),
     })
 
 

@@ -65,20 +65,21 @@ STICKING_OUT = """
 
 
 def html_pages(world: World, user: str) -> list[tuple[str, str]]:
-    """(screenshot name, url) of every page the account may GET that answers with HTML, one per URL name (the
-    first site the account may open)."""
+    """(screenshot name, url) of every page the account may GET that answers with HTML, one per rule (the first
+    site the account may open): a URL with a second rule for another kind of object (`…/committee`: a committee's
+    ledger and problem, whose pages show more) is walked for each."""
     client = Client()
     client.force_login(world.users[user])
     pages, seen = [], set()
     for name, site in cases():
         url_name = name.split("/")[0]
-        if url_name in NOT_WALKED or url_name in seen or expected(RULES[name], user, site) != "allowed":
+        if url_name in NOT_WALKED or name in seen or expected(RULES[name], user, site) != "allowed":
             continue
         url = reverse_rule(name, RULES[name], world, site)
         response = client.get(url)
         if response.status_code == 200 and response["Content-Type"].startswith("text/html"):
-            seen.add(url_name)
-            pages.append((re.sub(r"[^\w-]+", "_", url_name.replace(":", "-")), url))
+            seen.add(name)
+            pages.append((re.sub(r"[^\w-]+", "_", name.replace(":", "-")), url))
     return pages
 
 

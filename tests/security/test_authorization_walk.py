@@ -107,6 +107,10 @@ SITES = {
     "stamp_unit": ("gb1", "gb2", "other_gb"),
     "stamp": ("gb1", "gb2", "other_gb"),
     "survey": ("root", "other_root"),  # a yearly survey (摸底排查) issued by the committee
+    # A campaign whose ledgers are the committees' and general branches' own (the county plan's): the committee's
+    # ledger hands its problem down (上级交办) to gb1 and gb2, whose copies are the gb1 site's problem.
+    "committee_ledger": ("root", "gb1", "other_root"),
+    "committee_problem": ("root", "gb1", "other_root"),
     "job": USERS,
     "notification": USERS,
 }
@@ -158,6 +162,11 @@ RULES: dict[str, Rule] = {
     "ledger:self_check_answer": rule("manifestation", "fill"),
     "ledger:self_check_category_answer": rule("category", "fill"),
     "ledger:problem_create": rule("ledger", "fill"),
+    # first the committee's problem and its handed-down copy: the page walk screenshots the first one it may open
+    "ledger:problem_detail/committee": rule("committee_problem", "view"),
+    "ledger:problem_detail": rule("problem", "view"),
+    "ledger:ledger_detail/committee": rule("committee_ledger", "view"),
+    "ledger:hand_down": rule("committee_ledger", "manage"),
     "ledger:bulk_close": rule("ledger", "supervise"),
     "ledger:problem_edit": rule("problem", "fill"),
     "ledger:problem_withdraw": rule("problem", "fill"),
@@ -325,6 +334,29 @@ class World:
         for site, campaign in self.campaigns.items():
             self.kwargs[("campaign", site)] = {"pk": campaign.pk}
         self._surveys()
+        self._committee_objects()
+
+    def _committee_objects(self) -> None:
+        """A campaign reaching the committees and general branches, and a problem handed down from the top."""
+        from branches.models import OrgUnit
+        from ledger.services.campaigns import campaign_publish
+        from ledger.services.handing_down import problems_hand_down
+
+        for site, below in (("root", ("gb1", "gb2")), ("other_root", ("other_gb",))):
+            org, top = self.orgs[site], self.units[site]
+            campaign = make_campaign(top, actor=org, name="巡视反馈问题整改", publish=False)
+            units = [top, *(self.units[name] for name in below)]
+            campaign_publish(actor=org, campaign=campaign, units=OrgUnit.objects.filter(pk__in=[u.pk for u in units]))
+            ledger = ledger_of(campaign, top)
+            problem = make_problem(ledger, description="理想信念教育流于形式")
+            problems_hand_down(actor=org, ledger=ledger, problem_ids=[problem.pk],
+                               unit_ids=[self.units[name].pk for name in below])
+            self.kwargs[("committee_ledger", site)] = {"pk": ledger.pk}
+            self.kwargs[("committee_problem", site)] = {"pk": problem.pk}
+            if site == "root":
+                copy = problem.handed_down_copies.get(ledger__unit=self.units["gb1"])
+                self.kwargs[("committee_ledger", "gb1")] = {"pk": copy.ledger_id}
+                self.kwargs[("committee_problem", "gb1")] = {"pk": copy.pk}
 
     def _surveys(self) -> None:
         from reviews import survey_services

@@ -43,7 +43,7 @@ from ledger.services.workflow.guards import (
 
 
 def _check_problem_fields(ledger: Ledger, *, category: TemplateCategory, manifestation: Manifestation | None,
-                          description: str, source: str, nature: str) -> None:
+                          description: str, source: str, nature: str, handed_down: bool = False) -> None:
     if category.template_id != ledger.campaign.template_id:
         raise ValidationError(_("所选类别不属于本专项行动的对照清单。"))
     if manifestation is not None and manifestation.category_id != category.pk:
@@ -52,23 +52,35 @@ def _check_problem_fields(ledger: Ledger, *, category: TemplateCategory, manifes
         raise ValidationError(_("请填写查摆出的问题。"))
     if source not in ProblemSource.values:
         raise ValidationError(_("问题来源无效。"))
+    if source == ProblemSource.HANDED_DOWN and not handed_down:
+        raise ValidationError(_("“上级交办”的问题只能由上级交办生成，请选择其他来源。"))
+    if handed_down and source != ProblemSource.HANDED_DOWN:
+        raise ValidationError(_("上级交办的问题不能改为其他来源。"))
     if nature not in ProblemNature.values:
         raise ValidationError(_("问题性质无效。"))
 
 
+# Problems put into a unit's ledger from above: recorded as they are, never as the unit's own amendment.
+FROM_ABOVE = (EventAction.PROBLEM_OPENED_BY_SUPERVISION, EventAction.PROBLEM_HANDED_DOWN)
+
+
 def problem_insert(*, actor, ledger: Ledger, category, manifestation, description: str, source: str,
-                   nature: str, action: str = EventAction.PROBLEM_ADDED) -> Problem:
+                   nature: str, action: str = EventAction.PROBLEM_ADDED,
+                   handed_down_from: Problem | None = None) -> Problem:
     """Number, write and record a problem in a ledger the caller has locked and checked the right for
-    (problem_add and the self-check)."""
+    (problem_add, the self-check and handing down)."""
     # The ledger row is locked by the caller, so numbers never collide; withdrawn problems keep theirs.
     number = (ledger.problems.aggregate(n=Max("number"))["n"] or 0) + 1
     problem = Problem.objects.create(
         ledger=ledger, unit_path=ledger.unit_path, category=category, manifestation=manifestation, number=number,
-        description=description.strip(), source=source, nature=nature, created_by=actor,
+        description=description.strip(), source=source, nature=nature, handed_down_from=handed_down_from,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     after = {"number": number, "category": category.title, "description": problem.description,
              "source": source, "nature": nature}
-    if action == EventAction.PROBLEM_OPENED_BY_SUPERVISION:
+    if handed_down_from is not None:
+        after["handed_down_from"] = {"ledger": handed_down_from.ledger_id, "number": handed_down_from.number}
+    if action in FROM_ABOVE:
         event_record(ledger=ledger, actor=actor, action=action, problem=problem, changes={"after": after})
     else:
         record_plan_change(ledger=ledger, actor=actor, action=action, problem=problem, changes={"after": after})
@@ -110,7 +122,7 @@ def problem_update(*, actor, problem: Problem, version: int | None, category: Te
     if problem.status == ProblemStatus.WITHDRAWN:
         raise ValidationError(_("该问题已撤回，不能再修改。"))
     _check_problem_fields(ledger, category=category, manifestation=manifestation, description=description,
-                          source=source, nature=nature)
+                          source=source, nature=nature, handed_down=problem.handed_down_from_id is not None)
     new = {"category": category, "manifestation": manifestation, "description": description.strip(),
            "source": source, "nature": nature}
     plan_fields_apply(ledger=ledger, actor=actor, row=problem, new=new, action=EventAction.PROBLEM_CHANGED,

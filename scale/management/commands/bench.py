@@ -1,4 +1,5 @@
-"""`python manage.py bench`: measure the main pages, exports, report, sweep and publishing on this database."""
+"""`python manage.py bench`: measure every page of the URL configuration (scale/bench_rules.py), exports, report,
+sweep and publishing on this database. It refuses to run while a URL name has no bench rule."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--output", default="bench-results/bench.json", help="where to write the JSON")
         parser.add_argument("--repeat", type=int, default=15, help="timed requests per page (the floor gets twice)")
-        parser.add_argument("--only", nargs="*", help="page or task names to run (default: all)")
+        parser.add_argument("--only", nargs="*", help="URL names (reviews:item_list, item_list, a namespace such as reviews) or tasks (export, report, sweep, publish) to run; default: all")
 
     def handle(self, *args, output: str, repeat: int, only: list[str] | None, **options) -> None:
         try:
