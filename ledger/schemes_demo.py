@@ -35,10 +35,12 @@ from ledger.models import (
     Campaign,
     ChecklistTemplate,
     CommonMeasure,
+    EventAction,
     ItemStatus,
     Ledger,
     Manifestation,
     PhaseStage,
+    Problem,
     ProblemNature,
     ProblemSource,
     ProblemStatus,
@@ -49,6 +51,7 @@ from ledger.models import (
 from ledger.services import workflow as wf
 from ledger.services.campaigns import PhaseSpec, campaign_create, campaign_publish, own_plan_start
 from ledger.services.common import common_measure_create
+from ledger.services.handing_down import problems_hand_down
 
 ONGOING = None  # a measure "立行立改、长期坚持"
 
@@ -110,6 +113,7 @@ class Story:
     calendar: SchemeCalendar
     findings: dict[int, Finding]
     ongoing_phase: int | None = None  # the phase (order) of the campaign that 立行立改、长期坚持 measures belong to
+    handed: dict[int, list[Measure]] = field(default_factory=dict)  # measures for problems handed down from above
     items: list[RectificationItem] = field(default_factory=list)
 
     def deadline(self, due) -> datetime.date | None:
@@ -135,21 +139,30 @@ def _answer(story: Story, *, limit: int | None = None) -> None:
 
 
 def _plan(story: Story) -> None:
-    """The problems' source and nature as the scheme has them, and their measures."""
+    """The problems' source and nature as the scheme has them, and their measures; then the measures for the
+    problems the unit above handed down."""
+    phases = {phase.order: phase for phase in story.ledger.campaign.phases.all()}
+    own = story.ledger.problems.filter(status=ProblemStatus.ACTIVE, handed_down_from__isnull=True)
     for order, finding in story.findings.items():
-        problem = story.ledger.problems.filter(category__order=order, status=ProblemStatus.ACTIVE).first()
+        problem = own.filter(category__order=order).first()
         if problem is None:
             continue
         if (finding.source, finding.nature) != (problem.source, problem.nature):
             problem = wf.problem_update(actor=story.actor, problem=problem, version=problem.version,
                                         category=problem.category, description=problem.description,
                                         source=finding.source, nature=finding.nature)
-        phases = {phase.order: phase for phase in story.ledger.campaign.phases.all()}
-        for measure in finding.measures:
-            story.items.append(wf.item_add(
-                actor=story.actor, problem=problem, measure=measure.text, deadline=story.deadline(measure.due),
-                is_ongoing=measure.due is ONGOING, responsible_user=story.actor, responsible_leader=measure.leader,
-                responsible_unit=measure.unit, phase=_phase(story, measure, phases)))
+        _add_measures(story, problem, finding.measures, phases)
+    handed = story.ledger.problems.filter(status=ProblemStatus.ACTIVE, handed_down_from__isnull=False)
+    for problem in handed.select_related("category").order_by("number"):
+        _add_measures(story, problem, story.handed.get(problem.category.order, []), phases)
+
+
+def _add_measures(story: Story, problem: Problem, measures: list[Measure], phases: dict) -> None:
+    for measure in measures:
+        story.items.append(wf.item_add(
+            actor=story.actor, problem=problem, measure=measure.text, deadline=story.deadline(measure.due),
+            is_ongoing=measure.due is ONGOING, responsible_user=story.actor, responsible_leader=measure.leader,
+            responsible_unit=measure.unit, phase=_phase(story, measure, phases)))
 
 
 def _phase(story: Story, measure: Measure, phases: dict):
@@ -227,6 +240,7 @@ class LedgerPlan:
     state: Callable[[Story], None]
     findings: dict[int, Finding]
     days: tuple[int, int, int]
+    handed: dict[int, list[Measure]] = field(default_factory=dict)
 
 
 def _seed_ledgers(campaign: Campaign, calendar: SchemeCalendar, plans: list[LedgerPlan],
@@ -236,12 +250,14 @@ def _seed_ledgers(campaign: Campaign, calendar: SchemeCalendar, plans: list[Ledg
         actor, reviewer = _user(plan.actor), _user(plan.reviewer)
         if ledger is None or actor is None or reviewer is None:
             continue
-        if ledger.problems.exists() or ledger.self_check_answers.exists():
+        if ledger.problems.filter(handed_down_from__isnull=True).exists() or ledger.self_check_answers.exists():
             continue  # already seeded (or touched by a person): leave it
-        plan.state(Story(ledger, actor, reviewer, calendar, plan.findings, ongoing_phase))
+        plan.state(Story(ledger, actor, reviewer, calendar, plan.findings, ongoing_phase, plan.handed))
         first, reviewed, last = plan.days
         backdate_ledger(ledger, first_day=calendar.day(first), reviewed_on=calendar.day(reviewed),
                         last_day=calendar.day(last))
+        for event in ledger.events.filter(action=EventAction.PROBLEM_HANDED_DOWN, problem__isnull=False):
+            Problem.objects.filter(pk=event.problem_id).update(created_at=event.at)  # not kept by backdate_ledger
 
 
 def _campaign(*, issuer: OrgUnit, name: str, template: str, start: int, today: datetime.date,
@@ -418,14 +434,48 @@ TOWNSHIP_FINDINGS = {
 }
 
 
-def _county_plans() -> list[LedgerPlan]:
+# The county hands its common problems (2, 3 and 6) down to the townships, which rectify against them
+# (各基层党组织要对照问题台账强力推进整改) with measures of their own.
+HANDED_DOWN = (2, 3, 6)
+TOWNSHIP_HANDED = {
+    "SF-SX-CG": {
+        2: [Measure("镇党委民主生活会前广泛征求党员群众意见，会后列出问题清单逐项整改。", 20, leader="镇党委书记")],
+        3: [Measure("实施“一村一品”党建项目，纳入村党组织书记抓基层党建述职评议。", 35, leader="镇党委副书记")],
+        6: [Measure("全面排查全镇村（社区）党组织，建立软弱涣散党组织整顿台账。", 10, leader="镇党委副书记")],
+    },
+    "SF-SX-DG": {
+        2: [Measure("镇党委班子成员全部落实双重组织生活，每季度公示参加组织生活情况。", ONGOING, leader="镇党委书记")],
+        3: [Measure("将村党组织党建考核结果与村干部绩效报酬挂钩。", 30, leader="镇党委副书记")],
+        6: [Measure("李家庄村党支部列入软弱涣散党组织整顿，选派第一书记驻村。", 15, leader="镇党委书记")],
+    },
+}
+
+
+def _county_own_plan() -> LedgerPlan:
+    return LedgerPlan("SF-SX", "xianwei", "shiwei", county_state, county_findings(), (-98, -90, -1))
+
+
+def _township_plans() -> list[LedgerPlan]:
     return [
-        LedgerPlan("SF-SX", "xianwei", "shiwei", county_state, county_findings(), (-98, -90, -1)),
-        LedgerPlan("SF-SX-CG", "chengguan", "xianwei", submitted, TOWNSHIP_FINDINGS["SF-SX-CG"], (-80, -4, -4)),
+        LedgerPlan("SF-SX-CG", "chengguan", "xianwei", submitted, TOWNSHIP_FINDINGS["SF-SX-CG"], (-80, -4, -4),
+                   handed=TOWNSHIP_HANDED["SF-SX-CG"]),
         LedgerPlan("SF-SX-DG", "dongguan", "xianwei", lambda story: returned(
             story, reason="未对照县委问题台账逐项认领整改任务，请补充后重新提交。"),
-            TOWNSHIP_FINDINGS["SF-SX-DG"], (-85, -6, -6)),
+            TOWNSHIP_FINDINGS["SF-SX-DG"], (-85, -6, -6), handed=TOWNSHIP_HANDED["SF-SX-DG"]),
     ]
+
+
+def _hand_down(campaign: Campaign) -> None:
+    """示范县委 hands its common problems down to both townships, once (a person may hand down more later)."""
+    county = Ledger.objects.filter(campaign=campaign, unit__code="SF-SX").first()
+    actor = _user("xianwei")
+    if county is None or actor is None or Problem.objects.filter(handed_down_from__ledger=county).exists():
+        return
+    problems = county.problems.filter(category__order__in=HANDED_DOWN, status=ProblemStatus.ACTIVE)
+    townships = Ledger.objects.filter(campaign=campaign, unit__code__in=TOWNSHIP_HANDED)
+    if problems.exists() and townships.exists():
+        problems_hand_down(actor=actor, ledger=county, problem_ids=[p.pk for p in problems],
+                           unit_ids=[ledger.unit_id for ledger in townships])
 
 
 def county_state(story: Story) -> None:
@@ -445,7 +495,9 @@ def seed_county(today: datetime.date) -> None:
         issuer=issuer, name="基层党建问题整改专项行动", template="county-inspection-2020", start=COUNTY_START,
         today=today, phases=_county_phases, doc_number="县组字〔{year}〕3号", target_kind=TargetKind.COMMITTEES,
         report_deadline=20)
-    _seed_ledgers(campaign, calendar, _county_plans(), ongoing_phase=3)  # 融入经常阶段
+    _seed_ledgers(campaign, calendar, [_county_own_plan()], ongoing_phase=3)  # 融入经常阶段
+    _hand_down(campaign)
+    _seed_ledgers(campaign, calendar, _township_plans(), ongoing_phase=3)
 
 
 # ---- 示范学院党委: 党建“灯下黑”问题排查整治 ----------------------------------------------------------------------

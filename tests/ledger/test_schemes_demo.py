@@ -93,6 +93,11 @@ def test_the_county_plan_holds_the_inspections_six_problems_with_the_plans_measu
     assert items.filter(status=ItemStatus.CLOSED).count() == 3
     assert items.filter(status=ItemStatus.CLOSURE_REQUESTED).count() == 1
     assert items.filter(overdue_condition(DAY)).count() == 3
+    # Its common problems handed down to both townships, which plan measures of their own against them.
+    handed = Problem.objects.filter(handed_down_from__ledger=own)
+    assert sorted(handed.values_list("ledger__unit__name", "handed_down_from__number", "source")) == sorted(
+        (town, number, ProblemSource.HANDED_DOWN) for town in ("城关镇党委", "东关镇党委") for number in (2, 3, 6))
+    assert not handed.filter(items__isnull=True).exists()
 
 
 def test_the_college_plan_and_the_branchs_own_plan(seeded):
