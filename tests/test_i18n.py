@@ -16,7 +16,7 @@ def test_pages_are_chinese_by_default_and_english_after_switching(client, tree, 
     switched = client.post(reverse("set_language"), {"language": "en", "next": "/"})
     assert switched.status_code == 302
     page = client.get(reverse("ledger:ledger_detail", args=[ledger.pk])).content.decode()
-    assert "My work" in page and "Submit to general branch for review" in page
+    assert "My work" in page and "Submit to General branch for review" in page
     assert "我的工作" not in page and "提交党总支审核" not in page
 
 
