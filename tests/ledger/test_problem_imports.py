@@ -226,3 +226,11 @@ def test_the_template_imports_as_it_is_into_a_campaign_of_another_year(tree):
     assert plan.ok, [error.message for error in plan.errors]
     notes = " ".join(str(row[0].value) for row in load_bytes(problem_template(ledger))["说明"].iter_rows())
     assert "2026-" in notes and "2022" not in notes
+
+
+def test_an_import_marks_the_ledger_changed_for_the_tallies(users, ledger):
+    from tests.tally_marks import marks_sum
+
+    before = marks_sum(ledger.campaign)
+    problem_import_apply(actor=users["secretary"], ledger=ledger, content=xlsx_bytes(HEADERS, rows_ok()))
+    assert marks_sum(ledger.campaign) > before

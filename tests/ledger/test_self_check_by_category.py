@@ -138,3 +138,12 @@ def test_an_answer_to_both_a_manifestation_and_a_category_is_refused_by_the_data
         SelfCheckAnswer.objects.create(ledger=ledger, category=category, manifestation=category.manifestations.first(),
                                        unit_path=ledger.unit_path, found=False)
     assert not SelfCheckAnswer.objects.exists()
+
+
+def test_a_self_check_answer_marks_the_ledger_changed_for_the_tallies(users, county_ledger):
+    from tests.tally_marks import marks_sum
+
+    before = marks_sum(county_ledger.campaign)
+    wf.self_check_answer(actor=users["secretary"], ledger=county_ledger, category=categories(county_ledger)[0],
+                         found=False)
+    assert marks_sum(county_ledger.campaign) > before

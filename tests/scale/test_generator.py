@@ -130,3 +130,10 @@ def test_level_counts_keep_the_province_shape():
     assert sum(level_counts(300)) == 300
     with pytest.raises(ValueError, match="too small"):
         level_counts(5)
+
+
+def test_the_generated_campaign_is_marked_changed_for_the_tallies(generated):
+    from ledger.models import Campaign
+    from tests.tally_marks import marks_sum
+
+    assert marks_sum(Campaign.objects.get()) > 0  # written in bulk, so marked as a whole
