@@ -30,6 +30,7 @@ from notifications.models import Notification, NotificationKind
 from notifications.services import reminders_send
 from tests.conftest import make_user
 from tests.factories import ledger_of, make_campaign, make_item, make_problem
+from tests.tally_marks import marks_sum
 
 D = datetime.date
 
@@ -341,8 +342,6 @@ def test_submitted_reports_wait_on_the_general_branchs_review_list_until_reviewe
 
 
 def test_a_submitted_report_marks_its_block_changed_for_the_tallies(campaign, quarterly, tree, users):
-    from tests.tally_marks import marks_sum
-
     before = marks_sum(campaign)
     periodic_report_submit(actor=users["secretary"], ledger=ledger_of(campaign, tree.b1), period=quarterly[0],
                            work_done="召开支委会研究整改")

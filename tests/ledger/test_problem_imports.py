@@ -11,6 +11,7 @@ from django.urls import reverse
 from ledger.imports import HEADERS, problem_import_apply, problem_import_plan, problem_template
 from ledger.models import CampaignStatus, EventAction, LedgerEvent, Problem, ProblemSource, RectificationItem
 from tests.factories import filler_of, ledger_of, make_campaign, make_item, make_problem, make_template
+from tests.tally_marks import marks_sum
 from tests.xlsx import load_bytes, xlsx_bytes
 from tests.xlsx_bombs import bombs, measured
 
@@ -229,8 +230,6 @@ def test_the_template_imports_as_it_is_into_a_campaign_of_another_year(tree):
 
 
 def test_an_import_marks_the_ledger_changed_for_the_tallies(users, ledger):
-    from tests.tally_marks import marks_sum
-
     before = marks_sum(ledger.campaign)
     problem_import_apply(actor=users["secretary"], ledger=ledger, content=xlsx_bytes(HEADERS, rows_ok()))
     assert marks_sum(ledger.campaign) > before

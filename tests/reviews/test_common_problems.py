@@ -31,6 +31,7 @@ from ledger.services.common import (
 from reviews.tallies import tallies_refresh
 from tests.conftest import make_unit, make_user
 from tests.factories import ledger_of, make_campaign, make_item, make_problem, make_template
+from tests.tally_marks import marks_sum
 
 pytestmark = pytest.mark.django_db
 
@@ -300,8 +301,6 @@ def test_the_export_summary_counts_natures_and_the_list_sheets_stay_as_they_were
 
 
 def test_a_common_measure_marks_its_unit_changed_for_the_tallies(world, manifested):
-    from tests.tally_marks import marks_sum
-
     campaign, m1, _m2 = manifested
     before = marks_sum(campaign)
     measure = common_measure_create(actor=world.users["gb_staff"], campaign=campaign, unit=world.tree.gb1,

@@ -12,9 +12,11 @@ from django.utils import timezone
 
 from branches.models import UnitKind
 from ledger.models import SubtreeTally
+from reviews.services import policy_set, rating_decide
 from reviews.tallies import tallies_refresh
 from tests.conftest import make_unit
 from tests.factories import ledger_of, make_item, make_problem
+from tests.tally_marks import marks_sum
 
 from .conftest import campaign_with_branches, closed_with_event
 from .test_dashboard import QUERIES, figures
@@ -127,9 +129,6 @@ def test_an_unchanged_campaign_is_not_recounted(counted, tree, users):
 
 
 def test_a_rating_and_the_results_rules_mark_the_campaign_changed(counted, tree, users):
-    from reviews.services import policy_set, rating_decide
-    from tests.tally_marks import marks_sum
-
     before = marks_sum(counted)
     rating_decide(actor=users["org"], campaign=counted, unit=tree.b2, stars=3, basis="按期完成整改")
     assert marks_sum(counted) > before

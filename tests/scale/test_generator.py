@@ -24,6 +24,7 @@ from ledger.models import (
     SelfCheckAnswer,
 )
 from scale.generator import ROOT_CODE, Plan, ScaleGenerator, level_counts
+from tests.tally_marks import marks_sum
 
 pytestmark = pytest.mark.django_db
 
@@ -133,7 +134,4 @@ def test_level_counts_keep_the_province_shape():
 
 
 def test_the_generated_campaign_is_marked_changed_for_the_tallies(generated):
-    from ledger.models import Campaign
-    from tests.tally_marks import marks_sum
-
     assert marks_sum(Campaign.objects.get()) > 0  # written in bulk, so marked as a whole
