@@ -13,7 +13,7 @@ def forget_tallies(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ledger', '0013_common_measures_and_tally_natures'),
+        ('ledger', '0017_event_actions_after_merge'),
     ]
 
     operations = [
