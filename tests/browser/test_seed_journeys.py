@@ -38,25 +38,34 @@ YEAR = datetime.date.today().year
 BRANCH_NAMING_A_COMMITTEE = re.compile(r"党支部(名称)?[：:]\s*\S*(县委|镇党委|市委|省委|党委)")
 
 
-class Reader:
-    """Keeps the text of every page checked and every file downloaded in one journey, to read them all at the end."""
+TEXTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "journey-texts"
 
-    def __init__(self) -> None:
+
+class Reader:
+    """Keeps the text of every page checked and every file downloaded in one journey, to read them all at the end;
+    each is also saved under test-artifacts/journey-texts/<journey>/ (ignored by git) so a person can read them."""
+
+    def __init__(self, journey: str) -> None:
         self.texts: dict[str, str] = {}
+        self.folder = TEXTS / journey
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    def keep(self, name: str, text: str) -> str:
+        self.texts[name] = text
+        (self.folder / f"{name}.txt").write_text(text, encoding="utf-8")
+        return text
 
     def page(self, visit: Visit, name: str, path: str | None = None) -> str:
         if path is not None:
             visit.go(path)
         visit.check(name)
-        text = visit.page.inner_text("body")
-        self.texts[name] = text
-        return text
+        return self.keep(name, visit.page.inner_text("body"))
 
     def xlsx(self, name: str, data: bytes) -> openpyxl.Workbook:
         workbook = openpyxl.load_workbook(io.BytesIO(data))
-        self.texts[name] = "\n".join(
+        self.keep(name, "\n".join(
             str(cell.value) for sheet in workbook.worksheets for row in sheet.iter_rows() for cell in row
-            if cell.value is not None)
+            if cell.value is not None))
         return workbook
 
     def download(self, visit: Visit, locator) -> bytes:
@@ -110,7 +119,7 @@ def answer_by_category(visit: Visit, reader: Reader, ledger, found: dict[int, st
         else:
             row.locator("input[name=found][value='0']").check()
         row.locator(".sc-status").filter(has_text="已保存").wait_for()
-    assert page.inner_text("#sc-progress") == f"{total}/{total}"
+    page.locator("#sc-progress").filter(has_text=f"{total}/{total}").wait_for(timeout=5000)
     reader.page(visit, name)
 
 
@@ -164,7 +173,7 @@ def county(transactional_db):
 
 def test_county_inspection_rectification(county, visit_as):
     county_unit, town = county
-    reader = Reader()
+    reader = Reader("county")
     desk = visit_as(DESKTOP)
     page = desk.page
     desk.login("county_org", PASSWORD)
@@ -247,7 +256,7 @@ def province(transactional_db):
 def test_province_standardization(province, visit_as):
     campaign, county_unit, town, branch = province
     ledger = ledger_of(campaign, branch)
-    reader = Reader()
+    reader = Reader("province")
 
     phone = visit_as(PHONE)
     phone.login("secretary", PASSWORD)
@@ -307,7 +316,7 @@ def college(transactional_db):
 def test_college_dengxiahei_three_lists(college, visit_as):
     campaign, college_unit, branch = college
     ledger = ledger_of(campaign, branch)
-    reader = Reader()
+    reader = Reader("college")
 
     phone = visit_as(PHONE)
     phone.login("secretary", PASSWORD)
@@ -371,7 +380,7 @@ def own_plan_tree(transactional_db):
 
 def test_branch_own_report_review_plan(own_plan_tree, visit_as):
     town, branch = own_plan_tree
-    reader = Reader()
+    reader = Reader("own-plan")
     phone = visit_as(PHONE)
     page = phone.page
     phone.login("secretary", PASSWORD)
@@ -411,8 +420,12 @@ def test_branch_own_report_review_plan(own_plan_tree, visit_as):
     item = ledger.items.get(problem__number=1)
     phone.go(f"/ledger/items/{item.pk}/")
     click(phone, "开始整改")
+    phone.page.fill("#progress-text", "本年度已开展集体研讨12次，记录齐全。")
+    click(phone, "提交进展")
     click(phone, "申请销号")
-    reader.page(phone, "own-plan-closure-requested")
+    text = reader.page(phone, "own-plan-closure-requested")
+    item.refresh_from_db()
+    assert item.status == ItemStatus.CLOSURE_REQUESTED, text
     town_desk.go(f"/ledger/items/{item.pk}/")
     town_desk.page.fill("#verify-text", "已核实集体研讨记录。")
     click(town_desk, "核实销号")
