@@ -209,27 +209,28 @@ def test_county_inspection_rectification(county, visit_as):
     problem = ledger.problems.get()
     add_measure(desk, reader, problem, "（县委组织部每季度督导一次）", name="county-item-form", adopt=1,
                 leader="县委副书记")
-    reader.page(desk, "county-ledger", f"/ledger/ledgers/{ledger.pk}/")
+    assert "提交市委审核" in reader.page(desk, "county-ledger", f"/ledger/ledgers/{ledger.pk}/")
 
     reader.page(desk, "county-export-page", f"/ledger/campaigns/{campaign.pk}/export/")
     data = reader.download(desk, page.locator(f"a[href='/ledger/ledgers/{ledger.pk}/export.xlsx']").first)
     workbook = reader.xlsx("county-ledger.xlsx", data)
     sheet_text = reader.texts["county-ledger.xlsx"]
-    assert "示范县基层党建巡视反馈问题整改台账" in sheet_text or "巡视反馈问题整改" in sheet_text
-    assert "县委名称" in sheet_text and "示范县委" in sheet_text
+    assert sheet_text.startswith("示范县基层党建巡视反馈问题整改台账")
+    assert "上级党组织：示范市委" in sheet_text and "县委名称：示范县委" in sheet_text
     assert "理想信念教育流于形式" in sheet_text
     assert workbook.worksheets
 
     town_desk = visit_as(DESKTOP)
     town_desk.login("town_org", PASSWORD)
     reader.page(town_desk, "town-home")
-    reader.page(town_desk, "town-ledger", f"/ledger/ledgers/{ledger_of(campaign, town).pk}/")
+    assert "报县委审核" in reader.page(town_desk, "town-ledger", f"/ledger/ledgers/{ledger_of(campaign, town).pk}/")
     report = write_report(town_desk, reader, campaign, town, "town-report")
     assert "城关镇党委开展基层党建巡视反馈问题整改情况的报告" in report
 
     reader.assert_kinds_named_right(
         general_branches=False, branch_names=("东关村党支部", "西关村党支部", "红山村党支部"),
-        branch_free=("county-self-check", "county-item-form", "county-ledger", "county-ledger.xlsx"))
+        branch_free=("county-campaign-published", "county-self-check", "county-item-form", "county-ledger",
+                     "county-ledger.xlsx", "town-ledger", "town-report"))
 
 
 # ── 2. The province: 党支部标准化规范化建设 down to a village branch under a township ───────────────────────────────
@@ -271,7 +272,7 @@ def test_province_standardization(province, visit_as):
     ledger.refresh_from_db()
     assert ledger.status == LedgerStatus.SUBMITTED
     text = reader.page(phone, "branch-ledger-submitted")
-    assert "镇党委" in text and "已提交" in text
+    assert "台账已提交镇党委审核" in text
 
     town_desk = visit_as(DESKTOP)
     town_desk.login("town_org", PASSWORD)
