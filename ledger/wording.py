@@ -108,3 +108,8 @@ def report_sources(campaign) -> tuple[str, str]:
     if campaign.target_kind == TargetKind.BRANCHES:
         return _("各党支部"), _("所属党支部")
     return _("本单位及下属单位"), _("本单位及下属单位")
+
+
+def export_word(campaign) -> str:
+    """What the export page and its jobs call the campaign's ledger workbook: the notice's 附件2, else 台账."""
+    return _("附件2") if follows_notice(campaign) else _("台账")

@@ -211,7 +211,8 @@ def test_county_inspection_rectification(county, visit_as):
                 leader="县委副书记")
     assert "提交市委审核" in reader.page(desk, "county-ledger", f"/ledger/ledgers/{ledger.pk}/")
 
-    reader.page(desk, "county-export-page", f"/ledger/campaigns/{campaign.pk}/export/")
+    text = reader.page(desk, "county-export-page", f"/ledger/campaigns/{campaign.pk}/export/")
+    assert "导出台账 · 基层党建巡视反馈问题整改" in text and "附件2" not in text
     data = reader.download(desk, page.locator(f"a[href='/ledger/ledgers/{ledger.pk}/export.xlsx']").first)
     workbook = reader.xlsx("county-ledger.xlsx", data)
     sheet_text = reader.texts["county-ledger.xlsx"]
@@ -229,7 +230,7 @@ def test_county_inspection_rectification(county, visit_as):
 
     reader.assert_kinds_named_right(
         general_branches=False, branch_names=("东关村党支部", "西关村党支部", "红山村党支部"),
-        branch_free=("county-campaign-published", "county-self-check", "county-item-form", "county-ledger",
+        branch_free=("county-campaign-published", "county-export-page", "county-self-check", "county-item-form", "county-ledger",
                      "county-ledger.xlsx", "town-ledger", "town-report"))
 
 

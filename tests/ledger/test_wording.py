@@ -145,3 +145,16 @@ def test_a_campaign_of_branches_keeps_the_notices_words_on_its_report_page(clien
     client.force_login(make_user("town-writer", town, Role.ORG_DEPARTMENT))
     report = client.get(reverse("reports:report_edit", args=[campaign.pk, town.pk])).content.decode()
     assert "来自各党支部台账" in report and "已根据所属党支部台账自动生成" in report
+
+
+def test_a_county_campaigns_export_page_says_台账_not_附件2(client, county):
+    _city, county_unit, _town, _branch = county
+    campaign = make_campaign(county_unit, template=make_template("xe", manifestations=0),
+                             name="基层党建巡视反馈问题整改", target_kind=TargetKind.COMMITTEES)
+    client.force_login(make_user("county-exporter", county_unit, Role.ORG_DEPARTMENT))
+    page = client.get(reverse("ledger:campaign_export", args=[campaign.pk])).content.decode()
+    assert "导出台账 · 基层党建巡视反馈问题整改" in page and "本单位的台账可立即下载" in page
+    assert "附件2" not in page and "党支部" not in page
+    weifang = make_campaign(county_unit, template=make_template("xw", manifestations=0))
+    page = client.get(reverse("ledger:campaign_export", args=[weifang.pk])).content.decode()
+    assert "导出附件2 · 对账整改专项行动" in page and "本单位和下属党支部的台账可立即下载" in page
