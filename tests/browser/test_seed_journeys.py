@@ -209,6 +209,12 @@ def test_county_inspection_rectification(county, visit_as):
     problem = ledger.problems.get()
     add_measure(desk, reader, problem, "（县委组织部每季度督导一次）", name="county-item-form", adopt=1,
                 leader="县委副书记")
+    desk.go(f"/ledger/ledgers/{ledger.pk}/problems/new/")  # a problem found beyond the checklist (延伸自查)
+    page.select_option("select[name=category]", str(campaign.template.categories.get(order=3).pk))
+    page.fill("textarea[name=description]", "乡镇党建述职评议结果运用不充分")
+    reader.page(desk, "county-problem-form")
+    click(desk, "保存", exact=True)
+    assert ledger.problems.filter(description="乡镇党建述职评议结果运用不充分").exists()
     assert "提交市委审核" in reader.page(desk, "county-ledger", f"/ledger/ledgers/{ledger.pk}/")
 
     text = reader.page(desk, "county-export-page", f"/ledger/campaigns/{campaign.pk}/export/")
@@ -221,6 +227,15 @@ def test_county_inspection_rectification(county, visit_as):
     assert "理想信念教育流于形式" in sheet_text
     assert workbook.worksheets
 
+    reader.page(desk, "county-campaign-list", "/ledger/campaigns/")
+    reader.page(desk, "county-campaign-ledgers", f"/ledger/campaigns/{campaign.pk}/ledgers/")
+    reader.page(desk, "county-review-ledgers", f"/reviews/campaigns/{campaign.pk}/ledgers/")
+    reader.page(desk, "county-review-problems", f"/reviews/campaigns/{campaign.pk}/problems/")
+    reader.page(desk, "county-review-items", f"/reviews/campaigns/{campaign.pk}/items/")
+    desk.go(f"/reviews/campaigns/{campaign.pk}/dashboard/")
+    page.wait_for_selector("#chart-progress svg, #chart-progress canvas")
+    reader.page(desk, "county-dashboard")
+
     town_desk = visit_as(DESKTOP)
     town_desk.login("town_org", PASSWORD)
     reader.page(town_desk, "town-home")
@@ -230,7 +245,8 @@ def test_county_inspection_rectification(county, visit_as):
 
     reader.assert_kinds_named_right(
         general_branches=False, branch_names=("东关村党支部", "西关村党支部", "红山村党支部"),
-        branch_free=("county-campaign-published", "county-export-page", "county-self-check", "county-item-form", "county-ledger",
+        branch_free=("county-campaign-published", "county-export-page", "county-problem-form", "county-campaign-ledgers",
+                     "county-review-ledgers", "county-review-problems", "county-review-items", "county-dashboard", "county-self-check", "county-item-form", "county-ledger",
                      "county-ledger.xlsx", "town-ledger", "town-report"))
 
 
