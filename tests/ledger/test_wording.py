@@ -133,6 +133,10 @@ def test_a_county_campaigns_pages_name_the_ledgers_it_draws_on_without_a_branch(
     assert "各党委台账的进度" in detail and "党支部台账" not in detail
     home = client.get(reverse("home")).content.decode()
     assert "党委 2" in home and "党支部 1" in home and "党总支" not in home
+    ledgers = client.get(reverse("reviews:ledger_list", args=[campaign.pk])).content.decode()
+    assert "各党委台账的填报和审核状态" in ledgers and "点党委名称进入台账审核" in ledgers
+    for name in ("reviews:dashboard", "reviews:problem_list", "reviews:item_list", "reviews:ledger_list"):
+        assert "党支部" not in client.get(reverse(name, args=[campaign.pk])).content.decode(), name
     client.force_login(make_user("town-org", town, Role.ORG_DEPARTMENT))
     report = client.get(reverse("reports:report_edit", args=[campaign.pk, town.pk])).content.decode()
     assert "来自本单位及下属单位台账" in report and "已根据本单位及下属单位台账自动生成" in report
