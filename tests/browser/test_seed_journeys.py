@@ -226,6 +226,14 @@ def test_county_inspection_rectification(county, visit_as):
     assert "上级党组织：示范市委" in sheet_text and "县委名称：示范县委" in sheet_text
     assert "理想信念教育流于形式" in sheet_text
     assert workbook.worksheets
+    desk.go(f"/ledger/campaigns/{campaign.pk}/export/")  # the county's and townships' ledgers, as a job
+    page.locator("form[action$='/export/start/'] button").first.click()
+    page.wait_for_selector("a[href$='/download/']", timeout=15000)
+    reader.page(desk, "county-export-job")
+    data = reader.download(desk, page.locator("a[href$='/download/']").first)
+    campaign_book = reader.xlsx("county-campaign.xlsx", data)
+    assert {"城关镇党委", "红山镇党委"} <= set(reader.texts["county-campaign.xlsx"].split("\n"))
+    assert len(campaign_book.worksheets) >= 2
 
     reader.page(desk, "county-campaign-list", "/ledger/campaigns/")
     reader.page(desk, "county-campaign-ledgers", f"/ledger/campaigns/{campaign.pk}/ledgers/")
@@ -247,7 +255,7 @@ def test_county_inspection_rectification(county, visit_as):
         general_branches=False, branch_names=("东关村党支部", "西关村党支部", "红山村党支部"),
         branch_free=("county-campaign-published", "county-export-page", "county-problem-form", "county-campaign-ledgers",
                      "county-review-ledgers", "county-review-problems", "county-review-items", "county-dashboard", "county-self-check", "county-item-form", "county-ledger",
-                     "county-ledger.xlsx", "town-ledger", "town-report"))
+                     "county-ledger.xlsx", "county-export-job", "county-campaign.xlsx", "town-ledger", "town-report"))
 
 
 # ── 2. The province: 党支部标准化规范化建设 down to a village branch under a township ───────────────────────────────
@@ -372,6 +380,15 @@ def test_college_dengxiahei_three_lists(college, visit_as):
     assert {"整改措施", "整改时限"} <= headers["任务清单"]
     assert {"责任人", "责任领导", "整改时限"} <= headers["责任清单"]
     assert item.measure in reader.texts["branch-lists.xlsx"]
+
+    desk.go(f"/ledger/campaigns/{campaign.pk}/lists/problems/")  # the whole college's, as a background job
+    click(desk, "三单一账（Excel）")
+    desk.page.wait_for_selector("a[href$='/download/']", timeout=15000)
+    reader.page(desk, "college-lists-job")
+    data = reader.download(desk, desk.page.locator("a[href$='/download/']").first)
+    college_lists = reader.xlsx("college-lists.xlsx", data)
+    assert college_lists.sheetnames[:3] == ["问题清单", "任务清单", "责任清单"]
+    assert "示范学院党建“灯下黑”问题排查整治问题整改台账 · 责任清单" in reader.texts["college-lists.xlsx"]
 
     reader.assert_kinds_named_right(general_branches=True)
 
