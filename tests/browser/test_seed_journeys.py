@@ -253,7 +253,7 @@ def test_county_inspection_rectification(county, visit_as):
 
     reader.assert_kinds_named_right(
         general_branches=False, branch_names=("东关村党支部", "西关村党支部", "红山村党支部"),
-        branch_free=("county-campaign-published", "county-export-page", "county-problem-form", "county-campaign-ledgers",
+        branch_free=("county-campaign-list", "county-campaign-published", "county-export-page", "county-problem-form", "county-campaign-ledgers",
                      "county-review-ledgers", "county-review-problems", "county-review-items", "county-dashboard", "county-self-check", "county-item-form", "county-ledger",
                      "county-ledger.xlsx", "county-export-job", "county-campaign.xlsx", "town-ledger", "town-report"))
 
