@@ -740,6 +740,9 @@ class SubtreeTally(models.Model):
     weekly = models.JSONField(default=dict)  # Monday of the week (ISO date) → items closed that week
     stars = models.JSONField(default=dict)  # stars → ratings
     units = models.JSONField(default=dict)  # unit kind → active units (rows without a campaign)
+    # The sum of the change marks (`TallyMark.seq`) over this subtree when it was counted: equal to today's sum
+    # means nothing below changed since, so the recount skips it and a stale tally may still be read.
+    marks = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         db_table = "reviews_subtreetally"
@@ -755,6 +758,25 @@ class SubtreeTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id}/{self.campaign_id} @ {self.counted_at:%Y-%m-%d %H:%M}"
+
+
+class TallyMark(models.Model):
+    """How often the ledgers of one block of a campaign's tree have changed: a counter bumped in the transaction
+    of every change (`ledger.services.tally_marks`), so the tally recount can skip what did not change.
+
+    A block is the subtree of a unit two levels under the issuer (a province's county), or a unit above that
+    level on its own. A counter (not a time) cannot miss a change that commits while a recount reads: the
+    recount reads the counters before it counts, and a change that commits later leaves a larger counter."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    path = models.CharField(max_length=255)  # the block's top unit
+    seq = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["campaign", "path"], name="tally_mark_one_per_block")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}:{self.path} #{self.seq}"
 
 
 # --- periodic progress reports (定期报告): a campaign asks its ledgers for a report every period ------------------

@@ -98,3 +98,18 @@ def target_kind_word(campaign) -> str:
              TargetKind.COMMITTEES: UnitKind.COMMITTEE}
     kind = kinds.get(campaign.target_kind)
     return str(UnitKind(kind).label) if kind else campaign.issuer.kind_label
+
+
+def report_sources(campaign) -> tuple[str, str]:
+    """Whose ledgers a unit's situation report is written from, as its page's help and its form say: the branches'
+    (各党支部, 所属党支部) where branches keep the campaign's ledgers, else the unit's own and those below it."""
+    from ledger.models import TargetKind  # as in target_kind_word
+
+    if campaign.target_kind == TargetKind.BRANCHES:
+        return _("各党支部"), _("所属党支部")
+    return _("本单位及下属单位"), _("本单位及下属单位")
+
+
+def export_word(campaign) -> str:
+    """What the export page and its jobs call the campaign's ledger workbook: the notice's 附件2, else 台账."""
+    return _("附件2") if follows_notice(campaign) else _("台账")

@@ -19,6 +19,7 @@ from branches.models import OrgUnit
 from branches.selectors import Action, scope_for
 from config.errors import error_text
 from config.http import found_or_404
+from ledger import wording
 from ledger.models import Campaign
 from reports import selectors, services
 from reports.forms import ReportForm, SignForm, StampForm, VerifyCodeForm, VerifyUploadForm
@@ -82,6 +83,9 @@ def report_edit(request: HttpRequest, campaign_pk: int, unit_pk: int) -> HttpRes
     else:
         initial = services.report_initial_fields(campaign=campaign, unit=unit) if can_edit else {}
         form = ReportForm(initial={"version": 0, **initial})
+    # Section 二 is written from the ledgers of the unit's subtree: the branches' where branches keep them.
+    sources, owners = wording.report_sources(campaign)
+    form.fields["problems_found"].help_text = _("已根据%(owners)s台账自动生成，可修改。") % {"owners": owners}
     return render(request, "reports/report_edit.html", {
         "unit": unit, "campaign": campaign, "report": report, "form": form,
         "can_fill": can_edit,
@@ -89,6 +93,7 @@ def report_edit(request: HttpRequest, campaign_pk: int, unit_pk: int) -> HttpRes
         "can_sign": can_edit and report is not None and not report.is_frozen,
         "title": report.title if report else services.report_title(campaign, unit),
         "stamps": selectors.current_stamps(unit),
+        "sources": sources,
     })
 
 

@@ -29,6 +29,7 @@ from ledger.models import (
 )
 from ledger.services import workflow
 from ledger.services.events import event_record
+from ledger.services.tally_marks import tally_mark_bump, tally_marks_bump_all
 from reviews.models import (
     ItemReopening,
     RatingChange,
@@ -165,6 +166,7 @@ def policy_set(*, actor, campaign: Campaign, progress_period_days: int, advanced
     policy.middle_min_stars = middle_min_stars
     policy.updated_by = _user_or_none(actor)
     policy.save()
+    tally_marks_bump_all(campaign=campaign)  # "in place" is counted by these rules
     return policy
 
 
@@ -225,9 +227,12 @@ def rating_decide(*, actor, campaign: Campaign, unit: OrgUnit, stars: int, basis
         )
         RatingChange.objects.create(rating=rating, action=RatingChange.Action.DECIDED, actor=_user_or_none(actor),
                                     to_stars=stars, comment=rating.basis)
+        tally_mark_bump(campaign=campaign, unit_path=unit.path)
         return rating
     _require(rating.status != RatingStatus.FINAL, _("星级已确定，不能再修改。"))
     previous = rating.stars
+    for counted_in in {rating.campaign_id, campaign.pk}:  # the rating may move from another campaign's tallies
+        tally_mark_bump(campaign=counted_in, unit_path=rating.unit_path)
     rating.campaign = campaign
     rating.stars = stars
     rating.basis = basis.strip()

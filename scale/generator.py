@@ -52,6 +52,7 @@ from ledger.models import (
     TemplateCategory,
 )
 from ledger.services.campaigns import PhaseSpec, campaign_create
+from ledger.services.tally_marks import tally_marks_bump_all
 
 ROOT_CODE = "SCALE-ROOT"
 CODE_PREFIX = "SCALE-"
@@ -201,6 +202,7 @@ class ScaleGenerator:
             self._step("accounts", self._make_accounts)
             self._step("campaign", self._make_campaign)
             self._step("ledgers", self._make_ledgers)
+            tally_marks_bump_all(campaign=self.campaign)  # written in bulk, past event_record: recount it all
             models = [OrgUnit, Ledger, Problem, RectificationItem, LedgerEvent, ProgressNote, SelfCheckAnswer]
             self.writer.reset_sequences(models)
         self._step("analyze", lambda: self.writer.analyze(models))

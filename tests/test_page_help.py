@@ -46,7 +46,7 @@ def pages(tree, users):
         "org": [
             (reverse("ledger:campaign_list"), "对照清单"),
             (reverse("ledger:campaign_detail", args=[campaign.pk]), "阶段安排"),
-            (reverse("ledger:campaign_create"), "发布后下级党支部才能看到"),
+            (reverse("ledger:campaign_create"), "发布后下级单位才能看到"),
             (reverse("ledger:template_list"), "逐条对照"),
             (reverse("ledger:template_detail", args=[campaign.template_id]), "复制一份修改"),
             (reverse("branches:tree"), "换届时间"),

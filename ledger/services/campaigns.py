@@ -27,6 +27,7 @@ from ledger.models import (
     TargetKind,
 )
 from ledger.selectors.setup import target_units
+from ledger.services.tally_marks import tally_marks_bump_all
 
 
 @dataclass(frozen=True)
@@ -178,6 +179,7 @@ def _publish(*, actor, campaign: Campaign, units: QuerySet[OrgUnit] | None) -> i
     actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
     count = _insert_ledgers(campaign=campaign, units=units, now=now)
     _insert_created_events(campaign=campaign, actor_id=actor_id, now=now)
+    tally_marks_bump_all(campaign=campaign)  # the ledgers and their events are inserted past event_record
     campaign.status = CampaignStatus.PUBLISHED
     campaign.published_at = now
     campaign.published_by = actor if actor_id else None

@@ -28,10 +28,12 @@ from ledger.models import (
     TemplateCategory,
 )
 from ledger.selectors.common import common_group_keys, is_supervising
+from ledger.services.tally_marks import tally_mark_bump
 from ledger.services.workflow.guards import check_version
 
 
 def _record(*, actor, measure: CommonMeasure, action: str, from_status: str, comment: str = "") -> None:
+    tally_mark_bump(campaign=measure.campaign_id, unit_path=measure.unit_path)
     CommonMeasureEvent.objects.create(
         measure=measure, actor=actor if getattr(actor, "is_authenticated", False) else None, action=action,
         from_status=from_status, to_status=measure.status, comment=comment)

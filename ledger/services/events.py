@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from ledger.models import Ledger, LedgerEvent, Problem, RectificationItem
+from ledger.services.tally_marks import tally_mark_bump
 from ledger.signals import ledger_event_recorded
 
 
@@ -22,6 +23,7 @@ def event_record(
 ) -> LedgerEvent:
     """Write one history row. Call it inside the transaction that makes the change it records.
 
+    Bumps the change mark of the ledger's block (`tally_marks`): the tally recount redoes what changed.
     Sends `ledger_event_recorded` before returning: the notifications app (when installed) listens and
     notifies the unit of review events once the transaction commits.
     """
@@ -37,5 +39,7 @@ def event_record(
         comment=comment,
         changes=changes or {},
     )
+    campaign = ledger.campaign if Ledger.campaign.is_cached(ledger) else ledger.campaign_id
+    tally_mark_bump(campaign=campaign, unit_path=ledger.unit_path)
     ledger_event_recorded.send(sender=LedgerEvent, event=event)
     return event

@@ -33,6 +33,7 @@ from ledger.models import (
     ReportPeriod,
 )
 from ledger.selectors.periodic import ledger_figures
+from ledger.services.tally_marks import tally_mark_bump
 from ledger.services.workflow.guards import check_version, locked_ledger
 
 MAX_PERIODS = 60  # five years of months: more is a typing mistake, not a plan
@@ -160,6 +161,7 @@ def report_cycle_set(*, actor, campaign: Campaign, frequency: str, starts_on: da
 
 
 def _record(report: PeriodicReport, *, actor, action: str, from_status: str, comment: str = "") -> None:
+    tally_mark_bump(campaign=report.ledger.campaign_id, unit_path=report.unit_path)
     PeriodicReportEvent.objects.create(
         report=report, actor=actor if getattr(actor, "is_authenticated", False) else None, at=timezone.now(),
         action=action, from_status=from_status, to_status=report.status, comment=comment,

@@ -6,10 +6,16 @@ from django import template
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from ledger import naming
+from ledger import naming, wording
 from ledger.models import EventAction, ItemStatus, LedgerStatus, ProblemStatus, RecurrenceState
 
 register = template.Library()
+
+
+@register.filter
+def target_units(campaign) -> str:
+    """党支部, 党委 …: what the campaign's ledgers belong to, for a page's help (`wording.target_kind_word`)."""
+    return wording.target_kind_word(campaign)
 
 _LABELS = {**dict(LedgerStatus.choices), **dict(ItemStatus.choices), **dict(ProblemStatus.choices),
            **dict(RecurrenceState.choices)}

@@ -14,9 +14,10 @@ from branches.selectors import Action, scope_for
 from branches.spreadsheets import xlsx_response
 from config.http import found_or_404
 from jobs.services import job_create
+from ledger import wording
 from ledger.exports import ExportSelection, build_workbook_bytes, export_file_name
 from ledger.jobs import LEDGER_EXPORT
-from ledger.models import Campaign
+from ledger.models import Campaign, TargetKind
 from ledger.selectors.exports import (
     export_branch_ledgers_below,
     export_campaign,
@@ -63,6 +64,9 @@ def campaign_export(request: HttpRequest, pk: int) -> HttpResponse:
         "units": export_units(scope=scope, campaign=campaign, limit=UNIT_LIST_LIMIT), "below": below,
         "list_limit": UNIT_LIST_LIMIT,
         "can_export_all": scope.can(Action.VIEW, campaign.issuer),
+        # The notice's 附件2 for a Weifang campaign, 台账 for a county's; branch ledgers (listed at once) only
+        # where the campaign's ledgers are the branches'.
+        "export_word": wording.export_word(campaign), "of_branches": campaign.target_kind == TargetKind.BRANCHES,
     })
 
 
@@ -97,8 +101,8 @@ def export_start(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("这次导出有%(rows)s行，超过一次导出的上限%(limit)s行。请选择下级单位分别导出。") % {
             "rows": rows, "limit": settings.EXPORT_MAX_ROWS})
         return redirect("ledger:campaign_export", pk=campaign.pk)
-    title = _("导出附件2：%(campaign)s · %(unit)s") % {
-        "campaign": campaign.name, "unit": unit.name if unit else _("全部")}
+    title = _("导出%(word)s：%(campaign)s · %(unit)s") % {
+        "word": wording.export_word(campaign), "campaign": campaign.name, "unit": unit.name if unit else _("全部")}
     job = job_create(owner=request.user, kind=LEDGER_EXPORT, title=title[:200],
                      params={"campaign": campaign.pk, "unit": unit.pk if unit else None})
     return redirect("jobs:job_detail", pk=job.pk)

@@ -20,7 +20,8 @@ def home(request: HttpRequest) -> HttpResponse:
         (campaign, [(LedgerStatus(s).label, n) for s, n in data.campaign_counts.get(campaign.pk, {}).items()])
         for campaign in data.campaigns
     ]
-    tree_counts = [(UnitKind(kind).label, n) for kind, n in data.tree_counts.items()]
+    # A kind the subtree has none of is left out: a county's tree without general branches never reads 党总支 0.
+    tree_counts = [(UnitKind(kind).label, n) for kind, n in data.tree_counts.items() if n]
     return render(request, "home.html", {
         "assignments": assignments_of(request.user), "data": data, "campaign_rows": campaign_rows,
         "tree_counts": tree_counts,

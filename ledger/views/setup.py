@@ -19,6 +19,7 @@ from branches.selectors import Action, scope_for
 from config.errors import error_text
 from config.http import found_or_404
 from jobs.services import job_create
+from ledger import wording
 from ledger.jobs import CARRY_OVER
 from ledger.models import Campaign, CampaignStatus, ChecklistTemplate, LedgerStatus, Manifestation, TemplateCategory
 from ledger.selectors.carry_over import carry_over_source_find, carry_over_sources
@@ -289,6 +290,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "status_counts": [(LedgerStatus(s).label, s, n) for s, n in counts.items()],
         "ledger_total": sum(counts.values()),
         "can_manage": scope_for(request.user).can(Action.MANAGE, campaign.issuer_path),
+        "units": wording.target_kind_word(campaign),
     })
 
 

@@ -63,6 +63,47 @@ def _row_key(focus: OrgUnit, path_field: str = "unit_path"):
 FIGURES = ("ledgers", "handed_in", "accepted", "problems", "items", "closed", "overdue", "in_place")
 
 
+# The grouped queries behind every figure, one builder each: the live dashboard and the background recount
+# (`reviews.tallies`, which streams them ordered by unit) count with the very same queries.
+def ledger_groups(sets: CampaignSets, *, key, results: dict) -> QuerySet:
+    """Rows {key, status, n, in_place}: ledgers per key and status, and how many of them are in place."""
+    return sets.ledgers.alias(**results).annotate(key=key).order_by().values("key", "status").annotate(
+        n=Count("pk"), in_place=Count("pk", filter=in_place_condition()))
+
+
+def problem_groups(sets: CampaignSets, *, key) -> QuerySet:
+    """Rows {key, n}: active problems."""
+    return sets.problems.annotate(key=key).order_by().values("key").annotate(n=Count("pk"))
+
+
+def item_groups(sets: CampaignSets, *, key, today: datetime.date) -> QuerySet:
+    """Rows {key, items, closed, overdue}: measures of active problems."""
+    return sets.items.annotate(key=key).order_by().values("key").annotate(
+        items=Count("pk"), closed=Count("pk", filter=Q(status=ItemStatus.CLOSED)),
+        overdue=Count("pk", filter=overdue_condition(today)))
+
+
+def category_groups(problems: QuerySet[Problem], *, key) -> QuerySet:
+    """(key, template category id, active problems)."""
+    return problems.annotate(key=key).order_by().values_list("key", "category_id").annotate(n=Count("pk"))
+
+
+def nature_groups(problems: QuerySet[Problem], *, key) -> QuerySet:
+    """(key, problem nature 个性/共性, active problems)."""
+    return problems.annotate(key=key).order_by().values_list("key", "nature").annotate(n=Count("pk"))
+
+
+def closure_groups(closures: QuerySet[LedgerEvent], *, key) -> QuerySet:
+    """(key, start of the week (see `local_week`), items closed that week)."""
+    return closures.annotate(key=key, week=TruncWeek("at")).order_by().values_list("key", "week").annotate(
+        n=Count("item", distinct=True))
+
+
+def star_groups(ratings: QuerySet[StarRating], *, key) -> QuerySet:
+    """(key, stars, ratings)."""
+    return ratings.annotate(key=key).order_by().values_list("key", "stars").annotate(n=Count("pk"))
+
+
 def grouped_figures(sets: CampaignSets, *, key, today: datetime.date, results: dict) -> dict[str, dict]:
     """The row figures of `sets` per value of `key` (an expression over the unit path), in three grouped queries.
 
@@ -74,46 +115,41 @@ def grouped_figures(sets: CampaignSets, *, key, today: datetime.date, results: d
     def figures(path: str) -> dict:
         return totals.setdefault(path, {**dict.fromkeys(FIGURES, 0), "statuses": {}})
 
-    ledgers = sets.ledgers.alias(**results).annotate(key=key).order_by().values("key", "status")
-    for row in ledgers.annotate(n=Count("pk"), in_place=Count("pk", filter=in_place_condition())):
+    for row in ledger_groups(sets, key=key, results=results):
         row_figures, n = figures(row["key"]), row["n"]
         row_figures["statuses"][row["status"]] = n
         row_figures["in_place"] += row["in_place"]
         row_figures["ledgers"] += n
         row_figures["handed_in"] += n if row["status"] in HANDED_IN else 0
         row_figures["accepted"] += n if row["status"] == LedgerStatus.ACCEPTED else 0
-    for row in sets.problems.annotate(key=key).order_by().values("key").annotate(n=Count("pk")):
+    for row in problem_groups(sets, key=key):
         figures(row["key"])["problems"] = row["n"]
-    for row in sets.items.annotate(key=key).order_by().values("key").annotate(
-            items=Count("pk"), closed=Count("pk", filter=Q(status=ItemStatus.CLOSED)),
-            overdue=Count("pk", filter=overdue_condition(today))):
+    for row in item_groups(sets, key=key, today=today):
         figures(row.pop("key")).update(row)
     return totals
 
 
 def grouped_categories(problems: QuerySet[Problem], *, key) -> list[tuple[str, int, int]]:
     """(key, template category id, active problems)."""
-    return list(problems.annotate(key=key).order_by().values_list("key", "category_id").annotate(n=Count("pk")))
+    return list(category_groups(problems, key=key))
 
 
 def grouped_natures(problems: QuerySet[Problem], *, key) -> list[tuple[str, str, int]]:
     """(key, problem nature 个性/共性, active problems)."""
-    return list(problems.annotate(key=key).order_by().values_list("key", "nature").annotate(n=Count("pk")))
+    return list(nature_groups(problems, key=key))
 
 
 def grouped_closures(closures: QuerySet[LedgerEvent], *, key) -> list[tuple[str, datetime.date, int]]:
     """(key, Monday of the week in local time, items closed that week)."""
-    rows = closures.annotate(key=key, week=TruncWeek("at")).order_by().values_list("key", "week").annotate(
-        n=Count("item", distinct=True))
-    return [(row_key, _local_day(week), n) for row_key, week, n in rows]
+    return [(row_key, local_week(week), n) for row_key, week, n in closure_groups(closures, key=key)]
 
 
 def grouped_stars(ratings: QuerySet[StarRating], *, key) -> list[tuple[str, int, int]]:
     """(key, stars, ratings)."""
-    return list(ratings.annotate(key=key).order_by().values_list("key", "stars").annotate(n=Count("pk")))
+    return list(star_groups(ratings, key=key))
 
 
-def _local_day(moment) -> datetime.date:
+def local_week(moment) -> datetime.date:
     return timezone.localtime(moment).date() if timezone.is_aware(moment) else moment.date()
 
 

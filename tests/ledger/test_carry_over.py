@@ -21,6 +21,7 @@ from ledger.services.templates import template_copy
 from reviews.selectors.results import ledger_results
 from tests.factories import ledger_of, make_campaign, make_item, make_problem, make_template
 from tests.ledger.workflow_support import png_upload
+from tests.tally_marks import marks_sum
 
 
 @pytest.fixture
@@ -225,3 +226,10 @@ def test_units_without_a_ledger_in_the_new_campaign_are_named(tree, users, earli
                             template=earlier["campaign"].template, target_kind="general_branch")
     with pytest.raises(ValidationError, match="都没有台账：第一党支部、第三党支部"):
         campaign_carry_over(actor=users["org"], campaign=only_gb, source_campaign=earlier["campaign"])
+
+
+def test_carrying_over_marks_the_new_campaign_changed_for_the_tallies(tree, users, earlier):
+    new = later_campaign(tree, users)
+    before = marks_sum(new)
+    campaign_carry_over(actor=users["org"], campaign=new, source_campaign=earlier["campaign"])
+    assert marks_sum(new) > before

@@ -30,6 +30,7 @@ from notifications.models import Notification, NotificationKind
 from notifications.services import reminders_send
 from tests.conftest import make_user
 from tests.factories import ledger_of, make_campaign, make_item, make_problem
+from tests.tally_marks import marks_sum
 
 D = datetime.date
 
@@ -338,3 +339,10 @@ def test_submitted_reports_wait_on_the_general_branchs_review_list_until_reviewe
     assert client.get(url).context["periodic_review"] == []
     client.force_login(users["secretary"])  # a branch reviews nothing
     assert client.get(url).context["periodic_review"] == []
+
+
+def test_a_submitted_report_marks_its_block_changed_for_the_tallies(campaign, quarterly, tree, users):
+    before = marks_sum(campaign)
+    periodic_report_submit(actor=users["secretary"], ledger=ledger_of(campaign, tree.b1), period=quarterly[0],
+                           work_done="召开支委会研究整改")
+    assert marks_sum(campaign) > before

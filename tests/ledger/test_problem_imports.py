@@ -11,6 +11,7 @@ from django.urls import reverse
 from ledger.imports import HEADERS, problem_import_apply, problem_import_plan, problem_template
 from ledger.models import CampaignStatus, EventAction, LedgerEvent, Problem, ProblemSource, RectificationItem
 from tests.factories import filler_of, ledger_of, make_campaign, make_item, make_problem, make_template
+from tests.tally_marks import marks_sum
 from tests.xlsx import load_bytes, xlsx_bytes
 from tests.xlsx_bombs import bombs, measured
 
@@ -226,3 +227,9 @@ def test_the_template_imports_as_it_is_into_a_campaign_of_another_year(tree):
     assert plan.ok, [error.message for error in plan.errors]
     notes = " ".join(str(row[0].value) for row in load_bytes(problem_template(ledger))["说明"].iter_rows())
     assert "2026-" in notes and "2022" not in notes
+
+
+def test_an_import_marks_the_ledger_changed_for_the_tallies(users, ledger):
+    before = marks_sum(ledger.campaign)
+    problem_import_apply(actor=users["secretary"], ledger=ledger, content=xlsx_bytes(HEADERS, rows_ok()))
+    assert marks_sum(ledger.campaign) > before

@@ -18,6 +18,7 @@ from ledger.models import (
 )
 from ledger.services import workflow as wf
 from tests.factories import ensure_builtin_templates, ledger_of, make_campaign, make_item
+from tests.tally_marks import marks_sum
 
 
 @pytest.fixture
@@ -138,3 +139,10 @@ def test_an_answer_to_both_a_manifestation_and_a_category_is_refused_by_the_data
         SelfCheckAnswer.objects.create(ledger=ledger, category=category, manifestation=category.manifestations.first(),
                                        unit_path=ledger.unit_path, found=False)
     assert not SelfCheckAnswer.objects.exists()
+
+
+def test_a_self_check_answer_marks_the_ledger_changed_for_the_tallies(users, county_ledger):
+    before = marks_sum(county_ledger.campaign)
+    wf.self_check_answer(actor=users["secretary"], ledger=county_ledger, category=categories(county_ledger)[0],
+                         found=False)
+    assert marks_sum(county_ledger.campaign) > before

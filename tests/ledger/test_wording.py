@@ -119,3 +119,46 @@ def test_the_campaign_ledger_list_names_the_campaigns_units(client, county):
     client.force_login(make_user("city-org", city, Role.ORG_DEPARTMENT))
     page = client.get(reverse("ledger:campaign_ledgers", args=[campaign.pk])).content.decode()
     assert "各党委台账" in page and "党支部" not in page and "党总支" not in page
+
+
+def test_a_county_campaigns_pages_name_the_ledgers_it_draws_on_without_a_branch(client, county):
+    """The campaign's page and a township's report page say whose ledgers they read: a campaign of committees has
+    no branch ledgers, and a county's home counts no 党总支 it does not have."""
+    _city, county_unit, town, _branch = county
+    org = make_user("county-org", county_unit, Role.ORG_DEPARTMENT)
+    campaign = make_campaign(county_unit, template=make_template("xr", manifestations=0),
+                             name="基层党建巡视反馈问题整改", target_kind=TargetKind.COMMITTEES)
+    client.force_login(org)
+    detail = client.get(reverse("ledger:campaign_detail", args=[campaign.pk])).content.decode()
+    assert "各党委台账的进度" in detail and "党支部台账" not in detail
+    home = client.get(reverse("home")).content.decode()
+    assert "党委 2" in home and "党支部 1" in home and "党总支" not in home
+    ledgers = client.get(reverse("reviews:ledger_list", args=[campaign.pk])).content.decode()
+    assert "各党委台账的填报和审核状态" in ledgers and "点党委名称进入台账审核" in ledgers
+    for name in ("reviews:dashboard", "reviews:problem_list", "reviews:item_list", "reviews:ledger_list"):
+        assert "党支部" not in client.get(reverse(name, args=[campaign.pk])).content.decode(), name
+    client.force_login(make_user("town-org", town, Role.ORG_DEPARTMENT))
+    report = client.get(reverse("reports:report_edit", args=[campaign.pk, town.pk])).content.decode()
+    assert "来自本单位及下属单位台账" in report and "已根据本单位及下属单位台账自动生成" in report
+    assert "党支部" not in report
+
+
+def test_a_campaign_of_branches_keeps_the_notices_words_on_its_report_page(client, county):
+    _city, county_unit, town, _branch = county
+    campaign = make_campaign(county_unit, template=make_template("xb", manifestations=0))
+    client.force_login(make_user("town-writer", town, Role.ORG_DEPARTMENT))
+    report = client.get(reverse("reports:report_edit", args=[campaign.pk, town.pk])).content.decode()
+    assert "来自各党支部台账" in report and "已根据所属党支部台账自动生成" in report
+
+
+def test_a_county_campaigns_export_page_says_台账_not_附件2(client, county):
+    _city, county_unit, _town, _branch = county
+    campaign = make_campaign(county_unit, template=make_template("xe", manifestations=0),
+                             name="基层党建巡视反馈问题整改", target_kind=TargetKind.COMMITTEES)
+    client.force_login(make_user("county-exporter", county_unit, Role.ORG_DEPARTMENT))
+    page = client.get(reverse("ledger:campaign_export", args=[campaign.pk])).content.decode()
+    assert "导出台账 · 基层党建巡视反馈问题整改" in page and "本单位的台账可立即下载" in page
+    assert "附件2" not in page and "党支部" not in page
+    weifang = make_campaign(county_unit, template=make_template("xw", manifestations=0))
+    page = client.get(reverse("ledger:campaign_export", args=[weifang.pk])).content.decode()
+    assert "导出附件2 · 对账整改专项行动" in page and "本单位和下属党支部的台账可立即下载" in page

@@ -31,6 +31,7 @@ from ledger.services.common import (
 from reviews.tallies import tallies_refresh
 from tests.conftest import make_unit, make_user
 from tests.factories import ledger_of, make_campaign, make_item, make_problem, make_template
+from tests.tally_marks import marks_sum
 
 pytestmark = pytest.mark.django_db
 
@@ -297,3 +298,15 @@ def test_the_export_summary_counts_natures_and_the_list_sheets_stay_as_they_were
     wb = book()
     assert [c.value for c in wb["汇总"][3]][-1] == "逾期"  # no common problem: the summary as before
     assert [[c.value for c in row] for row in wb[wb.sheetnames[1]].iter_rows()] == with_natures
+
+
+def test_a_common_measure_marks_its_unit_changed_for_the_tallies(world, manifested):
+    campaign, m1, _m2 = manifested
+    before = marks_sum(campaign)
+    measure = common_measure_create(actor=world.users["gb_staff"], campaign=campaign, unit=world.tree.gb1,
+                                    category=m1.category, manifestation=m1, measure="专项整治",
+                                    deadline=datetime.date(2022, 12, 1), responsible_name="王书记")
+    assert marks_sum(campaign) > before
+    before = marks_sum(campaign)
+    common_measure_request_closure(actor=world.users["gb_staff"], measure=measure)
+    assert marks_sum(campaign) > before

@@ -24,6 +24,7 @@ from ledger.models import (
     SelfCheckAnswer,
 )
 from scale.generator import ROOT_CODE, Plan, ScaleGenerator, level_counts
+from tests.tally_marks import marks_sum
 
 pytestmark = pytest.mark.django_db
 
@@ -130,3 +131,7 @@ def test_level_counts_keep_the_province_shape():
     assert sum(level_counts(300)) == 300
     with pytest.raises(ValueError, match="too small"):
         level_counts(5)
+
+
+def test_the_generated_campaign_is_marked_changed_for_the_tallies(generated):
+    assert marks_sum(Campaign.objects.get()) > 0  # written in bulk, so marked as a whole
