@@ -65,3 +65,82 @@ def seed_tree() -> tuple[OrgUnit, list[tuple]]:
                 accounts.append(_account(username=f"zhiwei{g}{b}", full_name=f"支委{g}{b}", unit=branch,
                                          role=Role.BRANCH_MEMBER))
     return root, accounts
+
+
+# The other seeds' organizations, beside the university (whose campaigns and accounts the tests rely on): a
+# province → city → county → township → branch tree for the province's and the county's plans and a branch's own
+# plan, and a small college for its 灯下黑 plan. (code, name, kind name, secretary) per level.
+PROVINCE_CHAIN = [
+    ("SF", "示范省委", "省委", "省委书记"),
+    ("SF-S", "示范市委", "市委", "市委书记"),
+    ("SF-SX", "示范县委", "县委", "县委书记"),
+]
+# Township committees and their branches: (code, name, login of its org department), [(branch name, members)].
+TOWNSHIPS = [
+    (("SF-SX-CG", "城关镇党委", "chengguan"), [("城关社区党支部", 18), ("南街村党支部", 26), ("城关镇机关党支部", 12)]),
+    (("SF-SX-DG", "东关镇党委", "dongguan"), [("东关村党支部", 31), ("李家庄村党支部", 15), ("东关镇中心小学党支部", 9)]),
+]
+PROVINCE_LOGINS = {"SF": "shengwei", "SF-S": "shiwei", "SF-SX": "xianwei"}
+COLLEGE = ("SFXY", "示范学院党委")
+COLLEGE_GENERAL_BRANCHES = [
+    ("机关党总支", ["党政办公室党支部", "教务处党支部", "学生工作处党支部"]),
+    ("机电工程系党总支", ["机电工程系教工党支部", "机电工程系学生第一党支部", "机电工程系学生第二党支部"]),
+]
+
+
+def _branch(*, parent, code, name, members, today) -> OrgUnit:
+    return _unit(parent=parent, kind=UnitKind.BRANCH, code=code, name=name, secretary_name=f"{name[:2]}支书",
+                 full_members=members, committee_members=3 if members >= 7 else 0,
+                 committee_elected_on=today.replace(year=today.year - 2))
+
+
+def seed_province_tree() -> list[tuple]:
+    """示范省委 → 示范市委 → 示范县委 → 城关镇党委, 东关镇党委 → three branches each; an org department account at
+    every committee (省委 shengwei, 市委 shiwei, 县委 xianwei, the townships chengguan and dongguan) and a
+    secretary at every branch (cgzhishu1–3, dgzhishu1–3)."""
+    today = datetime.date.today()
+    accounts, parent = [], None
+    for code, name, kind_name, secretary in PROVINCE_CHAIN:
+        parent = _unit(parent=parent, kind=UnitKind.COMMITTEE, code=code, name=name, kind_name=kind_name,
+                       secretary_name=secretary)
+        accounts.append(_account(username=PROVINCE_LOGINS[code], full_name=f"{name}组织部", unit=parent,
+                                 role=Role.ORG_DEPARTMENT))
+    county = parent
+    for (code, name, login), branches in TOWNSHIPS:
+        township = _unit(parent=county, kind=UnitKind.COMMITTEE, code=code, name=name, kind_name="镇党委",
+                         secretary_name=f"{name[:2]}镇书记")
+        accounts.append(_account(username=login, full_name=f"{name[:2]}镇组织委员", unit=township,
+                                 role=Role.ORG_DEPARTMENT))
+        prefix = "cg" if code.endswith("CG") else "dg"
+        for number, (branch_name, members) in enumerate(branches, start=1):
+            branch = _branch(parent=township, code=f"{code}-{number:02d}", name=branch_name, members=members,
+                             today=today)
+            accounts.append(_account(username=f"{prefix}zhishu{number}", full_name=f"{branch_name[:-3]}支书",
+                                     unit=branch, role=Role.BRANCH_SECRETARY))
+    return accounts
+
+
+def seed_college_tree() -> list[tuple]:
+    """示范学院党委 → two general branches → three branches each: an org department account (xueyuan), the general
+    branches' staff (xyzongzhi1–2) and the branch secretaries (xyzhishu11–13, 21–23)."""
+    today = datetime.date.today()
+    code, name = COLLEGE
+    college = _unit(parent=None, kind=UnitKind.COMMITTEE, code=code, name=name, secretary_name="学院党委书记")
+    accounts = [_account(username="xueyuan", full_name="示范学院党委组织部", unit=college, role=Role.ORG_DEPARTMENT)]
+    for g, (gb_name, branches) in enumerate(COLLEGE_GENERAL_BRANCHES, start=1):
+        gb = _unit(parent=college, kind=UnitKind.GENERAL_BRANCH, code=f"{code}-{g:02d}", name=gb_name,
+                   secretary_name=f"{gb_name[:2]}总支书记", full_members=40, committee_members=5,
+                   committee_elected_on=today.replace(year=today.year - 1))
+        accounts.append(_account(username=f"xyzongzhi{g}", full_name=f"{gb_name[:-3]}组织员", unit=gb,
+                                 role=Role.GENERAL_BRANCH_STAFF))
+        for b, branch_name in enumerate(branches, start=1):
+            branch = _branch(parent=gb, code=f"{code}-{g:02d}-{b:02d}", name=branch_name, members=8 + 3 * b,
+                             today=today)
+            accounts.append(_account(username=f"xyzhishu{g}{b}", full_name=f"{branch.name[:-3]}支书", unit=branch,
+                                     role=Role.BRANCH_SECRETARY))
+    return accounts
+
+
+def seed_scheme_trees() -> list[tuple]:
+    """The province chain and the college (idempotent, like `seed_tree`); returns their accounts."""
+    return seed_province_tree() + seed_college_tree()
