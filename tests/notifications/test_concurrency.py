@@ -32,5 +32,5 @@ def test_two_concurrent_sweeps_send_once(tree, users):
     # 12 days overdue, to the general branch; the self-check phase to secretary and member; the report
     # due on 10-20 to the general branch.
     assert total == {"items_due_soon": 40, "items_overdue": 2, "phase_deadlines": 2, "report_deadlines": 1,
-                     "committee_terms": 0, "periodic_reports": 0}
+                     "committee_terms": 0, "periodic_reports": 0, "phase_work": 0}
     assert Notification.objects.count() == ReminderLog.objects.count() == 45
