@@ -27,6 +27,7 @@ urlpatterns = [
     path("exports/", exports.export_index, name="export_index"),
     path("campaigns/<int:pk>/export/", exports.campaign_export, name="campaign_export"),
     path("campaigns/<int:pk>/export/start/", exports.export_start, name="export_start"),
+    path("campaigns/<int:pk>/export/zip/", exports.export_zip_start, name="export_zip_start"),
     path("ledgers/<int:pk>/export.xlsx", exports.ledger_export, name="ledger_export"),
     path("ledgers/<int:pk>/import/", imports.problem_import, name="problem_import"),
     path("ledgers/<int:pk>/import/template.xlsx", imports.problem_import_template, name="problem_import_template"),
