@@ -19,6 +19,8 @@ file a person opens in seconds).
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
@@ -146,6 +148,22 @@ def make_plan(*, scope: Scope | None, campaign: Campaign, level: int | None) -> 
     return ZipPlan(campaign, scope, roots, level, names.get(level, []))
 
 
+@contextlib.contextmanager
+def _garbage_freed_per_workbook() -> Iterator[Callable[[], None]]:
+    """A way to free each finished workbook at once. An openpyxl workbook is a web of reference cycles (sheet ↔
+    workbook, dimensions ↔ sheet …) that only the cyclic collector frees, and left to itself it runs when the
+    garbage has grown by a quarter of the process's objects: memory then climbs workbook after workbook (measured:
+    2.3 MB at 23 workbooks, 6.1 MB at 92). Collecting after each workbook keeps it flat; everything alive before
+    the first one is frozen out of the collector's sight meanwhile, so that each collection looks at one
+    workbook's objects (well under a millisecond) rather than the whole process's (60 ms)."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield gc.collect
+    finally:
+        gc.unfreeze()
+
+
 def write_campaign_zip(plan: ZipPlan, output: Path, *, progress: UnitProgress | None = None,
                        workdir: Path | None = None) -> int:
     """Write the ZIP of `plan` to `output`; returns how many workbooks it holds.
@@ -157,7 +175,8 @@ def write_campaign_zip(plan: ZipPlan, output: Path, *, progress: UnitProgress | 
     parts = sorted(plan.parts(), key=lambda part: [int(key) for key in part.path.split("/")[:-1]])
     width = len(str(len(parts)))
     with tempfile.TemporaryDirectory(prefix="ledger-zip-", dir=workdir) as tmp, \
-            zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+            zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive, \
+            _garbage_freed_per_workbook() as free_garbage:
         workbook = Path(tmp) / "unit.xlsx"
         for number, part in enumerate(parts, start=1):
             selection = plan.selection(part)
@@ -166,4 +185,6 @@ def write_campaign_zip(plan: ZipPlan, output: Path, *, progress: UnitProgress | 
                 progress(number, len(parts), selection.unit.name)
             archive.write(workbook, f"{number:0{width}d}-{export_file_name(selection)}")
             workbook.unlink()
+            del selection
+            free_garbage()
     return len(parts)

@@ -19,7 +19,7 @@ from ledger.models import Ledger
 from ledger.selectors.exports import export_ledgers
 from ledger.zip_exports import make_plan, write_campaign_zip
 from tests.conftest import make_unit
-from tests.factories import ledger_of, make_campaign, make_item, make_problem, make_template
+from tests.factories import make_campaign, make_item, make_problem, make_template
 
 
 @pytest.fixture

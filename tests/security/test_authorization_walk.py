@@ -167,6 +167,8 @@ RULES: dict[str, Rule] = {
     "ledger:export_index": rule(),
     "ledger:campaign_export": rule("campaign", "take_part"),
     "ledger:export_start": rule("campaign", "view"),  # without a unit: the whole campaign
+    # the ZIP of everything the viewer sees of the campaign, one workbook per unit: anyone taking part
+    "ledger:export_zip_start": rule("campaign", "take_part"),
     "ledger:ledger_export": rule("ledger", "view"),
     "ledger:problem_import": rule("ledger", "fill_or_supervise"),
     "ledger:problem_import_template": rule("ledger", "fill_or_supervise"),
