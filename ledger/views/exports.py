@@ -64,7 +64,8 @@ def campaign_export(request: HttpRequest, pk: int) -> HttpResponse:
         "units": export_units(scope=scope, campaign=campaign, limit=UNIT_LIST_LIMIT), "below": below,
         "list_limit": UNIT_LIST_LIMIT,
         "can_export_all": scope.can(Action.VIEW, campaign.issuer),
-        "zip_levels": level_choices(*zip_choices(scope=scope, campaign=campaign)), "zip_rows": settings.EXPORT_ZIP_UNIT_ROWS,
+        "zip_levels": level_choices(*zip_choices(scope=scope, campaign=campaign)),
+        "zip_rows": settings.EXPORT_ZIP_UNIT_ROWS,
     })
 
 
@@ -111,7 +112,7 @@ def export_start(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def export_zip_start(request: HttpRequest, pk: int) -> HttpResponse:
     """Queue the ZIP of everything the viewer sees of the campaign, one workbook per unit at the chosen level
-    (none chosen: the default); no row limit, as no workbook in it is larger than one unit's."""
+    (none chosen: the default). No row limit: the workbooks are written one at a time, in flat memory."""
     campaign = _visible_campaign(request, pk)
     roots, levels = zip_choices(scope=scope_for(request.user), campaign=campaign)
     chosen = request.POST.get("level", "")
