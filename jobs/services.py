@@ -11,14 +11,14 @@ import datetime
 import logging
 
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jobs.models import Job, JobStatus, OutboxEntry, Pulse
-from jobs.registry import RUNNERS
+from jobs.registry import RUNNERS, ResultFile
 
 log = logging.getLogger(__name__)
 
@@ -82,13 +82,25 @@ def job_run(*, job_id: int) -> Job:
         Job.objects.filter(pk=job.pk).update(status=JobStatus.FAILED, message=str(exc)[:500], finished_at=timezone.now())
         return Job.objects.get(pk=job.pk)
     job.refresh_from_db()
-    job.result.save(name, ContentFile(content), save=False)
+    _store_result(job, name, content)
     job.result_name = name
     job.status = JobStatus.DONE
     job.progress = 100
     job.finished_at = timezone.now()
     job.save(update_fields=["result", "result_name", "status", "progress", "finished_at"])
     return job
+
+
+def _store_result(job: Job, name: str, content: bytes | ResultFile) -> None:
+    """The result into the private storage; a temporary file is copied in chunks (never read whole) and deleted."""
+    if not isinstance(content, ResultFile):
+        job.result.save(name, ContentFile(content), save=False)
+        return
+    try:
+        with content.open("rb") as stream:
+            job.result.save(name, File(stream, name=name), save=False)
+    finally:
+        content.unlink(missing_ok=True)
 
 
 def job_results_expire(*, now=None) -> int:

@@ -347,7 +347,7 @@ def build_workbook(selection: ExportSelection, output: Path, *, progress: Progre
 def export_file_name(selection: ExportSelection) -> str:
     who = selection.unit.name if selection.unit else selection.campaign.issuer.name
     stamp = timezone.localtime().strftime("%Y%m%d")
-    return f"附件2-{who}-{stamp}.xlsx"
+    return f"{wording.export_word(selection.campaign)}-{who}-{stamp}.xlsx"
 
 
 def build_workbook_bytes(selection: ExportSelection, *, progress: ProgressCallback | None = None) -> bytes:

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from branches.models import OrgUnit
 from branches.selectors import Action, scope_for
-from jobs.registry import register
+from jobs.registry import ResultFile, register
 from ledger.exports import ExportSelection, build_workbook_bytes, export_file_name
 from ledger.lists import build_lists_bytes, lists_file_name
 from ledger.models import Campaign
 from ledger.selectors.exports import export_ledgers
+from ledger.zip_exports import make_plan, write_campaign_zip
 
 LEDGER_EXPORT = "ledger_export"
+LEDGER_EXPORT_ZIP = "ledger_export_zip"
 CARRY_OVER = "carry_over"
 
 
@@ -36,6 +41,31 @@ def run_ledger_export(job, report_progress) -> tuple[str, bytes]:
 
     content = build_workbook_bytes(selection, progress=progress)
     return export_file_name(selection), content
+
+
+@register(LEDGER_EXPORT_ZIP)
+def run_ledger_export_zip(job, report_progress) -> tuple[str, ResultFile]:
+    """Everything of a campaign the owner sees, one workbook per unit at the chosen level (None: the default),
+    in a ZIP written to a temporary file that `job_run` moves into the private storage. The owner's scope is
+    read when the job runs, as for the single export."""
+    campaign = Campaign.objects.select_related("template", "issuer").get(pk=job.params["campaign"])
+    report_progress(1, _("正在读取台账……"))
+    plan = make_plan(scope=scope_for(job.owner), campaign=campaign, level=job.params.get("level"))
+    if not plan.roots:
+        raise PermissionDenied(_("您无权导出该范围的台账。"))
+
+    def progress(done: int, total: int, name: str) -> None:
+        report_progress(1 + int(97 * done / total), _("第 %(n)s/%(total)s 个单位：%(name)s") % {
+            "n": done, "total": total, "name": name})
+
+    with tempfile.NamedTemporaryFile(prefix="ledger-zip-", suffix=".zip", delete=False) as handle:
+        output = ResultFile(handle.name)
+    try:
+        write_campaign_zip(plan, Path(output), progress=progress)
+    except BaseException:
+        output.unlink(missing_ok=True)
+        raise
+    return plan.file_name(), output
 
 
 @register(CARRY_OVER)

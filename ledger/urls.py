@@ -30,6 +30,7 @@ urlpatterns = [
     path("exports/", exports.export_index, name="export_index"),
     path("campaigns/<int:pk>/export/", exports.campaign_export, name="campaign_export"),
     path("campaigns/<int:pk>/export/start/", exports.export_start, name="export_start"),
+    path("campaigns/<int:pk>/export/zip/", exports.export_zip_start, name="export_zip_start"),
     path("ledgers/<int:pk>/export.xlsx", exports.ledger_export, name="ledger_export"),
     # 三单一账: the problem, task and responsibility lists of a ledger or of a unit's subtree
     path("ledgers/<int:pk>/lists/<slug:kind>/", lists.ledger_list_page, name="ledger_lists"),

@@ -170,6 +170,7 @@ RULES: dict[str, BenchRule] = {
     "ledger:export_index": page(plain("ledger:export_index"), LEVELS),
     "ledger:campaign_export": page(of("ledger:campaign_export", "campaign"), LEVELS),
     "ledger:export_start": skip("POST only: queues the export job, measured as the export task"),
+    "ledger:export_zip_start": skip("POST only: queues the whole-campaign ZIP job (docs/performance.md measures it)"),
     "ledger:ledger_export": skip(FILE),
     "ledger:problem_import": page(of("ledger:problem_import", "ledger"), ("branch", *SUPERVISORS)),
     "ledger:problem_import_template": skip(FILE),

@@ -18,6 +18,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,6 +135,27 @@ def test_an_export_job_stores_its_result_and_the_sweep_deletes_it(private, clien
     with django_capture_on_commit_callbacks(execute=True):
         assert job_results_expire() == 1
     assert not private_storage.exists(job.result.name)
+    private.assert_nothing_local()
+
+
+def test_a_zip_export_job_moves_its_temporary_archive_into_the_storage(private, client, tree, users, tmp_path,
+                                                                       monkeypatch, django_capture_on_commit_callbacks):
+    """The ZIP of per-unit workbooks is written to a temporary file (too large for memory), copied into the storage
+    in chunks and deleted: nothing stays in the temporary directory."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    campaign = make_campaign(tree.root, actor=users["org"])
+    make_problem(ledger_of(campaign, tree.b1), description="三会一课记录不全")
+    client.force_login(users["gb_staff"])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("ledger:export_zip_start", args=[campaign.pk]), {"level": ""})
+    job = Job.objects.get()
+    assert job.status == JobStatus.DONE, job.message
+    assert private_storage.exists(job.result.name) and job.result_name.endswith(".zip")
+    with zipfile.ZipFile(io.BytesIO(streamed(client.get(reverse("jobs:job_download", args=[job.pk]))))) as archive:
+        assert [name.split("-")[2] for name in archive.namelist()] == ["第一党支部", "第二党支部"]
+    assert list(temporary.iterdir()) == []
     private.assert_nothing_local()
 
 

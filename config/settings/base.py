@@ -197,6 +197,9 @@ JOB_STALE_MINUTES = env.int("JOB_STALE_MINUTES", default=60)
 # The largest 附件2 export started at once (rows): larger selections are refused with a message to export
 # unit by unit (a province's whole campaign would be a million rows in 23,000 sheets).
 EXPORT_MAX_ROWS = env.int("EXPORT_MAX_ROWS", default=200_000)
+# The whole campaign as one ZIP of per-unit workbooks has no limit; by default it is split at the highest level
+# whose units have at most this many rows each (a file a person opens in seconds).
+EXPORT_ZIP_UNIT_ROWS = env.int("EXPORT_ZIP_UNIT_ROWS", default=20_000)
 # A carry-over (结转) of more measures than this runs as a background job with progress instead of in the request.
 CARRY_OVER_JOB_ITEMS = env.int("CARRY_OVER_JOB_ITEMS", default=2_000)
 # The report's cut-down Chinese fonts (reports/fonts.py), built by `make install` / `manage.py build_report_fonts`

@@ -245,3 +245,59 @@ def export_phase_items(ledgers: QuerySet[Ledger]) -> Iterator[PhaseItemRow]:
                          "deadline", "responsible_name", "status"))
     for row in rows.iterator(chunk_size=CHUNK):
         yield PhaseItemRow(*row)
+
+
+# -- one ZIP of per-unit workbooks (ledger/zip_exports.py) ------------------------------------------------------
+
+LEVEL_SAMPLE = 200  # units read per level to name its kinds and to step down to the next one
+
+
+def path_depth(path: str) -> int:
+    """The depth of a unit from its path ("1/5/23/" → 2), as `OrgUnit.depth` holds it."""
+    return path.count("/") - 1
+
+
+def zip_roots(*, scope: Scope | None, campaign: Campaign) -> list[OrgUnit]:
+    """The units a whole-campaign ZIP starts from: the campaign's issuer when the viewer sees it (or no scope: the
+    command line), else each outermost unit of the viewer's below the issuer. Few rows: one per role held."""
+    issuer = campaign.issuer
+    if scope is None or scope.can(Action.VIEW, issuer):
+        return [issuer]
+    paths = sorted(path for path in scope.units if path.startswith(issuer.path))
+    outermost = [path for path in paths if not any(other != path and path.startswith(other) for other in paths)]
+    return list(OrgUnit.objects.filter(path__in=outermost).order_by("path"))
+
+
+def zip_levels(roots: list[OrgUnit]) -> list[tuple[int, list[str]]]:
+    """The levels below `roots` (depth, the names of the kinds found there), read downward through a sample of each
+    level's units that have units below them (a parent-key lookup: a few queries whatever the tree's size)."""
+    found: dict[int, list[str]] = {}
+    for root in roots:
+        parents, depth = [root.pk], root.depth
+        while parents:
+            depth += 1
+            children = OrgUnit.objects.filter(parent_id__in=parents).order_by()
+            sample = list(children.values_list("kind", "kind_name")[:LEVEL_SAMPLE])
+            names = found.setdefault(depth, []) if sample else []
+            for kind, kind_name in sample:
+                name = str(kind_name or UnitKind(kind).label)
+                if name not in names:
+                    names.append(name)
+            parents = list(children.exclude(kind=UnitKind.BRANCH).values_list("pk", flat=True)[:LEVEL_SAMPLE])
+    return sorted(found.items())
+
+
+def ledger_sizes(ledgers: QuerySet[Ledger]) -> Iterator[tuple[str, int]]:
+    """(unit path, rows of its 附件2) of each of `ledgers`, in path order: a unit's subtree comes contiguously.
+    One query, streamed; the rows are what `export_rows` yields for the ledger."""
+    items = RectificationItem.objects.filter(ledger_id=OuterRef("pk"), problem__status=ProblemStatus.ACTIVE)
+    bare = Problem.objects.filter(ledger_id=OuterRef("pk"), status=ProblemStatus.ACTIVE, items__isnull=True)
+    rows = (ledgers.order_by("unit_path").annotate(n_items=_count(items), n_bare=_count(bare))
+            .values_list("unit_path", "n_items", "n_bare"))
+    for path, n_items, n_bare in rows.iterator(chunk_size=CHUNK):
+        yield path, n_items + n_bare
+
+
+def ledger_unit_paths(ledgers: QuerySet[Ledger]) -> Iterator[str]:
+    """The unit path of each of `ledgers`, in path order, streamed."""
+    return ledgers.order_by("unit_path").values_list("unit_path", flat=True).iterator(chunk_size=CHUNK)

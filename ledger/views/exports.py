@@ -16,7 +16,7 @@ from config.http import found_or_404
 from jobs.services import job_create
 from ledger import wording
 from ledger.exports import ExportSelection, build_workbook_bytes, export_file_name
-from ledger.jobs import LEDGER_EXPORT
+from ledger.jobs import LEDGER_EXPORT, LEDGER_EXPORT_ZIP
 from ledger.models import Campaign, TargetKind
 from ledger.selectors.exports import (
     export_branch_ledgers_below,
@@ -30,6 +30,7 @@ from ledger.selectors.exports import (
     export_units,
 )
 from ledger.selectors.workflow import ledger_find
+from ledger.zip_exports import level_choices, zip_choices
 
 UNIT_LIST_LIMIT = 300
 
@@ -67,6 +68,8 @@ def campaign_export(request: HttpRequest, pk: int) -> HttpResponse:
         # The notice's 附件2 for a Weifang campaign, 台账 for a county's; branch ledgers (listed at once) only
         # where the campaign's ledgers are the branches'.
         "export_word": wording.export_word(campaign), "of_branches": campaign.target_kind == TargetKind.BRANCHES,
+        "zip_levels": level_choices(*zip_choices(scope=scope, campaign=campaign)),
+        "zip_rows": settings.EXPORT_ZIP_UNIT_ROWS,
     })
 
 
@@ -98,11 +101,30 @@ def export_start(request: HttpRequest, pk: int) -> HttpResponse:
     rows = export_row_count(export_ledgers(scope=scope, campaign=campaign, unit=unit))
     if rows > settings.EXPORT_MAX_ROWS:
         # A province's whole campaign is a million rows in 23,000 sheets: minutes of work, no usable workbook.
-        messages.error(request, _("这次导出有%(rows)s行，超过一次导出的上限%(limit)s行。请选择下级单位分别导出。") % {
+        messages.error(request, _("这次导出有%(rows)s行，超过一次导出的上限%(limit)s行。请选择下级单位分别导出。"
+                                  "要一次取得全部台账，请生成按单位分文件的压缩包。") % {
             "rows": rows, "limit": settings.EXPORT_MAX_ROWS})
         return redirect("ledger:campaign_export", pk=campaign.pk)
     title = _("导出%(word)s：%(campaign)s · %(unit)s") % {
         "word": wording.export_word(campaign), "campaign": campaign.name, "unit": unit.name if unit else _("全部")}
     job = job_create(owner=request.user, kind=LEDGER_EXPORT, title=title[:200],
                      params={"campaign": campaign.pk, "unit": unit.pk if unit else None})
+    return redirect("jobs:job_detail", pk=job.pk)
+
+
+@login_required
+@require_POST
+def export_zip_start(request: HttpRequest, pk: int) -> HttpResponse:
+    """Queue the ZIP of everything the viewer sees of the campaign, one workbook per unit at the chosen level
+    (none chosen: the default). No row limit: the workbooks are written one at a time, in flat memory."""
+    campaign = _visible_campaign(request, pk)
+    roots, levels = zip_choices(scope=scope_for(request.user), campaign=campaign)
+    chosen = request.POST.get("level", "")
+    if chosen and not (chosen.isdigit() and int(chosen) in dict(levels)):
+        messages.error(request, _("请从列出的层级中选择按哪一级单位分文件。"))
+        return redirect("ledger:campaign_export", pk=campaign.pk)
+    words = dict(level_choices(roots, levels)).get(int(chosen), "") if chosen else _("自动")
+    title = _("导出压缩包：%(campaign)s · %(level)s") % {"campaign": campaign.name, "level": words}
+    job = job_create(owner=request.user, kind=LEDGER_EXPORT_ZIP, title=title[:200],
+                     params={"campaign": campaign.pk, "level": int(chosen) if chosen else None})
     return redirect("jobs:job_detail", pk=job.pk)

@@ -181,6 +181,8 @@ RULES: dict[str, Rule] = {
     "ledger:export_index": rule(),
     "ledger:campaign_export": rule("campaign", "take_part"),
     "ledger:export_start": rule("campaign", "view"),  # without a unit: the whole campaign
+    # the ZIP of everything the viewer sees of the campaign, one workbook per unit: anyone taking part
+    "ledger:export_zip_start": rule("campaign", "take_part"),
     "ledger:ledger_export": rule("ledger", "view"),
     # 三单一账: a ledger's lists, and a campaign's (without a unit: the whole campaign, like export_start)
     "ledger:ledger_lists_export": rule("ledger", "view"),
