@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -77,3 +78,18 @@ def chinese_by_default(settings):
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@contextmanager
+def outside_a_running_loop():
+    """The health endpoint is an async view (django-health-check gathers its checks): the test client runs it with
+    async_to_sync, which refuses while an event loop runs in this thread — and the browser tests' session-wide
+    Playwright keeps one running in a worker that ran them. Production threads have none."""
+    import asyncio
+
+    loop = asyncio.events._get_running_loop()
+    asyncio.events._set_running_loop(None)
+    try:
+        yield
+    finally:
+        asyncio.events._set_running_loop(loop)

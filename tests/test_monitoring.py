@@ -14,7 +14,7 @@ from django.utils import timezone
 from jobs.models import Job, OutboxEntry, Pulse
 from jobs.tasks import heartbeat
 from notifications.services import reminders_send
-from tests.conftest import make_user
+from tests.conftest import make_user, outside_a_running_loop
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,8 @@ def closed_port() -> int:
 
 
 def health(client=None, **extra):
-    response = (client or Client()).get("/health/", {"format": "json"}, **extra)
+    with outside_a_running_loop():
+        response = (client or Client()).get("/health/", {"format": "json"}, **extra)
     return response.status_code, json.loads(response.content) if response.status_code != 404 else None
 
 
@@ -48,9 +49,11 @@ def test_the_embedded_default_is_healthy_without_worker_checks(settings):
 
 
 def test_accept_json_gives_json_and_a_browser_gets_a_page():
-    response = Client().get("/health/", HTTP_ACCEPT="application/json")
+    with outside_a_running_loop():
+        response = Client().get("/health/", HTTP_ACCEPT="application/json")
+        page = Client().get("/health/", HTTP_ACCEPT="text/html")
     assert response.status_code == 200 and response["Content-Type"] == "application/json"
-    assert Client().get("/health/", HTTP_ACCEPT="text/html").status_code == 200
+    assert page.status_code == 200
 
 
 def test_a_worker_deployment_checks_both_heartbeats(worker_mode):

@@ -84,7 +84,8 @@ def ledger_find(user, pk: int) -> Ledger | None:
 
 
 def problem_find(user, pk: int) -> Problem | None:
-    return visible(user, Problem.objects.select_related("ledger__campaign", "ledger__unit")).filter(pk=pk).first()
+    queryset = Problem.objects.select_related("ledger__campaign", "ledger__unit", "category", "manifestation")
+    return visible(user, queryset).filter(pk=pk).first()
 
 
 def item_find(user, pk: int) -> RectificationItem | None:

@@ -15,6 +15,7 @@ from ledger.services.events import event_record
 from notifications.messengers import messenger_set
 from notifications.models import DeliveryStatus, MessengerDelivery, Notification
 from tests.celery_worker import wait_until
+from tests.conftest import outside_a_running_loop
 from tests.factories import ledger_of, make_campaign, make_item, make_problem
 from tests.notifications.test_messengers import DINGTALK_SECRET, Robot
 
@@ -49,7 +50,8 @@ def test_beat_and_worker_heartbeats_make_health_pass(live_broker, settings, db):
     app.send_task("jobs.heartbeat")  # as beat sends it: the sending notes beat, the worker's run notes the worker
 
     wait_until(lambda: Pulse.objects.filter(name="worker").exists(), timeout=30)
-    response = Client().get("/health/", {"format": "json"})
+    with outside_a_running_loop():
+        response = Client().get("/health/", {"format": "json"})
     checks = json.loads(response.content)
     assert response.status_code == 200, checks
     assert checks["Heartbeat(worker)"] == "OK" and checks["Heartbeat(beat)"] == "OK"
