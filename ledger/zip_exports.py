@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -112,7 +113,9 @@ def level_choices(roots: list[OrgUnit], levels: list[tuple[int, list[str]]]) -> 
 def zip_choices(*, scope: Scope | None, campaign: Campaign) -> tuple[list[OrgUnit], list[tuple[int, list[str]]]]:
     """Where the viewer's ZIP starts and the levels below it to split at."""
     roots = zip_roots(scope=scope, campaign=campaign)
-    return roots, zip_levels(roots)
+    deepest = campaign.ledgers.aggregate(depth=Max("unit__depth"))["depth"]
+    # Only the levels the campaign's ledgers reach: a county plan for committees offers no level of branches.
+    return roots, [(depth, names) for depth, names in zip_levels(roots) if deepest is not None and depth <= deepest]
 
 
 def default_level(campaign: Campaign, scope: Scope | None, roots: list[OrgUnit], levels: list[int]) -> int:
