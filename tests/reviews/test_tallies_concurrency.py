@@ -20,8 +20,11 @@ def test_two_concurrent_recounts_leave_one_set(tree, users):
     make_item(make_problem(ledger_of(campaign, tree.b1)))
     results, errors = run_together(tallies_refresh)
 
-    assert errors == [] and len(results) == 2 and results[0] == results[1]
-    expected = results[0][f"campaign {campaign.pk}"]
+    assert errors == [] and len(results) == 2
+    # The recount that comes second finds nothing changed since the first counted (the change marks) and writes
+    # nothing, or counts the same again if they overlapped: either way one complete set is left.
+    expected = max(result[f"campaign {campaign.pk}"] for result in results)
+    assert all(result[f"campaign {campaign.pk}"] in (0, expected) for result in results)
     assert SubtreeTally.objects.filter(campaign=campaign).count() == expected > 0
     root = SubtreeTally.objects.get(campaign=campaign, unit=tree.root)
     assert (root.ledgers, root.items) == (3, 1)
