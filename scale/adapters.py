@@ -43,6 +43,33 @@ def annex3_report() -> tuple[Callable, Callable]:
     return html_of, html_to_pdf
 
 
+def tally_recount() -> tuple[Callable, Callable]:
+    """((full) -> rows written: one run of the beat's tally recount, (campaign, path) -> None: a change under
+    `path` as any service records it (the block's mark moves)."""
+    from ledger.services.tally_marks import tally_mark_bump
+    from reviews.tallies import tallies_refresh
+
+    def recount(full: bool = False) -> int:
+        return sum(tallies_refresh(full=full).values())
+
+    def change(campaign, path: str) -> None:
+        tally_mark_bump(campaign=campaign, unit_path=path)
+
+    return recount, change
+
+
+def campaign_zip() -> Callable:
+    """(campaign, output, progress, workdir) -> workbooks: the whole campaign as one ZIP of per-unit workbooks at
+    the default level, as `manage.py export_campaign_zip` writes it (temporary workbooks in `workdir`)."""
+    from ledger.zip_exports import make_plan, write_campaign_zip
+
+    def write(campaign, output, progress, workdir) -> int:
+        plan = make_plan(scope=None, campaign=campaign, level=None)
+        return write_campaign_zip(plan, output, progress=progress, workdir=workdir)
+
+    return write
+
+
 def reminder_sweep() -> Callable:
     """(today) -> notifications created: one run of the daily reminder sweep (every kind)."""
 

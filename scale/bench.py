@@ -337,6 +337,73 @@ def measure_sweep(ctx: Context) -> TaskResult:
     return result
 
 
+def measure_recount(ctx: Context) -> TaskResult:
+    """The beat's tally recount: the day's full count, a run where nothing changed, and one after a change in one
+    county (its block alone is counted again). Memory: tracemalloc's peak of the one-change run, and how much the
+    process's maximum RSS grew over the full count (0 when it stayed under an earlier peak)."""
+    from scale import adapters
+
+    result = TaskResult(name="tally recount", target=f"full ≤ {RECOUNT_FULL_MAX_S} s; nothing changed ≤ 1 s; "
+                                                     f"one county changed ≤ 60 s; peak ≤ {RECOUNT_PEAK_MAX_MB} MB")
+    recount, change = adapters.tally_recount()
+    rss_before = _max_rss_mb()
+    full_seconds, _ = _timed(lambda: recount(True))
+    rss_growth = _max_rss_mb() - rss_before
+    idle_seconds, idle_rows = _timed(recount)
+    change(ctx.campaign, ctx.units["county"].path)
+    changed_seconds, changed_rows = _timed(recount)
+    change(ctx.campaign, ctx.units["county"].path)
+    _, peak = _traced(recount)
+    result.figures = {
+        "full_seconds": round(full_seconds, 1), "max_rss_growth_mb": round(rss_growth, 1),
+        "unchanged_seconds": round(idle_seconds, 2), "unchanged_rows": idle_rows,
+        "one_county_seconds": round(changed_seconds, 1), "one_county_rows": changed_rows, "peak_mb": _mb(peak),
+    }
+    result.meets_target = (full_seconds <= RECOUNT_FULL_MAX_S and idle_seconds <= 1 and changed_seconds <= 60
+                           and _mb(peak) <= RECOUNT_PEAK_MAX_MB)
+    return result
+
+
+def measure_zip(ctx: Context) -> TaskResult:
+    """The whole campaign as one ZIP of per-unit workbooks (the way to get everything): time, rows per second,
+    the largest temporary workbook (its temporary disk), and how much the maximum RSS grew."""
+    import tempfile
+    from pathlib import Path
+
+    from scale import adapters
+
+    result = TaskResult(name="whole-campaign ZIP of per-unit workbooks",
+                        target=f"memory flat (max RSS growth ≤ {ZIP_RSS_MAX_MB} MB); progress per workbook")
+    rows = RectificationItem.objects.filter(ledger__campaign=ctx.campaign).count()
+    largest, heard = 0, 0
+    with tempfile.TemporaryDirectory(prefix="bench-zip-") as tmp:
+        output = Path(tmp) / "campaign.zip"
+
+        def progress(done: int, total: int, name: str) -> None:
+            nonlocal largest, heard
+            heard = done
+            largest = max([largest, *(f.stat().st_size for f in Path(tmp).glob("ledger-zip-*/*"))])
+
+        rss_before = _max_rss_mb()
+        write = adapters.campaign_zip()
+        seconds, workbooks = _timed(lambda: write(ctx.campaign, output, progress, Path(tmp)))
+        rss_growth = _max_rss_mb() - rss_before
+        size = output.stat().st_size
+    result.figures = {
+        "rows": rows, "workbooks": workbooks, "seconds": round(seconds, 1), "rows_per_s": round(rows / seconds),
+        "largest_workbook_kb": round(largest / 1024, 1), "zip_mb": _mb(size), "max_rss_growth_mb": round(rss_growth, 1),
+        "progress_reports": heard,
+    }
+    result.meets_target = rss_growth <= ZIP_RSS_MAX_MB and heard == workbooks
+    return result
+
+
+def _max_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _timed(action: Callable[[], object]) -> tuple[float, object]:
     started = time.perf_counter()
     value = action()
@@ -371,7 +438,10 @@ class BenchRun:
                 "pages": [asdict(p) for p in self.pages], "tasks": [asdict(t) for t in self.tasks]}
 
 
-TASKS = (measure_export, measure_report, measure_sweep, measure_publish)
+TASKS = (measure_export, measure_report, measure_sweep, measure_publish, measure_zip, measure_recount)
+RECOUNT_FULL_MAX_S = 600  # the day's full count must end well within the day's first refresh intervals
+RECOUNT_PEAK_MAX_MB = 64
+ZIP_RSS_MAX_MB = 200
 
 
 # Names the old bench used for its six pages, still accepted by `--only`.

@@ -17,7 +17,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--output", default="bench-results/bench.json", help="where to write the JSON")
         parser.add_argument("--repeat", type=int, default=15, help="timed requests per page (the floor gets twice)")
-        parser.add_argument("--only", nargs="*", help="URL names (reviews:item_list, item_list, a namespace such as reviews) or tasks (export, report, sweep, publish) to run; default: all")
+        parser.add_argument("--only", nargs="*", help="URL names (reviews:item_list, item_list, a namespace such as reviews) or tasks (export, report, sweep, publish, zip, recount) to run; default: all")
 
     def handle(self, *args, output: str, repeat: int, only: list[str] | None, **options) -> None:
         try:
