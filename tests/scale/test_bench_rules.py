@@ -52,3 +52,21 @@ def test_every_row_answers_as_its_rule_expects():
     assert wrong == [], "\n".join(["", *wrong])
     assert {row.name for row in found} == {name for name, rule in RULES.items() if rule.url is not None}
     assert len(found) > 500  # every level, every sort, filter and search of every page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_zip_and_recount_tasks_measure_what_they_name(settings):
+    """The bench's background tasks on a small province: the ZIP hears of every workbook it writes, and the
+    recount writes nothing when nothing changed and recounts the changed county's block after a change."""
+    from scale.bench import measure_recount, measure_zip
+
+    ScaleGenerator(Plan(units=300, items=1_000, seed=1)).run()
+    settings.EXPORT_ZIP_UNIT_ROWS = 200  # a province of 1,000 rows split as a real one is
+    ctx = Context.load()
+    archive = measure_zip(ctx).figures
+    assert archive["rows"] == 1_000 and archive["workbooks"] > 1
+    assert archive["progress_reports"] == archive["workbooks"] and archive["largest_workbook_kb"] > 0
+    recount = measure_recount(ctx)
+    assert recount.figures["unchanged_rows"] == 0
+    assert 0 < recount.figures["one_county_rows"]
+    assert recount.meets_target is True
