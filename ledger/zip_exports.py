@@ -28,14 +28,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.db.models import Max
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from branches.models import OrgUnit
 from branches.selectors import Scope
 from ledger.exports import ExportSelection, build_workbook, export_file_name
-from ledger.models import Campaign
+from ledger.models import Campaign, Ledger
 from ledger.selectors.exports import export_ledgers, ledger_sizes, ledger_unit_paths, path_depth, zip_levels, zip_roots
 
 UnitProgress = Callable[[int, int, str], None]  # (units done, units in all, the unit just written)
@@ -113,9 +113,14 @@ def level_choices(roots: list[OrgUnit], levels: list[tuple[int, list[str]]]) -> 
 def zip_choices(*, scope: Scope | None, campaign: Campaign) -> tuple[list[OrgUnit], list[tuple[int, list[str]]]]:
     """Where the viewer's ZIP starts and the levels below it to split at."""
     roots = zip_roots(scope=scope, campaign=campaign)
-    deepest = campaign.ledgers.aggregate(depth=Max("unit__depth"))["depth"]
+    levels = zip_levels(roots)
     # Only the levels the campaign's ledgers reach: a county plan for committees offers no level of branches.
-    return roots, [(depth, names) for depth, names in zip_levels(roots) if deepest is not None and depth <= deepest]
+    # One probe per level, each stopping at the first ledger that deep (the MAX over every ledger read the
+    # whole campaign: 27k ledgers joined to their units, 80 ms at 30k units).
+    probes = {f"d{depth}": Exists(Ledger.objects.filter(campaign=OuterRef("pk"), unit__depth__gte=depth))
+              for depth, _names in levels}
+    reached = Campaign.objects.filter(pk=campaign.pk).values(**probes).first() if probes else {}
+    return roots, [(depth, names) for depth, names in levels if reached and reached[f"d{depth}"]]
 
 
 def default_level(campaign: Campaign, scope: Scope | None, roots: list[OrgUnit], levels: list[int]) -> int:

@@ -23,7 +23,7 @@ from ledger.models import (
     RectificationItem,
     overdue_condition,
 )
-from ledger.selectors.campaigns import paths_above_ledgers
+from ledger.selectors.campaigns import level_below, reached_units
 from reports.models import ReportStatus, SituationReport, StampKind, UnitStamp
 from reviews.selectors.results import in_place_condition, in_place_counts, policy_of
 
@@ -240,19 +240,62 @@ class UnitReportRow:
     unit: OrgUnit
     report: SituationReport | None
     signed_in_time: bool
+    signed_below: int = 0  # signed reports of the units under this one
+    in_time_below: int = 0  # of those, signed by the deadline
+
+    @property
+    def is_signed(self) -> bool:
+        return self.report is not None and self.report.status != ReportStatus.DRAFT and self.report.signed_at is not None
 
 
-def campaign_overview(*, scope: Scope, campaign: Campaign) -> list[UnitReportRow]:
-    """Every unit in the viewer's scope below the issuer that the campaign reached (with ledgers below it or a
-    ledger of its own) and that is not a branch, with its report's state."""
-    reached = paths_above_ledgers(scope=scope, campaign=campaign, own_units=True)
-    reached -= {campaign.issuer_path, *ancestor_paths(campaign.issuer_path)}
-    units = list(reporting_units(scope).filter(path__in=reached).order_by("path"))
+def overview_focus_find(*, scope: Scope, campaign: Campaign, pk: int) -> OrgUnit | None:
+    """A unit of the campaign's subtree the viewer sees, to list the level under it; else None (404)."""
+    units = scope.filter(OrgUnit.objects.filter(path__startswith=campaign.issuer_path), Action.VIEW)
+    return units.exclude(kind=UnitKind.BRANCH).filter(pk=pk).first()
+
+
+def overview_trail(*, scope: Scope, campaign: Campaign, focus: OrgUnit) -> list[OrgUnit]:
+    """The units from the top of what the viewer sees down to `focus` (below the issuer), for the way back up."""
+    paths = [path for path in ancestor_paths(focus.path) if path.startswith(campaign.issuer_path)]
+    above = scope.filter(OrgUnit.objects.filter(path__in=paths), Action.VIEW).exclude(path=campaign.issuer_path)
+    return [*above.order_by("path"), focus]
+
+
+def campaign_overview(*, scope: Scope, campaign: Campaign, focus: OrgUnit | None = None) -> list[UnitReportRow]:
+    """One level of the units that report on the campaign: those directly under `focus` (None: the top of the
+    viewer's part) that the campaign reached (a ledger of their own or below them) and that are not branches,
+    each with its report's state and the signed reports below it. A province lists its cities, not its 23,040
+    general branches (issue 15); the rest is a drill-down away."""
+    level = level_below(scope=scope, campaign=campaign, focus=focus)
+    units = list(reached_units(campaign=campaign, units=level, below_only=False))
     reports = {r.unit_id: r for r in SituationReport.objects.filter(campaign=campaign, unit__in=units)}
+    below = _signed_below(campaign, units)
     return [
-        UnitReportRow(unit=unit, report=reports.get(unit.pk), signed_in_time=_signed_in_time(reports.get(unit.pk), campaign))
+        UnitReportRow(unit=unit, report=reports.get(unit.pk), signed_in_time=_signed_in_time(reports.get(unit.pk), campaign),
+                      signed_below=below.get(f"s{unit.pk}") or 0, in_time_below=below.get(f"t{unit.pk}") or 0)
         for unit in units
     ]
+
+
+def _signed_below(campaign: Campaign, units: list[OrgUnit]) -> dict[str, int]:
+    """s<pk>: signed reports strictly under each unit, t<pk>: those signed by the deadline. One statement over
+    the campaign's reports (one per reporting unit at most), each subtree a constant prefix."""
+    if not units:
+        return {}
+    in_time = Q()
+    if campaign.report_deadline is not None:
+        day_after = datetime.datetime.combine(campaign.report_deadline + datetime.timedelta(days=1), datetime.time.min)
+        in_time = Q(signed_at__lt=timezone.make_aware(day_after))
+    counts = {}
+    anywhere = Q()
+    for unit in units:
+        under = Q(unit_path__startswith=unit.path) & ~Q(unit_path=unit.path)
+        anywhere |= under
+        counts[f"s{unit.pk}"] = Count("pk", filter=under)
+        counts[f"t{unit.pk}"] = Count("pk", filter=under & in_time)
+    signed = SituationReport.objects.filter(campaign=campaign, signed_at__isnull=False).exclude(
+        status=ReportStatus.DRAFT)
+    return signed.filter(anywhere).aggregate(**counts)
 
 
 def _signed_in_time(report: SituationReport | None, campaign: Campaign) -> bool:

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -186,11 +186,21 @@ def stamp_image(request: HttpRequest, pk: int) -> FileResponse:
 
 @login_required
 def campaign_overview(request: HttpRequest, campaign_pk: int) -> HttpResponse:
+    """One level of the reporting units at a time (`?unit=`: the level under that unit), with a way down."""
     campaign = _campaign_or_404(request, campaign_pk)
     scope = scope_for(request.user)
-    rows = selectors.campaign_overview(scope=scope, campaign=campaign)
+    focus = None
+    unit_pk = request.GET.get("unit", "")
+    if unit_pk:
+        if not unit_pk.isdigit():
+            raise Http404
+        focus = found_or_404(selectors.overview_focus_find(scope=scope, campaign=campaign, pk=int(unit_pk)))
+    rows = selectors.campaign_overview(scope=scope, campaign=campaign, focus=focus)
     return render(request, "reports/campaign_overview.html", {
         "campaign": campaign, "rows": rows, "missing": [row for row in rows if not row.signed_in_time],
+        "focus": focus, "trail": selectors.overview_trail(scope=scope, campaign=campaign, focus=focus) if focus else [],
+        "signed_total": sum(row.signed_below + row.is_signed for row in rows),
+        "in_time_total": sum(row.in_time_below + row.signed_in_time for row in rows),
         "can_download": scope.can(Action.MANAGE, campaign.issuer_path),
     })
 

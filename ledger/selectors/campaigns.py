@@ -6,9 +6,10 @@ the campaign's ledger list, results, dashboards and ratings, and the supervision
 
 from __future__ import annotations
 
-from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models.functions import Concat
 
-from branches.models import UnitKind, ancestor_paths
+from branches.models import OrgUnit, UnitKind, ancestor_paths
 from branches.selectors import Action, Scope, issued_condition
 from ledger.models import Campaign, CampaignStatus, Ledger
 
@@ -51,3 +52,38 @@ def paths_above_ledgers(*, scope: Scope, campaign: Campaign, own_units: bool) ->
         if own_path:
             paths.add(own_path)
     return paths
+
+
+# Above every character of a path (digits and the separator): `path || '~'` bounds its subtree from above, so
+# `path <= unit_path < path || '~'` is a subtree as an index range even when `path` is another row's column.
+PATH_CEILING = "~"
+
+
+def reached_units(*, campaign: Campaign, units: QuerySet[OrgUnit], below_only: bool) -> QuerySet[OrgUnit]:
+    """Those of `units` the campaign reached: with one of its ledgers in their subtree (strictly below them with
+    `below_only`, else their own ledger counts too).
+
+    For a level of tens of units, one index probe each (`ledger_campaign_path`), by a range on the ledgers'
+    path between the unit's path and its ceiling: never a pattern built from the unit's row, never a pass over
+    every ledger of the subtree (`paths_above_ledgers` reads 274k ledgers for the province)."""
+    lower = Q(unit_path__gt=OuterRef("path")) if below_only else Q(unit_path__gte=OuterRef("path"))
+    ledgers = Ledger.objects.filter(lower, campaign=campaign,
+                                    unit_path__lt=Concat(OuterRef("path"), Value(PATH_CEILING)))
+    return units.filter(Exists(ledgers))
+
+
+def level_below(*, scope: Scope, campaign: Campaign, focus: OrgUnit | None) -> QuerySet[OrgUnit]:
+    """The units a campaign page lists at one level: those directly under `focus` (None: the viewer's own
+    units, and where the viewer sees the issuer, the units directly under it), in the viewer's scope, below the
+    issuer, above branches. Each unit carries `has_level_below` (units above branches under it: a drill-down)."""
+    if focus is None:
+        level = Q(path__in=[grant.path for grant in scope.grants])
+        if scope.can(Action.VIEW, campaign.issuer_path):
+            level = Q(parent__path=campaign.issuer_path)
+    else:
+        level = Q(parent=focus)
+    upper_below = OrgUnit.objects.filter(parent=OuterRef("pk")).exclude(kind=UnitKind.BRANCH)
+    units = (scope.filter(OrgUnit.objects.filter(level), Action.VIEW)
+             .filter(path__startswith=campaign.issuer_path).exclude(path=campaign.issuer_path)
+             .exclude(kind=UnitKind.BRANCH).annotate(has_level_below=Exists(upper_below)))
+    return units.order_by("path")

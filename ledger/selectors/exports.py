@@ -8,7 +8,6 @@ per row.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from itertools import islice
 from typing import NamedTuple
 
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
@@ -28,7 +27,7 @@ from ledger.models import (
     RectificationItem,
     overdue_condition,
 )
-from ledger.selectors.campaigns import paths_above_ledgers
+from ledger.selectors.campaigns import level_below, reached_units
 
 CHUNK = 2000
 # Sheet order: grouped by parent (so a general branch's branches are contiguous), then by unit code, which
@@ -58,20 +57,26 @@ def export_own_ledgers(*, scope: Scope, campaign: Campaign) -> QuerySet[Ledger]:
     return export_ledgers(scope=scope, campaign=campaign).filter(unit_path__in=list(scope.units))
 
 
-def export_units(*, scope: Scope, campaign: Campaign, limit: int) -> list[OrgUnit]:
-    """The units above branches in `scope` with ledgers of the campaign below them: each a subtree export.
-
-    The first `limit` in tree order; the candidates are read in order and those the campaign did not reach
-    below skipped (`paths_above_ledgers`: no pattern built from another row)."""
-    reached = paths_above_ledgers(scope=scope, campaign=campaign, own_units=False)
-    candidates = scope.filter(OrgUnit.objects.exclude(kind=UnitKind.BRANCH), Action.VIEW).order_by("path")
-    return list(islice((unit for unit in candidates.iterator(chunk_size=CHUNK) if unit.path in reached), limit))
+def export_units(*, scope: Scope, campaign: Campaign, focus: OrgUnit | None) -> list[OrgUnit]:
+    """One level of the units above branches with ledgers of the campaign below them, each a subtree export:
+    those directly under `focus` (None: the top of the viewer's part, `level_below`). A city lists its
+    counties, not its thousands of general branches (issue 15); the rest is a drill-down away."""
+    level = level_below(scope=scope, campaign=campaign, focus=focus)
+    return list(reached_units(campaign=campaign, units=level, below_only=True))
 
 
-def export_branch_ledgers_below(*, scope: Scope, campaign: Campaign, limit: int) -> QuerySet[Ledger]:
-    """The branches' ledgers in `scope` other than the viewer's own units'."""
+def export_branch_ledgers_below(*, scope: Scope, campaign: Campaign, focus: OrgUnit | None,
+                                limit: int) -> QuerySet[Ledger]:
+    """The ledgers of the branches directly under `focus` (None: under the viewer's own units), other than
+    the viewer's own units': one general branch's branches at a time, downloaded at once."""
+    parents = [focus.path] if focus else [grant.path for grant in scope.grants]
     return (export_ledgers(scope=scope, campaign=campaign).exclude(unit_path__in=list(scope.units))
-            .filter(unit__kind=UnitKind.BRANCH)[:limit])
+            .filter(unit__kind=UnitKind.BRANCH, unit__parent__path__in=parents)[:limit])
+
+
+def export_focus_find(*, scope: Scope, pk: int) -> OrgUnit | None:
+    """A unit above branches the viewer sees, to list the level under it; else None (404)."""
+    return scope.filter(OrgUnit.objects.exclude(kind=UnitKind.BRANCH), Action.VIEW).filter(pk=pk).first()
 
 
 def export_one_ledger(*, scope: Scope, ledger: Ledger) -> QuerySet[Ledger]:

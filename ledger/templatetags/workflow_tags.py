@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+
 from django import template
+from django.urls import get_script_prefix, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -10,6 +13,23 @@ from ledger import naming, wording
 from ledger.models import EventAction, ItemStatus, LedgerStatus, ProblemStatus, RecurrenceState
 
 register = template.Library()
+
+_PK_PLACEHOLDER = 987654321  # a key no row has, to cut a reversed URL around
+
+
+@functools.cache
+def _url_around_pk(name: str, script_prefix: str) -> tuple[str, str]:
+    """(before, after) the pk in the URL of `name`: reversed once per process and mount point, not per row."""
+    before, after = reverse(name, args=[_PK_PLACEHOLDER]).split(str(_PK_PLACEHOLDER))
+    return before, after
+
+
+@register.filter
+def pk_url(pk: int, name: str) -> str:
+    """`{{ item.pk|pk_url:"ledger:item_detail" }}`: the URL `{% url name pk %}` gives, for rows of a long list
+    (a ledger of 200 measures reversed 300 URLs a page, issue 15)."""
+    before, after = _url_around_pk(name, get_script_prefix())
+    return f"{before}{int(pk)}{after}"
 
 
 @register.filter

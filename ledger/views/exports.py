@@ -22,6 +22,7 @@ from ledger.selectors.exports import (
     export_branch_ledgers_below,
     export_campaign,
     export_campaigns,
+    export_focus_find,
     export_ledgers,
     export_one_ledger,
     export_own_ledgers,
@@ -53,16 +54,23 @@ def export_index(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def campaign_export(request: HttpRequest, pk: int) -> HttpResponse:
-    """The export choices for one campaign: own ledgers at once, larger scopes as background jobs."""
+    """The export choices for one campaign: own ledgers at once, larger scopes as background jobs; one level
+    of units at a time (`?unit=`: the level under that unit)."""
     campaign = _visible_campaign(request, pk)
     scope = scope_for(request.user)
+    focus = None
+    unit_pk = request.GET.get("unit", "")
+    if unit_pk:
+        if not unit_pk.isdigit():
+            raise Http404
+        focus = found_or_404(export_focus_find(scope=scope, pk=int(unit_pk)))
     below = [
         (ledger, scope.can(Action.SUPERVISE, ledger.unit_path))
-        for ledger in export_branch_ledgers_below(scope=scope, campaign=campaign, limit=UNIT_LIST_LIMIT)
+        for ledger in export_branch_ledgers_below(scope=scope, campaign=campaign, focus=focus, limit=UNIT_LIST_LIMIT)
     ]
     return render(request, "ledger/exports/campaign.html", {
         "campaign": campaign, "own_ledgers": export_own_ledgers(scope=scope, campaign=campaign),
-        "units": export_units(scope=scope, campaign=campaign, limit=UNIT_LIST_LIMIT), "below": below,
+        "units": export_units(scope=scope, campaign=campaign, focus=focus), "below": below, "focus": focus,
         "list_limit": UNIT_LIST_LIMIT,
         "can_export_all": scope.can(Action.VIEW, campaign.issuer),
         # The notice's 附件2 for a Weifang campaign, 台账 for a county's; branch ledgers (listed at once) only

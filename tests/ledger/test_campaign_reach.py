@@ -34,17 +34,40 @@ def _with_ledgers_below(campaign, kinds, *, own: bool) -> list[OrgUnit]:
             if any(path.startswith(unit.path) and (own or unit_id != unit.pk) for path, unit_id in paths)]
 
 
-def test_export_lists_the_units_with_ledgers_below_them_at_any_depth(deeper, users):
-    campaign, nested, late = deeper
-    units = export_units(scope=scope_for(users["org"]), campaign=campaign, limit=100)
-    assert units == _with_ledgers_below(campaign, [UnitKind.COMMITTEE, UnitKind.GENERAL_BRANCH], own=False)
-    assert nested in units and late not in units
-    assert export_units(scope=scope_for(users["org"]), campaign=campaign, limit=1) == units[:1]
+def _walk(lister) -> list[OrgUnit]:
+    """Every unit a level-by-level list reaches, drilling into each unit it lists."""
+    found, levels = [], [lister(None)]
+    while levels:
+        level = levels.pop()
+        found += level
+        levels += [lister(unit) for unit in level]
+    return sorted(found, key=lambda unit: unit.path)
 
 
-def test_overview_lists_the_general_branches_the_campaign_reached(deeper, users, tree):
+def test_export_lists_one_level_of_the_units_with_ledgers_below_them(deeper, users, tree):
     campaign, nested, late = deeper
-    rows = campaign_overview(scope=scope_for(users["org"]), campaign=campaign)
-    units = [row.unit for row in rows]
-    assert units == _with_ledgers_below(campaign, [UnitKind.GENERAL_BRANCH], own=True)
-    assert nested in units and tree.gb1 in units and late not in units
+    scope = scope_for(users["org"])
+    top = export_units(scope=scope, campaign=campaign, focus=None)
+    assert top == [tree.gb1, tree.gb2]  # the level under the issuer, not the whole tree
+    assert export_units(scope=scope, campaign=campaign, focus=tree.gb1) == [nested]
+    # Every unit of the old flat list is a drill-down away; the issuer's own is the page's "全部" row.
+    assert [tree.root, *_walk(lambda focus: export_units(scope=scope, campaign=campaign, focus=focus))] == \
+        _with_ledgers_below(campaign, [UnitKind.COMMITTEE, UnitKind.GENERAL_BRANCH], own=False)
+    assert late not in _walk(lambda focus: export_units(scope=scope, campaign=campaign, focus=focus))
+
+
+def test_overview_lists_one_level_of_the_general_branches_the_campaign_reached(deeper, users, tree):
+    campaign, nested, late = deeper
+    scope = scope_for(users["org"])
+    assert [row.unit for row in campaign_overview(scope=scope, campaign=campaign)] == [tree.gb1, tree.gb2]
+    assert [row.unit for row in campaign_overview(scope=scope, campaign=campaign, focus=tree.gb1)] == [nested]
+    walked = _walk(lambda focus: [row.unit for row in campaign_overview(scope=scope, campaign=campaign, focus=focus)])
+    assert walked == _with_ledgers_below(campaign, [UnitKind.GENERAL_BRANCH], own=True)
+    assert late not in walked
+
+
+def test_a_general_branch_sees_itself_and_nothing_beside_it(deeper, users, tree):
+    campaign, nested, _late = deeper
+    scope = scope_for(users["gb_staff"])
+    assert export_units(scope=scope, campaign=campaign, focus=None) == [tree.gb1]
+    assert [row.unit for row in campaign_overview(scope=scope, campaign=campaign)] == [tree.gb1]

@@ -3,12 +3,15 @@ with figures from their own subtree; the overview never calls an empty list "all
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from branches.models import Role, UnitKind
 from ledger.models import TargetKind
-from reports.models import SituationReport
+from reports.models import ReportStatus, SituationReport
 from tests.conftest import make_unit, make_user
 from tests.factories import ledger_of, make_campaign, make_item, make_problem, make_template
 
@@ -80,9 +83,47 @@ def test_a_township_cannot_write_the_countys_report(client, city_tree, campaign)
 def test_the_overview_lists_every_reporting_level(client, city_tree, campaign):
     city, county, town, _branch, other_town, _other_branch = city_tree
     client.force_login(make_user("city-org", city, Role.ORG_DEPARTMENT))
+    url = reverse("reports:campaign_overview", args=[campaign.pk])
+    response = client.get(url)
+    assert [row.unit for row in response.context["rows"]] == [county]  # one level at a time
+    page = response.content.decode()
+    assert "全部按时签署" not in page and f'href="?unit={county.pk}"' in page
+    response = client.get(url, {"unit": county.pk})
+    assert [row.unit for row in response.context["rows"]] == [town, other_town]
+    assert [unit.name for unit in response.context["trail"]] == [county.name]
+    assert client.get(url, {"unit": town.pk}).context["rows"] == []
+
+
+def test_the_overview_counts_the_signed_reports_below_each_unit(client, city_tree, campaign):
+    city, county, town, _branch, _other_town, _other_branch = city_tree
+    signed_at = timezone.make_aware(datetime.datetime(2022, 5, 1, 10))
+    org = make_user("city-org", city, Role.ORG_DEPARTMENT)
+    for unit in (county, town):
+        SituationReport.objects.create(campaign=campaign, unit=unit, unit_path=unit.path, status=ReportStatus.SIGNED,
+                                       signed_at=signed_at, verification_code=f"CODE-{unit.pk}", pdf_sha256="x",
+                                       title="t", version=1, created_by=org, updated_by=org)
+    campaign.report_deadline = datetime.date(2022, 4, 30)
+    campaign.save()
+    client.force_login(org)
     response = client.get(reverse("reports:campaign_overview", args=[campaign.pk]))
-    assert [row.unit for row in response.context["rows"]] == [county, town, other_town]
-    assert "全部按时签署" not in response.content.decode()
+    (row,) = response.context["rows"]
+    assert (row.unit, row.signed_below, row.in_time_below) == (county, 1, 0)  # the town's, a day late
+    assert "本级及以下已签署 2 份，其中按时 0 份。" in response.content.decode()
+    campaign.report_deadline = datetime.date(2022, 5, 1)
+    campaign.save()
+    (row,) = client.get(reverse("reports:campaign_overview", args=[campaign.pk])).context["rows"]
+    assert (row.signed_below, row.in_time_below, row.signed_in_time) == (1, 1, True)
+
+
+def test_the_overview_refuses_a_unit_outside_the_viewer_s_part(client, city_tree, campaign):
+    city, county, _town, branch, _other_town, _other_branch = city_tree
+    elsewhere = make_unit(None, UnitKind.COMMITTEE, "Z", "外市委")
+    client.force_login(make_user("city-org", city, Role.ORG_DEPARTMENT))
+    url = reverse("reports:campaign_overview", args=[campaign.pk])
+    assert client.get(url, {"unit": county.pk}).status_code == 200
+    assert client.get(url, {"unit": elsewhere.pk}).status_code == 404
+    assert client.get(url, {"unit": branch.pk}).status_code == 404  # a branch has no level of reporting units
+    assert client.get(url, {"unit": "x"}).status_code == 404
 
 
 def test_an_overview_with_nobody_to_report_does_not_say_all_signed(client, city_tree):
