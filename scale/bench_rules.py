@@ -132,7 +132,7 @@ RULES: dict[str, BenchRule] = {
     "branches:unit_edit": page(own_unit("branches:unit_edit"), ORG),
     "branches:account_create": page(own_unit("branches:account_create"), ORG),
     "branches:unit_pick": page(plain("branches:unit_pick"), LEVELS, f"{PICK_SUPERVISE}&{SEARCH_HIT}",
-                               f"{PICK_SUPERVISE}&{SEARCH_MISS}", f"{PICK_DELEGATE}&q=党委", f"{PICK_DELEGATE}&q=不存在",
+                               f"{PICK_SUPERVISE}&{SEARCH_MISS}", f"{PICK_DELEGATE}&q=党委", f"{PICK_DELEGATE}&q=不在",
                                children_to_pick),
     "branches:tree_import": page(plain("branches:tree_import"), ORG),
     "branches:tree_import_template": skip(FILE),
