@@ -5,6 +5,7 @@ from branches import views, views_imports
 app_name = "branches"
 urlpatterns = [
     path("", views.tree, name="tree"),
+    path("units/pick/", views.unit_pick, name="unit_pick"),
     path("units/<int:pk>/", views.unit_detail, name="unit_detail"),
     path("units/<int:pk>/new/", views.unit_create, name="unit_create"),
     path("units/<int:pk>/edit/", views.unit_edit, name="unit_edit"),

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from branches import services
 from branches.forms import UNIT_FIELDS, AccountForm, UnitEditForm, UnitForm, child_kinds
 from branches.models import OrgUnit
+from branches.pickers import QUERY_SUFFIX, WITHIN_SUFFIX, pick_from_params, results_context
 from branches.selectors import (
     Action,
     scope_for,
@@ -24,6 +25,7 @@ from branches.selectors import (
     unit_members,
     unit_search,
     unit_with_child_count,
+    units_to_pick,
 )
 from config.errors import error_text
 from config.http import found_or_404
@@ -56,6 +58,22 @@ def tree(request: HttpRequest) -> HttpResponse:
     else:
         context["roots"] = scope_roots(request.user)
     return render(request, "branches/tree.html", context)
+
+
+@login_required
+def unit_pick(request: HttpRequest) -> HttpResponse:
+    """A unit picker's list (htmx): at most PICK_LIMIT units of the viewer's scope matching what was typed, or
+    one level of the tree. The form still validates what is posted; this only lists."""
+    field = request.GET.get("field", "")
+    if not field.isidentifier():
+        field = "unit"
+    within = request.GET.get("within") or request.GET.get(field + WITHIN_SUFFIX, "")
+    within_id = int(within) if within.isdigit() else None
+    query = "" if within_id is not None else request.GET.get(field + QUERY_SUFFIX, request.GET.get("q", ""))
+    pick = pick_from_params(request.GET)
+    units, more = units_to_pick(scope_for(request.user), pick, query=query[:100], within=within_id)
+    picker = results_context(field, request.GET.get("multiple") == "1", pick, units, more, listed=True)
+    return render(request, "branches/_unit_pick_results.html", {"picker": picker})
 
 
 @login_required

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from branches.pickers import PickingForm, UnitPickField, UnitPickMultipleField
 from ledger.models import ProblemNature
 from ledger.naming import item_no
 from reviews.models import SupervisionKind
@@ -11,21 +12,20 @@ from reviews.models import SupervisionKind
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
 
 
-class SupervisionForm(forms.Form):
+class SupervisionForm(PickingForm):
     author_unit = forms.ModelChoiceField(queryset=None, label=_("督查单位"))
     kind = forms.ChoiceField(choices=SupervisionKind.choices, label=_("督查方式"))
     date = forms.DateField(label=_("督查日期"), widget=DATE_WIDGET)
     campaign = forms.ModelChoiceField(queryset=None, label=_("专项行动"), required=False)
     participants = forms.CharField(label=_("参加人员"), max_length=500)
-    visited_units = forms.ModelMultipleChoiceField(queryset=None, label=_("被督查党组织"),
-                                                   widget=forms.SelectMultiple(attrs={"size": 8}))
+    visited_units = UnitPickMultipleField(label=_("被督查党组织"))
     findings = forms.CharField(label=_("发现的问题"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
 
-    def __init__(self, *args, author_units, campaigns, visitable, **kwargs):
+    def __init__(self, *args, author_units, campaigns, scope, visitable, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["author_unit"].queryset = author_units
         self.fields["campaign"].queryset = campaigns
-        self.fields["visited_units"].queryset = visitable
+        self.fields["visited_units"].set_pick(scope, visitable)
 
 
 class FindingForm(forms.Form):
@@ -96,13 +96,13 @@ class ResolutionForm(forms.Form):
     resolution = forms.CharField(label=_("处理结果"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class DelegationForm(forms.Form):
-    unit = forms.ModelChoiceField(queryset=None, label=_("授权范围（党总支或党委）"))
+class DelegationForm(PickingForm):
+    unit = UnitPickField(label=_("授权范围（党总支或党委）"))
     username = forms.CharField(label=_("被授权人账号"), max_length=150)
 
-    def __init__(self, *args, units, **kwargs):
+    def __init__(self, *args, scope, units, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units
+        self.fields["unit"].set_pick(scope, units)
 
     def clean_username(self):
         user = get_user_model().objects.filter(username=self.cleaned_data["username"].strip(), is_active=True).first()

@@ -100,8 +100,14 @@ def with_period(state: str) -> Callable[[Context, str], str]:
     return lambda ctx, level: f"period={ctx.period.pk}&state={state}"
 
 
+def children_to_pick(ctx: Context, level: str) -> str:
+    return f"{PICK_SUPERVISE}&within={ctx.units[level].pk}"
+
+
 SEARCH_HIT = "q=党支部"  # every branch's name: the most rows a search can return
 SEARCH_MISS = "q=不存在的单位名称"
+PICK_SUPERVISE = "action=supervise&active=1&field=visited_units&multiple=1"  # the supervision form's picker
+PICK_DELEGATE = "action=manage&exclude=branch&field=unit"  # the policy page's delegation picker
 CAMPAIGN_LEDGER_SORTS = ("unit", "status", "problems", "items", "closed", "overdue", "changed")
 
 TRANSITION = "POST only: a transition, measured by its service's tests, not a page"
@@ -125,6 +131,9 @@ RULES: dict[str, BenchRule] = {
     "branches:unit_create": page(own_unit("branches:unit_create"), ORG),
     "branches:unit_edit": page(own_unit("branches:unit_edit"), ORG),
     "branches:account_create": page(own_unit("branches:account_create"), ORG),
+    "branches:unit_pick": page(plain("branches:unit_pick"), LEVELS, f"{PICK_SUPERVISE}&{SEARCH_HIT}",
+                               f"{PICK_SUPERVISE}&{SEARCH_MISS}", f"{PICK_DELEGATE}&q=党委", f"{PICK_DELEGATE}&q=不在",
+                               children_to_pick),
     "branches:tree_import": page(plain("branches:tree_import"), ORG),
     "branches:tree_import_template": skip(FILE),
     # templates and campaigns

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from branches.models import OrgUnit, UnitKind
-from branches.selectors import Action, Scope
+from branches.selectors import Action, Scope, UnitPick
 from ledger.models import Campaign, Ledger
 from reviews.models import RatingChange, RatingDelegation, RatingObjection, StarRating
 from reviews.selectors.results import LedgerResult, ledger_results, policy_of
@@ -60,10 +60,11 @@ def ratings_listed(*, scope: Scope, campaign: Campaign, unit: OrgUnit) -> QueryS
     return ratings_in(scope=scope, campaign=campaign, unit=unit).select_related("unit").order_by("unit_path")
 
 
-def delegable_units(*, scope: Scope, campaign: Campaign) -> QuerySet[OrgUnit]:
-    """The units above branches, under the campaign's issuer, at which the viewer may delegate rating."""
-    units = scope.filter(OrgUnit.objects.filter(path__startswith=campaign.issuer_path), Action.MANAGE)
-    return units.exclude(kind=UnitKind.BRANCH).order_by("path")
+def delegable(campaign: Campaign) -> UnitPick:
+    """The units above branches, under the campaign's issuer, at which the viewer may delegate rating (picked:
+    a province has thousands)."""
+    return UnitPick(action=Action.MANAGE, excluded_kinds=(UnitKind.BRANCH,), under=campaign.issuer_path)
+
 
 
 def delegations_active(*, scope: Scope, campaign: Campaign) -> QuerySet[RatingDelegation]:

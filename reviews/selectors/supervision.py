@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from branches.models import OrgUnit, Role
-from branches.selectors import Action, Scope
+from branches.selectors import Action, Scope, UnitPick
 from ledger.models import Campaign, ItemStatus, RectificationItem, TemplateCategory
 from ledger.selectors.campaigns import campaigns_visible
 from reviews.models import SupervisionRecord, SupervisionVisit
@@ -48,9 +48,8 @@ def supervising_units_listed(scope: Scope) -> QuerySet[OrgUnit]:
     return OrgUnit.objects.filter(pk__in=[unit.pk for unit in supervising_units(scope)])
 
 
-def visitable_units(scope: Scope) -> QuerySet[OrgUnit]:
-    """The active units the viewer may supervise: what a new record may visit."""
-    return scope.filter(OrgUnit.objects.filter(is_active=True), Action.SUPERVISE).order_by("path")
+# What a new record may visit: the active units the viewer may supervise (picked, never listed whole).
+VISITABLE = UnitPick(action=Action.SUPERVISE, active_only=True)
 
 
 def supervised_visits(*, scope: Scope, record: SupervisionRecord) -> list[SupervisionVisit]:

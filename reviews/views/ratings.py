@@ -28,7 +28,7 @@ from reviews.models import StarRating, Tier
 from reviews.selectors.focus import campaign_find
 from reviews.selectors.ratings import (
     can_rate,
-    delegable_units,
+    delegable,
     delegation_find,
     delegations_active,
     objection_find,
@@ -91,10 +91,7 @@ def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = found_or_404(campaign_find(scope=scope, pk=pk))
     if not scope.can(Action.MANAGE, campaign.issuer_path):
         raise PermissionDenied
-    policy = policy_of(campaign)
-    form = PolicyForm(request.POST or None, initial={
-        "progress_period_days": policy.progress_period_days, "advanced_min_stars": policy.advanced_min_stars,
-        "middle_min_stars": policy.middle_min_stars})
+    form = _policy_form(campaign, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.policy_set(actor=request.user, campaign=campaign, **form.cleaned_data)
@@ -103,13 +100,24 @@ def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("结果运用规则已保存。"))
             return redirect("reviews:results", pk=campaign.pk)
+    return _render_policy(request, scope, campaign, form, _delegation_form(scope, campaign))
+
+
+def _policy_form(campaign, data=None) -> PolicyForm:
+    policy = policy_of(campaign)
+    return PolicyForm(data, initial={
+        "progress_period_days": policy.progress_period_days, "advanced_min_stars": policy.advanced_min_stars,
+        "middle_min_stars": policy.middle_min_stars})
+
+
+def _render_policy(request, scope, campaign, form, delegation_form) -> HttpResponse:
     return render(request, "reviews/policy_form.html", {
-        "campaign": campaign, "form": form, "delegation_form": _delegation_form(scope, campaign),
+        "campaign": campaign, "form": form, "delegation_form": delegation_form,
         "delegations": delegations_active(scope=scope, campaign=campaign)})
 
 
 def _delegation_form(scope, campaign, data=None) -> DelegationForm:
-    return DelegationForm(data, units=delegable_units(scope=scope, campaign=campaign))
+    return DelegationForm(data, scope=scope, units=delegable(campaign))
 
 
 @login_required
@@ -120,6 +128,8 @@ def delegation_grant(request: HttpRequest, pk: int) -> HttpResponse:
     if not scope.can(Action.MANAGE, campaign.issuer_path):
         raise PermissionDenied
     form = _delegation_form(scope, campaign, request.POST)
+    if form.picking:  # the picker's search without a script: the page again with the matches, nothing saved
+        return _render_policy(request, scope, campaign, _policy_form(campaign), form)
     if form.is_valid():
         try:
             services.delegation_grant(actor=request.user, unit=form.cleaned_data["unit"],

@@ -24,6 +24,7 @@ from reviews.forms import (
 from reviews.models import SupervisionKind
 from reviews.selectors.supervision import (
     REOPEN_LIST_SIZE,
+    VISITABLE,
     finding_choices,
     reopen_list,
     reopenable_items,
@@ -34,7 +35,6 @@ from reviews.selectors.supervision import (
     supervision_record_details,
     supervision_record_find,
     supervision_records_listed,
-    visitable_units,
 )
 
 
@@ -56,7 +56,7 @@ def supervision_create(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     campaigns = supervisable_campaigns(scope)
     form = SupervisionForm(request.POST or None, author_units=supervising_units_listed(scope),
-                           campaigns=campaigns, visitable=visitable_units(scope))
+                           campaigns=campaigns, scope=scope, visitable=VISITABLE)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -130,6 +130,7 @@ RULES: dict[str, Rule] = {
     "accounts:cas_login": rule(who=()),
     # organization tree
     "branches:tree": rule(),
+    "branches:unit_pick": rule(),  # lists only the viewer's own scope (tests/branches/test_pickers.py)
     "branches:unit_detail": rule("unit", "view"),
     "branches:unit_create": rule("unit", "manage"),  # a new unit under this one
     "branches:unit_edit": rule("unit", "manage"),
