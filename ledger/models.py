@@ -329,7 +329,10 @@ class Problem(models.Model):
                                     condition=Q(handed_down_from__isnull=False)),
         ]
         indexes = [
-            models.Index(fields=["unit_path"], name="problem_path_prefix", opclasses=["varchar_pattern_ops"]),
+            # The path is bytewise ("C", migration 0005), so one plain index serves both the subtree's prefix
+            # (LIKE '1/5/%') and the tree order the lists page through by keyset (a pattern_ops index cannot
+            # give ORDER BY: the province's last page sorted every problem).
+            models.Index(fields=["unit_path", "number"], name="problem_path_order"),
             # The dashboards count recurring problems: a handful among a province's million.
             models.Index(fields=["recurrence_state", "ledger"], name="problem_recurring",
                          condition=~Q(recurrence_state="")),
@@ -403,7 +406,7 @@ class RectificationItem(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["unit_path"], name="item_path_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["unit_path"], name="item_path_order"),  # prefix and tree order, as problem_path_order
             models.Index(fields=["status", "deadline"], name="item_status_deadline"),
             models.Index(fields=["ledger", "status"], name="item_ledger_status"),
             # Overdue lists (oldest deadline first, LIMIT n) walk the open dated items by deadline: the

@@ -29,6 +29,7 @@ from ledger.models import (
 from reviews.models import SupervisionKind, Tier
 from reviews.selectors.results import ledgers_in_place
 from reviews.selectors.sets import HANDED_IN
+from reviews.selectors.surveys import entry_exists
 
 ITEM_STATUSES = [("open", _("未销号")), *ItemStatus.choices]  # "open": anything not closed (销号)
 LEDGER_STATES = [("handed_in", _("已提交（含已通过）")), *LedgerStatus.choices, ("in_place", _("整改到位"))]
@@ -126,11 +127,17 @@ class SurveyUnitFilter(ListFilterSet):
     q = django_filters.CharFilter(method="filter_q")
     tier = django_filters.ChoiceFilter(choices=[*Tier.choices, ("none", _("未定级"))], method="filter_tier")
 
+    def __init__(self, data=None, queryset=None, *, survey, **kwargs) -> None:
+        super().__init__(data, queryset, **kwargs)
+        self.survey = survey
+
     def filter_q(self, units: QuerySet, name: str, value: str) -> QuerySet:
         return units.filter(Q(name__icontains=value.strip()) | Q(code__istartswith=value.strip()))
 
     def filter_tier(self, units: QuerySet, name: str, value: str) -> QuerySet:
-        return units.filter(tier__isnull=True) if value == "none" else units.filter(tier=value)
+        if value == "none":
+            return units.filter(~entry_exists(self.survey))
+        return units.filter(entry_exists(self.survey, value))
 
 
 class TierEntryFilter(ListFilterSet):

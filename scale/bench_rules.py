@@ -24,7 +24,8 @@ LEVELS = ("branch", "gb", "committee", "county", "city", "province", "inspector"
 ORG = ("committee", "county", "city", "province")  # organization departments (组织部)
 SUPERVISORS = ("gb", *ORG)  # who supervises ledgers below them
 VIEWERS_ABOVE = (*SUPERVISORS, "inspector")  # everyone who sees more than one ledger
-LAST_PAGE = "page=999999"  # past the end: every list shows its last page (Paginator.get_page)
+LAST_PAGE = "page=999999"  # past the end: every list shows its last page (Paginator.get_page, or an old link)
+KEYSET_LAST = "last=1"  # a keyset list's "last" link (config.lists.keyset_page_of): its deepest page
 
 Builder = Callable[["Context", str], str]
 Variant = str | Callable[["Context", str], str]  # (context, level) → query string
@@ -96,8 +97,8 @@ def closed_week(ctx: Context, level: str) -> str:
     return f"closed_week={ctx.closed_monday.isoformat()}"
 
 
-def with_period(state: str) -> Callable[[Context, str], str]:
-    return lambda ctx, level: f"period={ctx.period.pk}&state={state}"
+def with_period(state: str, more: str = "") -> Callable[[Context, str], str]:
+    return lambda ctx, level: f"period={ctx.period.pk}&state={state}" + (f"&{more}" if more else "")
 
 
 def children_to_pick(ctx: Context, level: str) -> str:
@@ -157,7 +158,7 @@ RULES: dict[str, BenchRule] = {
     "ledger:my_ledgers": page(plain("ledger:my_ledgers"), LEVELS),
     "ledger:ledger_detail": page(of("ledger:ledger_detail", "ledger"), LEVELS),
     "ledger:ledger_changes": page(of("ledger:ledger_changes", "ledger"), LEVELS),
-    "ledger:ledger_history": page(of("ledger:ledger_history", "ledger"), LEVELS, LAST_PAGE),
+    "ledger:ledger_history": page(of("ledger:ledger_history", "ledger"), LEVELS, LAST_PAGE, KEYSET_LAST),
     "ledger:self_check": page(of("ledger:self_check", "ledger"), LEVELS),
     "ledger:self_check_answer": skip(TRANSITION),
     "ledger:problem_create": page(of("ledger:problem_create", "ledger"), ("branch",)),
@@ -186,8 +187,8 @@ RULES: dict[str, BenchRule] = {
     # periodic progress reports (定期报告)
     "ledger:report_cycle": page(of("ledger:report_cycle", "campaign"), LEVELS),
     "ledger:periodic_who_reported": page(
-        of("ledger:periodic_who_reported", "campaign"), LEVELS, LAST_PAGE, with_period("missing"),
-        with_period("submitted")),
+        of("ledger:periodic_who_reported", "campaign"), LEVELS, LAST_PAGE, KEYSET_LAST, with_period("missing"),
+        with_period("submitted"), with_period("missing", KEYSET_LAST)),
     "ledger:periodic_report_list": page(of("ledger:periodic_report_list", "ledger"), LEVELS),
     "ledger:periodic_report": page(periodic_report, LEVELS),
     "ledger:periodic_report_review": skip(TRANSITION),
@@ -206,10 +207,11 @@ RULES: dict[str, BenchRule] = {
     "reviews:dashboard": page(of("reviews:dashboard", "campaign"), LEVELS),
     "reviews:item_list": page(
         of("reviews:item_list", "campaign"), LEVELS,
-        LAST_PAGE, "status=open", "status=closure_requested", "overdue=1", category, closed_week),
+        LAST_PAGE, KEYSET_LAST, "status=open", f"status=open&{KEYSET_LAST}", "status=closure_requested", "overdue=1",
+        category, closed_week),
     "reviews:problem_list": page(
         of("reviews:problem_list", "campaign"), LEVELS,
-        LAST_PAGE, category, "source=extended", "recurrence=flagged"),
+        LAST_PAGE, KEYSET_LAST, category, "source=extended", f"source=extended&{KEYSET_LAST}", "recurrence=flagged"),
     "reviews:ledger_list": page(
         of("reviews:ledger_list", "campaign"), LEVELS,
         LAST_PAGE, "state=handed_in", "state=in_place", "state=returned"),
@@ -230,7 +232,8 @@ RULES: dict[str, BenchRule] = {
     "reviews:survey_list": page(plain("reviews:survey_list"), LEVELS),
     "reviews:survey_create": skip(TRANSITION),
     "reviews:survey_detail": page(of("reviews:survey_detail", "survey"), ("province", "inspector"),
-                                  LAST_PAGE, SEARCH_HIT, SEARCH_MISS, "tier=none", "tier=lagging"),
+                                  LAST_PAGE, KEYSET_LAST, SEARCH_HIT, SEARCH_MISS, "tier=none", "tier=lagging",
+                                  f"tier=none&{KEYSET_LAST}"),
     "reviews:survey_finalize": skip(TRANSITION),
     "reviews:survey_improvement": skip(TRANSITION),
     "reviews:survey_tier_list": page(of("reviews:survey_tier_list", "survey"), ("province", "inspector"),

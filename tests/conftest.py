@@ -102,3 +102,8 @@ def outside_a_running_loop():
         yield
     finally:
         asyncio.events._set_running_loop(loop)
+
+
+def list_total(page) -> int:
+    """The total a list page shows: a keyset page's (config.lists.Total) or a Paginator's count."""
+    return page.total.n if getattr(page, "keyset", False) else page.paginator.count

@@ -30,6 +30,7 @@ from ledger.models import (
     ReportPeriod,
     overdue_condition,
 )
+from ledger.selectors.tallies import tallied_ledger_count
 from ledger.selectors.workflow import ledger_find, visible
 
 NOT_WRITTEN = "none"
@@ -159,9 +160,12 @@ def ledger_periodic_rows(ledger: Ledger) -> list[PeriodRow]:
 # --- who reported: units × periods ----------------------------------------------------------------------------
 
 
+WHO_REPORTED_ORDER = ("unit_path", "pk")  # tree order, by the (campaign, unit_path) index: the keyset of the table
+
+
 def who_reported_ledgers(user, campaign: Campaign) -> QuerySet[Ledger]:
     """The campaign's ledgers the viewer sees, in tree order (the table's rows)."""
-    return visible(user, Ledger.objects.filter(campaign=campaign)).select_related("unit").order_by("unit_path")
+    return visible(user, Ledger.objects.filter(campaign=campaign)).select_related("unit").order_by(*WHO_REPORTED_ORDER)
 
 
 def in_state(ledgers: QuerySet[Ledger], period_id: int, state: str) -> QuerySet[Ledger]:
@@ -203,7 +207,9 @@ class PeriodCounts:
 def period_counts(user, campaign: Campaign, periods: list[ReportPeriod]) -> list[PeriodCounts]:
     """Per period, how many of the viewer's ledgers are in each state (over the whole subtree, not one page)."""
     today = timezone.localdate()
-    total = visible(user, Ledger.objects.filter(campaign=campaign)).count()
+    total = tallied_ledger_count(scope=scope_for(user), campaign=campaign)  # a province's 274k: from the tallies
+    if total is None:
+        total = visible(user, Ledger.objects.filter(campaign=campaign)).count()
     rows = (visible(user, PeriodicReport.objects.filter(period__in=periods, ledger__campaign=campaign))
             .order_by().values_list("period_id", "status").annotate(n=Count("pk")))
     found: dict[int, dict[str, int]] = {}

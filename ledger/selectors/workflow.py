@@ -165,9 +165,12 @@ def history(ledger: Ledger, *, item: RectificationItem | None = None) -> QuerySe
     return events.filter(item=item) if item is not None else events
 
 
+HISTORY_ORDER = ("at", "pk")  # the order events happened in, by the (ledger, at) index: the history's keyset
+
+
 def history_oldest_first(ledger: Ledger) -> QuerySet[LedgerEvent]:
     """Every event of the ledger in the order it happened (its history page)."""
-    return history(ledger).order_by("at", "id")
+    return history(ledger).order_by(*HISTORY_ORDER)
 
 
 def ledger_page(ledger: Ledger, today: datetime.date | None = None, *, nature: str = "",

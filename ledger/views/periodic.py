@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from branches.selectors import Action, scope_for
 from config.errors import error_text
 from config.http import found_or_404
-from config.lists import page_of
+from config.lists import Total, keyset_page_of
 from ledger.filters import WhoReportedFilter
 from ledger.forms import PeriodicReportForm, PeriodicReviewForm, ReportCycleForm
 from ledger.models import ReportFrequency
@@ -142,8 +142,10 @@ def who_reported(request: HttpRequest, pk: int) -> HttpResponse:
     current = sel.current_period(periods, timezone.localdate())
     filters = WhoReportedFilter(request.GET, sel.who_reported_ledgers(request.user, campaign),
                                 period_ids=[p.pk for p in periods], default_period=current.pk if current else None)
-    page = page_of(request, filters.qs, ROWS_PER_PAGE)
     counts = sel.period_counts(request.user, campaign, periods)
+    # Without a state the rows are every ledger the viewer sees: the periods' total, counted once already.
+    total = Total(n=counts[0].total) if counts and not filters.values["state"] else None
+    page = keyset_page_of(request, filters.qs, sel.WHO_REPORTED_ORDER, per_page=ROWS_PER_PAGE, total=total)
     chart = {
         "periods": [str(c.period.label) for c in counts if c.opened],
         "series": [{"state": state, "name": str(label), "data": [c.counts[state] for c in counts if c.opened]}

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from branches.selectors import scope_for
 from config.errors import error_text
 from config.http import found_or_404
-from config.lists import page_of
+from config.lists import keyset_page_of
 from ledger import wording
 from ledger.filters import CampaignLedgerFilter
 from ledger.forms import EvidenceForm, ItemForm, ProblemForm, TextForm, phase_initial
@@ -151,7 +151,7 @@ def bulk_close(request: HttpRequest, pk: int) -> HttpResponse:
 def ledger_history(request: HttpRequest, pk: int) -> HttpResponse:
     """Every event of the ledger, oldest first, a page at a time."""
     ledger = found_or_404(sel.ledger_find(request.user, pk))
-    events = page_of(request, sel.history_oldest_first(ledger), HISTORY_PAGE_SIZE)
+    events = keyset_page_of(request, sel.history_oldest_first(ledger), sel.HISTORY_ORDER, per_page=HISTORY_PAGE_SIZE)
     return render(request, "ledger/ledger_history.html", {"ledger": ledger, "events": events})
 
 

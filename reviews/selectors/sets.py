@@ -9,12 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from branches.models import OrgUnit
 from branches.selectors import Action, Scope
+from config.lists import Total
 from ledger.models import (
     Campaign,
     EventAction,
+    ItemStatus,
     Ledger,
     LedgerEvent,
     LedgerStatus,
@@ -22,6 +25,7 @@ from ledger.models import (
     ProblemStatus,
     RectificationItem,
 )
+from ledger.selectors.tallies import usable_tally
 from reviews.models import StarRating
 
 HANDED_IN = (LedgerStatus.SUBMITTED, LedgerStatus.ACCEPTED)
@@ -77,15 +81,59 @@ def items_in(*, scope: Scope, campaign: Campaign, unit: OrgUnit) -> QuerySet[Rec
     return scope.filter(campaign_sets(campaign=campaign, unit=unit).items, Action.VIEW, "unit_path")
 
 
+# The lists' orders, for keyset pagination (`config.lists.keyset_page_of`): tree order, each unit's rows by
+# number, the primary key last so that every row has its own place. An index on unit_path (bytewise, "C")
+# gives the first key in order; the rest is sorted within one unit's rows at a time.
+ITEM_ORDER = ("unit_path", "problem__number", "number", "pk")
+PROBLEM_ORDER = ("unit_path", "number", "pk")
+
+
 def items_listed(*, scope: Scope, campaign: Campaign, unit: OrgUnit) -> QuerySet[RectificationItem]:
     """The measures list behind the dashboard, in tree order (a FilterSet narrows it: `reviews.filters`)."""
     items = items_in(scope=scope, campaign=campaign, unit=unit).select_related("ledger__unit", "problem__category")
-    return items.order_by("unit_path", "problem__number", "number")
+    return items.order_by(*ITEM_ORDER)
 
 
 def problems_listed(*, scope: Scope, campaign: Campaign, unit: OrgUnit) -> QuerySet[Problem]:
     problems = problems_in(scope=scope, campaign=campaign, unit=unit).select_related("ledger__unit", "category")
-    return problems.order_by("unit_path", "number")
+    return problems.order_by(*PROBLEM_ORDER)
+
+
+# What the subtree tallies hold of each list: (the filters set, as (name, value) pairs) → the figure. These are
+# the dashboard's figures, each linking to its list (a test checks the two agree).
+ITEM_FIGURES = {
+    (): lambda tally: tally.items,
+    (("status", "open"),): lambda tally: tally.items - tally.closed,
+    (("status", ItemStatus.CLOSED.value),): lambda tally: tally.closed,
+    (("overdue", "1"),): lambda tally: tally.overdue,
+}
+PROBLEM_FIGURES = {(): lambda tally: tally.problems}
+PROBLEM_FIGURE_BY = {"category": "categories", "nature": "natures"}  # one filter → that tally's JSON by value
+
+
+def tallied_items_total(*, campaign: Campaign, unit: OrgUnit, filters: dict) -> Total | None:
+    figure = ITEM_FIGURES.get(_chosen(filters))
+    return _tallied(campaign=campaign, unit=unit, figure=figure) if figure else None
+
+
+def tallied_problems_total(*, campaign: Campaign, unit: OrgUnit, filters: dict) -> Total | None:
+    chosen = _chosen(filters)
+    figure = PROBLEM_FIGURES.get(chosen)
+    if figure is None and len(chosen) == 1 and chosen[0][0] in PROBLEM_FIGURE_BY:
+        (name, value), = chosen
+        figure = lambda tally: getattr(tally, PROBLEM_FIGURE_BY[name]).get(str(value), 0)  # noqa: E731
+    return _tallied(campaign=campaign, unit=unit, figure=figure) if figure else None
+
+
+def _chosen(filters: dict) -> tuple[tuple[str, object], ...]:
+    return tuple((name, value) for name, value in filters.items() if value not in (None, ""))
+
+
+def _tallied(*, campaign: Campaign, unit: OrgUnit, figure) -> Total | None:
+    """A list's total under `unit` from the subtree tallies, with when it was counted; None when the subtree has
+    no usable tally (small, or not counted lately): the list then counts, bounded."""
+    tally = usable_tally(campaign=campaign, unit=unit, today=timezone.localdate())
+    return Total(n=figure(tally), counted_at=tally.counted_at) if tally else None
 
 
 def ledgers_listed(*, scope: Scope, campaign: Campaign, unit: OrgUnit) -> QuerySet[Ledger]:

@@ -6,7 +6,7 @@ a getter answers None outside the viewer's scope and the view answers 404.
 
 from __future__ import annotations
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from branches.models import OrgUnit
 from branches.selectors import Action, Scope
@@ -30,12 +30,30 @@ def survey_issuers(scope: Scope) -> QuerySet[OrgUnit]:
     return OrgUnit.objects.filter(path__in=[g.path for g in scope.grants if scope.can(Action.MANAGE, g.path)])
 
 
+SURVEY_UNIT_ORDER = ("code",)  # the organization's own numbering (unique): the survey page's keyset order
+
+
 def survey_units(survey: TierSurvey) -> QuerySet[OrgUnit]:
-    """The units the survey may classify (strictly below its issuer), each with its tier and reason so far."""
-    entries = TierSurveyEntry.objects.filter(survey=survey, unit=OuterRef("pk"))
+    """The units the survey may classify (strictly below its issuer), in code order. Their tiers and reasons
+    are read for the shown page only (`with_tiers`): a subquery per unit ran for all 30,000 units of a
+    province before the page's limit (scale bench)."""
     return (OrgUnit.objects.filter(path__startswith=survey.issuer_path, is_active=True).exclude(pk=survey.issuer_id)
-            .annotate(tier=Subquery(entries.values("tier")[:1]), reason=Subquery(entries.values("reason")[:1]))
-            .select_related("parent").order_by("code"))
+            .select_related("parent").order_by(*SURVEY_UNIT_ORDER))
+
+
+def with_tiers(survey: TierSurvey, units: list[OrgUnit]) -> list[OrgUnit]:
+    """`units`, each given its tier and reason so far in the survey (None when not classified), one query."""
+    entries = {unit_id: (tier, reason) for unit_id, tier, reason in TierSurveyEntry.objects.filter(
+        survey=survey, unit__in=units).values_list("unit_id", "tier", "reason")}
+    for unit in units:
+        unit.tier, unit.reason = entries.get(unit.pk, (None, None))
+    return units
+
+
+def entry_exists(survey: TierSurvey, tier: str | None = None) -> Exists:
+    """A condition on units: classified in the survey (in `tier` when given)."""
+    entries = TierSurveyEntry.objects.filter(survey=survey, unit=OuterRef("pk"))
+    return Exists(entries.filter(tier=tier) if tier else entries)
 
 
 def survey_counts(survey: TierSurvey) -> dict[str, int]:

@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from branches.selectors import scope_for
-from config.lists import page_of
+from config.lists import keyset_page_of, page_of
 from ledger.models import ProblemNature, ProblemSource, RecurrenceState
 from reviews.filters import (
     ITEM_STATUSES,
@@ -23,7 +23,15 @@ from reviews.filters import (
 )
 from reviews.selectors.dashboards import dashboard as dashboard_figures
 from reviews.selectors.focus import campaigns_listed, focus_unit
-from reviews.selectors.sets import items_listed, ledgers_listed, problems_listed
+from reviews.selectors.sets import (
+    ITEM_ORDER,
+    PROBLEM_ORDER,
+    items_listed,
+    ledgers_listed,
+    problems_listed,
+    tallied_items_total,
+    tallied_problems_total,
+)
 from reviews.views.common import campaign_and_focus
 
 
@@ -93,8 +101,10 @@ def _without_common_prefix(names: list[str]) -> list[str]:
 def item_list(request: HttpRequest, pk: int) -> HttpResponse:
     scope, campaign, focus = campaign_and_focus(request, pk)
     filters = ItemFilter(request.GET, items_listed(scope=scope, campaign=campaign, unit=focus))
+    total = tallied_items_total(campaign=campaign, unit=focus, filters=filters.values)
+    page = keyset_page_of(request, filters.qs, ITEM_ORDER, total=total)
     return render(request, "reviews/item_list.html", {
-        "campaign": campaign, "focus": focus, "filters": filters.values, "page": page_of(request, filters.qs),
+        "campaign": campaign, "focus": focus, "filters": filters.values, "page": page,
         "statuses": ITEM_STATUSES, "categories": category_choices(campaign.template), "phases": phase_choices(campaign),
     })
 
@@ -103,8 +113,10 @@ def item_list(request: HttpRequest, pk: int) -> HttpResponse:
 def problem_list(request: HttpRequest, pk: int) -> HttpResponse:
     scope, campaign, focus = campaign_and_focus(request, pk)
     filters = ProblemFilter(request.GET, problems_listed(scope=scope, campaign=campaign, unit=focus))
+    total = tallied_problems_total(campaign=campaign, unit=focus, filters=filters.values)
+    page = keyset_page_of(request, filters.qs, PROBLEM_ORDER, total=total)
     return render(request, "reviews/problem_list.html", {
-        "campaign": campaign, "focus": focus, "filters": filters.values, "page": page_of(request, filters.qs),
+        "campaign": campaign, "focus": focus, "filters": filters.values, "page": page,
         "sources": ProblemSource.choices, "natures": ProblemNature.choices, "categories": category_choices(campaign.template),
         "recurrence_states": RecurrenceState.choices,
     })

@@ -18,12 +18,13 @@ from branches.selectors import Action, scope_for
 from branches.spreadsheets import xlsx_response
 from config.errors import error_text
 from config.http import found_or_404
-from config.lists import page_of
+from config.lists import keyset_page_of, page_of
 from reviews import survey_services as services
 from reviews.exports import tier_list_workbook
 from reviews.filters import SurveyUnitFilter, TierEntryFilter
 from reviews.models import SurveyStatus, Tier, TierSurvey
 from reviews.selectors.surveys import (
+    SURVEY_UNIT_ORDER,
     survey_counts,
     survey_find,
     survey_issuer_find,
@@ -33,6 +34,7 @@ from reviews.selectors.surveys import (
     surveys_listed,
     tier_entries,
     tier_parents,
+    with_tiers,
 )
 
 
@@ -76,9 +78,11 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
     survey = _survey(request, pk, manage=request.method == "POST")
     if request.method == "POST":
         return _classify(request, survey)
-    filters = SurveyUnitFilter(request.GET, survey_units(survey))
+    filters = SurveyUnitFilter(request.GET, survey_units(survey), survey=survey)
+    page = keyset_page_of(request, filters.qs, SURVEY_UNIT_ORDER)
+    with_tiers(survey, page.object_list)
     return render(request, "reviews/survey_detail.html", {
-        "survey": survey, "page": page_of(request, filters.qs), "filters": filters.values,
+        "survey": survey, "page": page, "filters": filters.values,
         "tiers": Tier.choices, "tier_options": [*Tier.choices, ("none", _("未定级"))],
         "counts": survey_counts(survey), "can_manage": scope_for(request.user).can(Action.MANAGE, survey.issuer),
         "is_draft": survey.status == SurveyStatus.DRAFT,
