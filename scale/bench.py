@@ -430,12 +430,26 @@ class BenchRun:
     database: str
     started_at: str
     data: dict
+    machine: dict = field(default_factory=dict)
     pages: list[PageResult] = field(default_factory=list)
     tasks: list[TaskResult] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return {"database": self.database, "started_at": self.started_at, "data": self.data,
+        return {"database": self.database, "started_at": self.started_at, "data": self.data, "machine": self.machine,
                 "pages": [asdict(p) for p in self.pages], "tasks": [asdict(t) for t in self.tasks]}
+
+
+def machine_now() -> dict:
+    """What the run's times depend on besides the code: cores, memory, the load, the database server."""
+    import os
+    import platform
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version()" if connection.vendor == "postgresql" else "SELECT sqlite_version()")
+        server = cursor.fetchone()[0].split(" on ")[0]
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return {"cpus": os.cpu_count(), "memory_gib": round(memory), "python": platform.python_version(),
+            "server": server, "load": [round(x, 1) for x in os.getloadavg()]}
 
 
 TASKS = (measure_export, measure_report, measure_sweep, measure_publish, measure_zip, measure_recount)
@@ -460,9 +474,12 @@ def run_bench(*, repeat: int = 15, log: Callable[[str], None] = lambda message: 
         database=f"{connection.vendor} {settings.DATABASES['default'].get('NAME')}",
         started_at=timezone.now().isoformat(timespec="seconds"),
         data=data_size(),
+        machine=machine_now(),
     )
     with override_settings(DEBUG=False):
         _run_all(ctx, run, repeat=repeat, log=log, only=only)
+    run.machine["load_at_end"] = machine_now()["load"]
+    run.machine["finished_at"] = timezone.now().isoformat(timespec="seconds")
     return run
 
 
@@ -525,6 +542,7 @@ def render_table(run: BenchRun, *, with_plans: bool = True) -> str:
     lines = [
         f"Data: {run.data['units']:,} units, {run.data['ledgers']:,} ledgers, {run.data['items']:,} items, "
         f"{run.data['accounts']:,} accounts ({run.database}, {run.started_at}).",
+        *machine_lines(run),
         "",
         "| page | account | queries | median ms | × floor | target ms | meets | slowest query ms |",
         "| --- | --- | ---: | ---: | ---: | ---: | --- | ---: |",
@@ -550,6 +568,21 @@ def render_table(run: BenchRun, *, with_plans: bool = True) -> str:
                   f"slowest statement {p.slowest_ms} ms", "", "  ```sql", f"  {p.slowest_sql}", "  ```",
                   "", "  ```", *(f"  {line}" for line in p.plan.splitlines()), "  ```", ""]
     return "\n".join(lines)
+
+
+def machine_lines(run: BenchRun) -> list[str]:
+    """The machine and its load (1, 5, 15-minute load averages at the start and the end), and the tally of rows."""
+    m = run.machine
+    if not m:
+        return []
+    timed = [p for p in run.pages if p.meets_target is not None]
+    met = sum(p.meets_target for p in timed)
+    return [
+        "",
+        f"Machine: {m['cpus']} cores, {m['memory_gib']} GiB, Python {m['python']}, {m['server']}; load average "
+        f"{' / '.join(map(str, m['load']))} at the start, {' / '.join(map(str, m.get('load_at_end', [])))} at the end "
+        f"({m.get('finished_at', '')}). Rows: {len(run.pages)}; {met} of {len(timed)} with a target meet it.",
+    ]
 
 
 def _cell(text: str) -> str:

@@ -17,9 +17,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--output", default="bench-results/bench.json", help="where to write the JSON")
         parser.add_argument("--repeat", type=int, default=15, help="timed requests per page (the floor gets twice)")
+        parser.add_argument("--readme", help="also put the table (without the plans) into this Markdown file, "
+                                                 "between the lines <!-- bench:start --> and <!-- bench:end -->")
         parser.add_argument("--only", nargs="*", help="URL names (reviews:item_list, item_list, a namespace such as reviews) or tasks (export, report, sweep, publish, zip, recount) to run; default: all")
 
-    def handle(self, *args, output: str, repeat: int, only: list[str] | None, **options) -> None:
+    def handle(self, *args, output: str, repeat: int, only: list[str] | None, readme: str | None = None,
+               **options) -> None:
         try:
             run = run_bench(repeat=repeat, log=self.stdout.write, only=set(only) if only else None)
         except LookupError as error:
@@ -32,3 +35,17 @@ class Command(BaseCommand):
         path.write_text(json.dumps(run.as_dict(), ensure_ascii=False, indent=2, default=str), encoding="utf-8")
         path.with_suffix(".md").write_text(table + "\n", encoding="utf-8")
         self.stdout.write(self.style.SUCCESS(f"Wrote {path} and {path.with_suffix('.md')}"))
+        if readme:
+            readme_put(Path(readme), render_table(run, with_plans=False))
+            self.stdout.write(self.style.SUCCESS(f"Wrote the table into {readme}"))
+
+
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def readme_put(path: Path, table: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    if START not in text or END not in text:
+        raise CommandError(f"{path} has no {START} … {END} section for the table")
+    head, rest = text.split(START, 1)
+    path.write_text(f"{head}{START}\n{table}\n{END}{rest.split(END, 1)[1]}", encoding="utf-8")
