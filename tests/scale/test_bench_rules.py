@@ -70,3 +70,17 @@ def test_the_zip_and_recount_tasks_measure_what_they_name(settings):
     assert recount.figures["unchanged_rows"] == 0
     assert 0 < recount.figures["one_county_rows"]
     assert recount.meets_target is True
+
+
+def test_the_table_goes_between_the_readme_markers_and_nowhere_else(tmp_path):
+    from scale.management.commands.bench import END, START, readme_put
+
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# 整改台账\n\n{START}\nold table\n{END}\n\n## Documentation\n", encoding="utf-8")
+    readme_put(readme, "| page | account |\n| home | branch |")
+    assert readme.read_text(encoding="utf-8") == (
+        f"# 整改台账\n\n{START}\n| page | account |\n| home | branch |\n{END}\n\n## Documentation\n")
+    readme.write_text("# no section\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="bench:start"):
+        readme_put(readme, "table")
+    assert readme.read_text(encoding="utf-8") == "# no section\n"
