@@ -463,13 +463,30 @@ ALIASES = {"ledger": "ledger:ledger_detail", "item": "ledger:item_detail", "dash
            "campaign ledgers": "ledger:campaign_ledgers", "campaign_ledgers": "ledger:campaign_ledgers"}
 
 
+def age_tallies(ctx: Context, *, changed: bool) -> None:
+    """Make every campaign tally stale (older than TALLY_MAX_AGE_MINUTES), and with `changed` mark the featured
+    county's block changed too, so the pages show what they do when the beat stopped: served as counted
+    (stale, unchanged) or the changed county counted live beside the others' stored rows. For real: the next
+    `refresh_tallies` makes them fresh again."""
+    from ledger.models import SubtreeTally
+    from ledger.services.tally_marks import tally_mark_bump
+
+    aged = timezone.now() - datetime.timedelta(minutes=settings.TALLY_MAX_AGE_MINUTES + 1)
+    SubtreeTally.objects.filter(campaign__isnull=False).update(counted_at=aged)
+    if changed:
+        with transaction.atomic():
+            tally_mark_bump(campaign=ctx.campaign, unit_path=ctx.units["county"].path)
+
+
 def run_bench(*, repeat: int = 15, log: Callable[[str], None] = lambda message: None,
-              only: set[str] | None = None) -> BenchRun:
+              only: set[str] | None = None, tallies: str = "as-counted") -> BenchRun:
     missing, stale = missing_rules(), stale_rules()
     if missing or stale:
         raise LookupError("every URL name needs a bench rule (scale/bench_rules.py). "
                           f"Without a rule: {', '.join(missing) or '-'}. Rules for no URL: {', '.join(stale) or '-'}")
     ctx = Context.load()
+    if tallies != "as-counted":
+        age_tallies(ctx, changed=tallies == "stale-changed")
     run = BenchRun(
         database=f"{connection.vendor} {settings.DATABASES['default'].get('NAME')}",
         started_at=timezone.now().isoformat(timespec="seconds"),

@@ -29,7 +29,7 @@ from ledger.models import (
     overdue_condition,
 )
 from ledger.selectors.campaigns import campaigns_visible
-from ledger.selectors.tallies import fresh_tallies
+from ledger.selectors.tallies import tallied_statuses, tallies_of_today
 
 TEMPLATE_ROLES = (Role.ORG_DEPARTMENT, Role.INSPECTOR)
 BRANCH_ROLES = (Role.BRANCH_SECRETARY, Role.BRANCH_MEMBER)
@@ -253,8 +253,10 @@ def _overview_counts(data: HomeData, grants: list[Grant]) -> None:
     A province's or a city's figures come from the background tallies when they are fresh (`ledger.selectors.tallies`),
     whatever else is small enough is counted here.
     """
-    tallies = fresh_tallies(campaign_ids=[None, *(c.pk for c in data.campaigns)], units=data.roots,
-                            today=timezone.localdate())
+    today = timezone.localdate()
+    found = tallies_of_today(campaign_ids=[None, *(c.pk for c in data.campaigns)], units=data.roots, today=today,
+                             any_day=True)  # statuses and units by kind do not depend on the day
+    tallies = found[0]
 
     def tallied(campaign_id: int | None) -> list[SubtreeTally] | None:
         found = [tallies.get((campaign_id, root.pk)) for root in data.roots]
@@ -262,14 +264,14 @@ def _overview_counts(data: HomeData, grants: list[Grant]) -> None:
 
     live_campaigns = []
     for campaign in data.campaigns:
-        found = tallied(campaign.pk)
-        if found is None:
+        # fresh tallies, or (a stale one that changed) its unchanged blocks' rows and the changed ones counted live
+        statuses = tallied_statuses(campaign=campaign, units=data.roots, today=today, tallies=found)
+        if statuses is None:
             live_campaigns.append(campaign.pk)
             continue
         counts = data.campaign_counts[campaign.pk] = dict.fromkeys(LedgerStatus.values, 0)
-        for tally in found:
-            for status, n in tally.statuses.items():
-                counts[status] += n
+        for status, n in statuses.items():
+            counts[status] += n
     if live_campaigns:
         rows = (Ledger.objects.filter(campaign__in=live_campaigns).filter(_paths_condition(grants, "unit_path", exact=False))
                 .values("campaign_id", "status").annotate(n=Count("pk")).order_by())

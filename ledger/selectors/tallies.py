@@ -8,14 +8,15 @@ TALLY_MAX_AGE_MINUTES is still read when the change marks (`TallyMark`) say noth
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from branches.models import PATH_SEPARATOR, OrgUnit
 from branches.selectors import Scope, outermost_grants
-from ledger.models import Campaign, SubtreeTally, TallyMark
+from ledger.models import Campaign, Ledger, SubtreeTally, TallyMark
 
 BLOCK_LEVELS = 2  # a block's top unit is this many levels under the issuer (a province's counties)
 WHOLE_CAMPAIGN = ""  # the mark over every block
@@ -52,16 +53,32 @@ def fresh_tallies(*, campaign_ids: list[int | None], units: list[OrgUnit],
     need one and fresh enough to trust: counted for today, over TALLY_MIN_LEDGERS ledgers (units, for the
     tree), and either within TALLY_MAX_AGE_MINUTES or, for a campaign, unchanged since (the marks say). One
     query, and two more only when a tally is older than that."""
+    return tallies_of_today(campaign_ids=campaign_ids, units=units, today=today)[0]
+
+
+TallyMap = dict[tuple[int | None, int], SubtreeTally]
+
+
+def tallies_of_today(*, campaign_ids: list[int | None], units: list[OrgUnit], today: datetime.date,
+                     any_day: bool = False) -> tuple[TallyMap, TallyMap]:
+    """(fresh, changed): the tallies `fresh_tallies` returns, and the big campaign tallies of today that are
+    stale and whose subtree changed since (see `tally_parts`). `any_day`: for figures that do not depend on the
+    day (ledgers by status), a tally counted on an earlier day is as good when nothing changed since."""
     fresh_since = timezone.now() - datetime.timedelta(minutes=settings.TALLY_MAX_AGE_MINUTES)
     in_campaigns = Q(campaign_id__in=[pk for pk in campaign_ids if pk is not None])
     if None in campaign_ids:
         in_campaigns |= Q(campaign__isnull=True)
-    tallies = [tally for tally in SubtreeTally.objects.filter(in_campaigns, unit__in=units, as_of=today)
+    of_day = {} if any_day else {"as_of": today}
+    tallies = [tally for tally in SubtreeTally.objects.filter(in_campaigns, unit__in=units, **of_day)
                if (tally.ledgers if tally.campaign_id else sum(tally.units.values())) >= settings.TALLY_MIN_LEDGERS]
     stale = [tally for tally in tallies if tally.counted_at < fresh_since]
     unchanged = _unchanged(stale, units) if stale else set()
-    return {(tally.campaign_id, tally.unit_id): tally for tally in tallies
-            if tally.counted_at >= fresh_since or tally.pk in unchanged}
+    fresh, changed = {}, {}
+    for tally in tallies:
+        usable = tally.counted_at >= fresh_since or tally.pk in unchanged
+        if usable or tally.campaign_id:
+            (fresh if usable else changed)[(tally.campaign_id, tally.unit_id)] = tally
+    return fresh, changed
 
 
 def _unchanged(stale: list[SubtreeTally], units: list[OrgUnit]) -> set[int]:
@@ -76,6 +93,74 @@ def _unchanged(stale: list[SubtreeTally], units: list[OrgUnit]) -> set[int]:
         marks[tally.campaign_id], issuer_path=issuers[tally.campaign_id], unit_path=paths[tally.unit_id])}
 
 
+@dataclass
+class TallyParts:
+    """A big subtree whose tally is out of date, in parts: the stored rows of its blocks that did not change
+    (`stored`), and what to count live: the blocks whose marks moved (`live_blocks`, whole subtrees) and the
+    units above the blocks (`live_units`, their own ledgers only). Together they cover the subtree exactly once,
+    so the page counts one changed county live instead of the whole province."""
+
+    stored: list[SubtreeTally] = field(default_factory=list)
+    live_blocks: list[str] = field(default_factory=list)
+    live_units: list[str] = field(default_factory=list)
+
+    def live_condition(self, path_field: str = "unit_path") -> Q:
+        """The rows to count live, as a condition of constant path prefixes (index ranges)."""
+        condition = Q(**{f"{path_field}__in": self.live_units})
+        for path in self.live_blocks:
+            condition |= Q(**{f"{path_field}__startswith": path})
+        return condition
+
+    @property
+    def counted_at(self) -> datetime.datetime | None:
+        """When the oldest stored part was counted (every figure is exact now: nothing in it changed since);
+        None when everything was counted live."""
+        return min((tally.counted_at for tally in self.stored), default=None)
+
+
+def tally_parts(*, campaign: Campaign, unit: OrgUnit, today: datetime.date,
+                any_day: bool = False) -> TallyParts | None:
+    """`unit`'s subtree as its blocks' stored rows plus what changed since they were counted, for a unit whose
+    tally of today is stale and changed (`tallies_of_today`) and lies above the blocks (an issuer, a city);
+    None for a changed county, which is its own block: count it live. Three queries, whatever the size."""
+    block_depth = campaign.issuer_path.count(PATH_SEPARATOR) - 1 + BLOCK_LEVELS  # the root's depth is 0
+    if unit.depth >= block_depth:
+        return None
+    of_day = {} if any_day else {"as_of": today}
+    stored = {row.unit_id: row for row in SubtreeTally.objects.filter(
+        campaign=campaign, unit__path__startswith=unit.path, unit__depth=block_depth, **of_day).select_related("unit")}
+    marks = campaign_marks([campaign.pk])[campaign.pk]
+    parts = TallyParts()
+    for pk, path, depth, has_below in _upper_units(unit, block_depth):
+        if depth < block_depth or not has_below:
+            parts.live_units.append(path)
+        elif pk in stored and stored[pk].marks == marks_over(marks, issuer_path=campaign.issuer_path,
+                                                               unit_path=path):
+            parts.stored.append(stored[pk])
+        else:
+            parts.live_blocks.append(path)
+    return parts
+
+
+def _upper_units(unit: OrgUnit, block_depth: int) -> QuerySet:
+    """(pk, path, depth, has units below) of `unit`'s subtree down to the blocks' top units."""
+    return OrgUnit.objects.filter(path__startswith=unit.path, depth__lte=block_depth).annotate(
+        has_below=Exists(OrgUnit.objects.filter(parent=OuterRef("pk")))).values_list("pk", "path", "depth",
+                                                                                      "has_below")
+
+
+def parts_statuses(parts: TallyParts, *, campaign: Campaign) -> dict[str, int]:
+    """Ledger status → ledgers of the subtree in `parts`: the stored rows, plus one grouped count of the rest."""
+    statuses: dict[str, int] = {}
+    for tally in parts.stored:
+        for status, n in tally.statuses.items():
+            statuses[status] = statuses.get(status, 0) + n
+    live = Ledger.objects.filter(parts.live_condition(), campaign=campaign)
+    for status, n in live.order_by().values_list("status").annotate(n=Count("pk")):
+        statuses[status] = statuses.get(status, 0) + n
+    return statuses
+
+
 def tallied_ledger_count(*, scope: Scope, campaign: Campaign, status: str = "") -> int | None:
     """How many of the campaign's ledgers (in `status`) the viewer sees, from fresh tallies of the subtrees they
     see; None when one of those subtrees has none (small, or not counted lately): count live then."""
@@ -84,12 +169,46 @@ def tallied_ledger_count(*, scope: Scope, campaign: Campaign, status: str = "") 
         units = [campaign.issuer]
     else:
         units = [scope.units[grant.path] for grant in grants if grant.path.startswith(campaign.issuer_path)]
-    tallies = fresh_tallies(campaign_ids=[campaign.pk], units=units, today=timezone.localdate())
-    found = [tallies.get((campaign.pk, unit.pk)) for unit in units]
-    if not units or not all(found):
+    statuses = tallied_statuses(campaign=campaign, units=units, today=timezone.localdate())
+    if statuses is None:
         return None
-    return sum(tally.statuses.get(status, 0) if status else tally.ledgers for tally in found)
+    return statuses.get(status, 0) if status else sum(statuses.values())
+
+
+def tallied_statuses(*, campaign: Campaign, units: list[OrgUnit], today: datetime.date,
+                     tallies: tuple[TallyMap, TallyMap] | None = None) -> dict[str, int] | None:
+    """Ledger status → ledgers of the campaign in these units' subtrees, from their fresh tallies, or, where a
+    big subtree changed since its tally, from its unchanged blocks' rows plus a live count of the changed ones;
+    None when a subtree has no usable tally (small, or changed below a county): count live then. Statuses do
+    not depend on the day: a tally of yesterday that nothing changed since is as good. `tallies`: what
+    `tallies_of_today(any_day=True)` found for these units, when the caller has read it already."""
+    fresh, changed = tallies or tallies_of_today(campaign_ids=[campaign.pk], units=units, today=today,
+                                                 any_day=True)
+    statuses: dict[str, int] = {}
+    for unit in units:
+        if (tally := fresh.get((campaign.pk, unit.pk))) is not None:
+            found = tally.statuses
+        elif (campaign.pk, unit.pk) in changed and (
+                parts := tally_parts(campaign=campaign, unit=unit, today=today, any_day=True)) is not None:
+            found = parts_statuses(parts, campaign=campaign)
+        else:
+            return None
+        for key, n in found.items():
+            statuses[key] = statuses.get(key, 0) + n
+    return statuses if units else None
 
 
 def usable_tally(*, campaign: Campaign, unit: OrgUnit, today: datetime.date) -> SubtreeTally | None:
     return fresh_tallies(campaign_ids=[campaign.pk], units=[unit], today=today).get((campaign.pk, unit.pk))
+
+
+def tally_or_parts(*, campaign: Campaign, unit: OrgUnit,
+                   today: datetime.date) -> tuple[SubtreeTally | None, TallyParts | None]:
+    """The unit's usable tally, or else its parts when its tally changed since (`tally_parts`); (None, None):
+    count live."""
+    fresh, changed = tallies_of_today(campaign_ids=[campaign.pk], units=[unit], today=today)
+    if (tally := fresh.get((campaign.pk, unit.pk))) is not None:
+        return tally, None
+    if (campaign.pk, unit.pk) in changed:
+        return None, tally_parts(campaign=campaign, unit=unit, today=today)
+    return None, None

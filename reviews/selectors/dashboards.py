@@ -26,7 +26,7 @@ from ledger.models import (
     TemplateCategory,
     overdue_condition,
 )
-from ledger.selectors.tallies import usable_tally
+from ledger.selectors.tallies import TallyParts, tally_or_parts
 from reviews.models import StarRating
 from reviews.selectors.results import in_place_condition, in_place_counts, policy_of
 from reviews.selectors.sets import HANDED_IN, CampaignSets, campaign_sets
@@ -174,6 +174,30 @@ def _tallied_figures(*, sets: CampaignSets, campaign: Campaign, focus: OrgUnit, 
     return totals
 
 
+def _live_sets(sets: CampaignSets, parts: TallyParts) -> CampaignSets:
+    """What a changed tally's page counts live: the changed blocks, and the own ledgers of the units above."""
+    return CampaignSets(ledgers=sets.ledgers.filter(parts.live_condition()),
+                        problems=sets.problems.filter(parts.live_condition()),
+                        items=sets.items.filter(parts.live_condition()),
+                        closures=sets.closures.filter(parts.live_condition("ledger__unit_path")),
+                        ratings=sets.ratings.filter(parts.live_condition()))
+
+
+def _add_stored_parts(parts: TallyParts, *, focus: OrgUnit, totals: dict[str, dict], maps: tuple) -> None:
+    """Add the unchanged blocks' stored rows to the live counts of the rest: each into the row of the focus's
+    child it lies under, and its keyed counts into the focus's (categories, natures, weeks, stars)."""
+    categories, natures, weekly, stars = maps
+    for tally in parts.stored:  # read with their units
+        child = tally.unit.path[:tally.unit.path.index("/", len(focus.path)) + 1]
+        row = totals.setdefault(child, {**dict.fromkeys(FIGURES, 0), "statuses": {}})
+        for name in FIGURES:
+            row[name] += getattr(tally, name)
+        for into, stored, key in ((categories, tally.categories, int), (natures, tally.natures, str),
+                                  (weekly, tally.weekly, datetime.date.fromisoformat), (stars, tally.stars, int)):
+            for value, n in stored.items():
+                into[key(value)] = into.get(key(value), 0) + n
+
+
 def phase_figures(items: QuerySet, *, campaign: Campaign, today: datetime.date) -> list[dict]:
     """Measures, closed and overdue per phase of the campaign (its order), then those in no phase; empty while no
     measure is in a phase (as on the ledger page). Two queries: the phases, and the measures grouped by phase
@@ -209,15 +233,19 @@ def dashboard(*, scope: Scope, campaign: Campaign, focus: OrgUnit, today: dateti
     """
     today = today or timezone.localdate()
     sets = campaign_sets(campaign=campaign, unit=focus).scoped(scope)
-    tally = usable_tally(campaign=campaign, unit=focus, today=today)
+    tally, parts = tally_or_parts(campaign=campaign, unit=focus, today=today)
     results = in_place_counts(campaign=campaign, policy=policy_of(campaign))
     if tally is None:
-        totals = grouped_figures(sets, key=_row_key(focus), today=today, results=results)
+        counted = _live_sets(sets, parts) if parts else sets
+        totals = grouped_figures(counted, key=_row_key(focus), today=today, results=results)
         whole = Value(focus.path, output_field=CharField())
-        categories = {category: n for _key, category, n in grouped_categories(sets.problems, key=whole)}
-        natures = {nature: n for _key, nature, n in grouped_natures(sets.problems, key=whole)}
-        weekly = {week: n for _key, week, n in grouped_closures(sets.closures, key=whole)}
-        stars = {stars: n for _key, stars, n in grouped_stars(sets.ratings, key=whole)}
+        categories = {category: n for _key, category, n in grouped_categories(counted.problems, key=whole)}
+        natures = {nature: n for _key, nature, n in grouped_natures(counted.problems, key=whole)}
+        weekly = {week: n for _key, week, n in grouped_closures(counted.closures, key=whole)}
+        stars = {stars: n for _key, stars, n in grouped_stars(counted.ratings, key=whole)}
+        if parts:
+            _add_stored_parts(parts, focus=focus, totals=totals,
+                              maps=(categories, natures, weekly, stars))
     else:
         totals = _tallied_figures(sets=sets, campaign=campaign, focus=focus, today=today, results=results)
         categories = {int(category): n for category, n in tally.categories.items()}
@@ -245,5 +273,5 @@ def dashboard(*, scope: Scope, campaign: Campaign, focus: OrgUnit, today: dateti
         "by_nature": [(value, label, natures.get(value, 0)) for value, label in ProblemNature.choices],
         "weekly": [{"week": week, "n": n} for week, n in sorted(weekly.items())],
         "stars": [(n, stars.get(n, 0)) for n in range(5, 0, -1)], "overdue_items": overdue_items, "today": today,
-        "counted_at": tally.counted_at if tally else None,
+        "counted_at": tally.counted_at if tally else parts.counted_at if parts else None,
     }

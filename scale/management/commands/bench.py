@@ -19,12 +19,17 @@ class Command(BaseCommand):
         parser.add_argument("--repeat", type=int, default=15, help="timed requests per page (the floor gets twice)")
         parser.add_argument("--readme", help="also put the table (without the plans) into this Markdown file, "
                                                  "between the lines <!-- bench:start --> and <!-- bench:end -->")
+        parser.add_argument("--tallies", choices=["as-counted", "stale", "stale-changed"], default="as-counted",
+                            help="before the rows, make the subtree tallies stale (older than TALLY_MAX_AGE_MINUTES), "
+                                 "and with stale-changed mark the featured county changed; the next refresh_tallies "
+                                 "makes them fresh again")
         parser.add_argument("--only", nargs="*", help="URL names (reviews:item_list, item_list, a namespace such as reviews) or tasks (export, report, sweep, publish, zip, recount) to run; default: all")
 
     def handle(self, *args, output: str, repeat: int, only: list[str] | None, readme: str | None = None,
+               tallies: str = "as-counted",
                **options) -> None:
         try:
-            run = run_bench(repeat=repeat, log=self.stdout.write, only=set(only) if only else None)
+            run = run_bench(repeat=repeat, log=self.stdout.write, only=set(only) if only else None, tallies=tallies)
         except LookupError as error:
             raise CommandError(str(error)) from error
         table = render_table(run)
