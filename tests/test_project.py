@@ -42,3 +42,16 @@ def test_templates_have_no_inline_scripts():
         if inline.search(path.read_text(encoding="utf-8").replace("json_script", ""))
     ]
     assert offenders == []
+
+
+@pytest.mark.django_db
+def test_postgresql_connections_compile_nothing_just_in_time():
+    """A province's grouped counts cross PostgreSQL's JIT threshold, and compiling took seconds where running took
+    milliseconds: the project's connections turn JIT off."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("JIT is PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
