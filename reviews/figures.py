@@ -45,7 +45,7 @@ def figures_recount(ledger_ids: Iterable[int], *, campaign: Campaign, today: dat
     # and then counts with this one's change included (READ COMMITTED: a later statement sees the commit).
     list(LedgerFigures.objects.select_for_update().filter(pk__in=ledger_ids).order_by("pk").values_list("pk"))
     today = today or timezone.localdate()
-    rows = _counted(Ledger.objects.filter(pk__in=ledger_ids, campaign=campaign), campaign, today)
+    rows = figures_counted(Ledger.objects.filter(pk__in=ledger_ids, campaign=campaign), campaign, today)
     return _store(rows, today, as_of=results_as_of(campaign))
 
 
@@ -98,7 +98,7 @@ def _adapted(figures: LedgerFigures, name: str):
     return field.get_db_prep_save(getattr(figures, name), connection)
 
 
-def _counted(ledgers, campaign: Campaign, today: datetime.date) -> list[dict]:
+def figures_counted(ledgers, campaign: Campaign, today: datetime.date) -> list[dict]:
     """The figures of `ledgers` counted by the live rules, one statement."""
     policy = policy_of(campaign)
     rows = ledgers_with_results(ledgers.order_by(), campaign=campaign, policy=policy).annotate(
