@@ -25,8 +25,14 @@ class CampaignLedgerFilter(ListFilterSet):
     sort = django_filters.ChoiceFilter(choices=[(order, order) for key in LEDGER_SORTS for order in (key, f"-{key}")],
                                        method="sort_by")
 
+    def __init__(self, data=None, queryset=None, *, figures_subtree=None, **kwargs) -> None:
+        super().__init__(data, queryset, **kwargs)
+        self.figures_subtree = figures_subtree  # narrows rows to the viewer's subtree on the figures' own columns
+
     def sort_by(self, rows: QuerySet, name: str, value: str) -> QuerySet:
         column, *tie = LEDGER_SORTS[value.lstrip("-")]  # ties stay in tree order either way
+        if column.startswith("figures__") and self.figures_subtree is not None:
+            rows = self.figures_subtree(rows)
         return rows.order_by(f"-{column}" if value.startswith("-") else column, *tie)
 
 

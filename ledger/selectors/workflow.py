@@ -379,11 +379,19 @@ STORED_COUNTS = {"n_problems": "figures__problems", "n_items": "figures__items",
 def campaign_ledger_rows(user, campaign: Campaign) -> QuerySet[Ledger]:
     """The ledgers of `campaign` the user sees, with their stored figures (one query, no per-row count), in tree
     order (`ledger.filters.CampaignLedgerFilter` narrows and sorts them)."""
-    # Every ledger has its figures row (publishing writes them): the inner join lets the planner start from the
-    # figures' (campaign, figure, unit_path) index when a figure sorts the list.
-    rows = visible(user, Ledger.objects.filter(campaign=campaign, figures__campaign=campaign)).select_related(
-        "unit").annotate(**{name: F(path) for name, path in STORED_COUNTS.items()})
+    rows = visible(user, Ledger.objects.filter(campaign=campaign)).select_related("unit").annotate(
+        **{name: F(path) for name, path in STORED_COUNTS.items()})
     return rows.order_by("unit_path")
+
+
+def figures_subtree(user, campaign: Campaign):
+    """Narrow ledger rows by their figures' own copies of the campaign and path, for a sort by a figure: the
+    planner then reads the viewer's subtree from the figures' (campaign, figure, unit_path) indexes instead of
+    joining the campaign's every row (in tree order the ledger's own index serves, and the figures of the page's
+    50 rows are read by key)."""
+    scope = scope_for(user)
+    return lambda rows: scope.filter(rows.filter(figures__campaign=campaign), Action.VIEW,
+                                     path_field="figures__unit_path")
 
 
 def figures_older_than_today(rows) -> datetime.date | None:

@@ -65,7 +65,8 @@ def my_ledgers(request: HttpRequest) -> HttpResponse:
 @login_required
 def campaign_ledgers(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = found_or_404(sel.campaign_find(request.user, pk))
-    filters = CampaignLedgerFilter(request.GET, sel.campaign_ledger_rows(request.user, campaign))
+    filters = CampaignLedgerFilter(request.GET, sel.campaign_ledger_rows(request.user, campaign),
+                                   figures_subtree=sel.figures_subtree(request.user, campaign))
     status = filters.values["status"]
     # A county or the province sees thousands of ledgers: one page at a time, and the province's total from
     # the background tallies instead of counting 274k rows at every page turn (scale bench).
