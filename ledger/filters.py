@@ -9,11 +9,14 @@ from config.lists import IntegerFilter, ListFilterSet
 from ledger.models import LedgerStatus
 from ledger.selectors.periodic import CELL_STATES, in_state
 
-# The columns a general branch's ledger list sorts by ("-" first: descending), and the annotation behind each
-# (`ledger.selectors.workflow.campaign_ledger_rows`).
+# The columns a general branch's ledger list sorts by ("-" first: descending), each with its tie-breaker: the
+# ledger's own columns in tree order, the stored figures (`ledger.selectors.workflow.campaign_ledger_rows`) by
+# their copy of the path, so that (campaign, figure, unit_path) indexes serve "ORDER BY … LIMIT 50" as they are.
 LEDGER_SORTS = {
-    "unit": "unit_path", "status": "status", "problems": "n_problems", "items": "n_items",
-    "closed": "n_closed", "overdue": "n_overdue", "changed": "last_change",
+    "unit": ("unit_path",), "status": ("status", "unit_path"),
+    **{key: (f"figures__{name}", "figures__unit_path") for key, name in (
+        ("problems", "problems"), ("items", "items"), ("closed", "closed"), ("overdue", "overdue"),
+        ("changed", "last_change"))},
 }
 
 
@@ -22,9 +25,15 @@ class CampaignLedgerFilter(ListFilterSet):
     sort = django_filters.ChoiceFilter(choices=[(order, order) for key in LEDGER_SORTS for order in (key, f"-{key}")],
                                        method="sort_by")
 
+    def __init__(self, data=None, queryset=None, *, figures_subtree=None, **kwargs) -> None:
+        super().__init__(data, queryset, **kwargs)
+        self.figures_subtree = figures_subtree  # narrows rows to the viewer's subtree on the figures' own columns
+
     def sort_by(self, rows: QuerySet, name: str, value: str) -> QuerySet:
-        column = LEDGER_SORTS[value.lstrip("-")]
-        return rows.order_by(f"-{column}" if value.startswith("-") else column, "unit_path")
+        column, *tie = LEDGER_SORTS[value.lstrip("-")]  # ties stay in tree order either way
+        if column.startswith("figures__") and self.figures_subtree is not None:
+            rows = self.figures_subtree(rows)
+        return rows.order_by(f"-{column}" if value.startswith("-") else column, *tie)
 
 
 class WhoReportedFilter(ListFilterSet):

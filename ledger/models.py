@@ -782,6 +782,54 @@ class TallyMark(models.Model):
         return f"{self.campaign_id}:{self.path} #{self.seq}"
 
 
+FIGURE_SORTS = ("problems", "items", "closed", "overdue", "last_change")  # the ledger list's figure columns
+
+
+class LedgerFigures(models.Model):
+    """A ledger's figures, stored so that lists filter and sort by them without counting per row (issue 15).
+
+    Counted by `reviews.figures` with the live rules (the ledger list's counts, and the results page's
+    `in_place_counts` / `in_place_condition` for 整改到位), in the transaction of every change they count
+    (`event_record` and the writers past it), and once a day for every ledger: `overdue` and the in-place rule
+    depend on the day. `counted_on` is the day they were counted for."""
+
+    ledger = models.OneToOneField(Ledger, on_delete=models.CASCADE, primary_key=True, related_name="figures")
+    # copies of the ledger's, for the indexes: each sort within a subtree, in tree order among equal figures
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    unit_path = models.CharField(max_length=255, editable=False)
+    # the ledger list's columns: active problems, their measures, closed, awaiting 销号, overdue, last event
+    problems = models.PositiveIntegerField(default=0)
+    items = models.PositiveIntegerField(default=0)
+    closed = models.PositiveIntegerField(default=0)
+    requested = models.PositiveIntegerField(default=0)
+    overdue = models.PositiveIntegerField(default=0)
+    last_change = models.DateTimeField(null=True)
+    # the results rule's counts (`reviews.selectors.results.RESULT_COUNTS`) and its verdict, as of `results_as_of`
+    measures = models.PositiveIntegerField(default=0)
+    not_closed = models.PositiveIntegerField(default=0)
+    late = models.PositiveIntegerField(default=0)  # the rule's "overdue": not closed and past its limit at as_of
+    stale_ongoing = models.PositiveIntegerField(default=0)
+    reopened = models.PositiveIntegerField(default=0)
+    unmeasured = models.PositiveIntegerField(default=0)
+    unanswered = models.PositiveIntegerField(default=0)
+    unanswered_categories = models.PositiveIntegerField(default=0)
+    in_place = models.BooleanField(default=False)
+    as_of = models.DateField(null=True)  # the results rule's day
+    counted_on = models.DateField()  # the day `overdue` and the rule were counted for
+    counted_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            *(models.Index(fields=["campaign", name, "unit_path"], name=f"figures_{name}")
+              for name in FIGURE_SORTS),
+            models.Index(fields=["campaign", "counted_on"], name="figures_counted_on"),
+            models.Index(fields=["campaign", "unit_path"], condition=Q(in_place=True), name="figures_in_place"),
+        ]
+
+    def __str__(self) -> str:
+        return f"figures of ledger {self.ledger_id} @ {self.counted_on}"
+
+
 # --- periodic progress reports (定期报告): a campaign asks its ledgers for a report every period ------------------
 
 

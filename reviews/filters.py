@@ -27,7 +27,7 @@ from ledger.models import (
     overdue_condition,
 )
 from reviews.models import SupervisionKind, Tier
-from reviews.selectors.results import ledgers_in_place
+from reviews.selectors.results import ledgers_in_place_stored
 from reviews.selectors.sets import HANDED_IN
 from reviews.selectors.surveys import entry_exists
 
@@ -93,7 +93,7 @@ class LedgerFilter(ListFilterSet):
 
     def filter_state(self, ledgers: QuerySet, name: str, value: str) -> QuerySet:
         if value == "in_place":
-            return ledgers_in_place(ledgers, campaign=self.campaign)
+            return ledgers_in_place_stored(ledgers)
         if value == "handed_in":
             return ledgers.filter(status__in=HANDED_IN)
         return ledgers.filter(status=value)

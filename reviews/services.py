@@ -30,6 +30,7 @@ from ledger.models import (
 from ledger.services import workflow
 from ledger.services.events import event_record
 from ledger.services.tally_marks import tally_mark_bump, tally_marks_bump_all
+from reviews.figures import figures_recount_campaign
 from reviews.models import (
     ItemReopening,
     RatingChange,
@@ -167,6 +168,7 @@ def policy_set(*, actor, campaign: Campaign, progress_period_days: int, advanced
     policy.updated_by = _user_or_none(actor)
     policy.save()
     tally_marks_bump_all(campaign=campaign)  # "in place" is counted by these rules
+    figures_recount_campaign(campaign)  # and so is each ledger's stored 整改到位
     return policy
 
 

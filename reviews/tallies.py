@@ -33,6 +33,7 @@ from branches.models import PATH_SEPARATOR, OrgUnit, parent_path
 from config.bulk import BulkWriter
 from ledger.models import Campaign, CampaignStatus, LedgerStatus, SubtreeTally, overdue_condition
 from ledger.selectors.tallies import BLOCK_LEVELS, campaign_marks, marks_over
+from reviews.figures import figures_recount_campaign
 from reviews.selectors.dashboards import (
     FIGURES,
     category_groups,
@@ -58,6 +59,8 @@ def tallies_refresh(*, today: datetime.date | None = None, full: bool = False) -
     today = today or timezone.localdate()
     written = {"tree": _refresh_tree(today, full=full)}
     for campaign in Campaign.objects.exclude(status=CampaignStatus.DRAFT).select_related("issuer").order_by("pk"):
+        # the stored per-ledger figures first: the day's first run counts "overdue" and 整改到位 for the new day
+        written[f"figures {campaign.pk}"] = figures_recount_campaign(campaign, today=today, stale_only=not full)
         written[f"campaign {campaign.pk}"] = _refresh_campaign(campaign, today, full=full)
     return written
 

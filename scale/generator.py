@@ -39,6 +39,7 @@ from ledger.models import (
     ItemStatus,
     Ledger,
     LedgerEvent,
+    LedgerFigures,
     LedgerStatus,
     Manifestation,
     PhaseStage,
@@ -53,6 +54,7 @@ from ledger.models import (
 )
 from ledger.services.campaigns import PhaseSpec, campaign_create
 from ledger.services.tally_marks import tally_marks_bump_all
+from reviews.figures import figures_recount_campaign
 
 ROOT_CODE = "SCALE-ROOT"
 CODE_PREFIX = "SCALE-"
@@ -206,6 +208,9 @@ class ScaleGenerator:
             models = [OrgUnit, Ledger, Problem, RectificationItem, LedgerEvent, ProgressNote, SelfCheckAnswer]
             self.writer.reset_sequences(models)
         self._step("analyze", lambda: self.writer.analyze(models))
+        # the stored per-ledger figures, counted by the rules (the rows above were written past event_record)
+        self._step("figures", lambda: figures_recount_campaign(self.campaign))
+        self._step("analyze figures", lambda: self.writer.analyze([LedgerFigures]))
         self.plan.made = dict(self.writer.written)
         return self.plan
 

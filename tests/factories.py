@@ -108,6 +108,16 @@ def _open_for_builder(ledger: Ledger, problem: Problem | None = None):
         Campaign.objects.filter(pk=ledger.campaign_id).update(status=campaign_status)
         if problem is not None:
             Problem.objects.filter(pk=problem.pk).update(status=problem_status)
+        figures_refresh(ledger)
+
+
+def figures_refresh(*ledgers: Ledger) -> None:
+    """Count the stored figures of `ledgers` again after a test put rows in a state directly (past the services,
+    which count them in the change's transaction: `reviews.figures`)."""
+    from reviews.figures import figures_recount
+
+    for ledger in ledgers:
+        figures_recount([ledger.pk], campaign=Campaign.objects.get(pk=ledger.campaign_id))
 
 
 def make_problem(ledger: Ledger, *, category: TemplateCategory | None = None, description: str = "问题描述",
@@ -121,6 +131,7 @@ def make_problem(ledger: Ledger, *, category: TemplateCategory | None = None, de
     if fields:
         Problem.objects.filter(pk=problem.pk).update(**fields)
         problem.refresh_from_db()
+        figures_refresh(ledger)
     return problem
 
 
@@ -146,4 +157,5 @@ def make_item(problem: Problem, *, measure: str = "整改措施", deadline: date
     if fields:
         RectificationItem.objects.filter(pk=item.pk).update(**fields)
         item.refresh_from_db()
+        figures_refresh(ledger)
     return item

@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.core.paginator import Paginator
+from django.db.models import Count, F, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from branches.selectors import Action, scope_for
@@ -356,21 +358,76 @@ def _count(model, condition: Q) -> Coalesce:
     return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
 
 
-def campaign_ledger_rows(user, campaign: Campaign, *, today: datetime.date | None = None) -> QuerySet[Ledger]:
-    """The ledgers of `campaign` the user sees, with their counts computed by the database (one query), in tree
-    order (`ledger.filters.CampaignLedgerFilter` narrows and sorts them)."""
-    today = today or timezone.localdate()
+def ledger_list_counts(today: datetime.date) -> dict:
+    """The ledger list's per-ledger counts as annotations (correlated subqueries): the live rule that the stored
+    figures (`LedgerFigures`, counted by `reviews.figures`) hold for every ledger."""
     live = Q(problem__status=ProblemStatus.ACTIVE)
+    return {
+        "n_problems": _count(Problem, Q(status=ProblemStatus.ACTIVE)),
+        "n_items": _count(RectificationItem, live),
+        "n_closed": _count(RectificationItem, live & Q(status=ItemStatus.CLOSED)),
+        "n_requested": _count(RectificationItem, live & Q(status=ItemStatus.CLOSURE_REQUESTED)),
+        "n_overdue": _count(RectificationItem, live & overdue_condition(today)),
+        "last_change": Subquery(LedgerEvent.objects.filter(ledger=OuterRef("pk")).order_by().values("ledger")
+                                .annotate(at=Max("at")).values("at")),
+    }
+
+
+# The list's columns read from the stored figures (`LedgerFigures`): sorting by one is an index scan.
+STORED_COUNTS = {"n_problems": "figures__problems", "n_items": "figures__items", "n_closed": "figures__closed",
+                 "n_requested": "figures__requested", "n_overdue": "figures__overdue",
+                 "last_change": "figures__last_change", "figures_counted_on": "figures__counted_on"}
+
+
+def campaign_ledger_rows(user, campaign: Campaign) -> QuerySet[Ledger]:
+    """The ledgers of `campaign` the user sees, with their stored figures (one query, no per-row count), in tree
+    order (`ledger.filters.CampaignLedgerFilter` narrows and sorts them)."""
     rows = visible(user, Ledger.objects.filter(campaign=campaign)).select_related("unit").annotate(
-        n_problems=_count(Problem, Q(status=ProblemStatus.ACTIVE)),
-        n_items=_count(RectificationItem, live),
-        n_closed=_count(RectificationItem, live & Q(status=ItemStatus.CLOSED)),
-        n_requested=_count(RectificationItem, live & Q(status=ItemStatus.CLOSURE_REQUESTED)),
-        n_overdue=_count(RectificationItem, live & overdue_condition(today)),
-        last_change=Subquery(LedgerEvent.objects.filter(ledger=OuterRef("pk")).order_by().values("ledger")
-                             .annotate(at=Max("at")).values("at")),
-    )
+        **{name: F(path) for name, path in STORED_COUNTS.items()})
     return rows.order_by("unit_path")
+
+
+def figures_subtree(user, campaign: Campaign):
+    """Narrow ledger rows by their figures' own copies of the campaign and path, for a sort by a figure: the
+    planner then reads the viewer's subtree from the figures' (campaign, figure, unit_path) indexes instead of
+    joining the campaign's every row (in tree order the ledger's own index serves, and the figures of the page's
+    50 rows are read by key)."""
+    scope = scope_for(user)
+    return lambda rows: scope.filter(rows.filter(figures__campaign=campaign), Action.VIEW,
+                                     path_field="figures__unit_path")
+
+
+def figures_older_than_today(rows) -> datetime.date | None:
+    """The oldest day the stored figures of `rows` were counted for, when before today (the daily recount has
+    not reached them yet, so "overdue" is as of that day); None when they are today's."""
+    days = [row.figures_counted_on for row in rows if row.figures_counted_on is not None]
+    oldest = min(days, default=None)
+    return oldest if oldest is not None and oldest < timezone.localdate() else None
+
+
+class TailPaginator(Paginator):
+    """A paginator told its total (when known otherwise, e.g. from the tallies), which reads a page in the
+    second half of the list in reverse order: the last page of 27k ledgers is "ORDER BY … DESC LIMIT 50", not an
+    OFFSET over all the others. The list's order must end with a unique column (the tree path), so the reverse
+    order is exactly the list read backwards."""
+
+    def __init__(self, object_list, per_page, *, count: int | None = None) -> None:
+        super().__init__(object_list, per_page)
+        self.known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self.known_count if self.known_count is not None else super().count
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = min(bottom + self.per_page, self.count)
+        if bottom <= self.count // 2:
+            return super().page(number)
+        rows = list(self.object_list.reverse()[self.count - top:self.count - bottom])
+        rows.reverse()
+        return self._get_page(rows, number, self)
 
 
 def campaign_find(user, pk: int) -> Campaign | None:
@@ -379,12 +436,9 @@ def campaign_find(user, pk: int) -> Campaign | None:
 
 
 def my_ledgers(user) -> dict[str, QuerySet[Ledger]]:
-    """The unit's own ledgers to fill, and the ledgers waiting for this viewer's review or 销号."""
-    from django.db.models import Exists
-
+    """The unit's own ledgers to fill, and the ledgers waiting for this viewer's review or 销号 (their measures
+    awaiting 销号 read from the stored figures: no count per ledger in scope before the limit)."""
     base = Ledger.objects.select_related("campaign", "unit").order_by("-campaign__year", "unit_path")
-    waiting = RectificationItem.objects.filter(ledger=OuterRef("pk"), status=ItemStatus.CLOSURE_REQUESTED)
-    review = visible(user, base, Action.SUPERVISE).annotate(n_requested=_count(
-        RectificationItem, Q(status=ItemStatus.CLOSURE_REQUESTED))).filter(
-        Q(status=LedgerStatus.SUBMITTED) | Exists(waiting))
+    review = visible(user, base, Action.SUPERVISE).annotate(n_requested=F("figures__requested")).filter(
+        Q(status=LedgerStatus.SUBMITTED) | Q(figures__requested__gt=0))
     return {"own": visible(user, base, Action.FILL)[:100], "review": review[:200]}

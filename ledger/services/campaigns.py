@@ -28,6 +28,7 @@ from ledger.models import (
 )
 from ledger.selectors.setup import target_units
 from ledger.services.tally_marks import tally_marks_bump_all
+from ledger.signals import ledger_figures_stale
 
 
 @dataclass(frozen=True)
@@ -180,6 +181,7 @@ def _publish(*, actor, campaign: Campaign, units: QuerySet[OrgUnit] | None) -> i
     count = _insert_ledgers(campaign=campaign, units=units, now=now)
     _insert_created_events(campaign=campaign, actor_id=actor_id, now=now)
     tally_marks_bump_all(campaign=campaign)  # the ledgers and their events are inserted past event_record
+    ledger_figures_stale.send(sender=Campaign, campaign=campaign, fresh=True)  # and so are their figures
     campaign.status = CampaignStatus.PUBLISHED
     campaign.published_at = now
     campaign.published_by = actor if actor_id else None

@@ -9,10 +9,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -33,18 +31,6 @@ from ledger.services import workflow as wf
 from ledger.services.evidence import evidence_add
 
 LEDGERS_PER_PAGE = 50
-
-
-class CountedPaginator(Paginator):
-    """A paginator told its total (when known otherwise), so it does not count the rows itself."""
-
-    def __init__(self, object_list, per_page, *, count: int | None = None) -> None:
-        super().__init__(object_list, per_page)
-        self.known_count = count
-
-    @cached_property
-    def count(self) -> int:
-        return self.known_count if self.known_count is not None else super().count
 
 
 HISTORY_PAGE_SIZE = 30  # a page of event cards on a phone stays a few screens tall
@@ -79,14 +65,16 @@ def my_ledgers(request: HttpRequest) -> HttpResponse:
 @login_required
 def campaign_ledgers(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = found_or_404(sel.campaign_find(request.user, pk))
-    filters = CampaignLedgerFilter(request.GET, sel.campaign_ledger_rows(request.user, campaign))
+    filters = CampaignLedgerFilter(request.GET, sel.campaign_ledger_rows(request.user, campaign),
+                                   figures_subtree=sel.figures_subtree(request.user, campaign))
     status = filters.values["status"]
     # A county or the province sees thousands of ledgers: one page at a time, and the province's total from
     # the background tallies instead of counting 274k rows at every page turn (scale bench).
     count = tallied_ledger_count(scope=scope_for(request.user), campaign=campaign, status=status)
-    page = CountedPaginator(filters.qs, LEDGERS_PER_PAGE, count=count).get_page(request.GET.get("page"))
+    page = sel.TailPaginator(filters.qs, LEDGERS_PER_PAGE, count=count).get_page(request.GET.get("page"))
     return render(request, "ledger/campaign_ledgers.html", {
         "campaign": campaign, "rows": page.object_list, "page": page, "status": status,
+        "figures_counted_on": sel.figures_older_than_today(page.object_list),
         "sort": filters.values["sort"] or "unit",
         "statuses": LedgerStatus.choices,
         "units": wording.target_kind_word(campaign),

@@ -206,6 +206,36 @@ def unit_result(*, campaign: Campaign, unit: OrgUnit, policy: ResultPolicy | Non
 
 def ledgers_in_place(ledgers: QuerySet[Ledger], *, campaign: Campaign,
                      policy: ResultPolicy | None = None) -> QuerySet[Ledger]:
-    """The ledgers whose rectification is in place (整改到位) by the results page's rule."""
+    """The ledgers whose rectification is in place (整改到位) by the results page's rule, counted live (the lists
+    read the stored verdict: `ledgers_in_place_stored`)."""
     return ledgers.alias(**in_place_counts(campaign=campaign, policy=policy or policy_of(campaign))).filter(
         in_place_condition())
+
+
+def ledgers_in_place_stored(ledgers: QuerySet[Ledger]) -> QuerySet[Ledger]:
+    """The ledgers in place by their stored figures (`LedgerFigures.in_place`, counted by this rule in the
+    transaction of every change and every day: `reviews.figures`): no count per ledger."""
+    return ledgers.filter(figures__in_place=True)
+
+
+def stored_results(*, ledger_ids, campaign: Campaign, policy: ResultPolicy | None = None) -> dict[int, LedgerResult]:
+    """`ledger_results` read from the stored figures (one query): the same counts, verdict and reasons."""
+    policy = policy or policy_of(campaign)
+    rows = (Ledger.objects.filter(pk__in=ledger_ids).annotate(
+        recurring=_count(confirmed_recurring(Problem.objects.filter(ledger=OuterRef("pk"))), "ledger"))
+        .values("pk", "status", "recurring", *(f"figures__{STORED_NAMES.get(name, name)}" for name in RESULT_COUNTS),
+                "figures__in_place", "figures__as_of"))
+    reviewer = wording.parent_label(campaign, UnitKind.BRANCH)
+    results = {}
+    for row in rows:
+        as_of = row["figures__as_of"] or results_as_of(campaign)
+        counts = {name: row[f"figures__{STORED_NAMES.get(name, name)}"] or 0 for name in RESULT_COUNTS}
+        result = results[row["pk"]] = LedgerResult(
+            ledger_id=row["pk"], as_of=as_of, status=row["status"], recurring=row["recurring"],
+            period_start=as_of - datetime.timedelta(days=policy.progress_period_days - 1),
+            in_place=bool(row["figures__in_place"]), **counts)
+        result.reasons = _reasons(result, reviewer=reviewer)
+    return results
+
+
+STORED_NAMES = {"overdue": "late"}  # RESULT_COUNTS whose stored field (`LedgerFigures`) is named otherwise

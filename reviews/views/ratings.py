@@ -42,7 +42,7 @@ from reviews.selectors.ratings import (
     result_ledgers,
     weak_and_lax_candidates,
 )
-from reviews.selectors.results import ledger_results, policy_of, results_as_of, tier_for, unit_result
+from reviews.selectors.results import policy_of, results_as_of, stored_results, tier_for, unit_result
 from reviews.views.common import campaign_and_focus
 
 
@@ -53,7 +53,7 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
     policy = policy_of(campaign)
     page = page_of(request, result_ledgers(scope=scope, campaign=campaign, unit=focus))
     ledgers = list(page.object_list)
-    outcome = ledger_results(ledger_ids=[ledger.pk for ledger in ledgers], campaign=campaign, policy=policy)
+    outcome = stored_results(ledger_ids=[ledger.pk for ledger in ledgers], campaign=campaign, policy=policy)
     ratings = ratings_by_unit(year=campaign.year, unit_ids=[ledger.unit_id for ledger in ledgers])
     paths = rating_paths(scope=scope, user=request.user)
     rows = []

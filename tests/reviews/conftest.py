@@ -13,7 +13,7 @@ from ledger.services.events import event_record
 from ledger.services.workflow import self_check_answer
 from reviews import services
 from tests.conftest import make_unit, make_user
-from tests.factories import filler_of, ledger_of, make_campaign, make_item, make_problem
+from tests.factories import figures_refresh, filler_of, ledger_of, make_campaign, make_item, make_problem
 
 DEADLINE = datetime.date(2022, 11, 30)
 
@@ -26,12 +26,14 @@ def close(item, day: datetime.date, hour: int = 12):
     item.status = ItemStatus.CLOSED
     item.closed_at = at(day, hour)
     item.save()
+    figures_refresh(item.ledger)
     return item
 
 
 def note(item, day: datetime.date, author):
     progress = ProgressNote.objects.create(item=item, text="进展", author=author)
     ProgressNote.objects.filter(pk=progress.pk).update(created_at=at(day))
+    figures_refresh(item.ledger)
     return progress
 
 
@@ -47,6 +49,7 @@ def accept(ledger):
     """The general branch accepted the ledger (状态 已通过); the tests build the rows before or after."""
     type(ledger).objects.filter(pk=ledger.pk).update(status=LedgerStatus.ACCEPTED, accepted_at=timezone.now())
     ledger.refresh_from_db()
+    figures_refresh(ledger)
     return ledger
 
 
@@ -76,6 +79,7 @@ def closed_with_event(item, day, actor):
     close(item, day)
     event = event_record(ledger=item.ledger, actor=actor, action=EventAction.ITEM_CLOSED, item=item, to_status="closed")
     LedgerEvent.objects.filter(pk=event.pk).update(at=at(day))
+    figures_refresh(item.ledger)
 
 
 @pytest.fixture
@@ -97,6 +101,7 @@ def busy_campaign(tree, users):
     make_item(make_problem(ledger_of(other, tree.other_branch)))  # another tree, never counted
     type(b1).objects.filter(pk=b1.pk).update(status=LedgerStatus.ACCEPTED)
     type(b2).objects.filter(pk=b2.pk).update(status=LedgerStatus.SUBMITTED)
+    figures_refresh(b1, b2, b3)
     ready(b3)  # closed in time, answered and accepted: in place, so it may have five stars
     services.rating_decide(actor=users["org"], campaign=campaign, unit=tree.b1, stars=3, basis="一般")
     services.rating_decide(actor=users["org"], campaign=campaign, unit=tree.b3, stars=5, basis="优秀")

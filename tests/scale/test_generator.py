@@ -7,6 +7,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count, F
+from django.utils import timezone
 
 from branches.models import OrgUnit, RoleAssignment, UnitKind
 from ledger.models import (
@@ -135,3 +136,20 @@ def test_level_counts_keep_the_province_shape():
 
 def test_the_generated_campaign_is_marked_changed_for_the_tallies(generated):
     assert marks_sum(Campaign.objects.get()) > 0  # written in bulk, so marked as a whole
+
+
+def test_the_generated_ledgers_have_their_figures_counted_by_the_rules(generated):
+    from ledger.models import LedgerFigures
+    from reviews.figures import LIST_FIGURES, RULE_FIGURES, figures_counted
+
+    campaign = Campaign.objects.get()
+    live = {row["pk"]: row for row in figures_counted(Ledger.objects.filter(campaign=campaign), campaign,
+                                                       timezone.localdate())}
+    stored = {figures.pk: figures for figures in LedgerFigures.objects.filter(campaign=campaign)}
+    assert stored.keys() == live.keys() and len(stored) > 100
+    for pk, row in live.items():
+        assert {name: getattr(stored[pk], name) for name in LIST_FIGURES} == {
+            name: row[source] for name, source in LIST_FIGURES.items()}
+        assert {name: getattr(stored[pk], name) for name in RULE_FIGURES} == {
+            name: bool(row[source]) if name == "in_place" else row[source] for name, source in RULE_FIGURES.items()}
+    assert any(figures.in_place for figures in stored.values())
