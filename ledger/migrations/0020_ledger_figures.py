@@ -16,7 +16,7 @@ def path_collate_c(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ledger', '0018_tally_change_marks'),
+        ('ledger', '0019_list_orders_by_path'),
     ]
 
     operations = [
