@@ -12,7 +12,8 @@ import html
 from typing import NamedTuple
 
 from django import template
-from django.utils.formats import date_format
+from django.utils import dateformat
+from django.utils.formats import get_format
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 from django.utils.translation import get_language, gettext
@@ -30,6 +31,7 @@ class RowLabels(NamedTuple):
     ongoing: str
     responsible: str
     leader: str
+    date_format: str  # the language's DATE_FORMAT, as the `date` filter without an argument uses it
 
 
 @functools.cache
@@ -37,7 +39,7 @@ def _row_labels(language: str | None) -> RowLabels:
     """The row's words in `language` (the active one when called), escaped: looked up once per language."""
     words = (gettext("逾期"), gettext("结转"), gettext("整改时限"), gettext("立行立改、长期坚持"), gettext("责任人"),
              gettext("责任领导"))
-    return RowLabels(*(html.escape(word) for word in words))
+    return RowLabels(*(html.escape(word) for word in words), get_format("DATE_FORMAT"))
 
 
 def _e(value) -> str:
@@ -60,9 +62,15 @@ def _badges(item, labels: RowLabels) -> str:
     return "\n      ".join(parts)
 
 
+@functools.lru_cache(maxsize=2048)
+def _day(day, labels: RowLabels) -> str:
+    """A deadline in the language's date format (`date_format` looked the format up again for every row)."""
+    return dateformat.format(day, labels.date_format)
+
+
 def _terms(item, labels: RowLabels) -> str:
     """整改时限：… · 责任人：… · 责任领导：… · 责任单位."""
-    deadline = labels.ongoing if item.is_ongoing else (_e(date_format(item.deadline)) if item.deadline else "")
+    deadline = labels.ongoing if item.is_ongoing else (_e(_day(item.deadline, labels)) if item.deadline else "")
     text = f"{labels.deadline}：{deadline}\n    · {labels.responsible}：{_e(item.responsible_name)}"
     if item.responsible_leader:
         text += f" · {labels.leader}：{_e(item.responsible_leader)}"
