@@ -68,7 +68,7 @@ CAMPAIGN_DOC_NUMBER = "省委组织部〔{year}〕9号"
 FULL_SIZE_UNITS = 300_000
 LEVEL_WEIGHTS = (1, 16, 160, 2_880, 23_040)
 ITEMS_PER_PROBLEM = 1.8
-FEATURED_PROBLEMS = 20
+FEATURED_PROBLEMS = 67  # × 3 measures: the branch of 200 measures whose ledger page issue 15 sets a target for
 FEATURED_ITEMS_PER_PROBLEM = 3
 LEDGERS_PER_CHUNK = 5_000
 
