@@ -107,6 +107,8 @@ TEMPLATES = [
                 "ledger.context_processors.menu",
                 "notifications.context_processors.bell",
             ],
+            # Form fields drawn without crispy's per-field templates (config/form_fields.py, issue 15).
+            "libraries": {"form_fields": "config.form_fields"},
         },
     },
 ]
