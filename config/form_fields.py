@@ -6,12 +6,14 @@ filters give the same markup (label and asterisk, `form-control`/`form-select`/`
 `is-invalid`, the error block and the help text) for the widgets that need nothing special, with only the
 widget's own template left, and hand every other field (radio lists, multi-checkboxes, files, multi-widgets)
 to crispy unchanged. Registered as the template library `form_fields` (settings TEMPLATES "libraries"):
-`{{ form|form_fields }}` for a whole form, `{{ form.name|form_field }}` for one field.
+`{{ form|form_fields }}` for a whole form, `{{ form.name|form_field }}` for one field. `listed_choices` is
+for the forms themselves: short model choice lists read without a server-side cursor.
 """
 
 from __future__ import annotations
 
 from django import forms, template
+from django.forms.models import ModelChoiceIterator
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
@@ -101,3 +103,23 @@ def form_fields(form: forms.BaseForm) -> SafeString:
                                  "</div>", items))
     parts.extend(form_field(field) for field in form)
     return _joined(parts)
+
+
+class _ListedChoices(ModelChoiceIterator):
+    """A model choice field's options read by one ordinary query. Django reads them with `iterator()`, which on
+    PostgreSQL is a server-side cursor (DECLARE, FETCH, CLOSE: three round trips) meant for long lists; the
+    short, bounded lists of a form page pay three waits for one (issue 15). The rows stay cached on the field's
+    queryset, so drawing the options twice reads them once."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:
+            yield self.choice(obj)
+
+
+def listed_choices(*fields: forms.ModelChoiceField) -> None:
+    """Read these fields' (bounded) options by one plain query each; validation still asks the queryset."""
+    for field in fields:
+        field.iterator = _ListedChoices
+        field.widget.choices = field.choices
