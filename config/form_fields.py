@@ -19,7 +19,7 @@ from django.utils.safestring import SafeString
 
 register = template.Library()
 
-_ASTERISK = format_html('<span class="asteriskField">*</span>')
+_ASTERISK = format_html('<span class="asteriskField">{}</span>', "*")
 # Widgets crispy lays out in its own way (fieldsets of choices, file inputs, several inputs in one field).
 _CRISPY_ONLY = (forms.RadioSelect, forms.CheckboxSelectMultiple, forms.ClearableFileInput, forms.FileInput,
                 forms.MultiWidget)

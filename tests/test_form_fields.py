@@ -1,0 +1,77 @@
+"""The form fields drawn in Python (config/form_fields.py) look exactly as crispy-bootstrap5 drew them: labels,
+required marks, bootstrap classes, the Chinese error under the field, help texts, what was typed; and the short
+choice lists read their rows once."""
+
+from __future__ import annotations
+
+import re
+
+from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field, as_crispy_form
+from django import forms
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from branches.models import OrgUnit
+from config.form_fields import form_field, form_fields, listed_choices
+
+
+class SampleForm(forms.Form):
+    name = forms.CharField(label="阶段名称", max_length=5, help_text="最多 <b>5</b> 个字")
+    stage = forms.ChoiceField(label="阶段类型", choices=[("a", "对账查摆"), ("b", "集中整改")])
+    starts_on = forms.DateField(label="开始日期", required=False,
+                                widget=forms.DateInput(attrs={"type": "date", "class": "mine"}))
+    order = forms.IntegerField(label="排序", required=False)
+    agreed = forms.BooleanField(label="同意", help_text="勾选后生效")
+    note = forms.CharField(label="", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    choice = forms.ChoiceField(label="方式", choices=[("x", "甲"), ("y", "乙")], widget=forms.RadioSelect)
+    key = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def clean(self):
+        raise forms.ValidationError("整体有误 <script>")
+
+
+def _normalized(html) -> str:
+    """Markup without the layout whitespace between and inside tags (crispy's templates indent, Python does not)."""
+    return re.sub(r"\s*(<|>)\s*", r"\1", re.sub(r"\s+", " ", str(html))).strip()
+
+
+BAD = {"name": "超过五个字的名称", "stage": "z", "starts_on": "2024-13-40", "order": "第一", "note": "备注", "key": "k"}
+
+
+def test_every_field_looks_as_crispy_drew_it_blank_and_refused():
+    for form in (SampleForm(), SampleForm(BAD)):
+        form.is_valid()
+        for field in form:
+            assert _normalized(form_field(field)) == _normalized(as_crispy_field(field)), field.name
+        assert _normalized(form_fields(form)) == _normalized(as_crispy_form(form))
+
+
+def test_a_refused_field_shows_its_chinese_message_under_it_and_keeps_what_was_typed():
+    form = SampleForm(BAD)
+    form.is_valid()
+    html = str(form_field(form["starts_on"]))
+    assert 'value="2024-13-40"' in html and "is-invalid" in html and 'aria-invalid="true"' in html
+    assert html.index("<input") < html.index("输入一个有效的日期。")
+    assert 'id="error_1_id_starts_on"' in html
+    name = str(form_field(form["name"]))
+    assert 'value="超过五个字的名称"' in name and "确保该变量包含不超过 5 字符" in name
+    assert "阶段名称" in name and 'class="asteriskField"' in name and "最多 <b>5</b> 个字" in name
+    whole = str(form_fields(form))
+    assert 'role="alert"' in whole and "整体有误 &lt;script&gt;" in whole  # the form's own error, escaped
+    assert 'name="key" value="k"' in whole and "div_id_key" not in whole  # a hidden field is only its input
+
+
+def test_a_short_choice_list_reads_its_rows_once(tree):
+    class UnitForm(forms.Form):
+        unit = forms.ModelChoiceField(queryset=OrgUnit.objects.all(), label="单位")
+
+    plain = UnitForm()
+    with CaptureQueriesContext(connection) as default:
+        str(plain["unit"]), str(plain["unit"])
+    listed = UnitForm()
+    listed_choices(listed.fields["unit"])
+    with CaptureQueriesContext(connection) as once:
+        first, second = str(listed["unit"]), str(listed["unit"])
+    assert len(default) == 2 and len(once) == 1
+    assert first == second == str(plain["unit"]) and tree.root.name in first
+    assert not UnitForm({"unit": "999999"}).is_valid()  # validation still asks the database
