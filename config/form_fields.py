@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from django import forms, template
 from django.forms.models import ModelChoiceIterator
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.forms.renderers import DjangoTemplates
+from django.utils.html import conditional_escape, escape, format_html, format_html_join
+from django.utils.safestring import SafeData, SafeString
 
 register = template.Library()
 
@@ -123,3 +124,73 @@ def listed_choices(*fields: forms.ModelChoiceField) -> None:
     for field in fields:
         field.iterator = _ListedChoices
         field.widget.choices = field.choices
+
+
+# ---- widgets ---------------------------------------------------------------------------------------------------
+# Django draws each input through two or three small templates (and a select through two per option); at fifty
+# fields a page that is most of what remains of its time. `WidgetRenderer` (settings FORM_RENDERER) writes the
+# stock templates below in Python, to the byte, from the same context Django builds (`widget.get_context`);
+# any other template (the unit picker, radio lists, a project's own widget) is rendered as before.
+_WIDGETS = "django/forms/widgets/"
+_OPTION = _WIDGETS + "select_option.html"
+
+
+def _value(value) -> str:
+    """`{{ value|stringformat:'s' }}` under autoescape."""
+    return conditional_escape(value) if isinstance(value, SafeData) else escape(str(value))
+
+
+def _attrs(attrs: dict) -> str:
+    """django/forms/widgets/attrs.html."""
+    return "".join(
+        f" {escape(name)}" if value is True else f' {escape(name)}="{_value(value)}"'
+        for name, value in attrs.items() if value is not False
+    )
+
+
+def _input(widget: dict) -> str:
+    value = "" if widget["value"] is None else f' value="{_value(widget["value"])}"'
+    return f'<input type="{escape(widget["type"])}" name="{escape(widget["name"])}"{value}{_attrs(widget["attrs"])}>'
+
+
+def _textarea(widget: dict) -> str:
+    value = conditional_escape(widget["value"]) if widget["value"] else ""
+    return f'<textarea name="{escape(widget["name"])}"{_attrs(widget["attrs"])}>\n{value}</textarea>'
+
+
+def _option(option: dict) -> str:
+    return (f'<option value="{_value(option["value"])}"{_attrs(option["attrs"])}>'
+            f'{conditional_escape(option["label"])}</option>')
+
+
+def _select(widget: dict) -> str | None:
+    parts = [f'<select name="{escape(widget["name"])}"{_attrs(widget["attrs"])}>']
+    for group_name, options, _index in widget["optgroups"]:
+        if group_name:
+            parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
+        for option in options:
+            if option["template_name"] != _OPTION:
+                return None  # a widget with its own option template: drawn by the templates
+            parts.append("\n  " + _option(option) + "\n")  # select_option.html ends with a newline
+        if group_name:
+            parts.append("\n  </optgroup>")
+    parts.append("\n</select>")
+    return "".join(parts)
+
+
+_DRAWN = {
+    **{_WIDGETS + f"{name}.html": _input
+       for name in ("input", "text", "number", "date", "email", "password", "hidden", "checkbox", "url", "tel",
+                    "search", "time", "datetime", "color")},
+    _WIDGETS + "textarea.html": _textarea,
+    _WIDGETS + "select.html": _select,
+}
+
+
+class WidgetRenderer(DjangoTemplates):
+    """Django's form renderer with the stock widget templates written in Python (see above)."""
+
+    def render(self, template_name, context, request=None):
+        draw = _DRAWN.get(template_name)
+        html = draw(context["widget"]) if draw is not None else None
+        return html if html is not None else super().render(template_name, context, request)

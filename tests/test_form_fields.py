@@ -4,15 +4,19 @@ choice lists read their rows once."""
 
 from __future__ import annotations
 
+import datetime
 import re
 
+import pytest
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field, as_crispy_form
 from django import forms
 from django.db import connection
+from django.forms.renderers import DjangoTemplates
 from django.test.utils import CaptureQueriesContext
+from django.utils.safestring import SafeString
 
 from branches.models import OrgUnit
-from config.form_fields import form_field, form_fields, listed_choices
+from config.form_fields import WidgetRenderer, form_field, form_fields, listed_choices
 
 
 class SampleForm(forms.Form):
@@ -75,3 +79,43 @@ def test_a_short_choice_list_reads_its_rows_once(tree):
     assert len(default) == 2 and len(once) == 1
     assert first == second == str(plain["unit"]) and tree.root.name in first
     assert not UnitForm({"unit": "999999"}).is_valid()  # validation still asks the database
+
+
+WIDGET_CASES = [
+    (forms.TextInput(attrs={"autofocus": True, "disabled": False, "data-x": 'a"b<'}), "t", 'x<y & "z"'),
+    (forms.TextInput(), "t", None),
+    (forms.TextInput(), "t", ""),
+    (forms.NumberInput(), "n", 0),
+    (forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), "d", datetime.date(2024, 3, 31)),
+    (forms.EmailInput(), "e", "a@b.cn"),
+    (forms.PasswordInput(render_value=True), "p", "secret&"),
+    (forms.HiddenInput(), "h", 5),
+    (forms.CheckboxInput(), "c", True),
+    (forms.CheckboxInput(), "c", False),
+    (forms.Textarea(attrs={"rows": 2}), "a", "第一行\n<b>第二行</b>"),
+    (forms.Textarea(), "a", ""),
+    (forms.Textarea(), "a", SafeString("<i>safe</i>")),
+    (forms.Select(choices=[("", "---------"), (1, "一 & 二"), (2, SafeString("<b>二</b>"))]), "s", 1),
+    (forms.Select(choices=[("组一", [("a", "甲"), ("b", "乙")]), ("c", "丙")]), "s", "b"),
+    (forms.SelectMultiple(choices=[("a", "甲"), ("b", "乙"), ("c", "丙")]), "m", ["a", "c"]),
+    (forms.NullBooleanSelect(), "nb", True),
+]
+
+
+@pytest.mark.parametrize(("widget", "name", "value"), WIDGET_CASES)
+def test_widgets_written_in_python_match_djangos_templates_to_the_byte(widget, name, value):
+    attrs = {"id": f"id_{name}", "class": "form-control", "required": True}
+    assert widget.render(name, value, attrs, renderer=WidgetRenderer()) == widget.render(
+        name, value, attrs, renderer=DjangoTemplates())
+
+
+def test_a_model_choice_select_and_a_widget_with_its_own_template_render_as_before(tree):
+    class UnitForm(forms.Form):
+        unit = forms.ModelChoiceField(queryset=OrgUnit.objects.order_by("path"), label="单位")
+        kind = forms.ChoiceField(choices=[("x", "甲"), ("y", "乙")], widget=forms.RadioSelect)
+
+    for form in (UnitForm(), UnitForm({"unit": str(tree.b1.pk), "kind": "y"})):
+        for field in ("unit", "kind"):
+            widget, value = form.fields[field].widget, form[field].value()
+            assert widget.render(field, value, {"id": field}, renderer=WidgetRenderer()) == widget.render(
+                field, value, {"id": field}, renderer=DjangoTemplates())

@@ -112,6 +112,8 @@ TEMPLATES = [
         },
     },
 ]
+# Django's widget templates, the stock ones written in Python (config/form_fields.py, issue 15).
+FORM_RENDERER = "config.form_fields.WidgetRenderer"
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
