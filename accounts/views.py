@@ -147,8 +147,9 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
         return render(request, "accounts/two_factor_setup.html", {
             "device": device, "required": services.second_factor_required(request.user),
         })
-    secret = request.session.get(PENDING_SECRET) or services.totp_new_secret()
-    request.session[PENDING_SECRET] = secret  # the same QR code until it is confirmed
+    secret = request.session.get(PENDING_SECRET)
+    if not secret:  # the same QR code until it is confirmed; written once, not at every visit
+        secret = request.session[PENDING_SECRET] = services.totp_new_secret()
     form = TOTPCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

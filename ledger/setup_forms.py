@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from config.form_fields import listed_choices
 from ledger.models import Campaign, PhaseStage
 from ledger.services.campaigns import PhaseSpec
 
@@ -49,6 +50,7 @@ class CampaignForm(forms.ModelForm):
         self.fields["issuer"].queryset = OrgUnit.objects.filter(pk__in=[u.pk for u in issuers])
         self.fields["issuer"].empty_label = None
         self.fields["template"].queryset = templates
+        listed_choices(self.fields["issuer"], self.fields["template"])
 
     def _post_clean(self):
         # The service validates and writes; the form only parses (no model.full_clean on a half-built row).

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from branches.pickers import PickingForm, UnitPickField, UnitPickMultipleField
+from config.form_fields import listed_choices
 from ledger.models import ProblemNature
 from ledger.naming import item_no
 from reviews.models import SupervisionKind
@@ -41,6 +42,7 @@ class FindingForm(forms.Form):
         self.fields["campaign"].queryset = campaigns
         self.fields["category"].queryset = categories
         self.fields["category"].label_from_instance = lambda c: f"{c.template.name} · {c.order}. {c.title}"
+        listed_choices(self.fields["unit"], self.fields["campaign"], self.fields["category"])
 
 
 def reopen_label(item) -> str:

@@ -107,9 +107,13 @@ TEMPLATES = [
                 "ledger.context_processors.menu",
                 "notifications.context_processors.bell",
             ],
+            # Form fields drawn without crispy's per-field templates (config/form_fields.py, issue 15).
+            "libraries": {"form_fields": "config.form_fields"},
         },
     },
 ]
+# Django's widget templates, the stock ones written in Python (config/form_fields.py, issue 15).
+FORM_RENDERER = "config.form_fields.WidgetRenderer"
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False

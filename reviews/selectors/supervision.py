@@ -52,9 +52,17 @@ def supervising_units_listed(scope: Scope) -> QuerySet[OrgUnit]:
 VISITABLE = UnitPick(action=Action.SUPERVISE, active_only=True)
 
 
-def supervised_visits(*, scope: Scope, record: SupervisionRecord) -> list[SupervisionVisit]:
-    """The record's visits to units the viewer may supervise: where they may open a problem or reopen an item."""
-    return [visit for visit in record.visits.select_related("unit") if scope.can(Action.SUPERVISE, visit.unit_path)]
+def record_visits(record: SupervisionRecord) -> list[SupervisionVisit]:
+    """Every visit of the record, with its unit."""
+    return list(record.visits.select_related("unit"))
+
+
+def supervised_visits(*, scope: Scope, record: SupervisionRecord,
+                      visits: list[SupervisionVisit] | None = None) -> list[SupervisionVisit]:
+    """The record's visits to units the viewer may supervise: where they may open a problem or reopen an item.
+    `visits`: the record's visits when the caller has read them already (the detail page shows them all)."""
+    visits = record_visits(record) if visits is None else visits
+    return [visit for visit in visits if scope.can(Action.SUPERVISE, visit.unit_path)]
 
 
 @dataclass(frozen=True)
@@ -76,10 +84,11 @@ def finding_choices(*, record: SupervisionRecord, visits: list[SupervisionVisit]
     return FindingChoices(units=units, campaigns=campaigns, categories=categories)
 
 
-def supervision_record_details(record: SupervisionRecord) -> dict:
-    """What the record's page shows besides the record: its visits, the problems it opened, the items it reopened."""
+def supervision_record_details(record: SupervisionRecord, *, visits: list[SupervisionVisit] | None = None) -> dict:
+    """What the record's page shows besides the record: its visits (`record_visits`, read here unless given),
+    the problems it opened, the items it reopened."""
     return {
-        "visits": record.visits.select_related("unit"),
+        "visits": record_visits(record) if visits is None else visits,
         "findings": record.opened_findings.select_related("problem__ledger__unit", "problem__category"),
         "reopenings": record.reopenings.select_related("item__ledger__unit", "actor"),
     }

@@ -26,6 +26,7 @@ from reviews.selectors.supervision import (
     REOPEN_LIST_SIZE,
     VISITABLE,
     finding_choices,
+    record_visits,
     reopen_list,
     reopenable_items,
     supervisable_campaigns,
@@ -92,17 +93,24 @@ def _reopen_form(visits, query: str = "", data=None) -> ReopenForm:
     return form
 
 
+def _shown_reopen_form(record, visits, query: str = "") -> ReopenForm | None:
+    """Only a look-back's page shows the reopen form: other records do not search the closed items for it."""
+    return _reopen_form(visits, query) if record.kind == SupervisionKind.LOOK_BACK else None
+
+
 @login_required
 def supervision_detail(request: HttpRequest, pk: int) -> HttpResponse:
     scope, record = _record_for(request, pk)
-    visits = supervised_visits(scope=scope, record=record)
-    reopen_form = _reopen_form(visits, request.GET.get("q", "").strip())
-    return _render_record(request, record, visits, _finding_form(record, visits), reopen_form)
+    every_visit = record_visits(record)
+    visits = supervised_visits(scope=scope, record=record, visits=every_visit)
+    reopen_form = _shown_reopen_form(record, visits, request.GET.get("q", "").strip())
+    return _render_record(request, record, visits, _finding_form(record, visits), reopen_form,
+                          every_visit=every_visit)
 
 
-def _render_record(request, record, visits, finding_form, reopen_form, status=200):
+def _render_record(request, record, visits, finding_form, reopen_form, status=200, every_visit=None):
     return render(request, "reviews/supervision_detail.html", {
-        "record": record, **supervision_record_details(record), "can_act": bool(visits),
+        "record": record, **supervision_record_details(record, visits=every_visit), "can_act": bool(visits),
         "finding_form": finding_form, "reopen_form": reopen_form,
         "is_look_back": record.kind == SupervisionKind.LOOK_BACK,
     }, status=status)
@@ -130,7 +138,7 @@ def finding_open_problem(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("已在“%(unit)s”的台账中新增问题 %(number)s。") % {
                 "unit": form.cleaned_data["unit"], "number": problem.number})
             return redirect(record)
-    return _render_record(request, record, visits, form, _reopen_form(visits), status=400)
+    return _render_record(request, record, visits, form, _shown_reopen_form(record, visits), status=400)
 
 
 @login_required

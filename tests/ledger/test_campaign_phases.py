@@ -3,6 +3,8 @@ did not ask to remove is ever dropped, several phases can be added in one go, ba
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -147,3 +149,22 @@ def test_a_phase_emptied_by_the_user_is_refused_not_dropped(org, draft):
     response = org.post(reverse("ledger:campaign_edit", args=[draft.pk]), data)
     assert "请改正下面标出的错误" in response.content.decode()
     assert _phases(draft) == before
+
+
+def test_a_refused_field_shows_its_message_next_to_it_with_its_label(org, draft):
+    """The fields are drawn without crispy's templates now (issue 15): each keeps its label, and a refused value
+    stays in its box, marked, with the Chinese message right under it."""
+    _, data = _edit_page(org, draft)
+    data.update({"name": "", "phases-0-ends_on": "2024-02-30", "phases-1-name": "改过名的第二阶段"})
+    page = org.post(reverse("ledger:campaign_edit", args=[draft.pk]), data).content.decode()
+    name_group = page[page.index('id="div_id_name"'):page.index('id="div_id_year"')]
+    assert "这个字段是必填项。" in name_group and "is-invalid" in name_group
+    date_group = page[page.index('id="div_id_phases-0-ends_on"'):page.index('id="div_id_phases-0-ORDER"')]
+    assert ">截止日期<" in date_group and 'value="2024-02-30"' in date_group
+    assert date_group.index('value="2024-02-30"') < date_group.index("输入一个有效的日期。")
+    assert form_data(page, form_marker=FORM)["phases-1-name"] == "改过名的第二阶段"
+    labels = {"name": "阶段名称", "stage": "阶段类型", "starts_on": "开始日期", "ends_on": "截止日期", "ORDER": "排序",
+              "DELETE": "删除", "note": "说明"}
+    for field, label in labels.items():
+        assert re.search(rf'<label\s+for="id_phases-0-{field}"[^>]*>\s*{label}', page), field
+    assert Campaign.objects.get(pk=draft.pk).name == draft.name

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ledger.models import ItemStatus, RectificationItem
@@ -92,3 +94,31 @@ def test_search_without_a_match_says_so(org, users, tree, many_closed):
     record = look_back(users, tree, tree.b1)
     page = org.get(reverse("reviews:supervision_detail", args=[record.pk]), {"q": "不存在的措施"}).content.decode()
     assert "没有找到符合条件的已销号措施" in page
+
+
+def test_a_site_visit_page_offers_a_finding_but_no_reopening_and_reads_no_closed_items(org, users, tree, b1_item):
+    """Only a look-back reopens items: another record's page neither shows that form nor searches for it."""
+    close(b1_item, DAY)
+    visit = services.supervision_create(
+        actor=users["org"], author_unit=tree.root, kind=SupervisionKind.SITE_VISIT, date=datetime.date(2022, 12, 1),
+        participants="组织部", visited_units=[tree.b1], findings="现场调研")
+    url = reverse("reviews:supervision_detail", args=[visit.pk])
+    with CaptureQueriesContext(connection) as queries:
+        page = org.get(url).content.decode()
+    assert "将督查发现列入台账" in page and tree.b1.name in page and "查摆问题" in page
+    assert "问题反弹：重新整改" not in page and b1_item.measure[:20] not in page
+    assert not any('FROM "ledger_rectificationitem"' in q["sql"] for q in queries.captured_queries)
+    look = look_back(users, tree, tree.b1)
+    page = org.get(reverse("reviews:supervision_detail", args=[look.pk])).content.decode()
+    assert "问题反弹：重新整改" in page and b1_item.measure[:20] in page
+
+
+def test_a_refused_finding_shows_the_message_and_keeps_what_was_typed(org, users, tree):
+    record = look_back(users, tree, tree.b1)
+    response = org.post(reverse("reviews:finding_open_problem", args=[record.pk]),
+                        {"unit": tree.b1.pk, "nature": "individual", "description": "会议记录不完整"})
+    page = response.content.decode()
+    assert response.status_code == 400
+    category = page[page.index('id="div_id_category"'):page.index('id="div_id_nature"')]
+    assert "这个字段是必填项。" in category and "is-invalid" in category
+    assert "会议记录不完整" in page and f'<option value="{tree.b1.pk}" selected>' in page

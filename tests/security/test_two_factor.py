@@ -7,7 +7,9 @@ import time
 
 import pyotp
 import pytest
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -177,3 +179,18 @@ def test_secret_survives_a_key_rotation_with_fallback_and_is_refused_without(cli
     response = client.post(VERIFY, {"code": code_for(secret)})
     assert "两步验证需要重置" in response.content.decode()
     assert client.get(reverse("home")).status_code == 302
+
+
+def test_coming_back_to_the_enrolment_page_shows_the_same_code_without_writing_the_session(client, users):
+    post_login(client, "secretary", PASSWORD)
+    first = client.get(SETUP).content.decode()
+    secret = pending_secret(client)
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(SETUP).content.decode()
+    assert secret in again and pending_secret(client) == secret
+    assert _qr_of(again) == _qr_of(first)
+    assert not [q for q in queries.captured_queries if q["sql"].startswith(("UPDATE", "INSERT"))]
+
+
+def _qr_of(page: str) -> str:
+    return page.split('src="data:image/png;base64,', 1)[1].split('"', 1)[0]
