@@ -33,6 +33,7 @@ from reviews.selectors.surveys import entry_exists
 
 ITEM_STATUSES = [("open", _("未销号")), *ItemStatus.choices]  # "open": anything not closed (销号)
 LEDGER_STATES = [("handed_in", _("已提交（含已通过）")), *LedgerStatus.choices, ("in_place", _("整改到位"))]
+NO_MANIFESTATION_KEY = "none"
 STAR_CHOICES = [(stars, f"{stars} ★") for stars in range(5, 0, -1)]
 
 
@@ -76,10 +77,27 @@ class ItemFilter(ListFilterSet):
 
 
 class ProblemFilter(ListFilterSet):
+    """Also the whole of one common problem (共性问题, the link from its page): `manifestation` (an id, or "none":
+    problems without one, with `category`) and `below=1` (the ledgers strictly below the unit, not its own)."""
+
     category = IntegerFilter(field_name="category_id")
+    manifestation = django_filters.CharFilter(method="filter_manifestation")
+    below = django_filters.ChoiceFilter(choices=[("1", _("仅下级单位"))], method="filter_below")
     source = django_filters.ChoiceFilter(choices=ProblemSource.choices)
     recurrence = django_filters.ChoiceFilter(field_name="recurrence_state", choices=RecurrenceState.choices)
     nature = django_filters.ChoiceFilter(choices=ProblemNature.choices)  # 个性/共性
+
+    def __init__(self, data=None, queryset=None, *, unit, **kwargs) -> None:
+        super().__init__(data, queryset, **kwargs)
+        self.unit = unit
+
+    def filter_manifestation(self, problems: QuerySet, name: str, value: str) -> QuerySet:
+        if value == NO_MANIFESTATION_KEY:
+            return problems.filter(manifestation__isnull=True)
+        return problems.filter(manifestation_id=int(value)) if value.isdigit() else problems  # else: not a value
+
+    def filter_below(self, problems: QuerySet, name: str, value: str) -> QuerySet:
+        return problems.exclude(unit_path=self.unit.path)
 
 
 class LedgerFilter(ListFilterSet):

@@ -93,6 +93,16 @@ def category(ctx: Context, level: str) -> str:
     return f"category={ctx.category_pk}"
 
 
+def common_problem(ctx: Context, level: str) -> str:
+    """The problem list of one common problem ("查看全部 n 个单位" on the common problems page)."""
+    problem = ctx.problem
+    return f"category={problem.category_id}&manifestation={problem.manifestation_id or 'none'}&below=1"
+
+
+def common_problem_last(ctx: Context, level: str) -> str:
+    return f"{common_problem(ctx, level)}&{KEYSET_LAST}"
+
+
 def closed_week(ctx: Context, level: str) -> str:
     return f"closed_week={ctx.closed_monday.isoformat()}"
 
@@ -211,7 +221,8 @@ RULES: dict[str, BenchRule] = {
         category, closed_week),
     "reviews:problem_list": page(
         of("reviews:problem_list", "campaign"), LEVELS,
-        LAST_PAGE, KEYSET_LAST, category, "source=extended", f"source=extended&{KEYSET_LAST}", "recurrence=flagged"),
+        LAST_PAGE, KEYSET_LAST, category, "source=extended", f"source=extended&{KEYSET_LAST}", "recurrence=flagged",
+        common_problem, common_problem_last),
     "reviews:ledger_list": page(
         of("reviews:ledger_list", "campaign"), LEVELS,
         LAST_PAGE, "state=handed_in", "state=in_place", "state=returned"),

@@ -11,7 +11,8 @@ import math
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models.functions import DenseRank
 
 from branches.models import OrgUnit, UnitKind, ancestor_paths
 from branches.selectors import Action, Scope
@@ -27,6 +28,10 @@ from ledger.models import (
 
 GroupKey = tuple[int, int | None]  # (category id, manifestation id or None)
 
+# How many units below the page shows for each common problem, with their problems; the rest are a link to the
+# problem list filtered to that problem (a county's page would otherwise list thousands of units).
+UNITS_SHOWN = 20
+
 
 @dataclass
 class UnitProblems:
@@ -38,8 +43,13 @@ class UnitProblems:
 class CommonProblem:
     category: TemplateCategory
     manifestation: Manifestation | None
-    units: list[UnitProblems] = field(default_factory=list)
+    units: list[UnitProblems] = field(default_factory=list)  # the first UNITS_SHOWN of them
     measure: CommonMeasure | None = None
+    unit_count: int = 0  # all the units below that found it
+
+    @property
+    def more(self) -> bool:
+        return self.unit_count > len(self.units)
 
     @property
     def key(self) -> str:
@@ -85,18 +95,17 @@ def _group_condition(keys) -> Q:
 
 
 def common_problems(*, scope: Scope, campaign: Campaign, unit: OrgUnit) -> list[CommonProblem]:
-    """The unit's common problems, each with the ledgers below that found it, their problems and the unit's
-    answering measure; in checklist order. Four queries whatever the size of the subtree."""
+    """The unit's common problems, each with how many ledgers below found it, the first UNITS_SHOWN of them with
+    their problems, and the unit's answering measure; in checklist order. Four queries whatever the size of
+    the subtree, and none returns more than UNITS_SHOWN ledgers' problems per common problem."""
     keys = common_group_keys(campaign=campaign, unit=unit)
     if not keys:
         return []
-    problems = scope.filter(_problems_below(campaign, unit), Action.VIEW, "unit_path").filter(
-        _group_condition(keys)).select_related("ledger__unit", "category", "manifestation").order_by(
-        "category__order", "manifestation__order", "ledger__unit__code", "unit_path", "number")
     groups: dict[GroupKey, CommonProblem] = {}
-    for problem in problems:
-        group = groups.setdefault((problem.category_id, problem.manifestation_id),
-                                  CommonProblem(category=problem.category, manifestation=problem.manifestation))
+    for problem in _first_ledgers_problems(scope, campaign, unit, keys, UNITS_SHOWN):
+        group = groups.setdefault((problem.category_id, problem.manifestation_id), CommonProblem(
+            category=problem.category, manifestation=problem.manifestation,
+            unit_count=keys[(problem.category_id, problem.manifestation_id)]))
         if not group.units or group.units[-1].ledger.pk != problem.ledger_id:
             group.units.append(UnitProblems(ledger=problem.ledger))
         group.units[-1].problems.append(problem)
@@ -105,6 +114,18 @@ def common_problems(*, scope: Scope, campaign: Campaign, unit: OrgUnit) -> list[
         if group is not None:
             group.measure = measure
     return list(groups.values())
+
+
+def _first_ledgers_problems(scope: Scope, campaign: Campaign, unit: OrgUnit, keys, shown: int) -> QuerySet[Problem]:
+    """The problems of the common groups `keys` whose ledger is among the first `shown` of its group (by unit
+    code, then path: the page's order), in the page's order. One statement: the rank is a window over each
+    group that sorts narrow rows (ids and the order's keys); only the chosen rows are read whole."""
+    ledger_rank = Window(DenseRank(), partition_by=[F("category_id"), F("manifestation_id")],
+                         order_by=[F("ledger__unit__code").asc(), F("unit_path").asc()])
+    problems = scope.filter(_problems_below(campaign, unit), Action.VIEW, "unit_path").filter(_group_condition(keys))
+    first = problems.annotate(ledger_rank=ledger_rank).filter(ledger_rank__lte=shown).values("pk")
+    return Problem.objects.filter(pk__in=first).select_related("ledger__unit", "category", "manifestation").order_by(
+        "category__order", "manifestation__order", "ledger__unit__code", "unit_path", "number")
 
 
 def common_measure_find(*, scope: Scope, pk: int) -> CommonMeasure | None:

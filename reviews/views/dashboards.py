@@ -112,7 +112,7 @@ def item_list(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def problem_list(request: HttpRequest, pk: int) -> HttpResponse:
     scope, campaign, focus = campaign_and_focus(request, pk)
-    filters = ProblemFilter(request.GET, problems_listed(scope=scope, campaign=campaign, unit=focus))
+    filters = ProblemFilter(request.GET, problems_listed(scope=scope, campaign=campaign, unit=focus), unit=focus)
     total = tallied_problems_total(campaign=campaign, unit=focus, filters=filters.values)
     page = keyset_page_of(request, filters.qs, PROBLEM_ORDER, total=total)
     return render(request, "reviews/problem_list.html", {

@@ -310,3 +310,70 @@ def test_a_common_measure_marks_its_unit_changed_for_the_tallies(world, manifest
     before = marks_sum(campaign)
     common_measure_request_closure(actor=world.users["gb_staff"], measure=measure)
     assert marks_sum(campaign) > before
+
+
+def test_a_common_problem_of_many_units_shows_the_first_ones_the_count_and_a_link_to_them_all(
+        client, world, manifested, monkeypatch):
+    campaign, m1, _m2 = manifested
+    monkeypatch.setattr("ledger.selectors.common.UNITS_SHOWN", 4)
+    found(campaign, world.units, ["b1"], manifestation=m1)  # a second problem of a unit shown: one unit still
+    response = page(client, world.users["org"], campaign)
+    assert listed(response) == [(f"m{m1.pk}", ["B1", "B2", "B4", "C11"])]  # the first four by unit code
+    shown = response.context["common"][0]
+    assert (shown.unit_count, len(shown.units[0].problems)) == (6, 2)
+    html = response.content.decode()
+    assert "6 个单位查摆出" in html and "查看全部 6 个单位" in html and "c12查摆的问题" not in html
+    link = html.split('class="common-all" href="')[1].split('"')[0].replace("&amp;", "&")
+
+    monkeypatch.setattr("config.lists.PAGE_SIZE", 4)
+    first = client.get(link)
+    assert list_total(first.context["page"]) == 7  # six units, b1 twice
+    rows = list(first.context["page"].object_list)
+    assert first.context["page"].has_next
+    rows += client.get(link + "&after=" + first.context["page"].next_cursor).context["page"].object_list
+    assert sorted(problem.ledger.unit.code for problem in rows) == ["B1", "B1", "B2", "B4", "C11", "C12", "C21"]
+    assert {problem.manifestation_id for problem in rows} == {m1.pk}
+
+
+def test_the_link_lists_only_the_units_below_in_the_viewers_subtree(client, world, manifested, monkeypatch):
+    campaign, m1, _m2 = manifested
+    monkeypatch.setattr("ledger.selectors.common.UNITS_SHOWN", 2)
+    gb1 = world.tree.gb1
+    Ledger.objects.create(campaign=campaign, unit=gb1, unit_path=gb1.path)  # the general branch's own ledger
+    found(campaign, {"gb1": gb1}, ["gb1"], manifestation=m1)
+    response = page(client, world.users["gb_staff"], campaign)
+    assert listed(response) == [(f"m{m1.pk}", ["B1", "B2"])] and response.context["common"][0].unit_count == 3
+    link = response.content.decode().split('class="common-all" href="')[1].split('"')[0].replace("&amp;", "&")
+    rows = client.get(link).context["page"].object_list
+    assert sorted(problem.ledger.unit.code for problem in rows) == ["B1", "B2", "B4"]  # not gb1's own, nor C11…
+
+
+def test_a_category_group_links_to_the_problems_without_a_manifestation(client, world, monkeypatch):
+    campaign = make_campaign(world.tree.root, template=make_template("nomani2", categories=2, manifestations=0))
+    first, _second = campaign.template.categories.order_by("order")
+    found(campaign, world.units, ["b1", "b2", "b4", "b5"], category=first)
+    monkeypatch.setattr("ledger.selectors.common.UNITS_SHOWN", 3)
+    response = page(client, world.users["gb_staff"], campaign)
+    assert listed(response) == [(f"c{first.pk}", ["B1", "B2", "B4"])]
+    link = response.content.decode().split('class="common-all" href="')[1].split('"')[0].replace("&amp;", "&")
+    assert "manifestation=none" in link
+    rows = client.get(link).context["page"].object_list
+    assert sorted(problem.ledger.unit.code for problem in rows) == ["B1", "B2", "B4", "B5"]
+
+
+def test_the_common_problems_page_reads_a_fixed_number_of_rows_per_group(client, world, manifested, monkeypatch,
+                                                                         django_assert_max_num_queries):
+    campaign, m1, _m2 = manifested
+    monkeypatch.setattr("ledger.selectors.common.UNITS_SHOWN", 3)
+    client.force_login(world.users["org"])
+    url = reverse("reviews:common_problems", args=[campaign.pk])
+    with django_assert_max_num_queries(30) as before:
+        client.get(url)
+    for n in range(5):
+        unit = make_unit(world.tree.gb2, UnitKind.BRANCH, f"A{n}")  # codes before B…: they come first
+        Ledger.objects.create(campaign=campaign, unit=unit, unit_path=unit.path)
+        found(campaign, {"n": unit}, ["n"], manifestation=m1)
+    with django_assert_max_num_queries(len(before.captured_queries)):
+        response = client.get(url)
+    assert listed(response) == [(f"m{m1.pk}", ["A0", "A1", "A2"])]
+    assert response.context["common"][0].unit_count == 11
