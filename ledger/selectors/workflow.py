@@ -190,7 +190,7 @@ class LedgerPage:
     more_history: bool = False  # older events than those shown: on the ledger's history page
     phases: list[PhaseCount] = field(default_factory=list)  # empty when the campaign has no phases
     phase_shown: PhaseCount | None = None  # the phase the measures are filtered to, if any
-    closable: list[RectificationItem] = field(default_factory=list)  # awaiting 销号 (`closable_items`), every nature
+    closable: list[RectificationItem] = field(default_factory=list)  # awaiting 销号 (`_closable`), every nature
 
 
 def phase_counts(phases: list[Phase], items: list[RectificationItem], today: datetime.date) -> list[PhaseCount]:
@@ -274,8 +274,8 @@ def ledger_page(ledger: Ledger, today: datetime.date | None = None, *, nature: s
 
 
 def _closable(problems: list[Problem]) -> list[RectificationItem]:
-    """`closable_items` from the measures the page has read, in the same order with the same `evidence_count`:
-    a query of its own built the 34 measures of the featured ledger again (issue 15)."""
+    """Measures waiting for 销号 (the bulk close form), by problem and measure number, each with `evidence_count`:
+    taken from the measures the page has read; a query of its own built the featured ledger's 34 again (issue 15)."""
     waiting = [item for problem in problems if problem.status == ProblemStatus.ACTIVE for item in problem.item_list
                if item.status == ItemStatus.CLOSURE_REQUESTED]
     for item in waiting:
@@ -387,13 +387,6 @@ def item_page(item: RectificationItem) -> ItemPage:
                     events=list(history(item.ledger, item=item)), earlier=earlier, earlier_notes=earlier_notes,
                     earlier_evidence=earlier_evidence, carried_to=carried_to,
                     common_measures=measures_above(item.ledger, [item.problem]).get(item.problem_id, []))
-
-
-def closable_items(ledger: Ledger) -> QuerySet[RectificationItem]:
-    """Measures waiting for 销号, for the bulk close form."""
-    return (RectificationItem.objects.filter(ledger=ledger, status=ItemStatus.CLOSURE_REQUESTED,
-                                             problem__status=ProblemStatus.ACTIVE)
-            .select_related("problem").annotate(evidence_count=Count("evidence")).order_by("problem__number", "number"))
 
 
 def ledger_item_ids(ledger: Ledger, ids: list[str]) -> list[int]:
