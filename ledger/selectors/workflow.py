@@ -114,21 +114,51 @@ def _items_queryset() -> QuerySet:
     )
 
 
+# What the ledger page shows of a measure and of a file (`ledger_rows`): the other columns (paths, authors, times,
+# versions, hashes) are not read, so not built into each of the page's 200 measures and their files (issue 15).
+PAGE_ITEM_FIELDS = ("id", "problem_id", "ledger_id", "number", "measure", "is_ongoing", "deadline", "responsible_name",
+                    "responsible_leader", "responsible_unit", "phase__name", "status", "carried_from_id")
+PAGE_EVIDENCE_FIELDS = ("id", "item_id", "original_name", "thumbnail", "uploaded_at")
+
+
 def _attach_items(ledger: Ledger, problems: list[Problem]) -> None:
     """Each problem's measures in order as `item_list`, each with its evidence as `evidence_list`: two queries by
     the ledger. A prefetch filtered by `IN` lists of every problem and measure, and cloned a queryset per row,
     took about a third of the ledger page of 200 measures in Django's SQL compiler (issue 15)."""
     evidence = defaultdict(list)
-    for ev in Evidence.objects.filter(item__ledger=ledger).order_by("uploaded_at", "pk"):
+    for ev in Evidence.objects.filter(item__ledger=ledger).only(*PAGE_EVIDENCE_FIELDS).order_by("uploaded_at", "pk"):
         evidence[ev.item_id].append(ev)
     by_problem = {problem.pk: problem for problem in problems}
     for problem in problems:
         problem.item_list = []
-    for item in RectificationItem.objects.filter(ledger=ledger).select_related("phase").order_by("number"):
+    items = RectificationItem.objects.filter(ledger=ledger).select_related("phase").only(*PAGE_ITEM_FIELDS)
+    for item in items.order_by("number"):
         problem = by_problem.get(item.problem_id)
         if problem is not None:
             item.problem, item.evidence_list = problem, evidence[item.pk]
             problem.item_list.append(item)
+
+
+def _attach_links(ledger: Ledger, problems: list[Problem]) -> None:
+    """The problems of other ledgers each problem links to — carried from (结转自), recurring from (反弹自) and carried
+    to (已结转至) — as `carried_from`, `recurrence_of` and `carried_to_list`: one query, with their ledger and
+    campaign. Joined to every problem row they made its query three times as long, for links few problems have."""
+    linked = {problem.carried_from_id for problem in problems} | {problem.recurrence_of_id for problem in problems}
+    linked.discard(None)
+    others = {}
+    for problem in problems:
+        problem.carried_to_list = []
+    by_pk = {problem.pk: problem for problem in problems}
+    for other in (Problem.objects.filter(Q(pk__in=linked) | Q(carried_from__ledger=ledger))
+                  .select_related("ledger__campaign").order_by("ledger_id", "number")):
+        others[other.pk] = other
+        if other.carried_from_id in by_pk and other.ledger_id != ledger.pk:
+            by_pk[other.carried_from_id].carried_to_list.append(other)
+    for problem in problems:
+        if problem.carried_from_id:
+            problem.carried_from = others.get(problem.carried_from_id) or problem.carried_from
+        if problem.recurrence_of_id:
+            problem.recurrence_of = others.get(problem.recurrence_of_id) or problem.recurrence_of
 
 
 @dataclass
@@ -160,6 +190,7 @@ class LedgerPage:
     more_history: bool = False  # older events than those shown: on the ledger's history page
     phases: list[PhaseCount] = field(default_factory=list)  # empty when the campaign has no phases
     phase_shown: PhaseCount | None = None  # the phase the measures are filtered to, if any
+    closable: list[RectificationItem] = field(default_factory=list)  # awaiting 销号 (`_closable`), every nature
 
 
 def phase_counts(phases: list[Phase], items: list[RectificationItem], today: datetime.date) -> list[PhaseCount]:
@@ -205,12 +236,8 @@ def ledger_page(ledger: Ledger, today: datetime.date | None = None, *, nature: s
     measures of that phase, and the problems that have some."""
     today = today or timezone.localdate()
     categories = list(TemplateCategory.objects.filter(template_id=ledger.campaign.template_id).order_by("order"))
-    problems = list(
-        Problem.objects.filter(ledger=ledger).order_by("number")
-        .select_related("manifestation", "carried_from__ledger__campaign", "recurrence_of__ledger__campaign")
-        .prefetch_related(Prefetch("carried_to", queryset=Problem.objects.select_related("ledger__campaign"),
-                                   to_attr="carried_to_list"))
-    )
+    problems = list(Problem.objects.filter(ledger=ledger).order_by("number").select_related("manifestation"))
+    _attach_links(ledger, problems)
     _attach_items(ledger, problems)
     blocks = {category.pk: CategoryBlock(category) for category in categories}
     withdrawn = []
@@ -242,7 +269,18 @@ def ledger_page(ledger: Ledger, today: datetime.date | None = None, *, nature: s
     latest = list(history(ledger).order_by("-at", "-id")[:HISTORY_ON_PAGE + 1])  # one more tells if there are more
     return LedgerPage(ledger=ledger, blocks=list(blocks.values()), withdrawn=withdrawn,
                       events=latest[:HISTORY_ON_PAGE][::-1], counts=counts, answered=answered, total=total,
-                      more_history=len(latest) > HISTORY_ON_PAGE, phases=phases, phase_shown=shown)
+                      more_history=len(latest) > HISTORY_ON_PAGE, phases=phases, phase_shown=shown,
+                      closable=_closable(problems))
+
+
+def _closable(problems: list[Problem]) -> list[RectificationItem]:
+    """Measures waiting for 销号 (the bulk close form), by problem and measure number, each with `evidence_count`:
+    taken from the measures the page has read; a query of its own built the featured ledger's 34 again (issue 15)."""
+    waiting = [item for problem in problems if problem.status == ProblemStatus.ACTIVE for item in problem.item_list
+               if item.status == ItemStatus.CLOSURE_REQUESTED]
+    for item in waiting:
+        item.evidence_count = len(item.evidence_list)
+    return waiting
 
 
 def self_check_counts(ledger: Ledger) -> tuple[int, int]:
@@ -349,13 +387,6 @@ def item_page(item: RectificationItem) -> ItemPage:
                     events=list(history(item.ledger, item=item)), earlier=earlier, earlier_notes=earlier_notes,
                     earlier_evidence=earlier_evidence, carried_to=carried_to,
                     common_measures=measures_above(item.ledger, [item.problem]).get(item.problem_id, []))
-
-
-def closable_items(ledger: Ledger) -> QuerySet[RectificationItem]:
-    """Measures waiting for 销号, for the bulk close form."""
-    return (RectificationItem.objects.filter(ledger=ledger, status=ItemStatus.CLOSURE_REQUESTED,
-                                             problem__status=ProblemStatus.ACTIVE)
-            .select_related("problem").annotate(evidence_count=Count("evidence")).order_by("problem__number", "number"))
 
 
 def ledger_item_ids(ledger: Ledger, ids: list[str]) -> list[int]:

@@ -90,7 +90,7 @@ def ledger_detail(request: HttpRequest, pk: int) -> HttpResponse:
     nature = request.GET.get("nature", "")
     nature = nature if nature in ProblemNature.values else ""  # an unusable value lists every problem
     page = sel.ledger_page(ledger, nature=nature, phase=request.GET.get("phase", ""))
-    closable = list(sel.closable_items(ledger)) if rights.supervise else []
+    closable = page.closable if rights.supervise else []
     return render(request, "ledger/ledger_detail.html", {
         "ledger": ledger, "page": page, "rights": rights, "closable": closable, "text_form": TextForm(),
         "supervisor": wording.ledger_supervisor(ledger), "nature": nature, "natures": ProblemNature.choices,

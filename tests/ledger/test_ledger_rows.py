@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
 
-from ledger.models import RectificationItem
+from ledger.models import Problem, RectificationItem
 from ledger.services.evidence import evidence_add
 from ledger.templatetags.ledger_rows import item_row
 from tests.factories import make_item, make_problem
@@ -93,3 +93,39 @@ def test_the_ledger_page_renders_as_many_templates_for_200_measures_as_for_20(cl
         rendered[ledger.pk] = [t.name for t in response.templates]
         assert response.content.decode().count('class="list-group-item ledger-item"') == ledger.items.count()
     assert rendered[small.pk] == rendered[large.pk]
+
+
+def test_the_supervisor_sees_each_measure_awaiting_closure_with_its_evidence_count(client, users, world, rows):
+    """The list of measures awaiting 销号 comes from the measures the page read (no query of its own): a measure
+    awaiting closure is there with its number, evidence count and link; an open one and a withdrawn problem's are not."""
+    problem, late, ongoing, _, _ = rows
+    RectificationItem.objects.filter(pk=late.pk).update(status="closure_requested")
+    withdrawn = make_problem(world.ledger, user=users["secretary"], status="withdrawn")
+    hidden = make_item(withdrawn, user=users["secretary"], measure="撤回问题的措施")
+    RectificationItem.objects.filter(pk=hidden.pk).update(status="closure_requested")
+    client.force_login(users["gb_staff"])
+    content = client.get(world.ledger.get_absolute_url()).content.decode()
+    form = content[content.index(reverse("ledger:bulk_close", args=[world.ledger.pk])):]
+    form = form[:form.index("</form>")]
+    assert f'name="items" value="{late.pk}" id="close-{late.pk}"' in form
+    assert "召开专题组织生活会&lt;b&gt;（2份佐证）" in form
+    assert f'href="{reverse("ledger:item_detail", args=[late.pk])}"' in form and "逾期" in form
+    assert f'value="{ongoing.pk}"' not in form and f'value="{hidden.pk}"' not in form
+    client.force_login(users["secretary"])  # the branch fills, it does not close
+    assert reverse("ledger:bulk_close", args=[world.ledger.pk]) not in client.get(world.ledger.get_absolute_url()).content.decode()
+
+
+def test_a_problem_block_shows_its_number_badges_description_and_edit_links_to_editors(client, users, world, rows):
+    problem, _, _, _, _ = rows
+    Problem.objects.filter(pk=problem.pk).update(description="第一行<i>\n第二行")
+    client.force_login(users["secretary"])
+    content = client.get(world.ledger.get_absolute_url()).content.decode()
+    assert f'<div class="ledger-problem mb-3" id="problem-{problem.pk}">' in content
+    assert f'<a class="fw-semibold" href="{reverse("ledger:problem_detail", args=[problem.pk])}">问题{problem.number}</a>' in content
+    assert "第一行&lt;i&gt;<br>第二行" in content
+    assert f'href="{reverse("ledger:problem_edit", args=[problem.pk])}"' in content
+    assert f'href="{reverse("ledger:item_create", args=[problem.pk])}"' in content
+    client.force_login(users["gb_staff"])  # the supervisor reads the problem, the branch edits it
+    content = client.get(world.ledger.get_absolute_url()).content.decode()
+    assert f'id="problem-{problem.pk}"' in content
+    assert f'href="{reverse("ledger:problem_edit", args=[problem.pk])}"' not in content
