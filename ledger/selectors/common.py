@@ -247,8 +247,10 @@ def _first_paths(problems: QuerySet[Problem], keys, shown: int) -> list[tuple[in
     read do not grow with the subtree; the groups are bounded by the checklist). SQLite, which cannot limit the
     parts of a UNION (an embedded, small deployment): one window over the groups' rows."""
     if connection.features.supports_slicing_ordering_in_compound:
+        # ordered by the index's columns (constants but the path): DISTINCT then needs no sort, and the scan stops
         parts = [problems.filter(category_id=category, manifestation_id=manifestation)
-                 .values_list("category_id", "manifestation_id", "unit_path").order_by("unit_path").distinct()[:shown]
+                 .values_list("category_id", "manifestation_id", "unit_path")
+                 .order_by("category_id", "manifestation_id", "unit_path").distinct()[:shown]
                  for category, manifestation in keys]
         return list(parts[0].union(*parts[1:], all=True))
     rank = Window(DenseRank(), partition_by=[F("category_id"), F("manifestation_id")], order_by=F("unit_path").asc())
