@@ -336,6 +336,10 @@ class Problem(models.Model):
             # The dashboards count recurring problems: a handful among a province's million.
             models.Index(fields=["recurrence_state", "ledger"], name="problem_recurring",
                          condition=~Q(recurrence_state="")),
+            # The common-problems page reads the first units of each common problem in tree order: one range of
+            # this index per group (category, manifestation), stopped after them, not the subtree's problems.
+            models.Index(fields=["category", "manifestation", "unit_path"], name="problem_group_path",
+                         condition=Q(status="active")),
         ]
 
     def __str__(self) -> str:
@@ -743,6 +747,9 @@ class SubtreeTally(models.Model):
     weekly = models.JSONField(default=dict)  # Monday of the week (ISO date) → items closed that week
     stars = models.JSONField(default=dict)  # stars → ratings
     units = models.JSONField(default=dict)  # unit kind → active units (rows without a campaign)
+    # "<category id>:<manifestation id or ''>" → ledgers with an active problem in that group (共性问题: a
+    # subtree's is the sum of its children's, each ledger lying under one child)
+    found = models.JSONField(default=dict)
     # The sum of the change marks (`TallyMark.seq`) over this subtree when it was counted: equal to today's sum
     # means nothing below changed since, so the recount skips it and a stale tally may still be read.
     marks = models.PositiveBigIntegerField(default=0)

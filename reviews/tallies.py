@@ -32,11 +32,11 @@ from django.utils import timezone
 from branches.models import PATH_SEPARATOR, OrgUnit, parent_path
 from config.bulk import BulkWriter
 from ledger.models import Campaign, CampaignStatus, LedgerStatus, SubtreeTally, overdue_condition
+from ledger.selectors.common import found_key, group_groups
 from ledger.selectors.tallies import BLOCK_LEVELS, campaign_marks, marks_over
 from reviews.figures import figures_recount_campaign
 from reviews.selectors.dashboards import (
     FIGURES,
-    category_groups,
     closure_groups,
     item_groups,
     ledger_groups,
@@ -48,7 +48,7 @@ from reviews.selectors.dashboards import (
 from reviews.selectors.results import in_place_counts, policy_of
 from reviews.selectors.sets import HANDED_IN, CampaignSets, campaign_sets
 
-MAPS = ("statuses", "categories", "natures", "weekly", "stars", "units")
+MAPS = ("statuses", "categories", "natures", "weekly", "stars", "units", "found")
 FIELDS = ("unit_id", "campaign_id", "counted_at", "as_of", "marks", *FIGURES, *MAPS)
 CHUNK = 2_000  # rows read per fetch and tally rows written per batch
 
@@ -182,6 +182,14 @@ def _map_fold(name: str, key: str, n: int) -> Fold:
     return fold
 
 
+def _group_fold(row: dict) -> Fold:
+    """Active problems per category, and ledgers per common-problem group (one scan for both)."""
+    def fold(total: _Sum) -> None:
+        total.maps["categories"][str(row["category_id"])] += row["n"]
+        total.maps["found"][found_key(row["category_id"], row["manifestation_id"])] += row["ledgers"]
+    return fold
+
+
 def _folds(sets: CampaignSets, *, today: datetime.date, results: dict, ordered: bool) -> list[Iterator]:
     """Every grouped query of the dashboard, each as (unit path, fold) rows; in unit-path order if `ordered`."""
     key, closure_key = F("unit_path"), F("ledger__unit_path")
@@ -196,8 +204,7 @@ def _folds(sets: CampaignSets, *, today: datetime.date, results: dict, ordered: 
         ((row["key"], _sums_fold(row, problems="n")) for row in stream(problem_groups(sets, key=key))),
         ((row["key"], _sums_fold(row, items="items", closed="closed", overdue="overdue"))
          for row in stream(item_groups(sets, key=key, today=today))),
-        ((path, _map_fold("categories", str(category), n))
-         for path, category, n in stream(category_groups(sets.problems, key=key))),
+        ((row["key"], _group_fold(row)) for row in stream(group_groups(sets.problems, key=key))),
         ((path, _map_fold("natures", nature, n)) for path, nature, n in stream(nature_groups(sets.problems, key=key))),
         ((path, _map_fold("weekly", local_week(week).isoformat(), n))
          for path, week, n in stream(closure_groups(sets.closures, key=closure_key))),

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from branches.selectors import Action, scope_for
 from config.errors import error_text
 from config.http import found_or_404
-from ledger.selectors.common import common_measure_find, common_problems, is_supervising, units_needed
+from ledger.selectors.common import common_measure_find, common_problems, is_supervising
 from ledger.services import common as services
 from reviews.forms import CommonMeasureForm
 from reviews.views.common import campaign_and_focus
@@ -31,7 +31,8 @@ def common_problem_list(request: HttpRequest, pk: int) -> HttpResponse:
     can_answer = scope.can(Action.FILL, focus) and is_supervising(focus)
     if request.method == "POST" and not can_answer:
         raise PermissionDenied(_("只有本单位的账号可以对共性问题开展专项整治。"))
-    found = common_problems(scope=scope, campaign=campaign, unit=focus)
+    common = common_problems(scope=scope, campaign=campaign, unit=focus)
+    found = common.problems
     form = CommonMeasureForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -53,7 +54,7 @@ def common_problem_list(request: HttpRequest, pk: int) -> HttpResponse:
     closable = [problem.key for problem in found if problem.measure and services.may_close(request.user, problem.measure)]
     return render(request, "reviews/common_problems.html", {
         "campaign": campaign, "focus": focus, "common": found, "can_answer": can_answer, "closable": closable,
-        "needed": units_needed(campaign=campaign, unit=focus) if is_supervising(focus) else None,
+        "needed": common.needed, "counted_at": common.counted_at,
         "form": CommonMeasureForm() if request.method == "GET" else form,
     })
 

@@ -9,6 +9,7 @@ import io
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from branches.models import Role, UnitKind
@@ -18,16 +19,21 @@ from ledger.models import (
     CommonMeasureEvent,
     CommonMeasureStatus,
     Ledger,
+    Problem,
     ProblemNature,
+    ProblemStatus,
     SubtreeTally,
 )
+from ledger.selectors.common import group_counts
 from ledger.selectors.exports import export_ledgers
+from ledger.selectors.tallies import tally_or_parts
 from ledger.services.common import (
     common_measure_close,
     common_measure_create,
     common_measure_request_closure,
     common_measure_send_back,
 )
+from ledger.services.tally_marks import tally_mark_bump
 from reviews.tallies import tallies_refresh
 from tests.conftest import list_total, make_unit, make_user
 from tests.factories import ledger_of, make_campaign, make_item, make_problem, make_template
@@ -78,6 +84,12 @@ def page(client, user, campaign, unit=None):
     client.force_login(user)
     url = reverse("reviews:common_problems", args=[campaign.pk]) + (f"?unit={unit.pk}" if unit else "")
     return client.get(url)
+
+
+def first_in_tree_order(units, n: int) -> list[str]:
+    """The codes of the first `n` units by path (the tree order the page picks them in and the problem list it
+    links to pages in), shown by code."""
+    return sorted(unit.code for unit in sorted(units, key=lambda unit: unit.path.encode())[:n])
 
 
 def listed(response) -> list[tuple[str, list[str]]]:
@@ -318,11 +330,14 @@ def test_a_common_problem_of_many_units_shows_the_first_ones_the_count_and_a_lin
     monkeypatch.setattr("ledger.selectors.common.UNITS_SHOWN", 4)
     found(campaign, world.units, ["b1"], manifestation=m1)  # a second problem of a unit shown: one unit still
     response = page(client, world.users["org"], campaign)
-    assert listed(response) == [(f"m{m1.pk}", ["B1", "B2", "B4", "C11"])]  # the first four by unit code
+    below = [world.units[name] for name in ("b1", "b2", "b4", "c11", "c12", "c21")]
+    assert listed(response) == [(f"m{m1.pk}", first_in_tree_order(below, 4))]
     shown = response.context["common"][0]
-    assert (shown.unit_count, len(shown.units[0].problems)) == (6, 2)
+    assert shown.unit_count == 6 and [len(unit.problems) for unit in shown.units if unit.ledger.unit.code == "B1"] in ([2], [])
     html = response.content.decode()
-    assert "6 个单位查摆出" in html and "查看全部 6 个单位" in html and "c12查摆的问题" not in html
+    assert "6 个单位查摆出" in html and "查看全部 6 个单位" in html
+    hidden = {unit.code for unit in below} - {entry.ledger.unit.code for entry in shown.units}
+    assert len(hidden) == 2 and all(f"{code.lower()}查摆的问题" not in html for code in hidden)
     link = html.split('class="common-all" href="')[1].split('"')[0].replace("&amp;", "&")
 
     monkeypatch.setattr("config.lists.PAGE_SIZE", 4)
@@ -342,7 +357,9 @@ def test_the_link_lists_only_the_units_below_in_the_viewers_subtree(client, worl
     Ledger.objects.create(campaign=campaign, unit=gb1, unit_path=gb1.path)  # the general branch's own ledger
     found(campaign, {"gb1": gb1}, ["gb1"], manifestation=m1)
     response = page(client, world.users["gb_staff"], campaign)
-    assert listed(response) == [(f"m{m1.pk}", ["B1", "B2"])] and response.context["common"][0].unit_count == 3
+    below = [world.units[name] for name in ("b1", "b2", "b4")]
+    assert listed(response) == [(f"m{m1.pk}", first_in_tree_order(below, 2))]
+    assert response.context["common"][0].unit_count == 3  # not gb1's own
     link = response.content.decode().split('class="common-all" href="')[1].split('"')[0].replace("&amp;", "&")
     rows = client.get(link).context["page"].object_list
     assert sorted(problem.ledger.unit.code for problem in rows) == ["B1", "B2", "B4"]  # not gb1's own, nor C11…
@@ -354,7 +371,8 @@ def test_a_category_group_links_to_the_problems_without_a_manifestation(client, 
     found(campaign, world.units, ["b1", "b2", "b4", "b5"], category=first)
     monkeypatch.setattr("ledger.selectors.common.UNITS_SHOWN", 3)
     response = page(client, world.users["gb_staff"], campaign)
-    assert listed(response) == [(f"c{first.pk}", ["B1", "B2", "B4"])]
+    below = [world.units[name] for name in ("b1", "b2", "b4", "b5")]
+    assert listed(response) == [(f"c{first.pk}", first_in_tree_order(below, 3))]
     link = response.content.decode().split('class="common-all" href="')[1].split('"')[0].replace("&amp;", "&")
     assert "manifestation=none" in link
     rows = client.get(link).context["page"].object_list
@@ -369,11 +387,124 @@ def test_the_common_problems_page_reads_a_fixed_number_of_rows_per_group(client,
     url = reverse("reviews:common_problems", args=[campaign.pk])
     with django_assert_max_num_queries(30) as before:
         client.get(url)
+    below = [world.units[name] for name in ("b1", "b2", "b4", "c11", "c12", "c21")]
     for n in range(5):
-        unit = make_unit(world.tree.gb2, UnitKind.BRANCH, f"A{n}")  # codes before B…: they come first
+        unit = make_unit(world.tree.gb2, UnitKind.BRANCH, f"A{n}")
         Ledger.objects.create(campaign=campaign, unit=unit, unit_path=unit.path)
         found(campaign, {"n": unit}, ["n"], manifestation=m1)
+        below.append(unit)
     with django_assert_max_num_queries(len(before.captured_queries)):
         response = client.get(url)
-    assert listed(response) == [(f"m{m1.pk}", ["A0", "A1", "A2"])]
+    assert listed(response) == [(f"m{m1.pk}", first_in_tree_order(below, 3))]
     assert response.context["common"][0].unit_count == 11
+
+
+# --- counted from the subtree tallies (`found`) ---------------------------------------------------------------
+
+NEVER = 10**9  # TALLY_MIN_LEDGERS that no subtree reaches: counted live
+
+
+def counts_both_ways(campaign, unit, settings):
+    """(tallied, live) group counts of `unit`: read with every tally usable, then with none."""
+    settings.TALLY_MIN_LEDGERS = 1
+    tallied = group_counts(campaign=campaign, unit=unit)
+    settings.TALLY_MIN_LEDGERS = NEVER
+    live = group_counts(campaign=campaign, unit=unit)
+    settings.TALLY_MIN_LEDGERS = 1
+    assert tallied.counted_at is not None and live.counted_at is None
+    return tallied.counts, live.counts
+
+
+def change_in(campaign, unit, change) -> None:
+    """A change the tallies count, marked as every service marks it."""
+    change()
+    tally_mark_bump(campaign=campaign, unit_path=unit.path)
+
+
+@pytest.fixture
+def counted(world, manifested, settings):
+    campaign, m1, m2 = manifested
+    Ledger.objects.create(campaign=campaign, unit=world.county, unit_path=world.county.path)  # its own ledger
+    found(campaign, {"county": world.county}, ["county"], manifestation=m2)
+    found(campaign, world.units, ["c11", "c22"], manifestation=m2)
+    tallies_refresh()
+    return campaign, m1, m2
+
+
+def test_the_tallies_count_the_ledgers_below_that_found_each_group_as_live_does(world, counted, settings):
+    campaign, m1, m2 = counted
+    supervisors = [world.tree.root, world.tree.gb1, world.county, *world.towns]
+    for unit in supervisors:
+        tallied, live = counts_both_ways(campaign, unit, settings)
+        assert tallied == live
+    tallied, _live = counts_both_ways(campaign, world.county, settings)
+    assert tallied == {(m1.category_id, m1.pk): 3, (m2.category_id, m2.pk): 2}  # not the county's own ledger
+
+    added = found(campaign, world.units, ["c22"], manifestation=m1)[0]  # one problem added, one withdrawn
+    change_in(campaign, world.units["c22"], lambda: None)
+    withdrawn = ledger_of(campaign, world.units["c11"]).problems.get(manifestation=m2)
+    change_in(campaign, world.units["c11"], lambda: Problem.objects.filter(pk=withdrawn.pk).update(
+        status=ProblemStatus.WITHDRAWN))
+    tallies_refresh()
+    for unit in supervisors:
+        tallied, live = counts_both_ways(campaign, unit, settings)
+        assert tallied == live
+    assert counts_both_ways(campaign, world.county, settings)[0] == {(m1.category_id, m1.pk): 4,
+                                                                     (m2.category_id, m2.pk): 1}
+    assert added.pk
+
+
+def test_a_stale_changed_tally_adds_its_unchanged_blocks_to_a_live_count_of_the_rest(world, counted, settings):
+    campaign, m1, _m2 = counted
+    SubtreeTally.objects.update(counted_at=timezone.now() - datetime.timedelta(hours=2))
+    found(campaign, world.units, ["c22"], manifestation=m1)
+    change_in(campaign, world.units["c22"], lambda: None)
+    settings.TALLY_MIN_LEDGERS = 1
+    assert tally_or_parts(campaign=campaign, unit=world.county, today=timezone.localdate())[1] is not None
+    for unit in (world.tree.root, world.county):
+        tallied, live = counts_both_ways(campaign, unit, settings)
+        assert tallied == live and tallied[(m1.category_id, m1.pk)] == {world.county: 4}.get(unit, 7)
+    # the unchanged town is read from its stored row: a wrong stored figure shows
+    unchanged = world.towns[0]
+    SubtreeTally.objects.filter(campaign=campaign, unit=unchanged).update(found={f"{m1.category_id}:{m1.pk}": 50})
+    assert group_counts(campaign=campaign, unit=world.county).counts[(m1.category_id, m1.pk)] == 50 + 2
+
+
+def test_the_page_from_the_tallies_shows_the_live_groups_and_counts_and_when_they_were_counted(
+        client, world, counted, settings):
+    campaign, _m1, _m2 = counted
+    org = world.users["org"]
+    for unit in (world.tree.root, world.county):
+        settings.TALLY_MIN_LEDGERS = NEVER
+        live = page(client, org, campaign, unit)
+        settings.TALLY_MIN_LEDGERS = 1
+        tallied = page(client, org, campaign, unit)
+        assert listed(tallied) == listed(live) and listed(live)
+        assert ([problem.unit_count for problem in tallied.context["common"]]
+                == [problem.unit_count for problem in live.context["common"]])
+        counted_at = SubtreeTally.objects.get(campaign=campaign, unit=unit).counted_at
+        assert f"各问题的单位数截至 {timezone.localtime(counted_at):%H:%M} 统计" in tallied.content.decode()
+        assert "common-counted" not in live.content.decode()
+    # and the page really reads the tally: a stored figure changed shows
+    SubtreeTally.objects.filter(campaign=campaign, unit=world.county).update(found={"0:": 1})
+    assert listed(page(client, org, campaign, world.county)) == []
+
+
+@pytest.mark.parametrize("tallied", [False, True])
+def test_the_common_problems_page_reads_a_fixed_number_of_queries_counted_live_or_tallied(
+        client, world, counted, settings, django_assert_max_num_queries, tallied):
+    campaign, m1, _m2 = counted
+    settings.TALLY_MIN_LEDGERS = 1 if tallied else NEVER
+    client.force_login(world.users["org"])
+    url = reverse("reviews:common_problems", args=[campaign.pk])
+    with django_assert_max_num_queries(30) as before:
+        client.get(url)
+    for n in range(6):
+        unit = make_unit(world.towns[1], UnitKind.BRANCH, f"N{n}")
+        Ledger.objects.create(campaign=campaign, unit=unit, unit_path=unit.path)
+        found(campaign, {"n": unit}, ["n"], manifestation=m1)
+    tallies_refresh()
+    with django_assert_max_num_queries(len(before.captured_queries)):
+        response = client.get(url)
+    assert response.context["common"][0].unit_count == 12
+    assert (response.context["counted_at"] is not None) == tallied
