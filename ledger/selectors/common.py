@@ -35,8 +35,10 @@ from ledger.selectors.tallies import tally_or_parts
 GroupKey = tuple[int, int | None]  # (category id, manifestation id or None)
 
 # How many units below the page shows for each common problem, with their problems; the rest are a link to the
-# problem list filtered to that problem (a county's page would otherwise list thousands of units).
-UNITS_SHOWN = 20
+# problem list filtered to that problem (a county's page would otherwise list thousands of units). Ten: a
+# checklist has about thirty common groups at a county, and drawing twenty units' problems for each was most of
+# the page's time (30k units: ~190 of 290 ms); ten are enough to see what the problem looks like.
+UNITS_SHOWN = 10
 
 
 @dataclass
