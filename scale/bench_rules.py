@@ -225,8 +225,8 @@ RULES: dict[str, BenchRule] = {
         common_problem, common_problem_last),
     "reviews:ledger_list": page(
         of("reviews:ledger_list", "campaign"), LEVELS,
-        LAST_PAGE, "state=handed_in", "state=in_place", "state=returned"),
-    "reviews:results": page(of("reviews:results", "campaign"), LEVELS, LAST_PAGE),
+        LAST_PAGE, KEYSET_LAST, "state=handed_in", "state=in_place", f"state=in_place&{KEYSET_LAST}", "state=returned"),
+    "reviews:results": page(of("reviews:results", "campaign"), LEVELS, LAST_PAGE, KEYSET_LAST),
     "reviews:rating_list": page(of("reviews:rating_list", "campaign"), LEVELS, LAST_PAGE, "stars=3", "tier=middle"),
     "reviews:policy_edit": page(of("reviews:policy_edit", "campaign"), ("province",)),
     "reviews:common_problems": page(of("reviews:common_problems", "campaign"), VIEWERS_ABOVE),

@@ -12,7 +12,7 @@ from branches.selectors import Action, Scope, UnitPick
 from ledger.models import Campaign, Ledger
 from reviews.models import RatingChange, RatingDelegation, RatingObjection, StarRating
 from reviews.selectors.results import LedgerResult, ledger_results, policy_of
-from reviews.selectors.sets import campaign_sets, ledgers_in
+from reviews.selectors.sets import LEDGER_ORDER, campaign_sets, ledgers_in
 
 
 def ratings_in(*, scope: Scope, campaign: Campaign, unit: OrgUnit) -> QuerySet[StarRating]:
@@ -46,8 +46,9 @@ def weak_and_lax_candidates(*, scope: Scope, campaign: Campaign, unit: OrgUnit) 
 
 
 def result_ledgers(*, scope: Scope, campaign: Campaign, unit: OrgUnit) -> QuerySet[Ledger]:
-    """The ledgers on the results page, with their units, in the organization's own numbering."""
-    return ledgers_in(scope=scope, campaign=campaign, unit=unit).select_related("unit").order_by("unit__code")
+    """The ledgers on the results page, with their units, in tree order (`LEDGER_ORDER`: an index serves it, and
+    a page is read by keyset — the organization's numbering sorted every ledger of a province for each page)."""
+    return ledgers_in(scope=scope, campaign=campaign, unit=unit).select_related("unit").order_by(*LEDGER_ORDER)
 
 
 def ratings_by_unit(*, year: int, unit_ids: list[int]) -> dict[int, StarRating]:

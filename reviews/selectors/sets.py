@@ -108,6 +108,12 @@ ITEM_FIGURES = {
     (("overdue", "1"),): lambda tally: tally.overdue,
 }
 PROBLEM_FIGURES = {(): lambda tally: tally.problems}
+LEDGER_ORDER = ("unit_path", "pk")  # tree order; a campaign's ledgers have distinct paths, pk makes it certain
+LEDGER_FIGURES = {
+    (): lambda tally: tally.ledgers,
+    (("state", "handed_in"),): lambda tally: tally.handed_in,
+    (("state", "in_place"),): lambda tally: tally.in_place,
+}
 PROBLEM_FIGURE_BY = {"category": "categories", "nature": "natures"}  # one filter → that tally's JSON by value
 
 
@@ -125,6 +131,15 @@ def tallied_problems_total(*, campaign: Campaign, unit: OrgUnit, filters: dict) 
     return _tallied(campaign=campaign, unit=unit, figure=figure) if figure else None
 
 
+def tallied_ledgers_total(*, campaign: Campaign, unit: OrgUnit, filters: dict) -> Total | None:
+    chosen = _chosen(filters)
+    figure = LEDGER_FIGURES.get(chosen)
+    if figure is None and len(chosen) == 1 and chosen[0][1] in LedgerStatus.values:
+        status = chosen[0][1]
+        figure = lambda tally: tally.statuses.get(status, 0)  # noqa: E731
+    return _tallied(campaign=campaign, unit=unit, figure=figure) if figure else None
+
+
 def _chosen(filters: dict) -> tuple[tuple[str, object], ...]:
     return tuple((name, value) for name, value in filters.items() if value not in (None, ""))
 
@@ -137,4 +152,4 @@ def _tallied(*, campaign: Campaign, unit: OrgUnit, figure) -> Total | None:
 
 
 def ledgers_listed(*, scope: Scope, campaign: Campaign, unit: OrgUnit) -> QuerySet[Ledger]:
-    return ledgers_in(scope=scope, campaign=campaign, unit=unit).select_related("unit").order_by("unit_path")
+    return ledgers_in(scope=scope, campaign=campaign, unit=unit).select_related("unit").order_by(*LEDGER_ORDER)

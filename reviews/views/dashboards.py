@@ -25,11 +25,13 @@ from reviews.selectors.dashboards import dashboard as dashboard_figures
 from reviews.selectors.focus import campaigns_listed, focus_unit
 from reviews.selectors.sets import (
     ITEM_ORDER,
+    LEDGER_ORDER,
     PROBLEM_ORDER,
     items_listed,
     ledgers_listed,
     problems_listed,
     tallied_items_total,
+    tallied_ledgers_total,
     tallied_problems_total,
 )
 from reviews.views.common import campaign_and_focus
@@ -127,7 +129,9 @@ def ledger_list(request: HttpRequest, pk: int) -> HttpResponse:
     scope, campaign, focus = campaign_and_focus(request, pk)
     filters = LedgerFilter(request.GET, ledgers_listed(scope=scope, campaign=campaign, unit=focus),
                            campaign=campaign)
+    total = tallied_ledgers_total(campaign=campaign, unit=focus, filters=filters.values)
+    page = keyset_page_of(request, filters.qs, LEDGER_ORDER, total=total)
     return render(request, "reviews/ledger_list.html", {
-        "campaign": campaign, "focus": focus, "filters": filters.values, "page": page_of(request, filters.qs),
+        "campaign": campaign, "focus": focus, "filters": filters.values, "page": page,
         "states": LEDGER_STATES,
     })

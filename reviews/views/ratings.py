@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from branches.selectors import Action, scope_for
 from config.errors import error_text
 from config.http import found_or_404
-from config.lists import page_of
+from config.lists import keyset_page_of, page_of
 from reviews import services
 from reviews.filters import STAR_CHOICES, RatingFilter
 from reviews.forms import (
@@ -43,6 +43,7 @@ from reviews.selectors.ratings import (
     weak_and_lax_candidates,
 )
 from reviews.selectors.results import policy_of, results_as_of, stored_results, tier_for, unit_result
+from reviews.selectors.sets import LEDGER_ORDER, tallied_ledgers_total
 from reviews.views.common import campaign_and_focus
 
 
@@ -51,7 +52,9 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
     """Per ledger: rectification in place or not and why, the rating and its tier; the weak-and-lax list."""
     scope, campaign, focus = campaign_and_focus(request, pk)
     policy = policy_of(campaign)
-    page = page_of(request, result_ledgers(scope=scope, campaign=campaign, unit=focus))
+    total = tallied_ledgers_total(campaign=campaign, unit=focus, filters={})
+    page = keyset_page_of(request, result_ledgers(scope=scope, campaign=campaign, unit=focus), LEDGER_ORDER,
+                          total=total)
     ledgers = list(page.object_list)
     outcome = stored_results(ledger_ids=[ledger.pk for ledger in ledgers], campaign=campaign, policy=policy)
     ratings = ratings_by_unit(year=campaign.year, unit_ids=[ledger.unit_id for ledger in ledgers])
