@@ -27,9 +27,10 @@ SIZES = {"phone": {"width": 390, "height": 844}, "desk": {"width": 1280, "height
 ROLES = ("secretary", "gb_staff", "org", "inspector")
 # Pages that change who is walking, or answer only to a POST (the walk's action URLs redirect a GET), and the
 # operators' monitoring (not a page of the app: the library's status page, for machines and the loopback).
-# The CAS sign-in's start is no page: it sends the browser to the CAS server (off in the walk anyway).
+# The CAS sign-in's start is no page: it sends the browser to the CAS server (off in the walk anyway). The unit
+# picker's matches are a fragment its form asks for (tests/browser/test_unit_picker.py opens it in its form).
 NOT_WALKED = {"login", "logout", "set_language", "notifications:read", "notifications:read_all", "health", "metrics",
-              "accounts:cas_login"}
+              "accounts:cas_login", "branches:unit_pick"}
 
 # The visible elements whose right edge passes the viewport, unless an ancestor scrolls sideways on purpose.
 STICKING_OUT = """

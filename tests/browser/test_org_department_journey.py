@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 from django.core.management import call_command
 
-from branches.models import OrgUnit
+from branches.models import OrgUnit, ancestor_paths
 from ledger.demo import current_campaign
 from ledger.models import Campaign, CampaignStatus, Ledger
 from reports.models import ReportStatus, SituationReport
@@ -62,6 +62,11 @@ def test_org_department_publishes_rates_and_downloads(demo, visit_as):
     ledger = Ledger.objects.filter(campaign=weifang, unit__code="WFU-02-02").get()
     visit.go(f"/ledger/campaigns/{weifang.pk}/export/")
     visit.check("org-export-page")
+    # the page lists one level at a time: go down through the units above the branch ("下级单位")
+    paths = [path for path in ancestor_paths(ledger.unit.path) if len(path) > len(weifang.issuer.path)]
+    for unit in OrgUnit.objects.filter(path__in=paths).order_by("depth"):
+        page.locator(f"a[href='?unit={unit.pk}']").first.click()
+        page.wait_for_load_state("networkidle")
     with page.expect_download() as download_info:
         page.locator(f"a[href='/ledger/ledgers/{ledger.pk}/export.xlsx']").first.click()
     # Playwright keeps downloads under a name without extension, which openpyxl would refuse: read the bytes.
