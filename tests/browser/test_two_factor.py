@@ -38,6 +38,8 @@ def test_staff_enrols_on_a_phone_and_is_asked_for_a_code_next_time(staff, visit_
     visit.page.click(".navbar-toggler")  # the phone's collapsed menu holds 退出
     visit.page.wait_for_selector("form[action$='/accounts/logout/'] button", state="visible")
     visit.logout()
+    # the sign-out's POST must have answered before the next navigation, which would otherwise cancel it
+    visit.page.wait_for_url("**/accounts/login/**")
     visit.login("zuzhibu", "pw-123456")
     assert "/accounts/2fa/verify/" in visit.page.url
     visit.check("two-factor-verify-phone")
