@@ -288,7 +288,7 @@ def test_rows_of_previews_never_confirmed_are_swept_from_the_storage(private, cl
     private.assert_nothing_local()
 
 
-def test_backup_and_restore_go_through_the_storage(private, transactional_db, django_db_serialized_rollback,
+def test_backup_and_restore_go_through_the_storage(private, content_types_as_migrated, transactional_db, django_db_serialized_rollback,
                                                    tree, users, tmp_path):
     campaign = make_campaign(tree.root, actor=users["org"])
     item = make_item(make_problem(ledger_of(campaign, tree.b1), user=users["secretary"]), user=users["secretary"])

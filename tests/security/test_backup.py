@@ -55,7 +55,7 @@ def media(settings, tmp_path):
 
 
 @pytest.fixture
-def filled(transactional_db, django_db_serialized_rollback, tree, users, media):
+def filled(content_types_as_migrated, transactional_db, django_db_serialized_rollback, tree, users, media):
     """Data in a real (non-rolled-back) database; afterwards the migration-loaded rows are put back."""
     campaign = make_campaign(tree.root, actor=users["org"])
     problem = make_problem(ledger_of(campaign, tree.b1), description="三会一课记录不全", user=users["secretary"])
