@@ -4,13 +4,14 @@ and as one Excel workbook with a sheet each, beside the 附件2 ledger export (w
 The college's 灯下黑 plan asks every level to keep 党建"三单一账": "列出问题清单，建立整改台账…明确整改时限和责任人".
 The columns are the seeds' own words: 查摆内容 / 查摆问题 / 来源 / 性质 (个性问题, 共性问题) for the problems, 整改措施 /
 整改时限 (a date, or 立行立改、长期坚持) / 阶段 / 销号 for the tasks, 责任单位 / 责任人 / 责任领导 for the
-responsibilities. Every list is streamed from one query (`ledger/selectors/lists.py`) into the shared streaming
-sheet writer (`branches/spreadsheets/writer.py`): memory stays flat whatever the scope.
+responsibilities. 阶段 is the measure's own phase (`RectificationItem.phase`, chosen by its people: a
+立行立改、长期坚持 measure may be in 融入经常), not the phase its deadline falls in. Every list is streamed from one
+query (`ledger/selectors/lists.py`) into the shared streaming sheet writer (`branches/spreadsheets/writer.py`):
+memory stays flat whatever the scope. A subtree's pages read one page by keyset (the views).
 """
 
 from __future__ import annotations
 
-import datetime
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -37,31 +38,30 @@ from branches.spreadsheets.writer import (
 )
 from ledger import wording
 from ledger.exports import ExportSelection, format_date, time_limit_text, write_ledger_sheets
-from ledger.models import Campaign, ItemStatus, Phase, ProblemNature, ProblemSource
+from ledger.models import Campaign, ItemStatus, ProblemNature, ProblemSource
 from ledger.selectors.exports import export_row_count
-from ledger.selectors.lists import item_list_rows, problem_list_rows
+from ledger.selectors.lists import (
+    ITEM_ORDER,
+    PROBLEM_ORDER,
+    item_list_rows,
+    item_rows,
+    problem_list_rows,
+    problem_rows,
+    subtree_items,
+    subtree_problems,
+)
 
 CHUNK = 2000
 ProgressCallback = Callable[[int, int], None]
 
 
-def phase_of(deadline: datetime.date | None, phases: list[Phase]) -> str:
-    """The campaign phase a dated measure falls in (a phase without a start begins the day after the one before
-    it ends); none for 立行立改、长期坚持 or a date outside every phase."""
-    if deadline is None:
-        return ""
-    previous_end: datetime.date | None = None
-    for phase in phases:
-        start = phase.starts_on or (previous_end + datetime.timedelta(days=1) if previous_end else None)
-        if (start is None or start <= deadline) and (phase.ends_on is None or deadline <= phase.ends_on):
-            return phase.name
-        previous_end = phase.ends_on or previous_end
-    return ""
-
-
 @dataclass(frozen=True)
 class ListKind:
-    """One of the three lists: its slug in URLs, its name, columns (序号 first) and widths, its rows."""
+    """One of the three lists: its slug in URLs, its name, columns (序号 first) and widths, its rows.
+
+    `rows`: the plain rows of a selection of ledgers (the workbook, a ledger's page). A subtree's page reads
+    `subtree` in `order` by keyset and turns a page of it into the same plain rows with `page_rows`; its total
+    is the subtree tally's `tallied` figure."""
 
     slug: str
     name: object  # a lazy translation
@@ -69,6 +69,10 @@ class ListKind:
     headers: Callable[[], list[str]]
     rows: Callable[[QuerySet], QuerySet]
     formatter: Callable[[Campaign], Callable[[tuple], list[str]]]
+    subtree: Callable[..., QuerySet]
+    order: tuple[str, ...]
+    page_rows: Callable[[list], list[tuple]]
+    tallied: str
 
 
 def _problem_formatter(campaign: Campaign) -> Callable[[tuple], list[str]]:
@@ -86,15 +90,14 @@ def _problem_formatter(campaign: Campaign) -> Callable[[tuple], list[str]]:
 
 def _item_cells(campaign: Campaign):
     statuses = dict(ItemStatus.choices)
-    phases = list(campaign.phases.order_by("order"))
 
     def common(row: tuple) -> dict[str, str]:
         (unit, problem, number, measure, is_ongoing, deadline, status, closed_at, resp_unit, resp_name,
-         resp_leader) = row
+         resp_leader, phase) = row
         return {
             "unit": unit, "problem": problem, "measure": f"{number}. {measure}",
             "limit": time_limit_text(is_ongoing=is_ongoing, deadline=deadline),
-            "phase": "" if is_ongoing else phase_of(deadline, phases), "status": str(statuses.get(status, "")),
+            "phase": phase or "", "status": str(statuses.get(status, "")),
             "closed": format_date(timezone.localtime(closed_at).date()) if closed_at else "",
             "resp_unit": resp_unit, "resp_name": resp_name, "resp_leader": resp_leader,
         }
@@ -125,14 +128,14 @@ def _duty_formatter(campaign: Campaign) -> Callable[[tuple], list[str]]:
 KINDS: dict[str, ListKind] = {kind.slug: kind for kind in (
     ListKind("problems", gettext_lazy("问题清单"), (6, 20, 22, 50, 14, 10, 12),
              lambda: [_("序号"), _("单位"), _("查摆内容"), _("查摆问题"), _("来源"), _("性质"), _("状态")],
-             problem_list_rows, _problem_formatter),
+             problem_list_rows, _problem_formatter, subtree_problems, PROBLEM_ORDER, problem_rows, "problems"),
     ListKind("tasks", gettext_lazy("任务清单"), (6, 20, 36, 50, 18, 12, 10, 14),
              lambda: [_("序号"), _("单位"), _("查摆问题"), _("整改措施"), _("整改时限"), _("阶段"), _("状态"),
                       _("销号日期")],
-             item_list_rows, _task_formatter),
+             item_list_rows, _task_formatter, subtree_items, ITEM_ORDER, item_rows, "items"),
     ListKind("duties", gettext_lazy("责任清单"), (6, 20, 50, 20, 12, 12, 18),
              lambda: [_("序号"), _("单位"), _("整改措施"), _("责任单位"), _("责任人"), _("责任领导"), _("整改时限")],
-             item_list_rows, _duty_formatter),
+             item_list_rows, _duty_formatter, subtree_items, ITEM_ORDER, item_rows, "items"),
 )}
 
 
@@ -141,6 +144,12 @@ def numbered_rows(kind: ListKind, campaign: Campaign, rows, start: int = 1) -> I
     cells = kind.formatter(campaign)
     for number, row in enumerate(rows, start=start):
         yield [number, *cells(row)]
+
+
+def unnumbered_rows(kind: ListKind, campaign: Campaign, rows) -> list[list]:
+    """`rows` as the list's cells without 序号: a keyset page of a subtree does not know its position."""
+    cells = kind.formatter(campaign)
+    return [cells(row) for row in rows]
 
 
 def lists_title(campaign: Campaign) -> str:

@@ -28,20 +28,23 @@ LAST_PAGE = "page=999999"  # past the end: every list shows its last page (Pagin
 KEYSET_LAST = "last=1"  # a keyset list's "last" link (config.lists.keyset_page_of): its deepest page
 
 Builder = Callable[["Context", str], str]
+SlugBuilder = Callable[["Context", str, str], str]  # (context, level, slug) → the address, for a rule with slugs
 Variant = str | Callable[["Context", str], str]  # (context, level) → query string
 
 
 @dataclass(frozen=True)
 class BenchRule:
-    url: Builder | None = None  # (context, level) → the address; None: skipped
+    url: Builder | SlugBuilder | None = None  # (context, level) → the address; None: skipped
     levels: tuple[str, ...] = ()
     variants: tuple[Variant, ...] = ("",)  # query strings, one row each ("" = the plain page)
     status: int = 200
     skip: str = ""  # why the bench does not open it
+    slugs: tuple[str, ...] = ()  # the URL's slug (the 三单一账 kinds), one set of rows each: url(ctx, level, slug)
 
 
-def page(url: Builder, levels: tuple[str, ...], *variants: Variant, status: int = 200) -> BenchRule:
-    return BenchRule(url=url, levels=levels, variants=("", *variants), status=status)
+def page(url: Builder | SlugBuilder, levels: tuple[str, ...], *variants: Variant, status: int = 200,
+         slugs: tuple[str, ...] = ()) -> BenchRule:
+    return BenchRule(url=url, levels=levels, variants=("", *variants), status=status, slugs=slugs)
 
 
 def skip(reason: str) -> BenchRule:
@@ -83,6 +86,13 @@ def rating_of_branch(ctx: Context, level: str) -> str:
 
 def periodic_report(ctx: Context, level: str) -> str:
     return reverse("ledger:periodic_report", args=[ctx.ledger.pk, ctx.period.pk])
+
+
+def subtree_lists(ctx: Context, level: str, kind: str) -> str:
+    """A 三单一账 list of the account's whole part: the whole campaign for the province and its inspector, the
+    own unit's subtree (`?unit=`, as the export page links it) for the others."""
+    url = reverse("ledger:campaign_lists", args=[ctx.campaign.pk, kind])
+    return url if level in ("province", "inspector") else f"{url}?unit={ctx.units[level].pk}"
 
 
 def children_of_own_unit(ctx: Context, level: str) -> str:
@@ -206,8 +216,8 @@ RULES: dict[str, BenchRule] = {
     "ledger:ledger_lists": page(lambda ctx, level: reverse("ledger:ledger_lists", args=[ctx.ledger.pk, "tasks"]),
                                 LEVELS, LAST_PAGE),
     "ledger:ledger_lists_export": skip(FILE),
-    "ledger:campaign_lists": page(lambda ctx, level: reverse("ledger:campaign_lists", args=[ctx.campaign.pk, "tasks"]),
-                                  ("province", "inspector"), LAST_PAGE),
+    "ledger:campaign_lists": page(subtree_lists, LEVELS, LAST_PAGE, KEYSET_LAST,
+                                  slugs=("problems", "tasks", "duties")),
     "ledger:campaign_lists_start": skip("POST only: queues the 三单一账 workbook job (an export, like the export task)"),
     "ledger:own_plan_list": page(plain("ledger:own_plan_list"), LEVELS),
     "ledger:own_plan_create": page(plain("ledger:own_plan_create"), ("branch", *SUPERVISORS)),
@@ -293,10 +303,12 @@ class Row:
     url: str
     status: int
     variant: int = 0  # which of the rule's query strings (their values may differ between data sets)
+    slug: str = ""
 
     @property
     def label(self) -> str:
-        return f"{self.name}?{self.query}" if self.query else self.name
+        name = f"{self.name}/{self.slug}" if self.slug else self.name
+        return f"{name}?{self.query}" if self.query else name
 
 
 def url_names() -> set[str]:
@@ -333,9 +345,11 @@ def rows(ctx: Context, names: set[str] | None = None) -> list[Row]:
         rule = RULES[name]
         if rule.url is None or (names is not None and name not in names):
             continue
-        for index, variant in enumerate(rule.variants):
-            for level in rule.levels:
-                query = variant(ctx, level) if callable(variant) else variant
-                url = rule.url(ctx, level)
-                found.append(Row(name, query, level, f"{url}?{query}" if query else url, rule.status, index))
+        for slug in rule.slugs or ("",):
+            for index, variant in enumerate(rule.variants):
+                for level in rule.levels:
+                    query = variant(ctx, level) if callable(variant) else variant
+                    url = rule.url(ctx, level, slug) if slug else rule.url(ctx, level)
+                    joined = f"{url}{'&' if '?' in url else '?'}{query}" if query else url
+                    found.append(Row(name, query, level, joined, rule.status, index, slug))
     return found

@@ -215,3 +215,38 @@ def test_an_unfiltered_big_list_takes_its_total_from_the_tallies_and_says_when(c
     assert open_ones.context["page"].total == total
     assert filtered.context["page"].total.counted_at is None and "截至" not in filtered.content.decode()
     assert "共 20 条" in filtered.content.decode()  # counted
+
+
+def test_the_three_lists_of_a_subtree_page_both_ways_in_tree_order(client, users, campaign, tree):
+    """三单一账 of the whole campaign and of a general branch: each unit's problems by category and number, its
+    measures under them; old page links answered; the total from the tallies once the campaign has them."""
+    client.force_login(users["org"])
+    problems_url = reverse("ledger:campaign_lists", args=[campaign.pk, "problems"])
+    tasks_url = reverse("ledger:campaign_lists", args=[campaign.pk, "tasks"])
+
+    problems, _visited = both_ways(client, problems_url)
+    duties, visited = both_ways(client, reverse("ledger:campaign_lists", args=[campaign.pk, "duties"]),
+                                f"?unit={tree.gb2.pk}")
+    past_the_end = client.get(tasks_url, {"page": 999999}).context["page"]
+
+    in_order = Problem.objects.filter(ledger__campaign=campaign).order_by("unit_path", "category__order", "number")
+    items = RectificationItem.objects.filter(ledger__campaign=campaign).order_by(
+        "unit_path", "problem__category__order", "problem__number", "number")
+    assert problems == list(in_order.values_list("pk", flat=True)) and len(problems) == 10
+    assert duties == list(items.filter(unit_path__startswith=tree.gb2.path).values_list("pk", flat=True))
+    assert len(duties) == 12 and all(f"unit={tree.gb2.pk}" in address for address in visited)
+    assert [item.pk for item in past_the_end] == list(items.values_list("pk", flat=True))[-PER_PAGE:]
+    assert "共 20 条" in client.get(tasks_url).content.decode()
+
+
+def test_the_three_lists_of_a_subtree_take_their_totals_from_the_tallies(client, users, campaign, tree, settings):
+    settings.TALLY_MIN_LEDGERS = 1
+    tallies_refresh()
+    client.force_login(users["org"])
+
+    problems = client.get(reverse("ledger:campaign_lists", args=[campaign.pk, "problems"]))
+    tasks = client.get(reverse("ledger:campaign_lists", args=[campaign.pk, "tasks"]), {"unit": tree.gb2.pk})
+
+    counted_at = timezone.localtime(problems.context["page"].total.counted_at)
+    assert f"共 10 条（截至 {counted_at:%H:%M} 统计）" in problems.content.decode()
+    assert tasks.context["page"].total.n == 12 and tasks.context["page"].total.counted_at is not None

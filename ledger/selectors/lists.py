@@ -2,23 +2,39 @@
 of a selection of ledgers (one ledger, or a unit's subtree of a campaign, as `ledger/selectors/exports.py`
 scopes them).
 
-Each list is one query of plain rows (values_list, no model objects) in the sheet order of the 附件2 export: by
-ledger (LEDGER_ORDER), category, problem number, measure number. The workbook streams them (`iterator`), the
-pages take one page of them (`config.lists.page_of`).
+The workbook and a ledger's own pages read each list as one query of plain rows (values_list, no model objects)
+in the sheet order of the 附件2 export: by ledger (LEDGER_ORDER), category, problem number, measure number; the
+workbook streams them (`iterator`).
+
+The pages of a unit's subtree or of the whole campaign (a province's million measures) page by keyset
+(`config.lists.keyset_page_of`) in tree order (`PROBLEM_ORDER`, `ITEM_ORDER`: the unit path first, which the
+problem_path_order / item_path_order indexes give in order, then within one unit by category and number). Their
+rows are model objects joined to what the columns show (the unit, the problem, the category, the phase); the
+problems' measure counts are one grouped read of the page's problems (`item_counts`), not a subquery per row.
+Each page's rows become the same plain rows as the workbook's (`problem_rows`, `item_rows`).
 """
 
 from __future__ import annotations
 
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
-from ledger.models import ItemStatus, Ledger, Problem, ProblemStatus, RectificationItem
+from branches.models import OrgUnit
+from branches.selectors import Action, Scope
+from config.lists import Total
+from ledger.models import Campaign, ItemStatus, Ledger, Problem, ProblemStatus, RectificationItem
 from ledger.selectors.exports import LEDGER_ORDER
+from ledger.selectors.tallies import usable_tally
 
 PROBLEM_FIELDS = ("ledger__unit__name", "category__order", "category__title", "description", "source", "nature",
                   "n_items", "n_closed")
 ITEM_FIELDS = ("ledger__unit__name", "problem__description", "number", "measure", "is_ongoing", "deadline",
-               "status", "closed_at", "responsible_unit", "responsible_name", "responsible_leader")
+               "status", "closed_at", "responsible_unit", "responsible_name", "responsible_leader", "phase__name")
+
+# The subtree pages' orders (keyset): tree order, then each unit's rows as its ledger lists them; pk last.
+PROBLEM_ORDER = ("unit_path", "category__order", "number", "pk")
+ITEM_ORDER = ("unit_path", "problem__category__order", "problem__number", "number", "pk")
 
 
 def _items_of_problem(condition: Q | None = None) -> Coalesce:
@@ -39,10 +55,67 @@ def problem_list_rows(ledgers: QuerySet[Ledger]) -> QuerySet:
 
 
 def item_list_rows(ledgers: QuerySet[Ledger]) -> QuerySet:
-    """Every measure of the active problems of `ledgers`, with its problem's text and its unit's name."""
+    """Every measure of the active problems of `ledgers`, with its problem's text, its unit's name and its
+    phase's."""
     return (
         RectificationItem.objects.filter(ledger__in=ledgers.values("pk"), problem__status=ProblemStatus.ACTIVE)
         .order_by(*(f"ledger__{field}" for field in LEDGER_ORDER), "problem__category__order", "problem__number",
                   "problem_id", "number")
         .values_list(*ITEM_FIELDS)
     )
+
+
+def _in_subtree(queryset: QuerySet, *, scope: Scope, unit: OrgUnit | None) -> QuerySet:
+    """`queryset` under `unit` (a range of the path index; None: the whole campaign) that `scope` may view."""
+    if unit is not None:
+        queryset = queryset.filter(unit_path__startswith=unit.path)
+    return scope.filter(queryset, Action.VIEW, "unit_path")
+
+
+def subtree_problems(*, scope: Scope, campaign: Campaign, unit: OrgUnit | None) -> QuerySet[Problem]:
+    """The campaign's active problems under `unit` in tree order (`PROBLEM_ORDER`), with their units and
+    categories: the problem list of a subtree, a page at a time."""
+    problems = Problem.objects.filter(ledger__campaign=campaign, status=ProblemStatus.ACTIVE)
+    return (_in_subtree(problems, scope=scope, unit=unit).select_related("ledger__unit", "category")
+            .only("unit_path", "number", "description", "source", "nature", "ledger__unit__name",
+                  "category__order", "category__title").order_by(*PROBLEM_ORDER))
+
+
+def subtree_items(*, scope: Scope, campaign: Campaign, unit: OrgUnit | None) -> QuerySet[RectificationItem]:
+    """The measures of the campaign's active problems under `unit` in tree order (`ITEM_ORDER`), with their
+    units, problems and phases: the task and responsibility lists of a subtree, a page at a time."""
+    items = RectificationItem.objects.filter(ledger__campaign=campaign, problem__status=ProblemStatus.ACTIVE)
+    return (_in_subtree(items, scope=scope, unit=unit).select_related("ledger__unit", "problem__category", "phase")
+            .only("unit_path", "number", "measure", "is_ongoing", "deadline", "status", "closed_at",
+                  "responsible_unit", "responsible_name", "responsible_leader", "ledger__unit__name",
+                  "problem__number", "problem__description", "problem__category__order", "phase__name")
+            .order_by(*ITEM_ORDER))
+
+
+def item_counts(problem_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Each problem's measures and closed measures: one grouped read of a page's problems."""
+    counted = (RectificationItem.objects.filter(problem_id__in=problem_ids).order_by().values("problem_id")
+               .annotate(n=Count("pk"), closed=Count("pk", filter=Q(status=ItemStatus.CLOSED))))
+    return {row["problem_id"]: (row["n"], row["closed"]) for row in counted}
+
+
+def problem_rows(problems: list[Problem]) -> list[tuple]:
+    """A page of `subtree_problems` as the workbook's plain rows (PROBLEM_FIELDS)."""
+    counts = item_counts([problem.pk for problem in problems]) if problems else {}
+    return [(p.ledger.unit.name, p.category.order, p.category.title, p.description, p.source, p.nature,
+             *counts.get(p.pk, (0, 0))) for p in problems]
+
+
+def item_rows(items: list[RectificationItem]) -> list[tuple]:
+    """A page of `subtree_items` as the workbook's plain rows (ITEM_FIELDS)."""
+    return [(i.ledger.unit.name, i.problem.description, i.number, i.measure, i.is_ongoing, i.deadline, i.status,
+             i.closed_at, i.responsible_unit, i.responsible_name, i.responsible_leader,
+             i.phase.name if i.phase else None) for i in items]
+
+
+def tallied_total(*, campaign: Campaign, unit: OrgUnit | None, figure: str) -> Total | None:
+    """A subtree list's total from the tallies (`figure`: "problems" or "items", counted as the lists count:
+    active problems, their measures) with when it was counted; None when `unit`'s subtree (None: the issuer's,
+    the whole campaign) has no usable tally, and the page then counts, bounded."""
+    tally = usable_tally(campaign=campaign, unit=unit or campaign.issuer, today=timezone.localdate())
+    return Total(n=getattr(tally, figure), counted_at=tally.counted_at) if tally else None

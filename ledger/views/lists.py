@@ -15,13 +15,22 @@ from branches.models import OrgUnit
 from branches.selectors import Action, Scope, scope_for
 from branches.spreadsheets import xlsx_response
 from config.http import found_or_404
-from config.lists import page_of
+from config.lists import keyset_page_of, page_of
 from jobs.services import job_create
 from ledger.exports import ExportSelection
 from ledger.jobs import LISTS_EXPORT
-from ledger.lists import KINDS, ListKind, build_lists_bytes, lists_file_name, numbered_rows, selection_name
+from ledger.lists import (
+    KINDS,
+    ListKind,
+    build_lists_bytes,
+    lists_file_name,
+    numbered_rows,
+    selection_name,
+    unnumbered_rows,
+)
 from ledger.models import Campaign
 from ledger.selectors.exports import export_campaign, export_ledgers, export_one_ledger, export_row_count, export_unit
+from ledger.selectors.lists import tallied_total
 from ledger.selectors.workflow import ledger_find
 
 
@@ -29,10 +38,8 @@ def _kind(slug: str) -> ListKind:
     return found_or_404(KINDS.get(slug))
 
 
-def _render(request: HttpRequest, kind: ListKind, selection: ExportSelection, context: dict) -> HttpResponse:
-    page = page_of(request, kind.rows(selection.ledgers))
-    headers = kind.headers()
-    rows = numbered_rows(kind, selection.campaign, page.object_list, start=page.start_index() or 1)
+def _render(request: HttpRequest, kind: ListKind, selection: ExportSelection, page, headers: list[str],
+            rows: list[list], context: dict) -> HttpResponse:
     return render(request, "ledger/lists/page.html", {
         **context, "kind": kind, "kinds": KINDS.values(), "campaign": selection.campaign,
         "scope_name": selection_name(selection), "headers": headers, "page": page,
@@ -48,7 +55,9 @@ def ledger_list_page(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     list_kind = _kind(kind)
     selection = ExportSelection(campaign=ledger.campaign, unit=ledger.unit,
                                 ledgers=export_one_ledger(scope=scope_for(request.user), ledger=ledger))
-    return _render(request, list_kind, selection, {"ledger": ledger})
+    page = page_of(request, list_kind.rows(selection.ledgers))  # one ledger's rows: a few pages at most
+    rows = list(numbered_rows(list_kind, ledger.campaign, page.object_list, start=page.start_index() or 1))
+    return _render(request, list_kind, selection, page, list_kind.headers(), rows, {"ledger": ledger})
 
 
 @login_required
@@ -76,14 +85,20 @@ def _subtree(scope: Scope, campaign: Campaign, unit_pk: str) -> OrgUnit | None:
 @login_required
 @require_GET
 def campaign_list_page(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
-    """One of the three lists of a unit's subtree (`?unit=`) or of the whole campaign."""
+    """One of the three lists of a unit's subtree (`?unit=`) or of the whole campaign, by keyset in tree order
+    (a province's million measures): the total from the subtree's tally when it has one, else counted up to a
+    bound; no 序号 (a page after a cursor does not know its position)."""
     scope = scope_for(request.user)
     campaign = found_or_404(export_campaign(scope=scope, pk=pk))
     list_kind = _kind(kind)
     unit = _subtree(scope, campaign, request.GET.get("unit") or "")
     selection = ExportSelection(campaign=campaign, unit=unit,
                                 ledgers=export_ledgers(scope=scope, campaign=campaign, unit=unit))
-    return _render(request, list_kind, selection, {"unit": unit})
+    total = tallied_total(campaign=campaign, unit=unit, figure=list_kind.tallied)
+    page = keyset_page_of(request, list_kind.subtree(scope=scope, campaign=campaign, unit=unit), list_kind.order,
+                          total=total)
+    rows = unnumbered_rows(list_kind, campaign, list_kind.page_rows(page.object_list))
+    return _render(request, list_kind, selection, page, list_kind.headers()[1:], rows, {"unit": unit})
 
 
 @login_required

@@ -14,7 +14,7 @@ from scale.generator import Plan, ScaleGenerator, purge_scale_data
 pytestmark = pytest.mark.django_db
 
 
-def _query_counts() -> dict[tuple[str, int, str], tuple[str, int]]:
+def _query_counts() -> dict[tuple[str, str, int, str], tuple[str, int]]:
     ctx = Context.load()
     clients = Clients(ctx)
     counts = {}
@@ -22,7 +22,7 @@ def _query_counts() -> dict[tuple[str, int, str], tuple[str, int]]:
         clients[row.level].get(row.url)  # the first request of a client may fill caches (session, roles)
         status, queries = row_queries(clients, row)
         assert status == row.status, f"{row.label} as {row.level}: HTTP {status}"
-        counts[(row.name, row.variant, row.level)] = (row.label, queries)
+        counts[(row.name, row.slug, row.variant, row.level)] = (row.label, queries)
     return counts
 
 
@@ -33,6 +33,6 @@ def test_every_page_runs_a_fixed_number_of_queries():
     ScaleGenerator(Plan(units=900, items=3_000, seed=2, featured_problems=12)).run()
     large = _query_counts()
     assert small.keys() == large.keys()
-    grown = [f"{label} as {level}: {queries} → {large[(name, variant, level)][1]} queries"
-             for (name, variant, level), (label, queries) in small.items() if large[(name, variant, level)][1] != queries]
+    grown = [f"{label} as {key[-1]}: {queries} → {large[key][1]} queries"
+             for key, (label, queries) in small.items() if large[key][1] != queries]
     assert grown == [], "\n".join(["", *grown])
