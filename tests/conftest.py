@@ -32,6 +32,10 @@ def make_unit(parent, kind, code, name=None, **fields) -> OrgUnit:
 
 @pytest.fixture
 def tree(db) -> Tree:
+    return build_tree()
+
+
+def build_tree() -> Tree:
     root = make_unit(None, UnitKind.COMMITTEE, "R", "学院党委")
     gb1 = make_unit(root, UnitKind.GENERAL_BRANCH, "G1", "第一党总支")
     gb2 = make_unit(root, UnitKind.GENERAL_BRANCH, "G2", "第二党总支")
@@ -60,6 +64,10 @@ def make_user(username: str, unit: OrgUnit | None = None, role: str | None = Non
 @pytest.fixture
 def users(tree):
     """One account per role, each at the unit the role is normally held at."""
+    return build_users(tree)
+
+
+def build_users(tree: Tree) -> dict:
     return {
         "secretary": make_user("secretary", tree.b1, Role.BRANCH_SECRETARY),
         "member": make_user("member", tree.b1, Role.BRANCH_MEMBER),
@@ -67,6 +75,27 @@ def users(tree):
         "org": make_user("org", tree.root, Role.ORG_DEPARTMENT),
         "inspector": make_user("inspector", tree.root, Role.INSPECTOR),
     }
+
+
+@pytest.fixture(scope="module")
+def module_db(django_db_setup, django_db_blocker):
+    """One transaction around a whole test module, rolled back when the module ends: what a module-scoped fixture
+    creates in it is made once and seen by each of the module's tests, each of which still runs in its own
+    savepoint, rolled back after it (the `db` fixture) — Django's TestCase.setUpTestData for pytest. Each test
+    takes a deep copy of the objects (as setUpTestData hands out), so what a test changes on them in memory (a
+    cached scope, a field set before a refused save) stays in that test. Only for modules without transactional
+    tests (their flush would run inside this transaction)."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+    try:
+        yield
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
 
 
 @pytest.fixture(autouse=True)
