@@ -65,9 +65,12 @@ run: install
 
 # The suite runs in TEST_WORKERS processes (pytest-xdist), each with its own test database (test_<name>_gw0, …)
 # and media directory; --dist loadfile keeps a test file on one worker, so its module fixtures (a demo seeded
-# once, a private redis-server) are made once.
+# once, a private redis-server) are made once. --no-loadscope-reorder hands the files out in the order
+# tests/conftest.py puts them (the browser files after the rest, the longest of them first), not sorted by their
+# number of tests, which put the browser files last in any order: one worker walked every page at the end while
+# the other idled.
 TEST_WORKERS ?= 2
-PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadfile
+PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # The whole suite against PostgreSQL and Redis, then the embedded default (SQLite, no Redis).
 test: install

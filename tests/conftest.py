@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -32,6 +34,10 @@ def make_unit(parent, kind, code, name=None, **fields) -> OrgUnit:
 
 @pytest.fixture
 def tree(db) -> Tree:
+    return build_tree()
+
+
+def build_tree() -> Tree:
     root = make_unit(None, UnitKind.COMMITTEE, "R", "学院党委")
     gb1 = make_unit(root, UnitKind.GENERAL_BRANCH, "G1", "第一党总支")
     gb2 = make_unit(root, UnitKind.GENERAL_BRANCH, "G2", "第二党总支")
@@ -60,6 +66,10 @@ def make_user(username: str, unit: OrgUnit | None = None, role: str | None = Non
 @pytest.fixture
 def users(tree):
     """One account per role, each at the unit the role is normally held at."""
+    return build_users(tree)
+
+
+def build_users(tree: Tree) -> dict:
     return {
         "secretary": make_user("secretary", tree.b1, Role.BRANCH_SECRETARY),
         "member": make_user("member", tree.b1, Role.BRANCH_MEMBER),
@@ -67,6 +77,27 @@ def users(tree):
         "org": make_user("org", tree.root, Role.ORG_DEPARTMENT),
         "inspector": make_user("inspector", tree.root, Role.INSPECTOR),
     }
+
+
+@pytest.fixture(scope="module")
+def module_db(django_db_setup, django_db_blocker):
+    """One transaction around a whole test module, rolled back when the module ends: what a module-scoped fixture
+    creates in it is made once and seen by each of the module's tests, each of which still runs in its own
+    savepoint, rolled back after it (the `db` fixture) — Django's TestCase.setUpTestData for pytest. Each test
+    takes a deep copy of the objects (as setUpTestData hands out), so what a test changes on them in memory (a
+    cached scope, a field set before a refused save) stays in that test. Only for modules without transactional
+    tests (their flush would run inside this transaction)."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+    try:
+        yield
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
 
 
 @pytest.fixture(autouse=True)
@@ -120,3 +151,29 @@ def outside_a_running_loop():
 def list_total(page) -> int:
     """The total a list page shows: a keyset page's (config.lists.Total) or a Paginator's count."""
     return page.total.n if getattr(page, "keyset", False) else page.paginator.count
+
+
+# The browser files that take longest (every page at two sizes for four roles; four whole journeys), run first of
+# the browser files; the rest of them by their number of tests, most first.
+LONGEST_BROWSER_FILES = ("test_every_page_fits.py", "test_seed_journeys.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    """The order the files run in (`make test` passes --no-loadscope-reorder, so pytest-xdist hands out whole files
+    in this order): the files other than the browser's first, most tests first (the order xdist's own reordering
+    gave them); then the browser files, longest first. xdist sorted every file by its number of tests, which put
+    the browser files — one to four tests each, but the longest of the suite — at the end, so the run ended with
+    one worker walking every page while the other had nothing left. Running them after all the rest also keeps
+    their flushes (live-server tests are transactional) away from the other tests, as at the end before."""
+    browser = Path(__file__).parent / "browser"
+    count = Counter(item.nodeid.split("::")[0] for item in items)
+
+    def cost_order(item):
+        path = item.nodeid.split("::")[0]
+        if not Path(str(item.fspath)).is_relative_to(browser):
+            return (0, -count[path], 0)
+        name = Path(path).name
+        first = LONGEST_BROWSER_FILES.index(name) if name in LONGEST_BROWSER_FILES else len(LONGEST_BROWSER_FILES)
+        return (1, first, -count[path])
+
+    items.sort(key=cost_order)  # stable: the tests of a file keep their order, files of one rank theirs

@@ -3,6 +3,8 @@ and every bad input answered in Chinese with nothing changed."""
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 from django.urls import reverse
 
@@ -12,12 +14,42 @@ from ledger.models import (
     CampaignStatus,
     ChecklistTemplate,
 )
-from tests.conftest import make_user
+from tests.conftest import build_tree, build_users, make_user
 from tests.factories import ensure_builtin_templates, make_campaign, make_template
 
 
+@pytest.fixture(scope="module")
+def made_once(module_db, django_db_blocker):
+    """The tree, its accounts and the world, made once for the module's ~100 tests (matrix cells that only read
+    them, or write in their own savepoint), each given a copy (`module_db`): rebuilt for each test they were most of
+    its time."""
+    with django_db_blocker.unblock():
+        tree = build_tree()
+        users = build_users(tree)
+        return {"tree": tree, "users": users, "world": build_world(tree, users)}
+
+
 @pytest.fixture
-def world(tree, users):
+def made(made_once, db):
+    return copy.deepcopy(made_once)
+
+
+@pytest.fixture
+def tree(made):
+    return made["tree"]
+
+
+@pytest.fixture
+def users(made):
+    return made["users"]
+
+
+@pytest.fixture
+def world(made):
+    return made["world"]
+
+
+def build_world(tree, users):
     """Campaigns and templates of the committee, of a general branch and of another tree."""
     ensure_builtin_templates()
     users["org_gb1"] = make_user("org_gb1", tree.gb1, Role.ORG_DEPARTMENT)  # org department lower down
