@@ -86,7 +86,13 @@ def supervisor_label(unit: OrgUnit) -> str:
 
 
 def ledger_supervisor(ledger) -> str:
-    """Who reviews this ledger, for its messages: the kind of the unit above the ledger's unit."""
+    """Who reviews this ledger, for its submit button and messages: the kind of the unit above the ledger's unit,
+    which takes part in the campaign (党总支, 镇党委 …). The issuer's own ledger has no unit of its campaign above it:
+    it says 上级党组织, never the kind of a unit its campaign does not reach (a county's own ledger is not 市委's to
+    review in the county's campaign). A unit's own plan (`own_plan`) is the business of the unit above it too: that
+    unit reviews it, and is named."""
+    if ledger.unit_path == ledger.campaign.issuer_path and not ledger.campaign.own_plan:
+        return _("上级党组织")
     return supervisor_label(ledger.unit)
 
 

@@ -8,6 +8,7 @@ class ReviewsConfig(AppConfig):
 
     def ready(self) -> None:
         from ledger.signals import ledger_event_recorded, ledger_figures_stale
+        from reviews import jobs  # noqa: F401  (registers the background job kinds)
         from reviews.figures import on_ledger_event_recorded, on_ledger_figures_stale
 
         # the stored per-ledger figures are counted again in the transaction of every change (reviews.figures)

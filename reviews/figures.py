@@ -7,15 +7,15 @@ them per row. Each figure is counted by its live rule, never a second one: the l
 
 - One ledger, in the transaction of the change (`on_ledger_event_recorded`, and the writers past `event_record`):
   its figures row is locked first, so of two concurrent changes the second counts after the first committed.
-- A campaign in bulk (publishing, a new results rule or deadline, the daily recount: `overdue` and the in-place
-  rule depend on the day): chunks of ledgers in tree order, each counted by one grouped statement of correlated
+- A campaign in bulk (publishing, a new results period — a background job, `reviews.jobs` —, the daily recount:
+  `overdue` and the in-place rule depend on the day): chunks of ledgers in tree order, each counted by one grouped statement of correlated
   subqueries over the chunk and written by one upsert, in its own transaction, in flat memory.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -51,9 +51,10 @@ def figures_recount(ledger_ids: Iterable[int], *, campaign: Campaign, today: dat
 
 
 def figures_recount_campaign(campaign: Campaign, *, today: datetime.date | None = None,
-                             stale_only: bool = False) -> int:
+                             stale_only: bool = False, progress: Callable[[int], None] | None = None) -> int:
     """Count every ledger of `campaign` again (or, `stale_only`, those not counted for `today` or never), chunk by
-    chunk in tree order, each chunk in its own transaction. Returns the rows written."""
+    chunk in tree order, each chunk in its own transaction; `progress(rows written so far)` after each chunk.
+    Returns the rows written."""
     today = today or timezone.localdate()
     ledgers = Ledger.objects.filter(campaign=campaign)
     if stale_only:
@@ -68,6 +69,8 @@ def figures_recount_campaign(campaign: Campaign, *, today: datetime.date | None 
             _without_jit()
             written += figures_recount([pk for pk, _path in chunk], campaign=campaign, today=today)
         after = chunk[-1][1]
+        if progress is not None:
+            progress(written)
 
 
 def _analyze_after(written: int) -> None:

@@ -125,6 +125,9 @@ class ResultPolicy(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     updated_at = models.DateTimeField(auto_now=True)
+    # The background job counting the ledgers' stored figures (整改到位) again after the period changed; until it is
+    # done the stored verdicts are of the old rule, and the pages that read them say so (`figures_recount_pending`).
+    recount_job = models.ForeignKey("jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         verbose_name = _("结果运用规则")

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from branches.models import OrgUnit
 from branches.selectors import Action, scope_for
+from jobs.services import job_create
 from ledger.models import (
     Campaign,
     EventAction,
@@ -31,6 +32,7 @@ from ledger.services import workflow
 from ledger.services.events import event_record
 from ledger.services.tally_marks import tally_mark_bump, tally_marks_bump_all
 from reviews.figures import figures_recount_campaign
+from reviews.jobs import FIGURES_RECOUNT
 from reviews.models import (
     ItemReopening,
     RatingChange,
@@ -157,18 +159,29 @@ def item_reopen(*, actor, record: SupervisionRecord, item: RectificationItem, re
 @transaction.atomic
 def policy_set(*, actor, campaign: Campaign, progress_period_days: int, advanced_min_stars: int,
                middle_min_stars: int) -> ResultPolicy:
+    """Save the campaign's results rule at once. A new progress period changes 整改到位 of ledgers with ongoing
+    measures: their stored figures are counted again by a background job (minutes for a province), and until it is
+    done the pages reading them count live or say so (`reviews.selectors.results.figures_recount_pending`)."""
     _require(scope_for(actor).can(Action.MANAGE, campaign.issuer_path), _("只有发文单位的组织部可以修改结果运用规则。"))
     _require(1 <= progress_period_days <= 366, _("进展周期应在 1 到 366 天之间。"))
     _require(2 <= middle_min_stars <= advanced_min_stars <= 5,
              _("星级与等次的对应不正确：应满足 2 ≤ 中间最低星级 ≤ 先进最低星级 ≤ 5。"))
     policy, _created = ResultPolicy.objects.select_for_update().get_or_create(campaign=campaign)
+    period_changed = policy.progress_period_days != progress_period_days
     policy.progress_period_days = progress_period_days
     policy.advanced_min_stars = advanced_min_stars
     policy.middle_min_stars = middle_min_stars
     policy.updated_by = _user_or_none(actor)
+    tally_marks_bump_all(campaign=campaign)  # "in place" and the tiers are counted by these rules
+    if period_changed:  # the stars → tier mapping is no stored figure; the period is, in each 整改到位
+        if policy.updated_by is not None:
+            policy.recount_job = job_create(
+                owner=policy.updated_by, kind=FIGURES_RECOUNT, params={"campaign": campaign.pk},
+                title=(_("重新统计整改到位：%(campaign)s") % {"campaign": campaign.name})[:200])
+        else:  # no one to own a job (a script): counted here
+            policy.recount_job = None
+            figures_recount_campaign(campaign)
     policy.save()
-    tally_marks_bump_all(campaign=campaign)  # "in place" is counted by these rules
-    figures_recount_campaign(campaign)  # and so is each ledger's stored 整改到位
     return policy
 
 

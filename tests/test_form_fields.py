@@ -119,3 +119,36 @@ def test_a_model_choice_select_and_a_widget_with_its_own_template_render_as_befo
             widget, value = form.fields[field].widget, form[field].value()
             assert widget.render(field, value, {"id": field}, renderer=WidgetRenderer()) == widget.render(
                 field, value, {"id": field}, renderer=DjangoTemplates())
+
+
+@pytest.fixture
+def form_pages(tree, users):
+    """The measure, problem and account forms, each as its page shows it (GET) and refused (POST)."""
+    from django.urls import reverse
+
+    from tests.factories import ledger_of, make_campaign, make_problem
+
+    campaign = make_campaign(tree.root, actor=users["org"])
+    ledger = ledger_of(campaign, tree.b1)
+    problem = make_problem(ledger, user=users["secretary"])
+    return [
+        (users["secretary"], reverse("ledger:item_create", args=[problem.pk]), {"measure": "", "deadline": "2022-13-01"},
+         ["整改措施", "这个字段是必填项。"]),
+        (users["secretary"], reverse("ledger:problem_create", args=[ledger.pk]), {"description": "", "category": "x"},
+         ["查摆问题", "选择一个有效的选项"]),
+        (users["org"], reverse("branches:account_create", args=[tree.b1.pk]), {"username": "", "email": "不是邮箱"},
+         ["登录名", "输入一个有效的 Email 地址。"]),
+    ]
+
+
+def test_the_measure_problem_and_account_pages_draw_their_fields_as_crispy_did(client, form_pages):
+    for user, url, refused, words in form_pages:
+        client.force_login(user)
+        for response in (client.get(url), client.post(url, refused)):
+            assert response.status_code == 200, url
+            form = response.context["form"]
+            assert _normalized(form_fields(form)) == _normalized(as_crispy_form(form)), url
+            assert _normalized(form_fields(form)) in _normalized(response.content.decode()), url
+        page = response.content.decode()
+        assert all(word in page for word in words), url
+        assert "is-invalid" in page and 'class="asteriskField"' in page

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from branches.models import OrgUnit, UnitKind
+from jobs.models import Job, JobStatus
 from ledger import wording
 from ledger.models import (
     Campaign,
@@ -42,8 +43,15 @@ from reviews.models import ItemReopening, ResultPolicy, Tier
 
 def policy_of(campaign: Campaign) -> ResultPolicy:
     """The campaign's policy, or the default one (unsaved) when none was set."""
-    policy = ResultPolicy.objects.filter(campaign=campaign).first()
+    policy = ResultPolicy.objects.filter(campaign=campaign).select_related("recount_job").first()
     return policy or ResultPolicy(campaign=campaign)
+
+
+def figures_recount_pending(policy: ResultPolicy) -> Job | None:
+    """The job counting the campaign's stored 整改到位 again after its rule changed, while it is not done (queued,
+    running, or failed): until then the stored verdicts are of the old rule. None when they are current."""
+    job = policy.recount_job if policy.recount_job_id else None
+    return job if job is not None and job.status != JobStatus.DONE else None
 
 
 def tier_for(stars: int, policy: ResultPolicy) -> str:

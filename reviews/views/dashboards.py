@@ -23,6 +23,7 @@ from reviews.filters import (
 )
 from reviews.selectors.dashboards import dashboard as dashboard_figures
 from reviews.selectors.focus import campaigns_listed, focus_unit
+from reviews.selectors.results import figures_recount_pending, policy_of
 from reviews.selectors.sets import (
     ITEM_ORDER,
     LEDGER_ORDER,
@@ -131,7 +132,9 @@ def ledger_list(request: HttpRequest, pk: int) -> HttpResponse:
                            campaign=campaign)
     total = tallied_ledgers_total(campaign=campaign, unit=focus, filters=filters.values)
     page = keyset_page_of(request, filters.qs, LEDGER_ORDER, total=total)
+    # "In place" filters by the stored verdicts: while they are counted again under a new rule, the page says so.
+    recount = figures_recount_pending(policy_of(campaign)) if filters.values.get("state") == "in_place" else None
     return render(request, "reviews/ledger_list.html", {
         "campaign": campaign, "focus": focus, "filters": filters.values, "page": page,
-        "states": LEDGER_STATES,
+        "states": LEDGER_STATES, "recount": recount,
     })

@@ -42,7 +42,15 @@ from reviews.selectors.ratings import (
     result_ledgers,
     weak_and_lax_candidates,
 )
-from reviews.selectors.results import policy_of, results_as_of, stored_results, tier_for, unit_result
+from reviews.selectors.results import (
+    figures_recount_pending,
+    ledger_results,
+    policy_of,
+    results_as_of,
+    stored_results,
+    tier_for,
+    unit_result,
+)
 from reviews.selectors.sets import LEDGER_ORDER, tallied_ledgers_total
 from reviews.views.common import campaign_and_focus
 
@@ -56,7 +64,10 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
     page = keyset_page_of(request, result_ledgers(scope=scope, campaign=campaign, unit=focus), LEDGER_ORDER,
                           total=total)
     ledgers = list(page.object_list)
-    outcome = stored_results(ledger_ids=[ledger.pk for ledger in ledgers], campaign=campaign, policy=policy)
+    # While the stored verdicts are being counted again under a new rule, the page's rows are counted live.
+    recount = figures_recount_pending(policy)
+    outcome = (ledger_results if recount else stored_results)(
+        ledger_ids=[ledger.pk for ledger in ledgers], campaign=campaign, policy=policy)
     ratings = ratings_by_unit(year=campaign.year, unit_ids=[ledger.unit_id for ledger in ledgers])
     paths = rating_paths(scope=scope, user=request.user)
     rows = []
@@ -67,7 +78,7 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
                      "can_rate": can_rate(scope=scope, user=request.user, unit=ledger.unit, paths=paths)})
     return render(request, "reviews/results.html", {
         "campaign": campaign, "focus": focus, "page": page, "rows": rows, "policy": policy,
-        "as_of": results_as_of(campaign),
+        "as_of": results_as_of(campaign), "recount": recount,
         "candidates": weak_and_lax_candidates(scope=scope, campaign=campaign, unit=focus),
         "can_manage": scope.can(Action.MANAGE, campaign.issuer_path),
     })
@@ -97,11 +108,12 @@ def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = _policy_form(campaign, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.policy_set(actor=request.user, campaign=campaign, **form.cleaned_data)
+            policy = services.policy_set(actor=request.user, campaign=campaign, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error_text(error))
         else:
-            messages.success(request, _("结果运用规则已保存。"))
+            messages.success(request, _("结果运用规则已保存，各台账的整改到位情况正在后台按新规则重新统计。")
+                             if policy.recount_job_id else _("结果运用规则已保存。"))
             return redirect("reviews:results", pk=campaign.pk)
     return _render_policy(request, scope, campaign, form, _delegation_form(scope, campaign))
 

@@ -215,7 +215,8 @@ def test_county_inspection_rectification(county, visit_as):
     reader.page(desk, "county-problem-form")
     click(desk, "保存", exact=True)
     assert ledger.problems.filter(description="乡镇党建述职评议结果运用不充分").exists()
-    assert "提交市委审核" in reader.page(desk, "county-ledger", f"/ledger/ledgers/{ledger.pk}/")
+    text = reader.page(desk, "county-ledger", f"/ledger/ledgers/{ledger.pk}/")
+    assert "提交上级党组织审核" in text and "提交市委审核" not in text  # the county's campaign reaches no 市委
 
     text = reader.page(desk, "county-export-page", f"/ledger/campaigns/{campaign.pk}/export/")
     assert "导出台账 · 基层党建巡视反馈问题整改" in text and "附件2" not in text

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from branches.models import Role, UnitKind
 from ledger.exports import ExportSelection, build_workbook_bytes
-from ledger.models import LedgerStatus, TargetKind
+from ledger.models import Ledger, LedgerStatus, TargetKind
 from ledger.selectors.exports import export_ledgers
 from ledger.services.workflow import ledger_submit, problem_add, self_check_answer
 from reports.services import report_title
@@ -98,6 +98,37 @@ def test_a_branch_reviewed_by_a_township_committee_is_told_so(client, county):
     with pytest.raises(ValidationError, match="台账已提交镇党委审核，审核完成前不能修改。"):
         problem_add(actor=secretary, ledger=ledger, category=campaign.template.categories.first(), description="新问题")
     assert ledger.problems.count() == 1
+
+
+def test_the_issuers_own_ledger_names_no_unit_above_its_campaign(client, county):
+    """A county's campaign of committees reaches no 市委: the county's own ledger is submitted to 上级党组织, while a
+    township's ledger in the same campaign still names the county that reviews it."""
+    _city, county_unit, town, _branch = county
+    campaign = make_campaign(county_unit, template=make_template("xc", manifestations=0), name="基层党建问题整改",
+                             target_kind=TargetKind.COMMITTEES)
+    own, township = ledger_of(campaign, county_unit), ledger_of(campaign, town)
+    for ledger in (own, township):
+        make_item(make_problem(ledger))
+        _answer_every_point(ledger)
+    client.force_login(filler_of(own))
+    page = client.get(reverse("ledger:ledger_detail", args=[own.pk])).content.decode()
+    assert "提交上级党组织审核" in page and "市委" not in page
+    answer = client.post(reverse("ledger:ledger_action", args=[own.pk, "submit"]),
+                         {"version": Ledger.objects.get(pk=own.pk).version}, follow=True).content.decode()
+    assert "台账已提交上级党组织审核。" in answer and "市委" not in answer
+    client.force_login(filler_of(township))
+    page = client.get(reverse("ledger:ledger_detail", args=[township.pk])).content.decode()
+    assert "提交县委审核" in page and "上级党组织审核" not in page
+
+
+def test_a_branch_ledger_names_its_general_branch(client, tree):
+    campaign = make_campaign(tree.root, template=make_template("wb", manifestations=0), name="党支部对账整改专项行动")
+    ledger = ledger_of(campaign, tree.b1)
+    make_item(make_problem(ledger))
+    _answer_every_point(ledger)
+    client.force_login(filler_of(ledger))
+    page = client.get(reverse("ledger:ledger_detail", args=[ledger.pk])).content.decode()
+    assert "提交党总支审核" in page and "上级党组织审核" not in page
 
 
 def test_the_weifang_words_stay_for_a_branch_under_a_general_branch(tree):

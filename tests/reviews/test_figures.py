@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from jobs.services import job_run
 from ledger.models import EventAction, Ledger, LedgerFigures, LedgerStatus, Manifestation
 from ledger.services import workflow as wf
 from ledger.services.campaigns import campaign_publish
@@ -88,6 +89,13 @@ def _import(busy, users, tree):
                          content=problem_template(busy["ledger"]))
 
 
+def _policy_set(busy, users, tree):
+    """The new rule is saved at once and its recount queued; the job (run here) counts the figures again."""
+    policy = services.policy_set(actor=users["org"], campaign=busy["campaign"], progress_period_days=1,
+                                 advanced_min_stars=5, middle_min_stars=3)
+    job_run(job_id=policy.recount_job_id)
+
+
 # Each writer of the things the figures count, through its service (the factories count the figures themselves:
 # the change under test is never made through them).
 WRITERS = {
@@ -116,8 +124,7 @@ WRITERS = {
     "submit_and_return": _submit_and_return,
     "comment": lambda b, u, t: wf.comment_add(actor=u["gb_staff"], ledger=b["ledger"], text="意见"),
     "item_reopen": _reopen,
-    "policy_set": lambda b, u, t: services.policy_set(actor=u["org"], campaign=b["campaign"], progress_period_days=1,
-                                                      advanced_min_stars=5, middle_min_stars=3),
+    "policy_set": _policy_set,
     "import": _import,
 }
 
