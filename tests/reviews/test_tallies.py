@@ -178,8 +178,8 @@ def test_tallied_dashboard_queries_do_not_grow_with_branches(client, db, setting
         counts.append(len(queries))
     # the children's tallies, the list of children, and the live count of those without a tally (three grouped
     # queries) replace the seven grouped queries (the natures' count among them); measures by phase come from
-    # the tally too (and the campaign's phases are not read while no measure is in one)
-    assert counts == [QUERIES - 4, QUERIES - 4]
+    # the tally too
+    assert counts == [QUERIES - 3, QUERIES - 3]
 
 
 @pytest.mark.parametrize("status", ["", "accepted", "draft"])
