@@ -750,6 +750,9 @@ class SubtreeTally(models.Model):
     # "<category id>:<manifestation id or ''>" → ledgers with an active problem in that group (共性问题: a
     # subtree's is the sum of its children's, each ledger lying under one child)
     found = models.JSONField(default=dict)
+    # "<phase id or ''>:<items|closed|overdue>" → measures of active problems in that phase (按阶段), closed,
+    # overdue ("overdue" for the day `as_of`, like the figure)
+    phases = models.JSONField(default=dict)
     # The sum of the change marks (`TallyMark.seq`) over this subtree when it was counted: equal to today's sum
     # means nothing below changed since, so the recount skips it and a stale tally may still be read.
     marks = models.PositiveBigIntegerField(default=0)

@@ -37,18 +37,20 @@ from ledger.selectors.tallies import BLOCK_LEVELS, campaign_marks, marks_over
 from reviews.figures import figures_recount_campaign
 from reviews.selectors.dashboards import (
     FIGURES,
+    PHASE_FIGURES,
     closure_groups,
-    item_groups,
+    item_phase_groups,
     ledger_groups,
     local_week,
     nature_groups,
+    phase_key,
     problem_groups,
     star_groups,
 )
 from reviews.selectors.results import in_place_counts, policy_of
 from reviews.selectors.sets import HANDED_IN, CampaignSets, campaign_sets
 
-MAPS = ("statuses", "categories", "natures", "weekly", "stars", "units", "found")
+MAPS = ("statuses", "categories", "natures", "weekly", "stars", "units", "found", "phases")
 FIELDS = ("unit_id", "campaign_id", "counted_at", "as_of", "marks", *FIGURES, *MAPS)
 CHUNK = 2_000  # rows read per fetch and tally rows written per batch
 
@@ -182,6 +184,15 @@ def _map_fold(name: str, key: str, n: int) -> Fold:
     return fold
 
 
+def _item_fold(row: dict) -> Fold:
+    """Measures, closed and overdue, in all and per phase (one scan for both)."""
+    def fold(total: _Sum) -> None:
+        for name in PHASE_FIGURES:
+            total.sums[name] += row[name]
+            total.maps["phases"][phase_key(row["phase_id"], name)] += row[name]
+    return fold
+
+
 def _group_fold(row: dict) -> Fold:
     """Active problems per category, and ledgers per common-problem group (one scan for both)."""
     def fold(total: _Sum) -> None:
@@ -202,8 +213,7 @@ def _folds(sets: CampaignSets, *, today: datetime.date, results: dict, ordered: 
     return [
         ((row["key"], _ledger_fold(row)) for row in stream(ledger_groups(sets, key=key, results=results))),
         ((row["key"], _sums_fold(row, problems="n")) for row in stream(problem_groups(sets, key=key))),
-        ((row["key"], _sums_fold(row, items="items", closed="closed", overdue="overdue"))
-         for row in stream(item_groups(sets, key=key, today=today))),
+        ((row["key"], _item_fold(row)) for row in stream(item_phase_groups(sets, key=key, today=today))),
         ((row["key"], _group_fold(row)) for row in stream(group_groups(sets.problems, key=key))),
         ((path, _map_fold("natures", nature, n)) for path, nature, n in stream(nature_groups(sets.problems, key=key))),
         ((path, _map_fold("weekly", local_week(week).isoformat(), n))
@@ -335,19 +345,20 @@ def _roll_forward(count: _CampaignCount, block: SubtreeTally) -> tuple[SubtreeTa
     path = block.unit.path
     items = campaign_sets(campaign=count.campaign, unit=block.unit).items
     passed = items.filter(overdue_condition(count.today), deadline__gte=block.as_of)
-    deltas: dict[str, int] = defaultdict(int)
-    for unit_path, n in passed.order_by().values_list("unit_path").annotate(n=Count("pk")):
+    deltas: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))  # path → phase key → passed
+    for unit_path, phase_id, n in passed.order_by().values_list("unit_path", "phase_id").annotate(n=Count("pk")):
         parts = [part for part in unit_path.split(PATH_SEPARATOR) if part]
         for depth in range(path.count(PATH_SEPARATOR), len(parts) + 1):  # the block's top unit down to the unit
-            deltas[PATH_SEPARATOR.join(parts[:depth]) + PATH_SEPARATOR] += n
+            deltas[PATH_SEPARATOR.join(parts[:depth]) + PATH_SEPARATOR][phase_key(phase_id, "overdue")] += n
     rows = list(SubtreeTally.objects.filter(campaign=count.campaign, unit__path__in=list(deltas))
-                .select_related("unit").only("pk", "overdue", "unit__path"))
-    for row in rows:
-        row.overdue += deltas[row.unit.path]
-    SubtreeTally.objects.bulk_update(rows, ["overdue"], batch_size=CHUNK)
+                .select_related("unit").only("pk", "overdue", "phases", "unit__path"))
+    for row in [*rows, block]:
+        for key, n in deltas.get(row.unit.path, {}).items():
+            row.overdue += n
+            row.phases[key] = row.phases.get(key, 0) + n
+    SubtreeTally.objects.bulk_update(rows, ["overdue", "phases"], batch_size=CHUNK)
     SubtreeTally.objects.filter(campaign=count.campaign, unit__path__startswith=path).update(
         as_of=count.today, counted_at=count.counted_at)
-    block.overdue += deltas.get(path, 0)
     return block, len(rows)
 
 

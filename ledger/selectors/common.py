@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Window
-from django.db.models.functions import DenseRank
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import DenseRank, Left
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from branches.models import OrgUnit, UnitKind, ancestor_paths
 from branches.selectors import Action, Scope
@@ -43,8 +45,13 @@ UNITS_SHOWN = 10
 
 @dataclass
 class UnitProblems:
-    ledger: Ledger
-    problems: list[Problem] = field(default_factory=list)
+    """A unit below that found a common problem: its ledger, its name and code, and its problems in that group
+    as (number, description cut to what the page shows) — read as values, not models (issue 15)."""
+
+    ledger_id: int
+    name: str
+    code: str
+    problems: list[tuple[int, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -73,6 +80,14 @@ def is_supervising(unit: OrgUnit) -> bool:
 def _problems_below(campaign: Campaign, unit: OrgUnit) -> QuerySet[Problem]:
     """The active problems of the campaign's ledgers strictly below `unit` (its path a constant prefix)."""
     return _active(campaign).filter(unit_path__startswith=unit.path).exclude(unit_path=unit.path)
+
+
+def _counted_below(campaign: Campaign, unit: OrgUnit) -> QuerySet[Problem]:
+    """`_problems_below` for a grouped count over the whole subtree: the ledgers' own path bounded alike, so the
+    join reads the subtree's ledgers on `ledger_campaign_path` instead of hashing every ledger of the campaign
+    (44 ms at 30k for a committee's count of a few hundred problems). Not for the first ledgers of each group,
+    whose scans stop early along `problem_group_path` (the bound there makes the planner sort whole groups)."""
+    return _problems_below(campaign, unit).filter(ledger__unit_path__startswith=unit.path)
 
 
 def _active(campaign: Campaign) -> QuerySet[Problem]:
@@ -136,14 +151,14 @@ def group_counts(*, campaign: Campaign, unit: OrgUnit, today: datetime.date | No
     tally, parts = tally_or_parts(campaign=campaign, unit=unit, today=today or timezone.localdate())
     if tally is not None:
         counts = _stored_counts([tally])
-        _add(counts, _live_counts(_active(campaign).filter(unit_path=unit.path)), sign=-1)
+        _add(counts, _live_counts(_active(campaign).filter(unit_path=unit.path, ledger__unit_path=unit.path)), sign=-1)
         return GroupCounts(counts={group: n for group, n in counts.items() if n > 0}, counted_at=tally.counted_at,
                            ledgers_below=_tallied_ledgers_below(campaign, unit, tally.ledgers))
     if parts is not None:
         counts = _stored_counts(parts.stored)
-        _add(counts, _live_counts(_problems_below(campaign, unit).filter(parts.live_condition())))
+        _add(counts, _live_counts(_counted_below(campaign, unit).filter(parts.live_condition())))
         return GroupCounts(counts=counts, counted_at=parts.counted_at)
-    return GroupCounts(counts=_live_counts(_problems_below(campaign, unit)))
+    return GroupCounts(counts=_live_counts(_counted_below(campaign, unit)))
 
 
 def _tallied_ledgers_below(campaign: Campaign, unit: OrgUnit, ledgers: int) -> int | None:
@@ -205,8 +220,9 @@ class CommonPage:
 
 def common_problems(*, scope: Scope, campaign: Campaign, unit: OrgUnit) -> CommonPage:
     """The unit's common problems, each with how many ledgers below found it, the first UNITS_SHOWN of them (in
-    tree order, shown by unit code) with their problems, and the unit's answering measure; in checklist order. A fixed number of
-    queries whatever the size of the subtree, none reading more than UNITS_SHOWN ledgers' problems per group."""
+    tree order, shown by unit code) with their problems, and the unit's answering measure; in checklist order. A
+    fixed number of queries whatever the size of the subtree, none reading more than UNITS_SHOWN ledgers' problems
+    per group."""
     if not is_supervising(unit):
         return CommonPage(problems=[], needed=None, counted_at=None)
     found = common_groups(campaign=campaign, unit=unit)
@@ -214,50 +230,121 @@ def common_problems(*, scope: Scope, campaign: Campaign, unit: OrgUnit) -> Commo
     if not found.counts:
         return page
     groups: dict[GroupKey, CommonProblem] = {}
-    for problem in _first_ledgers_problems(scope, campaign, unit, found.counts, UNITS_SHOWN):
-        group = groups.setdefault((problem.category_id, problem.manifestation_id), CommonProblem(
-            category=problem.category, manifestation=problem.manifestation,
-            unit_count=found.counts[(problem.category_id, problem.manifestation_id)]))
-        if not group.units or group.units[-1].ledger.pk != problem.ledger_id:
-            group.units.append(UnitProblems(ledger=problem.ledger))
-        group.units[-1].problems.append(problem)
+    units: dict[tuple[GroupKey, int], UnitProblems] = {}
+    for category_id, manifestation_id, ledger_id, code, name, number, description, lines in _first_ledgers_problems(
+            scope, campaign, unit, found.counts, UNITS_SHOWN):
+        key = (category_id, manifestation_id)
+        group = groups.get(key)
+        if group is None:
+            category, manifestation = _line_objects(category_id, manifestation_id, lines)
+            group = groups[key] = CommonProblem(category=category, manifestation=manifestation,
+                                                unit_count=found.counts[key])
+        shown = units.get((key, ledger_id))
+        if shown is None:
+            shown = units[(key, ledger_id)] = UnitProblems(ledger_id=ledger_id, name=name, code=code)
+            group.units.append(shown)
+        shown.problems.append((number, description))
     for measure in CommonMeasure.objects.filter(campaign=campaign, unit=unit):
         group = groups.get((measure.category_id, measure.manifestation_id))
         if group is not None:
             group.measure = measure
-    page.problems = list(groups.values())
+    page.problems = sorted(groups.values(), key=lambda group: (  # checklist order, a category's own group last
+        group.category.order, group.manifestation is None, group.manifestation.order if group.manifestation else 0))
     return page
 
 
-def _first_ledgers_problems(scope: Scope, campaign: Campaign, unit: OrgUnit, keys, shown: int) -> list[Problem]:
-    """The problems of the common groups `keys` whose ledger is among the first `shown` of its group in tree
-    order (unit path: the first page of the problem list the page links to, and the order an index gives), shown
-    by unit code as before. Two statements: the first ledgers of each group, then their problems in those groups
-    only."""
+DESCRIPTION_SHOWN = 60  # the page shows a problem's description cut to this (`truncatechars`)
+
+
+def _first_ledgers_problems(scope: Scope, campaign: Campaign, unit: OrgUnit, keys,
+                            shown: int) -> list[tuple[int, int | None, int, str, str, int, str, list]]:
+    """(category, manifestation, ledger, unit code, unit name, number, description cut to DESCRIPTION_SHOWN, the
+    checklist lines' columns) of
+    the problems of the common groups `keys` whose ledger is among the first `shown` of its group in tree order
+    (unit path: the first page of the problem list the page links to, and the order an index gives), in the order
+    the page shows them: unit code, path, number. Two statements: the first ledgers of each group, then their
+    problems in those groups only, by ledger id (no join over the campaign's ledgers) and as values, not models
+    (~400 problems at a county)."""
     problems = scope.filter(_problems_below(campaign, unit), Action.VIEW, "unit_path")
-    first = set(_first_paths(problems, keys, shown))
-    paths = sorted({path for _category, _manifestation, path in first})
-    rows = (_active(campaign).filter(unit_path__in=paths).filter(_group_condition(keys))
-            .select_related("ledger__unit", "category", "manifestation")
-            .order_by("category__order", "manifestation__order", "ledger__unit__code", "unit_path", "number"))
-    return [problem for problem in rows if (problem.category_id, problem.manifestation_id, problem.unit_path) in first]
+    first = _first_ledgers(problems, keys, shown)
+    # by the ledgers' ids, and their paths for the join to the ledgers (else a hash of all the campaign's)
+    rows = (Problem.objects.filter(ledger_id__in=sorted({ledger for _c, _m, ledger, _path in first}),
+                                   ledger__unit_path__in=sorted({path for *_key, path in first}),
+                                   status=ProblemStatus.ACTIVE).filter(_group_condition(keys))
+            .annotate(shown=Left("description", DESCRIPTION_SHOWN + 1))
+            .order_by("ledger__unit__code", "unit_path", "number")
+            .values_list("category_id", "manifestation_id", "ledger_id", "ledger__unit__code",
+                         "ledger__unit__name", "number", "shown", *CATEGORY_FIELDS, *MANIFESTATION_FIELDS))
+    shown_keys = {(category, manifestation, ledger) for category, manifestation, ledger, _path in first}
+    return [(category, manifestation, ledger, code, name, number, _cut(description), lines)
+            for category, manifestation, ledger, code, name, number, description, *lines in rows
+            if (category, manifestation, ledger) in shown_keys]
 
 
-def _first_paths(problems: QuerySet[Problem], keys, shown: int) -> list[tuple[int, int | None, str]]:
-    """(category, manifestation, unit path) of the first `shown` ledgers of each group. PostgreSQL: one
-    `UNION ALL` of a bounded range per group on `problem_group_path` (stopped after `shown` ledgers: the rows
-    read do not grow with the subtree; the groups are bounded by the checklist). SQLite, which cannot limit the
-    parts of a UNION (an embedded, small deployment): one window over the groups' rows."""
-    if connection.features.supports_slicing_ordering_in_compound:
-        # ordered by the index's columns (constants but the path): DISTINCT then needs no sort, and the scan stops
-        parts = [problems.filter(category_id=category, manifestation_id=manifestation)
-                 .values_list("category_id", "manifestation_id", "unit_path")
-                 .order_by("category_id", "manifestation_id", "unit_path").distinct()[:shown]
-                 for category, manifestation in keys]
-        return list(parts[0].union(*parts[1:], all=True))
-    rank = Window(DenseRank(), partition_by=[F("category_id"), F("manifestation_id")], order_by=F("unit_path").asc())
-    ranked = problems.filter(_group_condition(keys)).annotate(ledger_rank=rank).filter(ledger_rank__lte=shown)
-    return list(ranked.values_list("category_id", "manifestation_id", "unit_path").distinct())
+# the checklist lines' fields the page and the answer form use, read with the problems (`_line_objects`)
+CATEGORY_FIELDS = ("category__template_id", "category__order", "category__title")
+MANIFESTATION_FIELDS = ("manifestation__order", "manifestation__text")
+
+
+def _line_objects(category_id: int, manifestation_id: int | None,
+                  lines: list) -> tuple[TemplateCategory, Manifestation | None]:
+    """A group's category and manifestation, built from the columns read with its problems (the fields above;
+    the others deferred), instead of two queries for them."""
+    template_id, category_order, title, manifestation_order, text = lines
+    category = TemplateCategory.from_db(None, ["id", "template_id", "order", "title"],
+                                        [category_id, template_id, category_order, title])
+    if manifestation_id is None:
+        return category, None
+    manifestation = Manifestation.from_db(None, ["id", "category_id", "order", "text"],
+                                          [manifestation_id, category_id, manifestation_order, text])
+    manifestation.category = category
+    return category, manifestation
+
+
+def _cut(text: str) -> str:
+    """`truncatechars:DESCRIPTION_SHOWN`, without Truncator's character walk for a text that fits."""
+    return text if len(text) <= DESCRIPTION_SHOWN else Truncator(text).chars(DESCRIPTION_SHOWN)
+
+
+def _first_ledgers(problems: QuerySet[Problem], keys, shown: int) -> set[tuple[int, int | None, int, str]]:
+    """(category, manifestation, ledger, unit path) of the first `shown` ledgers of each group, by unit path. PostgreSQL: one
+    statement, the groups as a `VALUES` list each joined `LATERAL` to a bounded range on `problem_group_path`
+    (stopped after `shown` ledgers: the rows read do not grow with the subtree). Planned once, where a `UNION
+    ALL` of one part per group (31 at a county) took ~50 ms to plan and as long to build in Django. SQLite, which
+    has no LATERAL (an embedded, small deployment): one window over the groups' rows."""
+    if connection.vendor != "postgresql":
+        rank = Window(DenseRank(), partition_by=[F("category_id"), F("manifestation_id")],
+                      order_by=F("unit_path").asc())
+        ranked = problems.filter(_group_condition(keys)).annotate(ledger_rank=rank).filter(ledger_rank__lte=shown)
+        return set(ranked.values_list("category_id", "manifestation_id", "ledger_id", "unit_path").distinct())
+    group = RawSQL('"g"."category_id"', ())  # noqa: S611 - the VALUES list's column, no input
+    parts, params = [], []
+    for with_manifestation in (True, False):
+        chosen = [(category, manifestation) for category, manifestation in keys
+                  if (manifestation is not None) == with_manifestation]
+        if not chosen:
+            continue
+        if with_manifestation:
+            inner = problems.filter(category_id=group, manifestation_id=RawSQL('"g"."manifestation_id"', ()))  # noqa: S611
+            values, columns = ", ".join(["(%s, %s)"] * len(chosen)), "category_id, manifestation_id"
+            params += [value for key in chosen for value in key]
+        else:
+            inner = problems.filter(category_id=group, manifestation_id__isnull=True)
+            values, columns = ", ".join(["(%s)"] * len(chosen)), "category_id"
+            params += [category for category, _manifestation in chosen]
+        # ordered by the index's columns (equal to the group's but the path): DISTINCT needs no sort, the scan stops
+        sql, inner_params = (inner.values_list("unit_path", "ledger_id")
+                             .order_by("category_id", "manifestation_id", "unit_path")
+                             .distinct("category_id", "manifestation_id", "unit_path")[:shown]
+                             .query.sql_with_params())
+        manifestation = '"g"."manifestation_id"' if with_manifestation else "NULL::bigint"
+        # SQL compiled by Django, the values as parameters
+        select = f'SELECT "g"."category_id", {manifestation}, "p"."ledger_id", "p"."unit_path" FROM'  # noqa: S608
+        parts.append(f'{select} (VALUES {values}) AS "g"({columns}) CROSS JOIN LATERAL ({sql}) AS "p"')
+        params += inner_params
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        return {(category, manifestation, ledger, path) for category, manifestation, ledger, path in cursor.fetchall()}
 
 
 def common_measure_find(*, scope: Scope, pk: int) -> CommonMeasure | None:

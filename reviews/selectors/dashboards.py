@@ -83,6 +83,39 @@ def item_groups(sets: CampaignSets, *, key, today: datetime.date) -> QuerySet:
         overdue=Count("pk", filter=overdue_condition(today)))
 
 
+PHASE_FIGURES = ("items", "closed", "overdue")  # what the 按阶段 table shows of each phase
+
+
+def phase_key(phase_id: int | None, figure: str) -> str:
+    """A figure's key in the tallies' `phases` map: "<phase id or ''>:<items|closed|overdue>"."""
+    return f"{phase_id or ''}:{figure}"
+
+
+def phases_of(stored: dict[str, int]) -> dict[int | None, dict[str, int]]:
+    """A tally's `phases` map as phase id (None: in no phase) → {items, closed, overdue}."""
+    counted: dict[int | None, dict[str, int]] = {}
+    for key, n in stored.items():
+        phase, figure = key.split(":")
+        row = counted.setdefault(int(phase) if phase else None, dict.fromkeys(PHASE_FIGURES, 0))
+        row[figure] += n
+    return counted
+
+
+def item_phase_groups(sets: CampaignSets, *, key, today: datetime.date) -> QuerySet:
+    """Rows {key, phase_id, items, closed, overdue}: measures of active problems per key and phase. The recount
+    reads the items' figures and the `phases` map from this one scan (`reviews.tallies`)."""
+    return sets.items.annotate(key=key).order_by().values("key", "phase_id").annotate(
+        items=Count("pk"), closed=Count("pk", filter=Q(status=ItemStatus.CLOSED)),
+        overdue=Count("pk", filter=overdue_condition(today)))
+
+
+def grouped_phases(items: QuerySet, *, today: datetime.date) -> dict[int | None, dict[str, int]]:
+    """Phase id (None: in no phase) → {items, closed, overdue} of `items`, one grouped query."""
+    return {row.pop("phase_id"): row for row in items.order_by().values("phase_id").annotate(
+        items=Count("pk"), closed=Count("pk", filter=Q(status=ItemStatus.CLOSED)),
+        overdue=Count("pk", filter=overdue_condition(today)))}
+
+
 def category_groups(problems: QuerySet[Problem], *, key) -> QuerySet:
     """(key, template category id, active problems)."""
     return problems.annotate(key=key).order_by().values_list("key", "category_id").annotate(n=Count("pk"))
@@ -186,31 +219,32 @@ def _live_sets(sets: CampaignSets, parts: TallyParts) -> CampaignSets:
 def _add_stored_parts(parts: TallyParts, *, focus: OrgUnit, totals: dict[str, dict], maps: tuple) -> None:
     """Add the unchanged blocks' stored rows to the live counts of the rest: each into the row of the focus's
     child it lies under, and its keyed counts into the focus's (categories, natures, weeks, stars)."""
-    categories, natures, weekly, stars = maps
+    categories, natures, weekly, stars, phases = maps
     for tally in parts.stored:  # read with their units
         child = tally.unit.path[:tally.unit.path.index("/", len(focus.path)) + 1]
         row = totals.setdefault(child, {**dict.fromkeys(FIGURES, 0), "statuses": {}})
         for name in FIGURES:
             row[name] += getattr(tally, name)
+        for phase, figures in phases_of(tally.phases).items():
+            into = phases.setdefault(phase, dict.fromkeys(PHASE_FIGURES, 0))
+            for name, n in figures.items():
+                into[name] += n
         for into, stored, key in ((categories, tally.categories, int), (natures, tally.natures, str),
                                   (weekly, tally.weekly, datetime.date.fromisoformat), (stars, tally.stars, int)):
             for value, n in stored.items():
                 into[key(value)] = into.get(key(value), 0) + n
 
 
-def phase_figures(items: QuerySet, *, campaign: Campaign, today: datetime.date) -> list[dict]:
+def phase_figures(counted: dict[int | None, dict[str, int]], *, campaign: Campaign) -> list[dict]:
     """Measures, closed and overdue per phase of the campaign (its order), then those in no phase; empty while no
-    measure is in a phase (as on the ledger page). Two queries: the phases, and the measures grouped by phase
-    (counted live: the background tallies do not keep phases)."""
+    measure is in a phase (as on the ledger page). `counted`: phase id → figures, from the tallies (`phases`) or
+    counted live (`grouped_phases`); one query, the campaign's phases."""
+    if not set(counted) - {None}:
+        return []
     phases = list(Phase.objects.filter(campaign=campaign).order_by("order").values_list("pk", "name"))
     if not phases:
         return []
-    counted = {row.pop("phase_id"): row for row in items.order_by().values("phase_id").annotate(
-        items=Count("pk"), closed=Count("pk", filter=Q(status=ItemStatus.CLOSED)),
-        overdue=Count("pk", filter=overdue_condition(today)))}
-    if not set(counted) - {None}:
-        return []
-    empty = {"items": 0, "closed": 0, "overdue": 0}
+    empty = dict.fromkeys(PHASE_FIGURES, 0)
     rows = [{"key": str(pk), "label": name, **counted.get(pk, empty)} for pk, name in phases]
     if None in counted:
         rows.append({"key": NO_PHASE_KEY, "label": str(_("未分阶段")), **counted[None]})
@@ -243,15 +277,17 @@ def dashboard(*, scope: Scope, campaign: Campaign, focus: OrgUnit, today: dateti
         natures = {nature: n for _key, nature, n in grouped_natures(counted.problems, key=whole)}
         weekly = {week: n for _key, week, n in grouped_closures(counted.closures, key=whole)}
         stars = {stars: n for _key, stars, n in grouped_stars(counted.ratings, key=whole)}
+        phases = grouped_phases(counted.items, today=today)
         if parts:
             _add_stored_parts(parts, focus=focus, totals=totals,
-                              maps=(categories, natures, weekly, stars))
+                              maps=(categories, natures, weekly, stars, phases))
     else:
         totals = _tallied_figures(sets=sets, campaign=campaign, focus=focus, today=today, results=results)
         categories = {int(category): n for category, n in tally.categories.items()}
         natures = dict(tally.natures)
         weekly = {datetime.date.fromisoformat(week): n for week, n in tally.weekly.items()}
         stars = {int(stars): n for stars, n in tally.stars.items()}
+        phases = phases_of(tally.phases)
 
     units = {unit.path: unit for unit in OrgUnit.objects.filter(path__in=list(totals))}
     rows = sorted((DashboardRow(unit=units[path], **{name: counts[name] for name in FIGURES})
@@ -263,7 +299,7 @@ def dashboard(*, scope: Scope, campaign: Campaign, focus: OrgUnit, today: dateti
          "n": categories[category.pk]}
         for category in TemplateCategory.objects.filter(pk__in=list(categories)).order_by("order")
     ]
-    by_phase = phase_figures(sets.items, campaign=campaign, today=today)
+    by_phase = phase_figures(phases, campaign=campaign)
     overdue_items = list(
         sets.items.filter(overdue_condition(today)).select_related("ledger__unit", "problem").order_by("deadline", "pk")[:10]
     )

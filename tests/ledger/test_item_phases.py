@@ -18,6 +18,7 @@ from ledger.models import EventAction, ItemStatus, LedgerEvent, Phase, Rectifica
 from ledger.selectors.exports import export_ledgers
 from ledger.services import workflow as wf
 from ledger.services.campaigns import PhaseSpec, campaign_create, campaign_publish
+from reviews.tallies import tallies_refresh
 from tests.conftest import list_total
 from tests.factories import ledger_of, make_campaign, make_item, make_problem, make_template
 
@@ -241,6 +242,29 @@ def test_the_dashboard_breaks_measures_down_by_phase(client, ledger, county, use
     assert "按阶段" in response.content.decode()
     listed = client.get(reverse("reviews:item_list", args=[county.pk]), {"phase": first.pk, "overdue": "1"})
     assert list_total(listed.context["page"]) == 1
+
+
+def test_the_dashboard_by_phase_from_the_tallies_equals_the_live_count(client, ledger, county, users, tree, settings):
+    phased_ledger(ledger, county, users)
+    second = make_item(make_problem(ledger_of(county, tree.b3)), deadline=D(2022, 11, 30))
+    RectificationItem.objects.filter(pk=second.pk).update(phase=phase(county, "持续推进"))
+    tallies_refresh()
+    client.force_login(users["org"])
+
+    for focus in (tree.root, tree.gb1):
+        url = reverse("reviews:dashboard", args=[county.pk]) + f"?unit={focus.pk}"
+        settings.TALLY_MIN_LEDGERS = 10**9  # counted live
+        live = client.get(url).context
+        settings.TALLY_MIN_LEDGERS = 1
+        with CaptureQueriesContext(connection) as queries:
+            tallied = client.get(url).context
+        assert live["counted_at"] is None and tallied["counted_at"] is not None
+        assert tallied["by_phase"] == live["by_phase"] and tallied["breakdowns"]["phases"]
+        # read from the tally: no measures grouped by phase
+        assert not [q["sql"] for q in queries.captured_queries if '"phase_id"' in q["sql"].partition("GROUP BY")[2]]
+    root = client.get(reverse("reviews:dashboard", args=[county.pk])).context["by_phase"]
+    assert [(row["label"], row["items"], row["closed"], row["overdue"]) for row in root] == [
+        ("集中整改", 2, 1, 1), ("持续推进", 2, 0, 2), ("融入经常", 0, 0, 0), ("未分阶段", 1, 0, 1)]
 
 
 # --- the export ------------------------------------------------------------------------------------

@@ -8,6 +8,8 @@ import io
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -93,7 +95,7 @@ def first_in_tree_order(units, n: int) -> list[str]:
 
 
 def listed(response) -> list[tuple[str, list[str]]]:
-    return [(problem.key, [entry.ledger.unit.code for entry in problem.units]) for problem in response.context["common"]]
+    return [(problem.key, [entry.code for entry in problem.units]) for problem in response.context["common"]]
 
 
 def test_a_manifestation_found_at_the_threshold_is_common_below_it_is_not(client, world, manifested):
@@ -144,6 +146,22 @@ def test_common_problems_are_found_in_a_fixed_number_of_queries(client, world, m
         response = client.get(url)
     assert response.context["common"][0].unit_count == 12
     assert len(response.context["common"][0].units) == min(12, UNITS_SHOWN)
+
+
+def test_the_page_reads_only_the_subtrees_ledgers_and_shows_each_groups_units_and_problems(client, world, manifested):
+    campaign, m1, _m2 = manifested
+    found(campaign, world.units, ["b1"], manifestation=m1)  # b1 finds it twice: one unit, two problems
+    with CaptureQueriesContext(connection) as queries:
+        response = page(client, world.users["org"], campaign, world.tree.gb1)
+    # counted live: the count of units per group joins only the ledgers under gb1, not all of the campaign's
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(DISTINCT" in q["sql"]]
+    assert counts and all('"ledger_ledger"."unit_path"' in sql for sql in counts), counts
+    shown = response.context["common"][0]
+    assert [(entry.code, [number for number, _description in entry.problems]) for entry in shown.units] == [
+        ("B1", [1, 3]), ("B2", [1]), ("B4", [1])]  # b1's problem 2 is in m2
+    html = response.content.decode()
+    b1 = ledger_of(campaign, world.units["b1"])
+    assert f'<li><a href="{reverse("ledger:ledger_detail", args=[b1.pk])}">第一党支部</a>：1. b1查摆的问题；3. b1查摆的问题</li>' in html
 
 
 def test_scoping_a_unit_sees_only_its_subtree(client, world, manifested):
@@ -334,10 +352,10 @@ def test_a_common_problem_of_many_units_shows_the_first_ones_the_count_and_a_lin
     below = [world.units[name] for name in ("b1", "b2", "b4", "c11", "c12", "c21")]
     assert listed(response) == [(f"m{m1.pk}", first_in_tree_order(below, 4))]
     shown = response.context["common"][0]
-    assert shown.unit_count == 6 and [len(unit.problems) for unit in shown.units if unit.ledger.unit.code == "B1"] in ([2], [])
+    assert shown.unit_count == 6 and [len(unit.problems) for unit in shown.units if unit.code == "B1"] in ([2], [])
     html = response.content.decode()
     assert "6 个单位查摆出" in html and "查看全部 6 个单位" in html
-    hidden = {unit.code for unit in below} - {entry.ledger.unit.code for entry in shown.units}
+    hidden = {unit.code for unit in below} - {entry.code for entry in shown.units}
     assert len(hidden) == 2 and all(f"{code.lower()}查摆的问题" not in html for code in hidden)
     link = html.split('class="common-all" href="')[1].split('"')[0].replace("&amp;", "&")
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from branches.models import OrgUnit
-from ledger.models import Campaign, ItemStatus, RectificationItem, SubtreeTally
+from ledger.models import Campaign, ItemStatus, Phase, RectificationItem, SubtreeTally
 from reviews.tallies import tallies_refresh
 from scale.generator import Plan, ScaleGenerator
 
@@ -77,6 +77,28 @@ def test_a_stale_tally_with_one_changed_county_shows_exactly_the_live_figures(vi
     assert viewer.get(dashboard_url(province)).context["total"].ledgers == live_totals[0] + 1000
 
 
+def put_measures_in_phases(campaign: Campaign) -> None:
+    """A third of the measures in the first phase, a third in the second, the rest in none; counted again."""
+    first, second = Phase.objects.filter(campaign=campaign).order_by("order")[:2]
+    pks = list(RectificationItem.objects.filter(ledger__campaign=campaign).order_by("pk").values_list("pk", flat=True))
+    RectificationItem.objects.filter(pk__in=pks[::3]).update(phase=first)
+    RectificationItem.objects.filter(pk__in=pks[1::3]).update(phase=second)
+    tallies_refresh(full=True)
+
+
+def test_measures_by_phase_of_a_stale_changed_tally_equal_the_live_count(viewer, province, settings):
+    put_measures_in_phases(province)
+    age_tallies()
+    close_one_item_in(province, counties()[1])
+    for focus in (OrgUnit.objects.get(depth=0), counties()[1].parent):
+        settings.TALLY_MIN_LEDGERS = 1
+        tallied = viewer.get(dashboard_url(province, focus)).context
+        settings.TALLY_MIN_LEDGERS = NEVER
+        live = viewer.get(dashboard_url(province, focus)).context
+        assert tallied["counted_at"] is not None and live["counted_at"] is None
+        assert tallied["by_phase"] == live["by_phase"] and len(live["by_phase"]) >= 3
+
+
 def test_the_fallback_reads_a_fixed_number_of_queries(viewer, province):
     age_tallies()
     counted = []
@@ -119,12 +141,13 @@ def test_home_and_the_ledger_list_count_only_the_changed_county(viewer, province
 
 def figures() -> dict:
     names = ("ledgers", "handed_in", "accepted", "problems", "items", "closed", "overdue", "in_place",
-             "statuses", "categories", "natures", "weekly", "stars", "marks", "as_of")
+             "statuses", "categories", "natures", "weekly", "stars", "phases", "marks", "as_of")
     return {row[0]: row[1:] for row in
             SubtreeTally.objects.filter(campaign__isnull=False).values_list("unit__path", *names)}
 
 
 def test_the_next_days_first_recount_moves_only_overdue_forward_and_equals_a_full_count(province):
+    put_measures_in_phases(province)  # overdue moves in the phases' figures too
     assert province.results_deadline is not None  # "in place" is judged on that day, not today
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     open_due_today = RectificationItem.objects.filter(deadline=timezone.localdate(), is_ongoing=False).exclude(
