@@ -17,6 +17,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from branches.models import OrgUnit
 from branches.selectors import Action, scope_for
 from ledger.guidance import measure_suggestions
 from ledger.models import (
@@ -466,6 +467,7 @@ def campaign_find(user, pk: int) -> Campaign | None:
 
 
 MY_REVIEW_SHOWN = 200  # the ledgers waiting for this viewer listed on "my ledgers"
+MY_REVIEW_FIELDS = ("id", "campaign_id", "unit_id", "unit_path", "status", "campaign__name", "campaign__year")
 
 
 def my_ledgers(user) -> dict:
@@ -484,17 +486,23 @@ def ledgers_awaiting(user, shown: int = MY_REVIEW_SHOWN) -> list[Ledger]:
     or awaiting 销号" across the join to the figures, sorted by year and path, read every such ledger of the
     province before the limit: 662 ms at 300k units (scale bench). SQLite (small): one ordered query."""
     waiting = visible(user, LedgerFigures.objects.filter(awaiting=True), Action.SUPERVISE)
-    order = ("-year", "unit_path", "ledger_id")
+    order, columns = ("-year", "unit_path", "ledger_id"), ("year", "unit_path", "ledger_id", "requested")
     if connection.features.supports_slicing_ordering_in_compound:
         years = sorted(set(Campaign.objects.order_by().values_list("year", flat=True)), reverse=True)
         if not years:
             return []
-        parts = [waiting.filter(year=year).order_by(*order).values_list(*(key.lstrip("-") for key in order))[:shown]
-                 for year in years]
+        parts = [waiting.filter(year=year).order_by(*order).values_list(*columns)[:shown] for year in years]
         rows = parts[0].union(*parts[1:], all=True).order_by(*order)[:shown] if len(parts) > 1 else parts[0]
     else:
-        rows = waiting.order_by(*order).values_list(*(key.lstrip("-") for key in order))[:shown]
-    ids = [pk for _year, _path, pk in rows]
-    ledgers = Ledger.objects.select_related("campaign", "unit").annotate(n_requested=F("figures__requested"))
-    by_pk = ledgers.order_by().in_bulk(ids)
-    return [by_pk[pk] for pk in ids if pk in by_pk]
+        rows = waiting.order_by(*order).values_list(*columns)[:shown]
+    requested = {pk: n for _year, _path, pk, n in rows}
+    # by key, each table on its own: joined to the units, 200 keys were a hash join over every unit (30k rows)
+    ledgers = (Ledger.objects.select_related("campaign").only(*MY_REVIEW_FIELDS).order_by()
+               .in_bulk(list(requested)))
+    units = OrgUnit.objects.only("id", "name").order_by().in_bulk([ledger.unit_id for ledger in ledgers.values()])
+    shown_rows = []
+    for pk, n in requested.items():
+        if (ledger := ledgers.get(pk)) is not None:
+            ledger.unit, ledger.n_requested = units[ledger.unit_id], n
+            shown_rows.append(ledger)
+    return shown_rows
