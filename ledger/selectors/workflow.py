@@ -488,7 +488,7 @@ def ledgers_awaiting(user, shown: int = MY_REVIEW_SHOWN) -> list[Ledger]:
     waiting = visible(user, LedgerFigures.objects.filter(awaiting=True), Action.SUPERVISE)
     order, columns = ("-year", "unit_path", "ledger_id"), ("year", "unit_path", "ledger_id", "requested")
     if connection.features.supports_slicing_ordering_in_compound:
-        years = sorted(set(Campaign.objects.order_by().values_list("year", flat=True)), reverse=True)
+        years = list(Campaign.objects.order_by("-year").values_list("year", flat=True).distinct())
         if not years:
             return []
         parts = [waiting.filter(year=year).order_by(*order).values_list(*columns)[:shown] for year in years]
