@@ -9,15 +9,25 @@ from config.lists import IntegerFilter, ListFilterSet
 from ledger.models import LedgerStatus
 from ledger.selectors.periodic import CELL_STATES, in_state
 
-# The columns a general branch's ledger list sorts by ("-" first: descending), each with its tie-breaker: the
-# ledger's own columns in tree order, the stored figures (`ledger.selectors.workflow.campaign_ledger_rows`) by
-# their copy of the path, so that (campaign, figure, unit_path) indexes serve "ORDER BY … LIMIT 50" as they are.
+# The columns a general branch's ledger list sorts by ("-" first: descending), each with its tie-breaker, in tree
+# order either way: the ledger's own columns by its path, the stored figures (annotated on the rows by
+# `ledger.selectors.workflow.campaign_ledger_rows`) by their copy of the path, so that the (campaign, column,
+# unit_path) indexes — one with the path ascending, one descending — serve "ORDER BY … LIMIT 51" as they are,
+# at both ends of the list.
 LEDGER_SORTS = {
     "unit": ("unit_path",), "status": ("status", "unit_path"),
-    **{key: (f"figures__{name}", "figures__unit_path") for key, name in (
-        ("problems", "problems"), ("items", "items"), ("closed", "closed"), ("overdue", "overdue"),
+    **{key: (name, "figures_path") for key, name in (
+        ("problems", "n_problems"), ("items", "n_items"), ("closed", "n_closed"), ("overdue", "n_overdue"),
         ("changed", "last_change"))},
 }
+FIGURE_COLUMNS = {"n_problems", "n_items", "n_closed", "n_overdue", "last_change"}
+
+
+def ledger_order(sort: str) -> tuple[str, ...]:
+    """The list's order for `sort` (a LEDGER_SORTS key, "-" for descending; "" is tree order), ending with the
+    primary key: the keyset of its pages (`config.lists.keyset_page_of`)."""
+    column, *tie = LEDGER_SORTS[sort.lstrip("-") or "unit"]
+    return (f"-{column}" if sort.startswith("-") else column, *tie, "pk")
 
 
 class CampaignLedgerFilter(ListFilterSet):
@@ -29,11 +39,14 @@ class CampaignLedgerFilter(ListFilterSet):
         super().__init__(data, queryset, **kwargs)
         self.figures_subtree = figures_subtree  # narrows rows to the viewer's subtree on the figures' own columns
 
+    @property
+    def order(self) -> tuple[str, ...]:
+        return ledger_order(self.values["sort"] or "")
+
     def sort_by(self, rows: QuerySet, name: str, value: str) -> QuerySet:
-        column, *tie = LEDGER_SORTS[value.lstrip("-")]  # ties stay in tree order either way
-        if column.startswith("figures__") and self.figures_subtree is not None:
+        if LEDGER_SORTS[value.lstrip("-")][0] in FIGURE_COLUMNS and self.figures_subtree is not None:
             rows = self.figures_subtree(rows)
-        return rows.order_by(f"-{column}" if value.startswith("-") else column, *tie)
+        return rows.order_by(*ledger_order(value))
 
 
 class WhoReportedFilter(ListFilterSet):

@@ -233,6 +233,9 @@ class Ledger(models.Model):
         indexes = [
             models.Index(fields=["campaign", "unit_path"], name="ledger_campaign_path"),
             models.Index(fields=["unit_path"], name="ledger_path_prefix", opclasses=["varchar_pattern_ops"]),
+            # the ledger list sorted by status, ties in tree order: ascending, and descending (its reverse too)
+            models.Index(fields=["campaign", "status", "unit_path"], name="ledger_campaign_status"),
+            models.Index(fields=["campaign", "status", "-unit_path"], name="ledger_campaign_status_desc"),
         ]
 
     def __str__(self) -> str:
@@ -814,6 +817,9 @@ class LedgerFigures(models.Model):
     requested = models.PositiveIntegerField(default=0)
     overdue = models.PositiveIntegerField(default=0)
     last_change = models.DateTimeField(null=True)
+    # "my ledgers": waiting for review or 销号 (submitted, or measures awaiting 销号), by the campaign's year
+    year = models.PositiveSmallIntegerField(default=0)
+    awaiting = models.BooleanField(default=False)
     # the results rule's counts (`reviews.selectors.results.RESULT_COUNTS`) and its verdict, as of `results_as_of`
     measures = models.PositiveIntegerField(default=0)
     not_closed = models.PositiveIntegerField(default=0)
@@ -832,6 +838,10 @@ class LedgerFigures(models.Model):
         indexes = [
             *(models.Index(fields=["campaign", name, "unit_path"], name=f"figures_{name}")
               for name in FIGURE_SORTS),
+            # a descending sort keeps its ties in tree order: its pages, first to last, along an index too
+            *(models.Index(fields=["campaign", name, "-unit_path"], name=f"figures_{name}_desc")
+              for name in FIGURE_SORTS),
+            models.Index(fields=["year", "unit_path", "ledger"], condition=Q(awaiting=True), name="figures_awaiting"),
             models.Index(fields=["campaign", "counted_on"], name="figures_counted_on"),
             models.Index(fields=["campaign", "unit_path"], condition=Q(in_place=True), name="figures_in_place"),
         ]

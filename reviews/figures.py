@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from ledger.models import Campaign, Ledger, LedgerEvent, LedgerFigures
+from ledger.models import Campaign, Ledger, LedgerEvent, LedgerFigures, LedgerStatus
 from ledger.selectors.workflow import ledger_list_counts
 from reviews.selectors.results import ledgers_with_results, policy_of, results_as_of
 
@@ -32,7 +32,8 @@ RULE_FIGURES = {"measures": "measures", "not_closed": "not_closed", "late": "ove
                 "stale_ongoing": "stale_ongoing", "reopened": "reopened", "unmeasured": "unmeasured",
                 "unanswered": "unanswered", "unanswered_categories": "unanswered_categories",
                 "in_place": "in_place"}
-UPDATED = ["campaign", "unit_path", *LIST_FIGURES, *RULE_FIGURES, "as_of", "counted_on", "counted_at"]
+UPDATED = ["campaign", "unit_path", *LIST_FIGURES, *RULE_FIGURES, "year", "awaiting", "as_of", "counted_on",
+           "counted_at"]
 
 
 def figures_recount(ledger_ids: Iterable[int], *, campaign: Campaign, today: datetime.date | None = None) -> int:
@@ -47,7 +48,7 @@ def figures_recount(ledger_ids: Iterable[int], *, campaign: Campaign, today: dat
         # and then counts with this one's change included (READ COMMITTED: a later statement sees the commit).
         list(LedgerFigures.objects.select_for_update().filter(pk__in=ledger_ids).order_by("pk").values_list("pk"))
         rows = figures_counted(Ledger.objects.filter(pk__in=ledger_ids, campaign=campaign), campaign, today)
-        return _store(rows, today, as_of=results_as_of(campaign))
+        return _store(rows, today, as_of=results_as_of(campaign), year=campaign.year)
 
 
 def figures_recount_campaign(campaign: Campaign, *, today: datetime.date | None = None,
@@ -126,10 +127,11 @@ def figures_counted(ledgers, campaign: Campaign, today: datetime.date) -> list[d
     policy = policy_of(campaign)
     rows = ledgers_with_results(ledgers.order_by(), campaign=campaign, policy=policy).annotate(
         **ledger_list_counts(today))
-    return list(rows.values("pk", "campaign_id", "unit_path", *LIST_FIGURES.values(), *RULE_FIGURES.values()))
+    return list(rows.values("pk", "campaign_id", "unit_path", "status", *LIST_FIGURES.values(),
+                            *RULE_FIGURES.values()))
 
 
-def _store(rows: list[dict], today: datetime.date, *, as_of: datetime.date) -> int:
+def _store(rows: list[dict], today: datetime.date, *, as_of: datetime.date, year: int) -> int:
     now = timezone.now()
     figures = []
     for row in rows:
@@ -137,6 +139,8 @@ def _store(rows: list[dict], today: datetime.date, *, as_of: datetime.date) -> i
             ledger_id=row["pk"], campaign_id=row["campaign_id"], unit_path=row["unit_path"],
             **{name: row[source] for name, source in LIST_FIGURES.items()},
             **{name: row[source] for name, source in RULE_FIGURES.items()},
+            # waiting for the level above: to review (submitted) or to close (measures awaiting 销号)
+            year=year, awaiting=row["status"] == LedgerStatus.SUBMITTED or row["n_requested"] > 0,
             as_of=as_of, counted_on=today, counted_at=now))
     for figure in figures:
         figure.in_place = bool(figure.in_place)

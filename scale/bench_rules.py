@@ -172,7 +172,10 @@ RULES: dict[str, BenchRule] = {
     "ledger:campaign_carry_over": page(of("ledger:campaign_carry_over", "campaign"), ("province",)),
     "ledger:campaign_ledgers": page(
         of("ledger:campaign_ledgers", "campaign"), LEVELS,
-        LAST_PAGE, *(f"sort=-{key}" for key in CAMPAIGN_LEDGER_SORTS), f"sort=-overdue&{LAST_PAGE}", "status=returned",
+        LAST_PAGE, KEYSET_LAST, *(f"sort=-{key}" for key in CAMPAIGN_LEDGER_SORTS),
+        # each sort's last page by keyset (the reverse order's first rows), and an old deep link
+        *(f"sort=-{key}&{KEYSET_LAST}" for key in CAMPAIGN_LEDGER_SORTS), f"sort=-overdue&{LAST_PAGE}",
+        "status=returned",
     ),
     # the branch workflow
     "ledger:my_ledgers": page(plain("ledger:my_ledgers"), LEVELS),
