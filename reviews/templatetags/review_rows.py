@@ -18,7 +18,7 @@ from django.utils.translation import get_language, gettext, ngettext
 from ledger.models import LedgerStatus
 from ledger.templatetags.list_rows import minute
 from ledger.templatetags.workflow_tags import pk_url, pks_url
-from reviews.models import RatingStatus
+from reviews.models import RatingStatus, Tier
 
 register = template.Library()
 
@@ -138,3 +138,71 @@ def result_rows(rows, campaign) -> SafeString:
     links = {"items": reverse("reviews:item_list", args=[campaign.pk]),
              "problems": reverse("reviews:problem_list", args=[campaign.pk])}
     return SafeString("".join(_result_row(row, campaign.pk, links, words) for row in rows))
+
+
+# ---- 摸底排查 (reviews:survey_detail) ---------------------------------------------------------------------------
+
+
+class SurveyWords(NamedTuple):
+    unclassified: str
+    tier: str
+    choose: str
+    reason: str
+    save: str
+    tiers: tuple[tuple[str, str], ...]  # (value, label) of every tier, escaped
+
+
+@functools.cache
+def _survey_words(language: str | None) -> SurveyWords:
+    words = ("未定级", "类别", "请选择", "定级理由", "保存")
+    return SurveyWords(*(html.escape(gettext(word)) for word in words),
+                       tuple((html.escape(value), html.escape(str(label))) for value, label in Tier.choices))
+
+
+def _survey_form(unit, pk: int, csrf: str, back: str, words: SurveyWords) -> str:
+    choose = "" if unit.tier else f'<option value="">{words.choose}</option>'
+    options = "".join(f'<option value="{value}"{" selected" if value == unit.tier else ""}>{label}</option>'
+                      for value, label in words.tiers)
+    return (
+        f'\n    <form method="post" class="row g-2 align-items-end mt-1">{csrf}\n'
+        f'      <input type="hidden" name="unit" value="{pk}"><input type="hidden" name="back" value="{back}">\n'
+        f'      <div class="col-12 col-md-3"><label class="form-label small" for="tier-{pk}">{words.tier}</label>\n'
+        f'        <select id="tier-{pk}" name="tier" class="form-select form-select-sm">{choose}{options}</select></div>\n'
+        f'      <div class="col-12 col-md-7"><label class="form-label small" for="reason-{pk}">{words.reason}</label>\n'
+        f'        <input id="reason-{pk}" name="reason" class="form-control form-control-sm" '
+        f'value="{_e(unit.reason) if unit.reason else ""}"></div>\n'
+        f'      <div class="col-12 col-md-2"><button class="btn btn-sm btn-primary" type="submit">{words.save}</button>'
+        f'</div>\n    </form>'
+    )
+
+
+def _survey_unit(unit, form: str | None, words: SurveyWords) -> str:
+    pk = int(unit.pk)
+    parent = f' <span class="text-muted">{_e(unit.parent.name)}</span>' if unit.parent_id else ""
+    tier = dict(words.tiers).get(unit.tier, "") if unit.tier else ""
+    tier = f"<strong>{tier}</strong>" if unit.tier else f'<span class="text-muted">{words.unclassified}</span>'
+    reason = f'\n    <div class="text-muted">{_e(unit.reason)}</div>' if unit.reason else ""
+    return (
+        f'  <li class="list-group-item small" id="unit-{pk}">\n'
+        f'    <div class="d-flex flex-wrap justify-content-between gap-2">\n'
+        f'      <div><a href="{pk_url(pk, "reviews:unit_record")}">{_e(unit.name)}</a>{parent}</div>\n'
+        f'      <div>{tier}</div>\n    </div>{reason}{form or ""}\n  </li>\n'
+    )
+
+
+@register.simple_tag(takes_context=True)
+def survey_unit_rows(context, units) -> SafeString:
+    """A survey's units: each linked to its record, with its parent, its tier (未定级 when none) and reason, and —
+    for the organization department while the survey is a draft — a form to classify it (tier and reason) that
+    comes back to the same page of the list."""
+    words = _survey_words(get_language())
+    editing = context.get("can_manage") and context.get("is_draft")
+    csrf = back = ""
+    if editing:
+        token, request = context.get("csrf_token"), context.get("request")
+        csrf = (f'<input type="hidden" name="csrfmiddlewaretoken" value="{_e(token)}">'
+                if token and str(token) != "NOTPROVIDED" else "")
+        back = _e(request.GET.urlencode()) if request is not None else ""
+    return SafeString("".join(
+        _survey_unit(unit, _survey_form(unit, int(unit.pk), csrf, back, words) if editing else None, words)
+        for unit in units))
