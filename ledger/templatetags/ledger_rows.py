@@ -21,7 +21,7 @@ from django.utils.translation import get_language, gettext, ngettext
 
 from ledger.models import RecurrenceState
 from ledger.naming import circled, problem_no
-from ledger.templatetags.workflow_tags import badge, nature_label, pk_url, pks_url, source_label, status_label
+from ledger.templatetags.workflow_tags import badge, nature_label, pk_url, source_label, status_label
 
 register = template.Library()
 
@@ -228,75 +228,3 @@ def closable_rows(items) -> SafeString:
     overdue, view = _closable_labels(get_language())
     return SafeString("".join(_closable_row(item, overdue, view) for item in items))
 
-
-# ---- the self-check (对照检查): one form a point -----------------------------------------------------------------
-
-
-class SelfCheckWords(NamedTuple):
-    found: str
-    not_found: str
-    description: str
-    placeholder: str
-    saved: str
-    incomplete: str
-    save: str
-    category_point: str
-
-
-@functools.cache
-def _self_check_words(language: str | None) -> SelfCheckWords:
-    words = ("存在问题", "未发现问题", "问题描述", "存在问题时，写明具体表现", "已保存", "请填写问题描述", "保存",
-             "本方面是否存在问题")
-    return SelfCheckWords(*(html.escape(gettext(word)) for word in words))
-
-
-def _self_check_row(row, ledger_pk: int, csrf: str, disabled: str, words: SelfCheckWords) -> str:
-    m, a, k = row.manifestation, row.answer, _e(row.key)
-    if m:
-        url = pks_url("ledger:self_check_answer", ledger_pk, m.pk)
-        legend = f"({_e(m.order)}) {_e(m.text)}"
-    else:
-        url = pks_url("ledger:self_check_category_answer", ledger_pk, row.category.pk)
-        legend = words.category_point
-    status = "" if not a else (words.saved if a.is_complete else words.incomplete)
-    return (
-        f'    <form method="post" action="{url}" class="list-group-item sc-row"\n'
-        f'          hx-post="{url}" hx-trigger="change, input delay:800ms"\n'
-        f'          hx-target="find .sc-status" hx-sync="this:queue last">\n'
-        f'      {csrf}\n'
-        f'      <input type="hidden" name="version" id="sc-ver-{k}" value="{_e(a.version or 0) if a else 0}">\n'
-        f'      <fieldset{disabled}>\n'
-        f'        <legend class="fs-6 mb-1">{legend}</legend>\n'
-        f'        <div class="d-flex flex-wrap gap-3 mb-1">\n'
-        f'          <div class="form-check"><input class="form-check-input" type="radio" name="found" value="1" '
-        f'id="sc-{k}-y"{" checked" if a and a.found else ""}>\n'
-        f'            <label class="form-check-label" for="sc-{k}-y">{words.found}</label></div>\n'
-        f'          <div class="form-check"><input class="form-check-input" type="radio" name="found" value="0" '
-        f'id="sc-{k}-n"{" checked" if a and not a.found else ""}>\n'
-        f'            <label class="form-check-label" for="sc-{k}-n">{words.not_found}</label></div>\n'
-        f'        </div>\n'
-        f'        <label class="visually-hidden" for="sc-{k}-d">{words.description}</label>\n'
-        f'        <textarea class="form-control form-control-sm sc-description" name="description" id="sc-{k}-d" '
-        f'rows="2"\n                  placeholder="{words.placeholder}">{_e(a.description) if a and a.description else ""}'
-        f'</textarea>\n'
-        f'        <div class="d-flex justify-content-between align-items-center mt-1">\n'
-        f'          <span class="sc-status small text-muted" aria-live="polite">{status}</span>\n'
-        f'          <button type="submit" class="btn btn-outline-secondary btn-sm sc-save">{words.save}</button>\n'
-        f'        </div>\n'
-        f'      </fieldset>\n'
-        f'    </form>\n'
-    )
-
-
-@register.simple_tag(takes_context=True)
-def self_check_rows(context, rows) -> SafeString:
-    """A category's points of the self-check, one autosaving form each (static/js/ledger.js): the manifestation
-    (or the category) as legend, 存在问题 / 未发现问题, the description, the save state and a save button; disabled
-    without the right to edit. Written in Python as `item_rows` is: an include per point (a hundred on a page)
-    was most of the page (issue 15)."""
-    ledger, rights, token = context["ledger"], context.get("rights"), context.get("csrf_token")
-    csrf = (f'<input type="hidden" name="csrfmiddlewaretoken" value="{_e(token)}">'
-            if token and str(token) != "NOTPROVIDED" else "")
-    disabled = "" if rights and rights.edit else " disabled"
-    words = _self_check_words(get_language())
-    return SafeString("".join(_self_check_row(row, ledger.pk, csrf, disabled, words) for row in rows))
