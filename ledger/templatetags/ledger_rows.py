@@ -227,4 +227,3 @@ def closable_rows(items) -> SafeString:
     overdue badge and a link to the measure: 34 rows took 13 ms as template rows (issue 15)."""
     overdue, view = _closable_labels(get_language())
     return SafeString("".join(_closable_row(item, overdue, view) for item in items))
-
