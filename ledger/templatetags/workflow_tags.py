@@ -40,6 +40,23 @@ def pk_url(pk: int, name: str) -> str:
     return f"{before}{int(pk)}{after}"
 
 
+@functools.cache
+def _url_around_pks(name: str, count: int, script_prefix: str) -> tuple[str, ...]:
+    """The pieces of the URL of `name` around its `count` keys: reversed once per process and mount point."""
+    url = reverse(name, args=[_PK_PLACEHOLDER + n for n in range(count)])
+    pieces = []
+    for n in range(count):
+        before, url = url.split(str(_PK_PLACEHOLDER + n), 1)
+        pieces.append(before)
+    return (*pieces, url)
+
+
+def pks_url(name: str, *pks: int) -> str:
+    """`reverse(name, args=pks)` for a row of a long list whose URL has several keys (a ledger and a period)."""
+    pieces = _url_around_pks(name, len(pks), get_script_prefix())
+    return "".join(f"{piece}{int(pk)}" for piece, pk in zip(pieces, pks, strict=False)) + pieces[-1]
+
+
 @register.filter
 def target_units(campaign) -> str:
     """党支部, 党委 …: what the campaign's ledgers belong to, for a page's help (`wording.target_kind_word`)."""

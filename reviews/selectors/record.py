@@ -14,6 +14,7 @@ import datetime
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -103,12 +104,43 @@ def _policies(campaign_ids) -> dict[int, ResultPolicy]:
 def campaign_rows(unit: OrgUnit, *, policies: dict[int, ResultPolicy],
                   today: datetime.date | None = None) -> list[CampaignRow]:
     """The unit's campaigns, newest first, each counted by the results rule (`in_place_condition`) as of its
-    results deadline; problems, measures, closed and overdue as of today. Two queries."""
-    ledgers = list(Ledger.objects.filter(unit=unit).select_related("campaign")
+    results deadline; problems, measures, closed and overdue as of today. Read from the ledgers' stored figures
+    (`LedgerFigures`, counted by these rules at every change) where they were counted today, else counted live
+    in one UNION query: building that query for each campaign was most of a branch's record page (issue 15)."""
+    ledgers = list(Ledger.objects.filter(unit=unit).select_related("campaign", "figures")
                    .order_by("-campaign__year", "-campaign__created_at", "-pk"))
     if not ledgers:
         return []
     today = today or timezone.localdate()
+    found = {ledger.pk: _stored_row(ledger, today) for ledger in ledgers}
+    found.update(_counted_rows([ledger for ledger in ledgers if found[ledger.pk] is None], policies, today))
+    rows = []
+    for ledger in ledgers:
+        row = found[ledger.pk]
+        rows.append(CampaignRow(campaign=ledger.campaign, ledger_id=ledger.pk, status=row["status"],
+                                problems=row["problem_count"], measures=row["measures"], closed=row["closed_count"],
+                                overdue=row["overdue_now"], in_place=bool(row["in_place"])))
+    return rows
+
+
+def _stored_row(ledger: Ledger, today: datetime.date) -> dict | None:
+    """The row from the ledger's stored figures if they were counted for `today` (overdue and the in-place rule
+    depend on the day), else None."""
+    try:
+        figures = ledger.figures
+    except ObjectDoesNotExist:
+        return None
+    if figures.counted_on != today:
+        return None
+    return {"status": ledger.status, "in_place": figures.in_place, "measures": figures.measures,
+            "problem_count": figures.problems, "closed_count": figures.closed, "overdue_now": figures.overdue}
+
+
+def _counted_rows(ledgers: list[Ledger], policies: dict[int, ResultPolicy], today: datetime.date) -> dict[int, dict]:
+    """The rows of `ledgers` counted live, one UNION query (each part needs its own campaign's deadline, template
+    and policy)."""
+    if not ledgers:
+        return {}
     active = RectificationItem.objects.filter(ledger=OuterRef("pk"), problem__status=ProblemStatus.ACTIVE)
     figures = {
         "problem_count": _count(Problem.objects.filter(ledger=OuterRef("pk"), status=ProblemStatus.ACTIVE)),
@@ -122,16 +154,8 @@ def campaign_rows(unit: OrgUnit, *, policies: dict[int, ResultPolicy],
         counted = ledgers_with_results(Ledger.objects.filter(pk=ledger.pk).order_by(), campaign=campaign,
                                        policy=policy).annotate(**figures)
         parts.append(counted.values("pk", "status", "in_place", "measures", "problem_count", "closed_count", "overdue_now"))
-    # One UNION query for all campaigns: each part needs its own campaign's deadline, template and policy.
     union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-    found = {row["pk"]: row for row in union}
-    rows = []
-    for ledger in ledgers:
-        row = found[ledger.pk]
-        rows.append(CampaignRow(campaign=ledger.campaign, ledger_id=ledger.pk, status=row["status"],
-                                problems=row["problem_count"], measures=row["measures"], closed=row["closed_count"],
-                                overdue=row["overdue_now"], in_place=bool(row["in_place"])))
-    return rows
+    return {row["pk"]: row for row in union}
 
 
 def _survey_tiers(entries) -> dict[tuple[int, int], tuple[str, str, int | None]]:

@@ -178,7 +178,7 @@ def rating_edit(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
     unit = found_or_404(rated_unit_find(scope=scope, campaign=campaign, pk=unit_pk))
     if not can_rate(scope=scope, user=request.user, unit=unit):
         raise PermissionDenied
-    result = unit_result(campaign=campaign, unit=unit)
+    result = unit_result(campaign=campaign, unit=unit, stored=True)
     rating = rating_of(unit=unit, year=campaign.year)
     initial = {"stars": rating.stars, "basis": rating.basis} if rating else {}
     form = RatingForm(request.POST or None, initial=initial)
@@ -205,7 +205,7 @@ def rating_detail(request: HttpRequest, pk: int) -> HttpResponse:
     policy = policy_of(rating.campaign)
     return render(request, "reviews/rating_detail.html", {
         "rating": rating, "tier": Tier(tier_for(rating.stars, policy)).label,
-        "result": unit_result(campaign=rating.campaign, unit=rating.unit),
+        "result": unit_result(campaign=rating.campaign, unit=rating.unit, stored=True),
         "changes": rating_changes(rating), "objections": rating.objections.all(),
         "can_rate": can_rate(scope=scope, user=request.user, unit=rating.unit),
         "publish_form": PublishForm(), "objection_form": ObjectionForm(), "resolution_form": ResolutionForm(),
