@@ -11,7 +11,7 @@ from branches.models import OrgUnit, UnitKind
 from branches.selectors import Action, Scope, UnitPick
 from ledger.models import Campaign, Ledger
 from reviews.models import RatingChange, RatingDelegation, RatingObjection, StarRating
-from reviews.selectors.results import LedgerResult, policy_of, stored_results
+from reviews.selectors.results import LedgerResult, policy_of, results_reader
 from reviews.selectors.sets import LEDGER_ORDER, campaign_sets, ledgers_in
 
 
@@ -42,7 +42,7 @@ def weak_and_lax_candidates(*, scope: Scope, campaign: Campaign, unit: OrgUnit) 
                    .filter(stars__lt=policy.middle_min_stars).select_related("unit"))
     ledgers = dict(Ledger.objects.filter(campaign=campaign, unit_id__in=[r.unit_id for r in lagging])
                    .values_list("unit_id", "pk"))
-    results = stored_results(ledger_ids=list(ledgers.values()), campaign=campaign, policy=policy)
+    results = results_reader(policy)(ledger_ids=list(ledgers.values()), campaign=campaign, policy=policy)
     return [(rating, results[ledgers[rating.unit_id]]) for rating in lagging
             if rating.unit_id in ledgers and not results[ledgers[rating.unit_id]].in_place]
 

@@ -25,7 +25,7 @@ from branches.selectors import Action, Scope
 from config.lists import PAGE_SIZE
 from ledger.models import Campaign, ItemStatus, Ledger, Problem, ProblemStatus, RectificationItem, overdue_condition
 from reviews.models import ResultPolicy, StarRating, SupervisionVisit, SurveyStatus, Tier, TierSurveyEntry
-from reviews.selectors.results import ledgers_with_results, tier_for
+from reviews.selectors.results import figures_recount_pending, ledgers_with_results, tier_for
 
 TIER_RANK = {Tier.LAGGING: 1, Tier.MIDDLE: 2, Tier.ADVANCED: 3}
 
@@ -98,7 +98,7 @@ def _count(rows: QuerySet) -> Coalesce:
 
 
 def _policies(campaign_ids) -> dict[int, ResultPolicy]:
-    return {policy.campaign_id: policy for policy in ResultPolicy.objects.filter(campaign_id__in=set(campaign_ids))}
+    return {policy.campaign_id: policy for policy in ResultPolicy.objects.filter(campaign_id__in=set(campaign_ids)).select_related("recount_job")}
 
 
 def campaign_rows(unit: OrgUnit, *, policies: dict[int, ResultPolicy],
@@ -112,7 +112,9 @@ def campaign_rows(unit: OrgUnit, *, policies: dict[int, ResultPolicy],
     if not ledgers:
         return []
     today = today or timezone.localdate()
-    found = {ledger.pk: _stored_row(ledger, today) for ledger in ledgers}
+    # A campaign whose stored verdicts are being counted again under a new rule is counted live meanwhile.
+    recounting = {campaign_id for campaign_id, policy in policies.items() if figures_recount_pending(policy)}
+    found = {ledger.pk: None if ledger.campaign_id in recounting else _stored_row(ledger, today) for ledger in ledgers}
     found.update(_counted_rows([ledger for ledger in ledgers if found[ledger.pk] is None], policies, today))
     rows = []
     for ledger in ledgers:

@@ -54,6 +54,12 @@ def figures_recount_pending(policy: ResultPolicy) -> Job | None:
     return job if job is not None and job.status != JobStatus.DONE else None
 
 
+def results_reader(policy: ResultPolicy):
+    """How pages read results: the stored figures, or counted live while a recount under a new rule is pending
+    (the stored verdicts are of the old rule until it ends)."""
+    return ledger_results if figures_recount_pending(policy) else stored_results
+
+
 def tier_for(stars: int, policy: ResultPolicy) -> str:
     if stars >= policy.advanced_min_stars:
         return Tier.ADVANCED
@@ -209,7 +215,8 @@ def unit_result(*, campaign: Campaign, unit: OrgUnit, policy: ResultPolicy | Non
     ledger = Ledger.objects.filter(campaign=campaign, unit=unit).first()
     if ledger is None:
         return None
-    read = stored_results if stored else ledger_results
+    policy = policy or policy_of(campaign)
+    read = results_reader(policy) if stored else ledger_results
     result = read(ledger_ids=[ledger.pk], campaign=campaign, policy=policy)[ledger.pk]
     result.recurring_problems = list(confirmed_recurring(ledger.problems.all())
                                      .select_related("recurrence_of__ledger__campaign").order_by("number"))

@@ -44,10 +44,9 @@ from reviews.selectors.ratings import (
 )
 from reviews.selectors.results import (
     figures_recount_pending,
-    ledger_results,
     policy_of,
     results_as_of,
-    stored_results,
+    results_reader,
     tier_for,
     unit_result,
 )
@@ -66,7 +65,7 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
     ledgers = list(page.object_list)
     # While the stored verdicts are being counted again under a new rule, the page's rows are counted live.
     recount = figures_recount_pending(policy)
-    outcome = (ledger_results if recount else stored_results)(
+    outcome = results_reader(policy)(
         ledger_ids=[ledger.pk for ledger in ledgers], campaign=campaign, policy=policy)
     ratings = ratings_by_unit(year=campaign.year, unit_ids=[ledger.unit_id for ledger in ledgers])
     paths = rating_paths(scope=scope, user=request.user)

@@ -104,3 +104,23 @@ def test_a_failed_recount_is_said_and_the_page_still_counts_live(client, campaig
     assert row["result"].in_place
     assert "后台任务失败" in response.content.decode()
     assert reverse("jobs:job_detail", args=[policy.recount_job_id]) in response.content.decode()
+
+
+def test_the_rating_form_and_the_record_count_live_while_the_recount_is_pending(client, campaign, b1_ledger, tree,
+                                                                              users):
+    """The rating page's result box and the unit's record read the stored verdicts, which are the old rule's
+    until the job ends: meanwhile they count live, as the results page does."""
+    with_stale_ongoing_item(b1_ledger, users)
+    client.force_login(users["org"])
+    rating = client.get(reverse("reviews:rating_edit", args=[campaign.pk, tree.b1.pk]))
+    record = client.get(reverse("reviews:unit_record", args=[tree.b1.pk]))
+    assert not rating.context["result"].in_place
+    assert not next(row for row in record.context["record"].campaigns if row.ledger_id == b1_ledger.pk).in_place
+
+    services.policy_set(actor=users["org"], campaign=campaign, progress_period_days=60,
+                        advanced_min_stars=4, middle_min_stars=3)
+    assert not stored_in_place(b1_ledger)  # the job has not run
+    rating = client.get(reverse("reviews:rating_edit", args=[campaign.pk, tree.b1.pk]))
+    record = client.get(reverse("reviews:unit_record", args=[tree.b1.pk]))
+    assert rating.context["result"].in_place
+    assert next(row for row in record.context["record"].campaigns if row.ledger_id == b1_ledger.pk).in_place
