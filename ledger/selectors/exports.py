@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -36,19 +36,26 @@ LEDGER_ORDER = ("unit__parent__code", "unit__code", "pk")
 
 
 def _ledgers_in_scope(scope: Scope):
-    """The campaign's ledgers `scope` may view, correlated to an outer campaign (for Exists)."""
+    """The campaign's ledgers `scope` may view, correlated to an outer campaign."""
     return scope.filter(Ledger.objects.filter(campaign_id=OuterRef("pk")), Action.VIEW, path_field="unit_path")
+
+
+def _with_ledgers_in_scope(campaigns: QuerySet[Campaign], scope: Scope) -> QuerySet[Campaign]:
+    """The campaigns `scope` sees at least one ledger of: the first such ledger looked up per campaign (one probe
+    of the (campaign, path) index each). Written as EXISTS, PostgreSQL turned it into a join and read every
+    ledger of the scope first (274k for the province, an 80 ms statement at 300k units)."""
+    first = Subquery(_ledgers_in_scope(scope).order_by().values("pk")[:1])
+    return campaigns.alias(first_ledger_in_scope=first).filter(first_ledger_in_scope__isnull=False)
 
 
 def export_campaign(*, scope: Scope, pk: int) -> Campaign | None:
     """The campaign if `scope` sees at least one of its ledgers, else None."""
-    return (Campaign.objects.select_related("template", "issuer")
-            .filter(pk=pk).filter(Exists(_ledgers_in_scope(scope))).first())
+    return _with_ledgers_in_scope(Campaign.objects.select_related("template", "issuer").filter(pk=pk), scope).first()
 
 
 def export_campaigns(*, scope: Scope, limit: int = 50) -> QuerySet[Campaign]:
     """The latest published or closed campaigns `scope` has ledgers in, for the export index."""
-    return (Campaign.objects.exclude(status=CampaignStatus.DRAFT).filter(Exists(_ledgers_in_scope(scope)))
+    return (_with_ledgers_in_scope(Campaign.objects.exclude(status=CampaignStatus.DRAFT), scope)
             .select_related("issuer").order_by("-year", "-pk")[:limit])
 
 

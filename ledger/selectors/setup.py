@@ -29,7 +29,7 @@ from ledger.models import (
     overdue_condition,
 )
 from ledger.selectors.campaigns import campaigns_visible
-from ledger.selectors.tallies import tallied_statuses, tallies_of_today
+from ledger.selectors.tallies import tallied_scope_statuses, tallied_statuses, tallies_of_today
 
 TEMPLATE_ROLES = (Role.ORG_DEPARTMENT, Role.INSPECTOR)
 BRANCH_ROLES = (Role.BRANCH_SECRETARY, Role.BRANCH_MEMBER)
@@ -122,12 +122,19 @@ def target_units(campaign: Campaign) -> QuerySet[OrgUnit]:
 
 
 def ledger_status_counts(user, campaign: Campaign) -> dict[str, int]:
-    """How many of the campaign's ledgers the user can see are in each status (one query)."""
+    """How many of the campaign's ledgers the user can see are in each status: from the tallies of the subtrees
+    they see (exact: statuses do not depend on the day, and a changed block is counted live), else one query
+    (a province's 274k ledgers grouped live was an 80 ms statement at 300k units)."""
+    scope = scope_for(user)
+    counts = {status: 0 for status in LedgerStatus.values}
+    tallied = tallied_scope_statuses(scope=scope, campaign=campaign)
+    if tallied is not None:
+        counts.update({status: n for status, n in tallied.items() if status in counts})
+        return counts
     rows = (
-        scope_for(user).filter(Ledger.objects.filter(campaign=campaign), Action.VIEW, path_field="unit_path")
+        scope.filter(Ledger.objects.filter(campaign=campaign), Action.VIEW, path_field="unit_path")
         .values("status").annotate(n=Count("pk")).order_by()
     )
-    counts = {status: 0 for status in LedgerStatus.values}
     counts.update({row["status"]: row["n"] for row in rows})
     return counts
 

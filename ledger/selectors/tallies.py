@@ -164,15 +164,21 @@ def parts_statuses(parts: TallyParts, *, campaign: Campaign) -> dict[str, int]:
 def tallied_ledger_count(*, scope: Scope, campaign: Campaign, status: str = "") -> int | None:
     """How many of the campaign's ledgers (in `status`) the viewer sees, from fresh tallies of the subtrees they
     see; None when one of those subtrees has none (small, or not counted lately): count live then."""
+    statuses = tallied_scope_statuses(scope=scope, campaign=campaign)
+    if statuses is None:
+        return None
+    return statuses.get(status, 0) if status else sum(statuses.values())
+
+
+def tallied_scope_statuses(*, scope: Scope, campaign: Campaign) -> dict[str, int] | None:
+    """Ledger status → the campaign's ledgers the viewer sees, from the tallies of the subtrees they see (see
+    `tallied_statuses`); None: count live."""
     grants = outermost_grants(scope.grants)
     if any(campaign.issuer_path.startswith(grant.path) for grant in grants):
         units = [campaign.issuer]
     else:
         units = [scope.units[grant.path] for grant in grants if grant.path.startswith(campaign.issuer_path)]
-    statuses = tallied_statuses(campaign=campaign, units=units, today=timezone.localdate())
-    if statuses is None:
-        return None
-    return statuses.get(status, 0) if status else sum(statuses.values())
+    return tallied_statuses(campaign=campaign, units=units, today=timezone.localdate())
 
 
 def tallied_statuses(*, campaign: Campaign, units: list[OrgUnit], today: datetime.date,

@@ -89,14 +89,22 @@ PROBLEM_ORDER = ("unit_path", "number", "pk")
 
 
 def items_listed(*, scope: Scope, campaign: Campaign, unit: OrgUnit) -> QuerySet[RectificationItem]:
-    """The measures list behind the dashboard, in tree order (a FilterSet narrows it: `reviews.filters`)."""
-    items = items_in(scope=scope, campaign=campaign, unit=unit).select_related("ledger__unit", "problem__category")
-    return items.order_by(*ITEM_ORDER)
+    """The measures list behind the dashboard, in tree order (a FilterSet narrows it: `reviews.filters`).
+
+    A measure's ledger and problem lie at its own path, so the subtree's prefix also holds for them: said on the
+    joined rows too, it lets a filter be read from their indexes (a category: its problems of the subtree), and
+    whatever the planner reads whole to join (the campaign's ledgers) is the subtree's, never the province's."""
+    items = items_in(scope=scope, campaign=campaign, unit=unit).filter(**_joined_under(unit, "ledger", "problem"))
+    return items.select_related("ledger__unit", "problem__category").order_by(*ITEM_ORDER)
 
 
 def problems_listed(*, scope: Scope, campaign: Campaign, unit: OrgUnit) -> QuerySet[Problem]:
-    problems = problems_in(scope=scope, campaign=campaign, unit=unit).select_related("ledger__unit", "category")
-    return problems.order_by(*PROBLEM_ORDER)
+    problems = problems_in(scope=scope, campaign=campaign, unit=unit).filter(**_joined_under(unit, "ledger"))
+    return problems.select_related("ledger__unit", "category").order_by(*PROBLEM_ORDER)
+
+
+def _joined_under(unit: OrgUnit, *relations: str) -> dict:
+    return {f"{relation}__unit_path__startswith": unit.path for relation in relations}
 
 
 # What the subtree tallies hold of each list: (the filters set, as (name, value) pairs) → the figure. These are
@@ -118,7 +126,13 @@ PROBLEM_FIGURE_BY = {"category": "categories", "nature": "natures"}  # one filte
 
 
 def tallied_items_total(*, campaign: Campaign, unit: OrgUnit, filters: dict) -> Total | None:
-    figure = ITEM_FIGURES.get(_chosen(filters))
+    chosen = _chosen(filters)
+    figure = ITEM_FIGURES.get(chosen)
+    if figure is None and len(chosen) == 1 and chosen[0][0] == "closed_week" and chosen[0][1].weekday() == 0:
+        # the weekly chart's figure: the measures with a closing in the week from that Monday (another day
+        # starts a week the tallies do not hold, and is counted)
+        monday = chosen[0][1].isoformat()
+        figure = lambda tally: tally.weekly.get(monday, 0)  # noqa: E731
     return _tallied(campaign=campaign, unit=unit, figure=figure) if figure else None
 
 

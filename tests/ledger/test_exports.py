@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from jobs.models import Job, JobStatus
 from ledger.exports import ONGOING, ExportSelection, build_workbook_bytes
-from ledger.models import ItemStatus, ProblemStatus
+from ledger.models import Campaign, CampaignStatus, ItemStatus, ProblemStatus
 from ledger.selectors.exports import export_ledgers
 from tests.factories import ledger_of, make_campaign, make_item, make_problem, make_template
 
@@ -256,3 +256,12 @@ def test_an_export_over_the_row_limit_is_refused_with_a_message(client, filled, 
     settings.EXPORT_MAX_ROWS = 200_000
     client.post(reverse("ledger:export_start", args=[campaign.pk]))
     assert Job.objects.count() == 1
+
+
+def test_the_export_index_lists_the_campaigns_with_a_ledger_in_scope(client, campaign, tree, users):
+    empty = make_campaign(tree.root, template=make_template("e"), name="尚无台账的专项行动", publish=False)
+    Campaign.objects.filter(pk=empty.pk).update(status=CampaignStatus.PUBLISHED)  # published, no ledger anywhere
+    make_campaign(tree.other_root, template=make_template("o"))  # its ledgers lie outside the viewers' subtrees
+    for who in ("org", "gb_staff", "secretary"):
+        client.force_login(users[who])
+        assert list(client.get(reverse("ledger:export_index")).context["campaigns"]) == [campaign], who

@@ -193,3 +193,41 @@ def test_the_campaign_ledger_list_takes_its_total_from_tallies(client, users, co
         tallied = client.get(url).context["page"].paginator
     assert tallied.count == live.count == len(live.object_list) > 0
     assert not any('COUNT(*) AS "__count" FROM "ledger_ledger"' in q["sql"] for q in queries.captured_queries)
+
+
+def test_every_tallied_figure_equals_what_its_list_counts_live(client, users, counted, settings):
+    """The lists that take their total from the tallies (unfiltered, 未销号, 已销号, 逾期, a week's closures, a
+    category of problems) show the number their rows count to when nothing is tallied."""
+    settings.TALLY_MIN_LEDGERS = 1
+    client.force_login(users["org"])
+    links = figures(client, reverse("reviews:dashboard", args=[counted.pk]))
+    weeks = [link for link, _ in links if "closed_week=" in link]
+    assert weeks and all(client.get(link).context["page"].total.counted_at for link in weeks)  # from the tally
+    settings.TALLY_MIN_LEDGERS = NEVER
+    for link, number in links:
+        page = client.get(link).context["page"]
+        assert getattr(getattr(page, "total", None), "counted_at", None) is None, link
+        assert list_total(page) == number, link
+
+
+def test_a_week_not_starting_on_monday_is_counted_not_tallied(client, users, counted, settings):
+    settings.TALLY_MIN_LEDGERS = 1
+    client.force_login(users["org"])
+    url = reverse("reviews:item_list", args=[counted.pk])
+    monday = client.get(f"{url}?closed_week=2022-10-24").context["page"]  # the week of 27 Oct
+    tuesday = client.get(f"{url}?closed_week=2022-10-25").context["page"]
+    assert monday.total.counted_at is not None and list_total(monday) >= 1
+    assert tuesday.total.counted_at is None and list_total(tuesday) == len(tuesday.object_list)
+
+
+def test_the_campaign_page_counts_ledgers_by_status_from_tallies(client, users, counted, settings):
+    client.force_login(users["org"])
+    url = reverse("ledger:campaign_detail", args=[counted.pk])
+    settings.TALLY_MIN_LEDGERS = NEVER
+    live = client.get(url)
+    settings.TALLY_MIN_LEDGERS = 1
+    with CaptureQueriesContext(connection) as captured:
+        tallied = client.get(url)
+    assert tallied.context["status_counts"] == live.context["status_counts"]
+    assert tallied.context["ledger_total"] == live.context["ledger_total"] > 0
+    assert not [query for query in captured.captured_queries if 'COUNT("ledger_ledger"' in query["sql"]]
