@@ -86,17 +86,24 @@ def items_in(*, scope: Scope, campaign: Campaign, unit: OrgUnit) -> QuerySet[Rec
 # gives the first key in order; the rest is sorted within one unit's rows at a time.
 ITEM_ORDER = ("unit_path", "problem__number", "number", "pk")
 PROBLEM_ORDER = ("unit_path", "number", "pk")
+# What a row of those lists shows (reviews/templatetags/review_rows.py) and its place in the order: the five
+# tables' other columns (dates, texts, the unit's and ledger's own figures) cost more to read and turn into
+# Python values than the page's rows took to write (issue 15).
+ITEM_COLUMNS = ("unit_path", "number", "measure", "is_ongoing", "deadline", "status", "responsible_name",
+                "problem__number", "problem__description", "ledger__unit__name")
+PROBLEM_COLUMNS = ("unit_path", "number", "description", "recurrence_state", "carried_from_id", "source", "nature",
+                   "category__order", "category__title", "ledger__unit__name")
 
 
 def items_listed(*, scope: Scope, campaign: Campaign, unit: OrgUnit) -> QuerySet[RectificationItem]:
     """The measures list behind the dashboard, in tree order (a FilterSet narrows it: `reviews.filters`)."""
-    items = items_in(scope=scope, campaign=campaign, unit=unit).select_related("ledger__unit", "problem__category")
-    return items.order_by(*ITEM_ORDER)
+    items = items_in(scope=scope, campaign=campaign, unit=unit).select_related("ledger__unit", "problem")
+    return items.only(*ITEM_COLUMNS).order_by(*ITEM_ORDER)
 
 
 def problems_listed(*, scope: Scope, campaign: Campaign, unit: OrgUnit) -> QuerySet[Problem]:
     problems = problems_in(scope=scope, campaign=campaign, unit=unit).select_related("ledger__unit", "category")
-    return problems.order_by(*PROBLEM_ORDER)
+    return problems.only(*PROBLEM_COLUMNS).order_by(*PROBLEM_ORDER)
 
 
 # What the subtree tallies hold of each list: (the filters set, as (name, value) pairs) → the figure. These are
