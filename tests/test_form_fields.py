@@ -119,3 +119,18 @@ def test_a_model_choice_select_and_a_widget_with_its_own_template_render_as_befo
             widget, value = form.fields[field].widget, form[field].value()
             assert widget.render(field, value, {"id": field}, renderer=WidgetRenderer()) == widget.render(
                 field, value, {"id": field}, renderer=DjangoTemplates())
+
+
+@pytest.mark.parametrize("selected, width", [(None, None), ("open", None), (2, "col-6 col-md-4"), ("2", "")])
+def test_a_list_filter_written_in_python_matches_its_template_to_the_byte(selected, width):
+    from django.template import Context, Template
+    from django.template.loader import render_to_string
+
+    options = [("open", "未销号"), (2, "2. 组织<生活>"), ("closed", SafeString("<b>已销号</b>"))]
+    values = {"name": "status", "label": "状态 & 阶段", "options": options, "selected": selected}
+    if width is not None:
+        values["width"] = width
+    written = Template("{% load form_fields %}{% filter_select name=name label=label options=options "
+                       "selected=selected" + (" width=width" if width is not None else "") + " %}")
+
+    assert written.render(Context(values)) == render_to_string("includes/filter_select.html", values)
