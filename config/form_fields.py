@@ -17,6 +17,7 @@ from django.forms.models import ModelChoiceIterator
 from django.forms.renderers import DjangoTemplates
 from django.utils.html import conditional_escape, escape, format_html, format_html_join
 from django.utils.safestring import SafeData, SafeString
+from django.utils.translation import gettext
 
 register = template.Library()
 
@@ -194,3 +195,22 @@ class WidgetRenderer(DjangoTemplates):
         draw = _DRAWN.get(template_name)
         html = draw(context["widget"]) if draw is not None else None
         return html if html is not None else super().render(template_name, context, request)
+
+
+# ---- list filters -------------------------------------------------------------------------------------------------
+@register.simple_tag
+def filter_select(name: str, label, options, selected=None, width: str = "") -> SafeString:
+    """templates/includes/filter_select.html in one call: one filter of a list, "全部" and the options as
+    (value, label) pairs, `selected` the FilterSet's value (compared as text, as the template's `stringformat`).
+    A list's three or four filters were a fifth of what its page cost outside its rows (issue 15)."""
+    chosen, esc = str(selected), conditional_escape
+    options_html = "".join(
+        f'<option value="{esc(value)}"{" selected" if str(value) == chosen else ""}>{esc(text)}</option>'
+        for value, text in options
+    )
+    name = esc(name)
+    return SafeString(
+        f'\n<div class="{esc(width or "col-6 col-md-3")}"><label class="form-label small" for="f-{name}">'
+        f'{esc(label)}</label>\n  <select id="f-{name}" name="{name}" class="form-select form-select-sm">\n'
+        f'    <option value="">{escape(gettext("全部"))}</option>\n    {options_html}\n  </select></div>\n'
+    )

@@ -10,9 +10,11 @@ query for its open ledger, so the menu can link straight to it.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from branches.models import Role, UnitKind
@@ -60,25 +62,35 @@ def menu_for(user, *, open_ledger_ids: list[int] | None = None) -> list[MenuEntr
     return [_entry(key, user, org_department=org_department, open_ledger_ids=open_ledger_ids) for key in keys]
 
 
+# key → (label, the organization department's label if it has its own, URL name)
+_SIMPLE = {
+    "home": (gettext_lazy("我的工作"), None, "home"),
+    "review": (gettext_lazy("审核销号"), None, "ledger:my_ledgers"),
+    "campaigns": (gettext_lazy("专项行动"), None, "ledger:campaign_list"),
+    "templates": (gettext_lazy("对照清单"), None, "ledger:template_list"),
+    "tree": (gettext_lazy("组织"), None, "branches:tree"),
+    "dashboards": (gettext_lazy("工作看板"), gettext_lazy("看板与评星"), "reviews:index"),
+    "supervision": (gettext_lazy("督查记录"), None, "reviews:supervision_list"),
+    "reports": (gettext_lazy("情况报告"), None, "reports:index"),
+    "exports": (gettext_lazy("导出台账"), gettext_lazy("导出导入"), "ledger:export_index"),
+    "jobs": (gettext_lazy("我的任务"), None, "jobs:job_list"),
+}
+
+
+@functools.cache
+def _simple_entry(key: str, org_department: bool, language: str | None, script_prefix: str) -> MenuEntry:
+    """An entry that is the same for everyone with these roles: translated and reversed once per language and
+    mount point, not on every page (every page draws the menu; issue 15)."""
+    label, org_label, url_name = _SIMPLE[key]
+    return MenuEntry(key, str(org_label if org_department and org_label else label), reverse(url_name))
+
+
 def _entry(key: str, user, *, org_department: bool, open_ledger_ids: list[int] | None) -> MenuEntry:
     if key == "own_ledger":
         if open_ledger_ids is None:
             open_ledger_ids = open_own_ledger_ids(user)
         return MenuEntry(key, _("本支部台账"), _own_ledger_url(open_ledger_ids))
-    simple = {
-        "home": (_("我的工作"), "home"),
-        "review": (_("审核销号"), "ledger:my_ledgers"),
-        "campaigns": (_("专项行动"), "ledger:campaign_list"),
-        "templates": (_("对照清单"), "ledger:template_list"),
-        "tree": (_("组织"), "branches:tree"),
-        "dashboards": (_("看板与评星") if org_department else _("工作看板"), "reviews:index"),
-        "supervision": (_("督查记录"), "reviews:supervision_list"),
-        "reports": (_("情况报告"), "reports:index"),
-        "exports": (_("导出导入") if org_department else _("导出台账"), "ledger:export_index"),
-        "jobs": (_("我的任务"), "jobs:job_list"),
-    }
-    label, url_name = simple[key]
-    return MenuEntry(key, label, reverse(url_name))
+    return _simple_entry(key, org_department, get_language(), get_script_prefix())
 
 
 def _own_ledger_url(ids: list[int]) -> str:

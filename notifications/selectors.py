@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from branches.models import AuditRecord, OrgUnit
@@ -14,10 +15,15 @@ def notifications_of(user) -> QuerySet[Notification]:
 
 
 def unread_count(user) -> int:
-    """The bell's number: one COUNT over the partial index of unread rows."""
+    """The bell's number: one COUNT over the partial index of unread rows. Every page asks it, so it is written
+    as SQL: the ORM took 0.75 ms of CPU to build the same statement, the statement itself 0.2 (issue 15)."""
     if not user.is_authenticated:
         return 0
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    table = connection.ops.quote_name(Notification._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {table} WHERE recipient_id = %s AND read_at IS NULL",  # noqa: S608
+                       [user.pk])
+        return cursor.fetchone()[0]
 
 
 def preference_of(user) -> NotificationPreference:

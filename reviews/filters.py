@@ -24,6 +24,7 @@ from ledger.models import (
     ProblemNature,
     ProblemSource,
     RecurrenceState,
+    TemplateCategory,
     overdue_condition,
 )
 from reviews.models import SupervisionKind, Tier
@@ -43,10 +44,12 @@ def phase_choices(campaign) -> list[tuple[str, str]]:
     return [*phases, (NO_PHASE_KEY, str(_("未分阶段")))] if phases else []
 
 
-def category_choices(template) -> list[tuple[int, str]]:
-    """The checklist's categories as a filter's options: "3. " and the title cut to 20 characters."""
+def category_choices(campaign) -> list[tuple[int, str]]:
+    """The campaign's checklist categories as a filter's options: "3. " and the title cut to 20 characters (read
+    by the template's id: the template itself is not needed)."""
+    categories = TemplateCategory.objects.filter(template_id=campaign.template_id).only("order", "title")
     return [(category.pk, f"{category.order}. {Truncator(category.title).chars(20)}")
-            for category in template.categories.all()]
+            for category in categories.order_by("order", "pk")]
 
 
 class ItemFilter(ListFilterSet):

@@ -152,3 +152,18 @@ def test_the_measure_problem_and_account_pages_draw_their_fields_as_crispy_did(c
         page = response.content.decode()
         assert all(word in page for word in words), url
         assert "is-invalid" in page and 'class="asteriskField"' in page
+
+
+@pytest.mark.parametrize("selected, width", [(None, None), ("open", None), (2, "col-6 col-md-4"), ("2", "")])
+def test_a_list_filter_written_in_python_matches_its_template_to_the_byte(selected, width):
+    from django.template import Context, Template
+    from django.template.loader import render_to_string
+
+    options = [("open", "未销号"), (2, "2. 组织<生活>"), ("closed", SafeString("<b>已销号</b>"))]
+    values = {"name": "status", "label": "状态 & 阶段", "options": options, "selected": selected}
+    if width is not None:
+        values["width"] = width
+    written = Template("{% load form_fields %}{% filter_select name=name label=label options=options "
+                       "selected=selected" + (" width=width" if width is not None else "") + " %}")
+
+    assert written.render(Context(values)) == render_to_string("includes/filter_select.html", values)

@@ -86,6 +86,13 @@ def items_in(*, scope: Scope, campaign: Campaign, unit: OrgUnit) -> QuerySet[Rec
 # gives the first key in order; the rest is sorted within one unit's rows at a time.
 ITEM_ORDER = ("unit_path", "problem__number", "number", "pk")
 PROBLEM_ORDER = ("unit_path", "number", "pk")
+# What a row of those lists shows (reviews/templatetags/review_rows.py) and its place in the order: the five
+# tables' other columns (dates, texts, the unit's and ledger's own figures) cost more to read and turn into
+# Python values than the page's rows took to write (issue 15).
+ITEM_COLUMNS = ("unit_path", "number", "measure", "is_ongoing", "deadline", "status", "responsible_name",
+                "problem__number", "problem__description", "ledger__unit__name")
+PROBLEM_COLUMNS = ("unit_path", "number", "description", "recurrence_state", "carried_from_id", "source", "nature",
+                   "category__order", "category__title", "ledger__unit__name")
 
 
 def items_listed(*, scope: Scope, campaign: Campaign, unit: OrgUnit) -> QuerySet[RectificationItem]:
@@ -95,12 +102,12 @@ def items_listed(*, scope: Scope, campaign: Campaign, unit: OrgUnit) -> QuerySet
     joined rows too, it lets a filter be read from their indexes (a category: its problems of the subtree), and
     whatever the planner reads whole to join (the campaign's ledgers) is the subtree's, never the province's."""
     items = items_in(scope=scope, campaign=campaign, unit=unit).filter(**_joined_under(unit, "ledger", "problem"))
-    return items.select_related("ledger__unit", "problem__category").order_by(*ITEM_ORDER)
+    return items.select_related("ledger__unit", "problem").only(*ITEM_COLUMNS).order_by(*ITEM_ORDER)
 
 
 def problems_listed(*, scope: Scope, campaign: Campaign, unit: OrgUnit) -> QuerySet[Problem]:
     problems = problems_in(scope=scope, campaign=campaign, unit=unit).filter(**_joined_under(unit, "ledger"))
-    return problems.select_related("ledger__unit", "category").order_by(*PROBLEM_ORDER)
+    return problems.select_related("ledger__unit", "category").only(*PROBLEM_COLUMNS).order_by(*PROBLEM_ORDER)
 
 
 def _joined_under(unit: OrgUnit, *relations: str) -> dict:

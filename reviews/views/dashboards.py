@@ -108,7 +108,7 @@ def item_list(request: HttpRequest, pk: int) -> HttpResponse:
     page = keyset_page_of(request, filters.qs, ITEM_ORDER, total=total)
     return render(request, "reviews/item_list.html", {
         "campaign": campaign, "focus": focus, "filters": filters.values, "page": page,
-        "statuses": ITEM_STATUSES, "categories": category_choices(campaign.template), "phases": phase_choices(campaign),
+        "statuses": ITEM_STATUSES, "categories": category_choices(campaign), "phases": phase_choices(campaign),
     })
 
 
@@ -120,7 +120,7 @@ def problem_list(request: HttpRequest, pk: int) -> HttpResponse:
     page = keyset_page_of(request, filters.qs, PROBLEM_ORDER, total=total)
     return render(request, "reviews/problem_list.html", {
         "campaign": campaign, "focus": focus, "filters": filters.values, "page": page,
-        "sources": ProblemSource.choices, "natures": ProblemNature.choices, "categories": category_choices(campaign.template),
+        "sources": ProblemSource.choices, "natures": ProblemNature.choices, "categories": category_choices(campaign),
         "recurrence_states": RecurrenceState.choices,
     })
 
