@@ -187,11 +187,11 @@ def test_the_campaign_ledger_list_takes_its_total_from_tallies(client, users, co
     client.force_login(users["org"])
     url = reverse("ledger:campaign_ledgers", args=[counted.pk]) + (f"?status={status}" if status else "")
     settings.TALLY_MIN_LEDGERS = NEVER
-    live = client.get(url).context["page"].paginator
+    live = client.get(url).context["page"]
     settings.TALLY_MIN_LEDGERS = 1
     with CaptureQueriesContext(connection) as queries:
-        tallied = client.get(url).context["page"].paginator
-    assert tallied.count == live.count == len(live.object_list) > 0
+        tallied = client.get(url).context["page"]
+    assert tallied.total.n == live.total.n == len(live.object_list) > 0
     assert not any('COUNT(*) AS "__count" FROM "ledger_ledger"' in q["sql"] for q in queries.captured_queries)
 
 
