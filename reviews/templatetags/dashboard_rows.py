@@ -12,14 +12,13 @@ import functools
 import html
 
 from django import template
-from django.middleware.csrf import get_token
-from django.template.defaultfilters import linebreaksbr
 from django.utils import dateformat
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 from django.utils.translation import get_language, gettext, ngettext
 
-from ledger.templatetags.workflow_tags import pk_url, status_label
+from ledger.templatetags.ledger_rows import common_units
+from ledger.templatetags.workflow_tags import pk_url
 
 register = template.Library()
 
@@ -102,4 +101,68 @@ def item_table_rows(items) -> SafeString:
             f'      <td data-label="{deadline}">{when}</td>\n'
             f'      <td data-label="{responsible}">{_e(item.responsible_name)}</td>\n'
             f'      <td data-label="{status}">{_e(item.get_status_display())}</td>\n    </tr>')
+    return SafeString("".join(out))
+
+
+@functools.cache
+def _card_words(language: str | None) -> tuple[str, ...]:
+    """The answer form's words (escaped), once per language."""
+    return tuple(html.escape(gettext(word)) for word in ("开展专项整治", "专项整治措施", "整改时限", "责任人", "保存"))
+
+
+def _answer_form(key: str, csrf: str, words: tuple[str, ...]) -> str:
+    """The form that answers a common problem with a measure of the unit's own (a closed <details>)."""
+    summary, measure, deadline, responsible, save = words
+    return (
+        f'<details class="common-answer-form">\n      <summary class="small">{summary}</summary>\n'
+        f'      <form method="post" class="mt-2">{csrf}\n'
+        f'        <input type="hidden" name="key" value="{key}">\n'
+        f'        <label class="form-label small" for="measure-{key}">{measure}</label>\n'
+        f'        <textarea class="form-control form-control-sm mb-2" id="measure-{key}" name="measure" rows="3" '
+        f'required></textarea>\n        <div class="row g-2 mb-2">\n'
+        f'          <div class="col-6"><label class="form-label small" for="deadline-{key}">{deadline}</label>\n'
+        f'            <input class="form-control form-control-sm" type="date" id="deadline-{key}" name="deadline" '
+        f'required></div>\n'
+        f'          <div class="col-6"><label class="form-label small" for="responsible-{key}">{responsible}</label>\n'
+        f'            <input class="form-control form-control-sm" id="responsible-{key}" name="responsible_name" '
+        f'maxlength="50" required></div>\n        </div>\n'
+        f'        <button class="btn btn-primary btn-sm" type="submit">{save}</button>\n      </form>\n    </details>')
+
+
+@register.simple_tag(takes_context=True)
+def common_cards(context, problems) -> SafeString:
+    """The common-problems page's cards (`reviews/common_problems.html`): per group its checklist line, how many
+    units below found it, the first of them with their problems, the link to all of them, and the unit's answer —
+    the measure it set (written by `reviews/includes/common_measure.html`, as few groups have one) or the form that
+    sets one. The page's one CSRF token, list URL and words serve every card."""
+    focus, campaign = context["focus"], context["campaign"]
+    can_answer = context.get("can_answer")
+    token = context.get("csrf_token")
+    csrf = (f'<input type="hidden" name="csrfmiddlewaretoken" value="{_e(token)}">'
+            if token and str(token) != "NOTPROVIDED" else "")
+    words = _card_words(get_language())
+    all_url = f'{_e(pk_url(campaign.pk, "reviews:problem_list"))}?unit={int(focus.pk)}'
+    engine = context.template.engine
+    out = []
+    for problem in problems:
+        category, manifestation, key = problem.category, problem.manifestation, _e(problem.key)
+        count = problem.unit_count
+        line = (f'\n    <p class="small mb-1">（{_e(manifestation.order)}）{_e(manifestation.text)}</p>'
+                if manifestation else "\n    ")
+        found = _e(ngettext("%(n)s 个单位查摆出", "%(n)s 个单位查摆出", count) % {"n": count})
+        more = ""
+        if problem.more:
+            every = _e(ngettext("查看全部 %(n)s 个单位", "查看全部 %(n)s 个单位", count) % {"n": count})
+            more = (f'\n    <p class="small mb-3"><a class="common-all" href="{all_url}&amp;category={int(category.pk)}'
+                    f'&amp;manifestation={int(manifestation.pk) if manifestation else "none"}&amp;below=1">{every}</a></p>')
+        if problem.measure:
+            with context.push(problem=problem, measure=problem.measure):
+                answer = engine.get_template("reviews/includes/common_measure.html").render(context)
+        else:
+            answer = _answer_form(key, csrf, words) if can_answer else ""
+        out.append(
+            f'<section class="card mb-3 common-problem" id="common-{key}">\n  <div class="card-header">\n'
+            f'    <h2 class="h6 mb-1">{_e(category.order)}. {_e(category.title)}</h2>{line}\n'
+            f'    <span class="badge text-bg-secondary">{found}</span>\n  </div>\n  <div class="card-body">\n'
+            f'    <ul class="small mb-3">{common_units(problem.units)}</ul>{more}\n    {answer}\n  </div>\n</section>\n')
     return SafeString("".join(out))
