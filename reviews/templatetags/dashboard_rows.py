@@ -12,7 +12,6 @@ import functools
 import html
 
 from django import template
-from django.utils import dateformat
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 from django.utils.translation import get_language, gettext, ngettext
