@@ -100,6 +100,34 @@ def module_db(django_db_setup, django_db_blocker):
             atomic.__exit__(None, None, None)
 
 
+def made_once_per_module(build_world):
+    """The fixtures `made` (a copy per test), `tree` and `users` of a module whose tests share one tree, its
+    accounts and `build_world(tree, users)`, made once in `module_db`: for matrices whose cells only read them or
+    write in their own savepoint. Use as `made_once, made, tree, users = made_once_per_module(build_world)`."""
+    import copy
+
+    @pytest.fixture(scope="module")
+    def made_once(module_db, django_db_blocker):
+        with django_db_blocker.unblock():
+            tree = build_tree()
+            users = build_users(tree)
+            return {"tree": tree, "users": users, "world": build_world(tree, users)}
+
+    @pytest.fixture
+    def made(made_once, db):
+        return copy.deepcopy(made_once)
+
+    @pytest.fixture
+    def tree(made):
+        return made["tree"]
+
+    @pytest.fixture
+    def users(made):
+        return made["users"]
+
+    return made_once, made, tree, users
+
+
 @pytest.fixture(autouse=True)
 def chinese_by_default(settings):
     """Every test starts in the default language: a test that switched a page to English leaves it behind otherwise

@@ -3,8 +3,6 @@ and every bad input answered in Chinese with nothing changed."""
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 from django.urls import reverse
 
@@ -14,34 +12,8 @@ from ledger.models import (
     CampaignStatus,
     ChecklistTemplate,
 )
-from tests.conftest import build_tree, build_users, make_user
+from tests.conftest import made_once_per_module, make_user
 from tests.factories import ensure_builtin_templates, make_campaign, make_template
-
-
-@pytest.fixture(scope="module")
-def made_once(module_db, django_db_blocker):
-    """The tree, its accounts and the world, made once for the module's ~100 tests (matrix cells that only read
-    them, or write in their own savepoint), each given a copy (`module_db`): rebuilt for each test they were most of
-    its time."""
-    with django_db_blocker.unblock():
-        tree = build_tree()
-        users = build_users(tree)
-        return {"tree": tree, "users": users, "world": build_world(tree, users)}
-
-
-@pytest.fixture
-def made(made_once, db):
-    return copy.deepcopy(made_once)
-
-
-@pytest.fixture
-def tree(made):
-    return made["tree"]
-
-
-@pytest.fixture
-def users(made):
-    return made["users"]
 
 
 @pytest.fixture
@@ -70,6 +42,11 @@ def build_world(tree, users):
         "sibling": make_campaign(tree.gb2, actor=users["org"], name="第二党总支行动"),
         "other": make_campaign(tree.other_root, actor=users["other_org"], template=other_template, name="另一行动"),
     }
+
+
+# The tree, its accounts and the world, made once for the module's ~100 tests (matrix cells that only read them,
+# or write in their own savepoint), each given a copy: rebuilt for each test they were most of its time.
+made_once, made, tree, users = made_once_per_module(build_world)
 
 
 def _get(client, user, url):

@@ -4,7 +4,6 @@ The world is made once for the module (`made_once`); tests on a fresh tree of th
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 
 import pytest
@@ -15,7 +14,7 @@ from django.utils import timezone
 from branches.models import Role
 from reviews import services
 from reviews.models import SupervisionKind
-from tests.conftest import build_tree, build_users, make_user
+from tests.conftest import made_once_per_module, make_user
 from tests.factories import make_campaign
 
 User = get_user_model()
@@ -37,32 +36,6 @@ class World:
     ratings: dict
     records: dict
     objections: dict
-
-
-@pytest.fixture(scope="module")
-def made_once(module_db, django_db_blocker):
-    """The tree, its accounts and the world, made once for the module's ~100 tests (matrix cells that only read
-    them, or write in their own savepoint), each given a copy (`module_db`): rebuilt for each test they were most of
-    its time. The tests that count what they create on a fresh tree are in test_view_forms.py."""
-    with django_db_blocker.unblock():
-        tree = build_tree()
-        users = build_users(tree)
-        return {"tree": tree, "users": users, "world": build_world(tree, users)}
-
-
-@pytest.fixture
-def made(made_once, db):
-    return copy.deepcopy(made_once)
-
-
-@pytest.fixture
-def tree(made):
-    return made["tree"]
-
-
-@pytest.fixture
-def users(made):
-    return made["users"]
 
 
 @pytest.fixture
@@ -87,6 +60,12 @@ def build_world(tree, users):
             actor=actor, author_unit=root, kind=SupervisionKind.LOOK_BACK, date=today, participants="组织部",
             visited_units=[unit], campaign=camp)
     return World(campaign, other_campaign, units, ratings, records, objections)
+
+
+# The tree, its accounts and the world, made once for the module's ~100 tests (matrix cells that only read them,
+# or write in their own savepoint), each given a copy: rebuilt for each test they were most of its time.
+# The tests that count what they create on a fresh tree are in test_view_forms.py.
+made_once, made, tree, users = made_once_per_module(build_world)
 
 
 def campaign_of(world, target):
