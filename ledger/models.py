@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import TruncWeek
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -390,6 +391,11 @@ class RectificationItem(models.Model):
     )
     status = models.CharField(_("状态"), max_length=20, choices=ItemStatus.choices, default=ItemStatus.PLANNED)
     closed_at = models.DateTimeField(_("销号时间"), null=True, blank=True)
+    # The Monday (local time) of the week of closed_at, kept by the database: the measures closed in one week
+    # (the dashboard's weekly chart links to them) in tree order from the index item_closed_week_path, instead
+    # of every closure of the week joined and sorted (the province: ~8,000 a week at 300k units).
+    closed_week = models.GeneratedField(expression=TruncWeek("closed_at", output_field=models.DateField()),
+                                        output_field=models.DateField(), db_persist=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -422,6 +428,8 @@ class RectificationItem(models.Model):
             # The measures list filtered by one status (申请销号 …) in tree order, and its bounded count.
             models.Index(fields=["status", "unit_path"], name="item_status_path"),
             models.Index(fields=["ledger", "status"], name="item_ledger_status"),
+            models.Index(fields=["closed_week", "unit_path"], name="item_closed_week_path",
+                         condition=Q(closed_week__isnull=False)),
             # Overdue lists (oldest deadline first, LIMIT n) walk the open dated items by deadline: the
             # province dashboard's overdue list went from 1.0 s to 0.01 s at 1M items (scale bench).
             models.Index(fields=["deadline", "id"], name="item_open_deadline",

@@ -27,7 +27,7 @@ from ledger.models import (
     TemplateCategory,
     overdue_condition,
 )
-from reviews.models import SupervisionKind, Tier
+from reviews.models import ItemReopening, SupervisionKind, Tier
 from reviews.selectors.results import ledgers_in_place_stored
 from reviews.selectors.sets import HANDED_IN
 from reviews.selectors.surveys import entry_exists
@@ -72,11 +72,20 @@ class ItemFilter(ListFilterSet):
             return items.filter(phase__isnull=True)
         return items.filter(phase_id=int(value)) if value.isdigit() else items  # anything else: not a value
 
-    def filter_closed_week(self, items: QuerySet, name: str, monday: datetime.date) -> QuerySet:
-        start = timezone.make_aware(datetime.datetime.combine(monday, datetime.time.min))
-        closed_then = LedgerEvent.objects.filter(item=OuterRef("pk"), action=EventAction.ITEM_CLOSED, at__gte=start,
-                                                 at__lt=start + datetime.timedelta(days=7))
-        return items.filter(Exists(closed_then))
+    def filter_closed_week(self, items: QuerySet, name: str, day: datetime.date) -> QuerySet:
+        """The measures with a closing (销号) in the 7 days from `day`, as the tallies' weekly figure counts them.
+
+        A Monday (the chart's links): the measures whose closing is in that week (`closed_week`, one index
+        range in tree order) and those closed then but reopened since (回头看: `ItemReopening` keeps when the
+        closing it undid was), found first, usually none. Another day: the closing events of those 7 days."""
+        start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+        end = start + datetime.timedelta(days=7)
+        if day.weekday() != 0:
+            return items.filter(Exists(LedgerEvent.objects.filter(
+                item=OuterRef("pk"), action=EventAction.ITEM_CLOSED, at__gte=start, at__lt=end)))
+        reopened = list(ItemReopening.objects.filter(previous_closed_at__gte=start, previous_closed_at__lt=end)
+                        .values_list("item_id", flat=True))
+        return items.filter(Q(closed_week=day) | Q(pk__in=reopened) if reopened else Q(closed_week=day))
 
 
 class ProblemFilter(ListFilterSet):
