@@ -41,7 +41,9 @@ class BulkWriter:
     def write(self, model: type[models.Model], names: Sequence[str], rows: Iterable[tuple]) -> int:
         by_name = {field.attname: field for field in model._meta.concrete_fields}
         given = [by_name[name] for name in names]
-        extra = [f for f in model._meta.concrete_fields if f.attname not in names and not f.primary_key]
+        # a column the database computes (GeneratedField: a measure's week of closing) takes no value
+        extra = [f for f in model._meta.concrete_fields
+                 if f.attname not in names and not f.primary_key and not f.generated]
         extra_values = tuple(_default(field) for field in extra)
         if self.is_postgres:
             count = self._copy(model, given, extra, extra_values, rows)
