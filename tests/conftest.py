@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -9,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, connections
 
 from branches import services
 from branches.models import OrgUnit, Role, UnitKind
@@ -205,3 +208,89 @@ def pytest_collection_modifyitems(config, items):
         return (1, first, -count[path])
 
     items.sort(key=cost_order)  # stable: the tests of a file keep their order, files of one rank theirs
+
+
+# ── The seeded demo, once per worker ───────────────────────────────────────────────────────────────────────────
+# `seed_demo` takes 35–56 s on a loaded two-core machine (over 10 minutes on a very loaded one), and ten browser
+# tests each needed the whole demo in a live-server (transactional) database. Each worker now seeds it once (the
+# first test that asks), keeps a copy of the seeded database, and gives every later test a fresh copy of that copy
+# (PostgreSQL: DROP DATABASE and CREATE DATABASE … TEMPLATE the copy, 11 s where the seed took 677 s at a load of
+# 12 on two cores; SQLite: the backup API into the test file). So each test still starts from the demo exactly as
+# seeded, whatever the tests before it wrote (a test that writes never sees another's writes), and its own writes
+# are flushed when it ends like any transactional test's. Files the demo writes (the signed report's PDF) stay in
+# the worker's media directory, which no test empties. The copy is dated: a run that passes midnight in
+# Asia/Shanghai seeds again, as `seed_demo` dates the current campaign around today. Run alone, a test seeds as
+# before; under xdist each worker keeps its own copy (<test database>_demo, dropped when the worker ends).
+
+
+class DemoCopy:
+    """The worker's seeded demo: `load()` seeds it the first time (and keeps a copy), restores the copy after."""
+
+    def __init__(self):
+        self.day = None  # the day the copy was seeded for; None: no copy yet
+        self.sqlite_copy = None  # SQLite: an in-memory database holding the copy
+
+    def load(self) -> None:
+        from django.core.management import call_command
+        from django.utils import timezone
+
+        today = timezone.localdate()
+        if self.day == today:
+            self._restore()
+        else:
+            call_command("seed_demo", stdout=open(os.devnull, "w"))
+            self._keep()
+            self.day = today
+        ContentType.objects.clear_cache()  # the copy's content types, not the ids cached before it came back
+
+    def _keep(self) -> None:
+        if connection.vendor == "postgresql":
+            # A template may have no other session: ours closed here, the live server's close as each request
+            # ends; one left idle since the session's start (a content-type read at setup) is ended here.
+            connections.close_all()
+            with connection._nodb_cursor() as cursor:
+                cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                               " WHERE datname = %s AND pid <> pg_backend_pid()", [connection.settings_dict["NAME"]])
+                cursor.execute(f"DROP DATABASE IF EXISTS {self._pg_copy_name()}")
+                cursor.execute(f"CREATE DATABASE {self._pg_copy_name()} TEMPLATE {self._pg_name()}")
+        else:
+            import sqlite3
+
+            connection.ensure_connection()
+            self.sqlite_copy = sqlite3.connect(":memory:", check_same_thread=False)
+            connection.connection.backup(self.sqlite_copy)
+
+    def _restore(self) -> None:
+        if connection.vendor == "postgresql":
+            connections.close_all()
+            with connection._nodb_cursor() as cursor:
+                cursor.execute(f"DROP DATABASE {self._pg_name()} WITH (FORCE)")
+                cursor.execute(f"CREATE DATABASE {self._pg_name()} TEMPLATE {self._pg_copy_name()}")
+        else:
+            connection.ensure_connection()
+            self.sqlite_copy.backup(connection.connection)
+
+    def drop(self) -> None:
+        if self.day is not None and connection.vendor == "postgresql":
+            with connection._nodb_cursor() as cursor:
+                cursor.execute(f"DROP DATABASE IF EXISTS {self._pg_copy_name()} WITH (FORCE)")
+
+    def _pg_name(self) -> str:
+        return connection.ops.quote_name(connection.settings_dict["NAME"])
+
+    def _pg_copy_name(self) -> str:
+        return connection.ops.quote_name(connection.settings_dict["NAME"] + "_demo")
+
+
+@pytest.fixture(scope="session")
+def demo_copy(django_db_setup, django_db_blocker):
+    copy = DemoCopy()
+    yield copy
+    with django_db_blocker.unblock():
+        copy.drop()
+
+
+@pytest.fixture
+def seeded_demo(transactional_db, demo_copy):
+    """The whole demo (`seed_demo`) in a live-server database of this test's own (see DemoCopy above)."""
+    demo_copy.load()

@@ -5,7 +5,6 @@ journeys check the pages they pass through; this covers the pages none of them o
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 
 from branches.models import OrgUnit
 from ledger.models import Campaign, CampaignStatus, Ledger, Problem, RectificationItem
@@ -13,8 +12,7 @@ from tests.browser.conftest import DESKTOP, PHONE
 
 
 @pytest.fixture
-def demo(transactional_db):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+def demo(seeded_demo):
     return Campaign.objects.filter(status=CampaignStatus.PUBLISHED).order_by("pk").first()
 
 

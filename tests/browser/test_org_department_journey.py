@@ -9,7 +9,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from django.core.management import call_command
 
 from branches.models import OrgUnit, ancestor_paths
 from ledger.demo import current_campaign
@@ -21,8 +20,7 @@ from tests.browser.conftest import DESKTOP
 
 
 @pytest.fixture
-def demo(transactional_db):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+def demo(seeded_demo):
     return OrgUnit.objects.get(code="WFU")
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core.management import call_command
 
 from branches.models import OrgUnit
 from ledger.demo import current_campaign
@@ -14,9 +13,8 @@ from tests.browser.conftest import DESKTOP, PHONE
 
 
 @pytest.fixture
-def reviews_demo(transactional_db):
+def reviews_demo(seeded_demo):
     """The demo university: the current campaign with ledgers in every state, supervision and ratings."""
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
     root = OrgUnit.objects.get(code="WFU")
     return current_campaign(root)
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 
 from tests.browser.conftest import PHONE
 
 
 @pytest.fixture
-def demo(transactional_db):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+def demo(seeded_demo):
+    """The demo university as `seed_demo` makes it."""
 
 
 def test_secretary_logs_in_on_a_phone(demo, visit_as):
