@@ -65,6 +65,9 @@ class OrgUnit(models.Model):
         indexes = [
             models.Index(fields=["path"], name="orgunit_path_prefix", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["kind", "path"], name="orgunit_kind_path"),
+            # the units down to a depth under a unit (a province's cities and counties, `ledger.selectors.tallies`):
+            # an index range over a few hundred entries instead of reading the 300k units of the subtree
+            models.Index(fields=["depth", "path"], name="orgunit_depth_path"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -106,6 +109,18 @@ class OrgUnit(models.Model):
         """What is wrong with the committee's size for the member count (checklist item 1(4)); empty when fine."""
         return committee_size_problems(kind=self.kind, full_members=self.full_members,
                                        committee_members=self.committee_members)
+
+
+class TreeMark(models.Model):
+    """How often the tree's active units changed (a unit created, made active or inactive): one counter, bumped in
+    the change's own transaction (`services.tree_mark_bump`). The stored counts of units by kind (the tree's
+    subtree tallies) remember it when counted: while it has not moved they are exact whatever their age, and the
+    moment it moves the pages count live until the next recount. One row (pk 1), made at the first bump."""
+
+    seq = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"tree mark {self.seq}"
 
 
 MIN_MEMBERS_FOR_COMMITTEE = 7

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from branches import passwords
@@ -14,6 +15,7 @@ from branches.models import (
     OrgUnit,
     Role,
     RoleAssignment,
+    TreeMark,
     UnitKind,
     committee_size_problems,
 )
@@ -76,8 +78,21 @@ def unit_create(*, actor, parent: OrgUnit | None, kind: str, code: str, name: st
     unit.path = f"{parent.path if parent else ''}{unit.pk}{PATH_SEPARATOR}"
     unit.depth = parent.depth + 1 if parent else 0
     unit.save(update_fields=["path", "depth"])
+    tree_mark_bump()
     audit(actor=actor, obj=unit, action="create", data={"code": code, "name": unit.name})
     return unit
+
+
+def tree_mark_bump() -> None:
+    """Mark the tree's active units as changed (`TreeMark`): the stored counts of units by kind are no longer
+    read. Call it inside the change's transaction; one UPDATE of one row."""
+    if TreeMark.objects.filter(pk=1).update(seq=F("seq") + 1):
+        return
+    try:
+        with transaction.atomic():  # a savepoint: another change may make the row at the same moment
+            TreeMark.objects.create(pk=1, seq=1)
+    except IntegrityError:
+        TreeMark.objects.filter(pk=1).update(seq=F("seq") + 1)
 
 
 UNIT_EDITABLE_FIELDS = (
@@ -97,6 +112,7 @@ UNIT_EDITABLE_FIELDS = (
 def unit_update(*, actor, unit: OrgUnit, **changes) -> OrgUnit:
     _check_manage(actor, unit)
     unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
+    was_active = unit.is_active
     before = {name: str(getattr(unit, name)) for name in changes}
     for name, value in changes.items():
         if name not in UNIT_EDITABLE_FIELDS:
@@ -107,6 +123,8 @@ def unit_update(*, actor, unit: OrgUnit, **changes) -> OrgUnit:
     _check_committee(unit.kind, {"full_members": unit.full_members, "committee_members": unit.committee_members})
     unit.full_clean()
     unit.save()
+    if unit.is_active != was_active:
+        tree_mark_bump()
     audit(actor=actor, obj=unit, action="update", data={"before": before, "after": {k: str(v) for k, v in changes.items()}})
     return unit
 

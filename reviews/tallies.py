@@ -29,7 +29,7 @@ from django.db.models import Count, Exists, F, OuterRef, QuerySet
 from django.db.models.functions import Collate
 from django.utils import timezone
 
-from branches.models import PATH_SEPARATOR, OrgUnit, parent_path
+from branches.models import PATH_SEPARATOR, OrgUnit, TreeMark, parent_path
 from config.bulk import BulkWriter
 from ledger.models import Campaign, CampaignStatus, LedgerStatus, SubtreeTally, overdue_condition
 from ledger.selectors.common import found_key, group_groups
@@ -391,19 +391,27 @@ def _write_upper(count: _CampaignCount, upper: _Rollup) -> int:
 def _refresh_tree(today: datetime.date, *, full: bool = False) -> int:
     """Active units by kind, for every unit with units below it; skipped when no unit changed since."""
     roots = OrgUnit.objects.filter(parent__isnull=True)
-    if not full and _tree_is_current(today):
+    # the tree's mark before the units are read: a change that commits while they are counted leaves a larger
+    # mark than the rows get, so the pages count live until the next recount rather than read a count without it
+    mark = _tree_mark()
+    if not full and _tree_is_current(today, mark):
         return 0
     units = OrgUnit.objects.filter(is_active=True).annotate(key=F("path")).values_list("key", "kind")
     ordered = units.order_by(Collate("key", "C" if connection.vendor == "postgresql" else "BINARY"))
     rows = ((path, _map_fold("units", kind, 1)) for path, kind in ordered.iterator(chunk_size=CHUNK))
-    return _write_tree(roots, rows, today)
+    return _write_tree(roots, rows, today, mark)
 
 
-def _tree_is_current(today: datetime.date) -> bool:
-    """Counted today, after the last change of any unit, and over as many units as there are now."""
+def _tree_mark() -> int:
+    return TreeMark.objects.filter(pk=1).values_list("seq", flat=True).first() or 0
+
+
+def _tree_is_current(today: datetime.date, mark: int) -> bool:
+    """Counted today, after the last change of any unit, at the tree's mark of now, and over as many units as
+    there are now."""
     counted = SubtreeTally.objects.filter(campaign__isnull=True, unit__parent__isnull=True)
-    oldest = counted.order_by("counted_at").values_list("counted_at", "as_of").first()
-    if oldest is None or oldest[1] != today:
+    oldest = counted.order_by("counted_at").values_list("counted_at", "as_of", "marks").first()
+    if oldest is None or oldest[1] != today or oldest[2] != mark:
         return False
     changed = OrgUnit.objects.order_by("-updated_at").values_list("updated_at", flat=True).first()
     active = OrgUnit.objects.filter(is_active=True).count()
@@ -412,7 +420,7 @@ def _tree_is_current(today: datetime.date) -> bool:
 
 
 @transaction.atomic
-def _write_tree(roots, rows: Iterable[tuple[str, Fold]], today: datetime.date) -> int:
+def _write_tree(roots, rows: Iterable[tuple[str, Fold]], today: datetime.date, mark: int) -> int:
     """Swap the tree's tallies in one transaction; the roots' lock serializes two refreshes that overlap."""
     list(roots.select_for_update())
     counted_at = timezone.now()
@@ -422,7 +430,7 @@ def _write_tree(roots, rows: Iterable[tuple[str, Fold]], today: datetime.date) -
 
     def flush() -> int:
         unit_ids = dict(OrgUnit.objects.filter(path__in=[path for path, _total in emitted]).values_list("path", "pk"))
-        records = [total.record(unit_ids[path], campaign_id=None, counted_at=counted_at, today=today, marks=0)
+        records = [total.record(unit_ids[path], campaign_id=None, counted_at=counted_at, today=today, marks=mark)
                    for path, total in emitted if path in unit_ids]
         emitted.clear()
         return writer.write(SubtreeTally, FIELDS, records)

@@ -464,7 +464,7 @@ ALIASES = {"ledger": "ledger:ledger_detail", "item": "ledger:item_detail", "dash
 
 
 def age_tallies(ctx: Context, *, changed: bool) -> None:
-    """Make every campaign tally stale (older than TALLY_MAX_AGE_MINUTES), and with `changed` mark the featured
+    """Make every tally stale (older than TALLY_MAX_AGE_MINUTES; the tree's too), and with `changed` mark the featured
     county's block changed too, so the pages show what they do when the beat stopped: served as counted
     (stale, unchanged) or the changed county counted live beside the others' stored rows. For real: the next
     `refresh_tallies` makes them fresh again."""
@@ -472,7 +472,7 @@ def age_tallies(ctx: Context, *, changed: bool) -> None:
     from ledger.services.tally_marks import tally_mark_bump
 
     aged = timezone.now() - datetime.timedelta(minutes=settings.TALLY_MAX_AGE_MINUTES + 1)
-    SubtreeTally.objects.filter(campaign__isnull=False).update(counted_at=aged)
+    SubtreeTally.objects.update(counted_at=aged)
     if changed:
         with transaction.atomic():
             tally_mark_bump(campaign=ctx.campaign, unit_path=ctx.units["county"].path)

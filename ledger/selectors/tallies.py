@@ -2,7 +2,9 @@
 
 Big subtrees (a county, a city, the province) read these instead of counting up to a million rows at every
 page (README "Performance"); a tally too small is ignored and the page counts live. A tally older than
-TALLY_MAX_AGE_MINUTES is still read when the change marks (`TallyMark`) say nothing below it changed since.
+TALLY_MAX_AGE_MINUTES is still read when the change marks (`TallyMark`) say nothing below it changed since. The
+tree's own tallies (units by kind) are read, whatever their age, exactly while the tree's mark (`TreeMark`) has not
+moved since they were counted: units change rarely, and counting them live reads the whole subtree (300k units).
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from branches.models import PATH_SEPARATOR, OrgUnit
+from branches.models import PATH_SEPARATOR, OrgUnit, TreeMark
 from branches.selectors import Scope, outermost_grants
+from config.lists import Total
 from ledger.models import Campaign, Ledger, SubtreeTally, TallyMark
 
 BLOCK_LEVELS = 2  # a block's top unit is this many levels under the issuer (a province's counties)
@@ -63,21 +67,27 @@ def tallies_of_today(*, campaign_ids: list[int | None], units: list[OrgUnit], to
                      any_day: bool = False) -> tuple[TallyMap, TallyMap]:
     """(fresh, changed): the tallies `fresh_tallies` returns, and the big campaign tallies of today that are
     stale and whose subtree changed since (see `tally_parts`). `any_day`: for figures that do not depend on the
-    day (ledgers by status), a tally counted on an earlier day is as good when nothing changed since."""
+    day (ledgers by status), a tally counted on an earlier day is as good when nothing changed since. The tree's
+    tallies (campaign None) are fresh exactly while the tree's mark equals theirs (read in the same query)."""
     fresh_since = timezone.now() - datetime.timedelta(minutes=settings.TALLY_MAX_AGE_MINUTES)
     in_campaigns = Q(campaign_id__in=[pk for pk in campaign_ids if pk is not None])
     if None in campaign_ids:
         in_campaigns |= Q(campaign__isnull=True)
     of_day = {} if any_day else {"as_of": today}
-    tallies = [tally for tally in SubtreeTally.objects.filter(in_campaigns, unit__in=units, **of_day)
+    rows = SubtreeTally.objects.filter(in_campaigns, unit__in=units, **of_day).annotate(
+        tree_seq=Coalesce(Subquery(TreeMark.objects.filter(pk=1).values("seq")), 0))
+    tallies = [tally for tally in rows
                if (tally.ledgers if tally.campaign_id else sum(tally.units.values())) >= settings.TALLY_MIN_LEDGERS]
     stale = [tally for tally in tallies if tally.counted_at < fresh_since]
     unchanged = _unchanged(stale, units) if stale else set()
     fresh, changed = {}, {}
     for tally in tallies:
+        if tally.campaign_id is None:
+            if tally.marks == tally.tree_seq:
+                fresh[(None, tally.unit_id)] = tally
+            continue
         usable = tally.counted_at >= fresh_since or tally.pk in unchanged
-        if usable or tally.campaign_id:
-            (fresh if usable else changed)[(tally.campaign_id, tally.unit_id)] = tally
+        (fresh if usable else changed)[(tally.campaign_id, tally.unit_id)] = tally
     return fresh, changed
 
 
@@ -118,8 +128,11 @@ class TallyParts:
         return min((tally.counted_at for tally in self.stored), default=None)
 
 
+STATUS_FIELDS = ("unit_id", "campaign_id", "counted_at", "as_of", "statuses", "marks")
+
+
 def tally_parts(*, campaign: Campaign, unit: OrgUnit, today: datetime.date,
-                any_day: bool = False) -> TallyParts | None:
+                any_day: bool = False, statuses_only: bool = False) -> TallyParts | None:
     """`unit`'s subtree as its blocks' stored rows plus what changed since they were counted, for a unit whose
     tally of today is stale and changed (`tallies_of_today`) and lies above the blocks (an issuer, a city);
     None for a changed county, which is its own block: count it live. Three queries, whatever the size."""
@@ -127,11 +140,16 @@ def tally_parts(*, campaign: Campaign, unit: OrgUnit, today: datetime.date,
     if unit.depth >= block_depth:
         return None
     of_day = {} if any_day else {"as_of": today}
-    stored = {row.unit_id: row for row in SubtreeTally.objects.filter(
-        campaign=campaign, unit__path__startswith=unit.path, unit__depth=block_depth, **of_day).select_related("unit")}
+    upper = list(_upper_units(unit, block_depth))
+    # the blocks' rows by their units' keys (the unique index), not by joining every tally of the campaign
+    blocks = [pk for pk, _path, depth, has_below in upper if depth == block_depth and has_below]
+    rows = SubtreeTally.objects.filter(campaign=campaign, unit_id__in=blocks, **of_day)
+    # `statuses_only`: a ledger count reads 160 rows at the province; not decoding their other JSON saves ~CPU
+    rows = rows.only(*STATUS_FIELDS) if statuses_only else rows.select_related("unit")
+    stored = {row.unit_id: row for row in rows}
     marks = campaign_marks([campaign.pk])[campaign.pk]
     parts = TallyParts()
-    for pk, path, depth, has_below in _upper_units(unit, block_depth):
+    for pk, path, depth, has_below in upper:
         if depth < block_depth or not has_below:
             parts.live_units.append(path)
         elif pk in stored and stored[pk].marks == marks_over(marks, issuer_path=campaign.issuer_path,
@@ -143,8 +161,9 @@ def tally_parts(*, campaign: Campaign, unit: OrgUnit, today: datetime.date,
 
 
 def _upper_units(unit: OrgUnit, block_depth: int) -> QuerySet:
-    """(pk, path, depth, has units below) of `unit`'s subtree down to the blocks' top units."""
-    return OrgUnit.objects.filter(path__startswith=unit.path, depth__lte=block_depth).annotate(
+    """(pk, path, depth, has units below) of `unit`'s subtree down to the blocks' top units (along the index on
+    depth and path: a few hundred entries, not the subtree's 300k units)."""
+    return OrgUnit.objects.filter(depth__gte=unit.depth, depth__lte=block_depth, path__startswith=unit.path).annotate(
         has_below=Exists(OrgUnit.objects.filter(parent=OuterRef("pk")))).values_list("pk", "path", "depth",
                                                                                       "has_below")
 
@@ -164,21 +183,34 @@ def parts_statuses(parts: TallyParts, *, campaign: Campaign) -> dict[str, int]:
 def tallied_ledger_count(*, scope: Scope, campaign: Campaign, status: str = "") -> int | None:
     """How many of the campaign's ledgers (in `status`) the viewer sees, from fresh tallies of the subtrees they
     see; None when one of those subtrees has none (small, or not counted lately): count live then."""
-    statuses = tallied_scope_statuses(scope=scope, campaign=campaign)
-    if statuses is None:
+    total = tallied_ledger_total(scope=scope, campaign=campaign, status=status)
+    return total.n if total is not None else None
+
+
+def tallied_ledger_total(*, scope: Scope, campaign: Campaign, status: str = "") -> Total | None:
+    """`tallied_ledger_count` with when the stored part of it was counted, for the list's "截至 HH:MM" note
+    (None when all of it was counted live now)."""
+    found = _scope_statuses(scope=scope, campaign=campaign)
+    if found is None:
         return None
-    return statuses.get(status, 0) if status else sum(statuses.values())
+    statuses, counted_at = found
+    return Total(n=statuses.get(status, 0) if status else sum(statuses.values()), counted_at=counted_at)
 
 
 def tallied_scope_statuses(*, scope: Scope, campaign: Campaign) -> dict[str, int] | None:
     """Ledger status → the campaign's ledgers the viewer sees, from the tallies of the subtrees they see (see
     `tallied_statuses`); None: count live."""
+    found = _scope_statuses(scope=scope, campaign=campaign)
+    return found[0] if found is not None else None
+
+
+def _scope_statuses(*, scope: Scope, campaign: Campaign) -> tuple[dict[str, int], datetime.datetime | None] | None:
     grants = outermost_grants(scope.grants)
     if any(campaign.issuer_path.startswith(grant.path) for grant in grants):
         units = [campaign.issuer]
     else:
         units = [scope.units[grant.path] for grant in grants if grant.path.startswith(campaign.issuer_path)]
-    return tallied_statuses(campaign=campaign, units=units, today=timezone.localdate())
+    return statuses_counted_at(campaign=campaign, units=units, today=timezone.localdate())
 
 
 def tallied_statuses(*, campaign: Campaign, units: list[OrgUnit], today: datetime.date,
@@ -188,20 +220,31 @@ def tallied_statuses(*, campaign: Campaign, units: list[OrgUnit], today: datetim
     None when a subtree has no usable tally (small, or changed below a county): count live then. Statuses do
     not depend on the day: a tally of yesterday that nothing changed since is as good. `tallies`: what
     `tallies_of_today(any_day=True)` found for these units, when the caller has read it already."""
+    found = statuses_counted_at(campaign=campaign, units=units, today=today, tallies=tallies)
+    return found[0] if found is not None else None
+
+
+def statuses_counted_at(*, campaign: Campaign, units: list[OrgUnit], today: datetime.date,
+                        tallies: tuple[TallyMap, TallyMap] | None = None
+                        ) -> tuple[dict[str, int], datetime.datetime | None] | None:
+    """`tallied_statuses` and when the oldest stored row it read was counted (None: all counted live now)."""
     fresh, changed = tallies or tallies_of_today(campaign_ids=[campaign.pk], units=units, today=today,
                                                  any_day=True)
     statuses: dict[str, int] = {}
+    counted: list[datetime.datetime] = []
     for unit in units:
         if (tally := fresh.get((campaign.pk, unit.pk))) is not None:
-            found = tally.statuses
+            found, at = tally.statuses, tally.counted_at
         elif (campaign.pk, unit.pk) in changed and (
-                parts := tally_parts(campaign=campaign, unit=unit, today=today, any_day=True)) is not None:
-            found = parts_statuses(parts, campaign=campaign)
+                parts := tally_parts(campaign=campaign, unit=unit, today=today, any_day=True,
+                                     statuses_only=True)) is not None:
+            found, at = parts_statuses(parts, campaign=campaign), parts.counted_at
         else:
             return None
+        counted += [at] if at is not None else []
         for key, n in found.items():
             statuses[key] = statuses.get(key, 0) + n
-    return statuses if units else None
+    return (statuses, min(counted, default=None)) if units else None
 
 
 def usable_tally(*, campaign: Campaign, unit: OrgUnit, today: datetime.date) -> SubtreeTally | None:

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from branches.selectors import scope_for
 from config.errors import error_text
 from config.http import found_or_404
-from config.lists import Total, keyset_page_of
+from config.lists import keyset_page_of
 from ledger import wording
 from ledger.filters import CampaignLedgerFilter
 from ledger.forms import EvidenceForm, ItemForm, ProblemForm, TextForm, phase_initial
@@ -25,7 +25,7 @@ from ledger.models import ItemStatus, LedgerStatus, ProblemNature, ProblemSource
 from ledger.selectors import handing_down as hd
 from ledger.selectors import workflow as sel
 from ledger.selectors.periodic import reports_to_review
-from ledger.selectors.tallies import tallied_ledger_count
+from ledger.selectors.tallies import tallied_ledger_total
 from ledger.services import recurrence
 from ledger.services import workflow as wf
 from ledger.services.evidence import evidence_add
@@ -70,10 +70,9 @@ def campaign_ledgers(request: HttpRequest, pk: int) -> HttpResponse:
     status = filters.values["status"]
     # A county or the province sees thousands of ledgers: one page at a time, and the province's total from
     # the background tallies instead of counting 274k rows at every page turn (scale bench).
-    count = tallied_ledger_count(scope=scope_for(request.user), campaign=campaign, status=status)
+    total = tallied_ledger_total(scope=scope_for(request.user), campaign=campaign, status=status)
     # by keyset on (sort key, path, pk), as the review lists: the last page is the reverse order's first rows
-    page = keyset_page_of(request, filters.qs, filters.order, per_page=LEDGERS_PER_PAGE,
-                          total=Total(count) if count is not None else None)
+    page = keyset_page_of(request, filters.qs, filters.order, per_page=LEDGERS_PER_PAGE, total=total)
     return render(request, "ledger/campaign_ledgers.html", {
         "campaign": campaign, "rows": page.object_list, "page": page, "status": status,
         "figures_counted_on": sel.figures_older_than_today(page.object_list),
