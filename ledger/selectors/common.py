@@ -90,6 +90,15 @@ def _counted_below(campaign: Campaign, unit: OrgUnit) -> QuerySet[Problem]:
     return _problems_below(campaign, unit).filter(ledger__unit_path__startswith=unit.path)
 
 
+def _visible_below(scope: Scope, campaign: Campaign, unit: OrgUnit) -> QuerySet[Problem]:
+    """`_problems_below` as the viewer sees them. VIEW reaches a unit's whole subtree, so a unit the viewer sees
+    needs no second condition; saying the subtree again (the viewer's own prefix, the same range for a county)
+    made PostgreSQL multiply the two estimates: at 300k it guessed 5 rows of a county's group where there are
+    700, and sorted every one of them instead of stopping after the first ledgers (426 ms instead of 4)."""
+    problems = _problems_below(campaign, unit)
+    return problems if scope.can(Action.VIEW, unit) else scope.filter(problems, Action.VIEW, "unit_path")
+
+
 def _active(campaign: Campaign) -> QuerySet[Problem]:
     return Problem.objects.filter(ledger__campaign=campaign, status=ProblemStatus.ACTIVE)
 
@@ -265,8 +274,7 @@ def _first_ledgers_problems(scope: Scope, campaign: Campaign, unit: OrgUnit, key
     the page shows them: unit code, path, number. Two statements: the first ledgers of each group, then their
     problems in those groups only, by ledger id (no join over the campaign's ledgers) and as values, not models
     (~400 problems at a county)."""
-    problems = scope.filter(_problems_below(campaign, unit), Action.VIEW, "unit_path")
-    first = _first_ledgers(problems, keys, shown)
+    first = _first_ledgers(_visible_below(scope, campaign, unit), keys, shown)
     # by the ledgers' ids, and their paths for the join to the ledgers (else a hash of all the campaign's)
     rows = (Problem.objects.filter(ledger_id__in=sorted({ledger for _c, _m, ledger, _path in first}),
                                    ledger__unit_path__in=sorted({path for *_key, path in first}),
