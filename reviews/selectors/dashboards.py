@@ -28,7 +28,7 @@ from ledger.models import (
 )
 from ledger.selectors.tallies import TallyParts, tally_or_parts
 from reviews.models import StarRating
-from reviews.selectors.results import in_place_condition, in_place_counts, policy_of
+from reviews.selectors.results import in_place_filter, policy_of
 from reviews.selectors.sets import HANDED_IN, CampaignSets, campaign_sets
 
 
@@ -65,10 +65,11 @@ FIGURES = ("ledgers", "handed_in", "accepted", "problems", "items", "closed", "o
 
 # The grouped queries behind every figure, one builder each: the live dashboard and the background recount
 # (`reviews.tallies`, which streams them ordered by unit) count with the very same queries.
-def ledger_groups(sets: CampaignSets, *, key, results: dict) -> QuerySet:
-    """Rows {key, status, n, in_place}: ledgers per key and status, and how many of them are in place."""
-    return sets.ledgers.alias(**results).annotate(key=key).order_by().values("key", "status").annotate(
-        n=Count("pk"), in_place=Count("pk", filter=in_place_condition()))
+def ledger_groups(sets: CampaignSets, *, key, in_place) -> QuerySet:
+    """Rows {key, status, n, in_place}: ledgers per key and status, and how many of them are in place (`in_place`:
+    the campaign's `in_place_filter`)."""
+    return sets.ledgers.annotate(key=key).order_by().values("key", "status").annotate(
+        n=Count("pk"), in_place=Count("pk", filter=in_place))
 
 
 def problem_groups(sets: CampaignSets, *, key) -> QuerySet:
@@ -137,18 +138,18 @@ def star_groups(ratings: QuerySet[StarRating], *, key) -> QuerySet:
     return ratings.annotate(key=key).order_by().values_list("key", "stars").annotate(n=Count("pk"))
 
 
-def grouped_figures(sets: CampaignSets, *, key, today: datetime.date, results: dict) -> dict[str, dict]:
+def grouped_figures(sets: CampaignSets, *, key, today: datetime.date, in_place) -> dict[str, dict]:
     """The row figures of `sets` per value of `key` (an expression over the unit path), in three grouped queries.
 
-    Each value: the FIGURES as counts, and "statuses" (ledger status → ledgers). `results` are the campaign's
-    `in_place_counts`: the ledgers in place are counted by the same rule as the results page.
+    Each value: the FIGURES as counts, and "statuses" (ledger status → ledgers). `in_place` is the campaign's
+    `in_place_filter`: the ledgers in place are counted by the same rule as the results page.
     """
     totals: dict[str, dict] = {}
 
     def figures(path: str) -> dict:
         return totals.setdefault(path, {**dict.fromkeys(FIGURES, 0), "statuses": {}})
 
-    for row in ledger_groups(sets, key=key, results=results):
+    for row in ledger_groups(sets, key=key, in_place=in_place):
         row_figures, n = figures(row["key"]), row["n"]
         row_figures["statuses"][row["status"]] = n
         row_figures["in_place"] += row["in_place"]
@@ -187,7 +188,7 @@ def local_week(moment) -> datetime.date:
 
 
 def _tallied_figures(*, sets: CampaignSets, campaign: Campaign, focus: OrgUnit, today: datetime.date,
-                     results: dict) -> dict[str, dict]:
+                     in_place) -> dict[str, dict]:
     """Row figures of a big focus: its children's tallies, plus, counted live, its own ledger and the children
     that have nothing below them (branches directly under it, which get no tally)."""
     totals = {}
@@ -201,7 +202,7 @@ def _tallied_figures(*, sets: CampaignSets, campaign: Campaign, focus: OrgUnit, 
     live = CampaignSets(ledgers=sets.ledgers.filter(unit_path__in=untallied),
                         problems=sets.problems.filter(unit_path__in=untallied),
                         items=sets.items.filter(unit_path__in=untallied), closures=sets.closures, ratings=sets.ratings)
-    for path, figures in grouped_figures(live, key=_row_key(focus), today=today, results=results).items():
+    for path, figures in grouped_figures(live, key=_row_key(focus), today=today, in_place=in_place).items():
         figures.pop("statuses")
         totals[path] = figures
     return totals
@@ -268,10 +269,10 @@ def dashboard(*, scope: Scope, campaign: Campaign, focus: OrgUnit, today: dateti
     today = today or timezone.localdate()
     sets = campaign_sets(campaign=campaign, unit=focus).scoped(scope)
     tally, parts = tally_or_parts(campaign=campaign, unit=focus, today=today)
-    results = in_place_counts(campaign=campaign, policy=policy_of(campaign))
+    in_place = in_place_filter(campaign=campaign, policy=policy_of(campaign))
     if tally is None:
         counted = _live_sets(sets, parts) if parts else sets
-        totals = grouped_figures(counted, key=_row_key(focus), today=today, results=results)
+        totals = grouped_figures(counted, key=_row_key(focus), today=today, in_place=in_place)
         whole = Value(focus.path, output_field=CharField())
         categories = {category: n for _key, category, n in grouped_categories(counted.problems, key=whole)}
         natures = {nature: n for _key, nature, n in grouped_natures(counted.problems, key=whole)}
@@ -282,7 +283,7 @@ def dashboard(*, scope: Scope, campaign: Campaign, focus: OrgUnit, today: dateti
             _add_stored_parts(parts, focus=focus, totals=totals,
                               maps=(categories, natures, weekly, stars, phases))
     else:
-        totals = _tallied_figures(sets=sets, campaign=campaign, focus=focus, today=today, results=results)
+        totals = _tallied_figures(sets=sets, campaign=campaign, focus=focus, today=today, in_place=in_place)
         categories = {int(category): n for category, n in tally.categories.items()}
         natures = dict(tally.natures)
         weekly = {datetime.date.fromisoformat(week): n for week, n in tally.weekly.items()}
