@@ -153,14 +153,15 @@ def grouped_figures(sets: CampaignSets, *, key, today: datetime.date, in_place) 
     return totals, phases
 
 
-def grouped_kinds(problems: QuerySet[Problem]) -> tuple[dict[int, int], dict[str, int]]:
-    """Active problems per template category and per nature (个性/共性), from one grouped query."""
-    categories: dict[int, int] = {}
-    natures: dict[str, int] = {}
-    for category, nature, n in problems.order_by().values_list("category_id", "nature").annotate(n=Count("pk")):
-        categories[category] = categories.get(category, 0) + n
-        natures[nature] = natures.get(nature, 0) + n
-    return categories, natures
+def grouped_kinds(problems: QuerySet[Problem]) -> tuple[dict[int, int], dict[str, int], dict[str, int]]:
+    """Active problems per template category, per nature (个性/共性) and per recurrence state, one grouped query
+    (for a subtree counted live: the scan the categories need anyway; see `recurring_counts` for big ones)."""
+    kinds: tuple[dict, dict, dict] = ({}, {}, {})
+    grouped = problems.order_by().values_list("category_id", "nature", "recurrence_state").annotate(n=Count("pk"))
+    for *values, n in grouped:
+        for counted, value in zip(kinds, values, strict=True):
+            counted[value] = counted.get(value, 0) + n
+    return kinds
 
 
 def grouped_closures(closures: QuerySet[LedgerEvent], *, key) -> list[tuple[str, datetime.date, int]]:
@@ -248,12 +249,15 @@ OVERDUE_FIELDS = ("number", "measure", "is_ongoing", "deadline", "status", "resp
                   "problem__number", "problem__description")
 
 
+RECURRING = (RecurrenceState.FLAGGED, RecurrenceState.CONFIRMED)
+
+
 def recurring_counts(problems: QuerySet[Problem]) -> dict[str, int]:
     """Recurring problems (问题反弹) among `problems`: flagged (awaiting a decision) and confirmed, one query."""
     # Only the few flagged rows are read (the partial index `problem_recurring`), not every problem of a province.
-    counted = dict(problems.filter(recurrence_state__in=[RecurrenceState.FLAGGED, RecurrenceState.CONFIRMED])
+    counted = dict(problems.filter(recurrence_state__in=RECURRING)
                    .order_by().values_list("recurrence_state").annotate(n=Count("pk")))
-    return {state: counted.get(state, 0) for state in (RecurrenceState.FLAGGED, RecurrenceState.CONFIRMED)}
+    return {state: counted.get(state, 0) for state in RECURRING}
 
 
 def dashboard(*, scope: Scope, campaign: Campaign, focus: OrgUnit, today: datetime.date | None = None) -> dict:
@@ -266,11 +270,14 @@ def dashboard(*, scope: Scope, campaign: Campaign, focus: OrgUnit, today: dateti
     sets = campaign_sets(campaign=campaign, unit=focus).scoped(scope)
     tally, parts = tally_or_parts(campaign=campaign, unit=focus, today=today)
     in_place = in_place_filter(campaign=campaign, policy=policy_of(campaign))
+    recurring = None
     if tally is None:
         counted = _live_sets(sets, parts) if parts else sets
         totals, phases = grouped_figures(counted, key=_row_key(focus), today=today, in_place=in_place)
         whole = Value(focus.path, output_field=CharField())
-        categories, natures = grouped_kinds(counted.problems)
+        categories, natures, states = grouped_kinds(counted.problems)
+        if not parts:  # counted all of `sets.problems`: the recurring ones are among these counts
+            recurring = {state: states.get(state, 0) for state in RECURRING}
         weekly = {week: n for _key, week, n in grouped_closures(counted.closures, key=whole)}
         stars = {stars: n for _key, stars, n in grouped_stars(counted.ratings, key=whole)}
         if parts:
@@ -299,7 +306,7 @@ def dashboard(*, scope: Scope, campaign: Campaign, focus: OrgUnit, today: dateti
                          .only(*OVERDUE_FIELDS).order_by("deadline", "pk")[:10])
     return {
         "rows": rows, "total": total, "by_category": by_category, "by_phase": by_phase,
-        "recurring": recurring_counts(sets.problems),
+        "recurring": recurring_counts(sets.problems) if recurring is None else recurring,
         "by_nature": [(value, label, natures.get(value, 0)) for value, label in ProblemNature.choices],
         "weekly": [{"week": week, "n": n} for week, n in sorted(weekly.items())],
         "stars": [(n, stars.get(n, 0)) for n in range(5, 0, -1)], "overdue_items": overdue_items, "today": today,
