@@ -47,7 +47,7 @@ from reviews.selectors.dashboards import (
     problem_groups,
     star_groups,
 )
-from reviews.selectors.results import in_place_counts, policy_of
+from reviews.selectors.results import in_place_filter, policy_of
 from reviews.selectors.sets import HANDED_IN, CampaignSets, campaign_sets
 
 MAPS = ("statuses", "categories", "natures", "weekly", "stars", "units", "found", "phases")
@@ -201,7 +201,7 @@ def _group_fold(row: dict) -> Fold:
     return fold
 
 
-def _folds(sets: CampaignSets, *, today: datetime.date, results: dict, ordered: bool) -> list[Iterator]:
+def _folds(sets: CampaignSets, *, today: datetime.date, in_place, ordered: bool) -> list[Iterator]:
     """Every grouped query of the dashboard, each as (unit path, fold) rows; in unit-path order if `ordered`."""
     key, closure_key = F("unit_path"), F("ledger__unit_path")
 
@@ -211,7 +211,7 @@ def _folds(sets: CampaignSets, *, today: datetime.date, results: dict, ordered: 
         return queryset.iterator(chunk_size=CHUNK)
 
     return [
-        ((row["key"], _ledger_fold(row)) for row in stream(ledger_groups(sets, key=key, results=results))),
+        ((row["key"], _ledger_fold(row)) for row in stream(ledger_groups(sets, key=key, in_place=in_place))),
         ((row["key"], _sums_fold(row, problems="n")) for row in stream(problem_groups(sets, key=key))),
         ((row["key"], _item_fold(row)) for row in stream(item_phase_groups(sets, key=key, today=today))),
         ((row["key"], _group_fold(row)) for row in stream(group_groups(sets.problems, key=key))),
@@ -234,7 +234,7 @@ class _CampaignCount:
         self.today = today
         self.marks = campaign_marks([campaign.pk])[campaign.pk]  # before counting: a later change moves them
         self.counted_at = timezone.now()
-        self.results = in_place_counts(campaign=campaign, policy=policy_of(campaign))
+        self.in_place = in_place_filter(campaign=campaign, policy=policy_of(campaign))
         self.block_depth = self.issuer.depth + BLOCK_LEVELS
 
     def marks_of(self, path: str) -> int:
@@ -317,7 +317,7 @@ def _refresh_block(count: _CampaignCount, unit: OrgUnit) -> tuple[_Sum, int]:
     list(Campaign.objects.filter(pk=count.campaign.pk).select_for_update())  # one recount of a campaign at a time
     SubtreeTally.objects.filter(campaign=count.campaign, unit__path__startswith=unit.path).delete()
     sets = campaign_sets(campaign=count.campaign, unit=unit)
-    merged = heapq.merge(*_folds(sets, today=count.today, results=count.results, ordered=True),
+    merged = heapq.merge(*_folds(sets, today=count.today, in_place=count.in_place, ordered=True),
                          key=lambda row: row[0])
     emitted: list[tuple[str, _Sum]] = []
     writer, written = BulkWriter(), 0
@@ -370,7 +370,7 @@ def _count_live(count: _CampaignCount, upper: _Rollup, paths: list[str]) -> None
                         items=sets.items.filter(unit_path__in=paths),
                         closures=sets.closures.filter(ledger__unit_path__in=paths),
                         ratings=sets.ratings.filter(unit_path__in=paths))
-    for rows in _folds(sets, today=count.today, results=count.results, ordered=False):
+    for rows in _folds(sets, today=count.today, in_place=count.in_place, ordered=False):
         for path, fold in rows:
             fold(upper.totals[path])
 

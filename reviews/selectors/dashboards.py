@@ -28,7 +28,7 @@ from ledger.models import (
 )
 from ledger.selectors.tallies import TallyParts, tally_or_parts
 from reviews.models import StarRating
-from reviews.selectors.results import in_place_condition, in_place_counts, policy_of
+from reviews.selectors.results import in_place_filter, policy_of
 from reviews.selectors.sets import HANDED_IN, CampaignSets, campaign_sets
 
 
@@ -65,22 +65,16 @@ FIGURES = ("ledgers", "handed_in", "accepted", "problems", "items", "closed", "o
 
 # The grouped queries behind every figure, one builder each: the live dashboard and the background recount
 # (`reviews.tallies`, which streams them ordered by unit) count with the very same queries.
-def ledger_groups(sets: CampaignSets, *, key, results: dict) -> QuerySet:
-    """Rows {key, status, n, in_place}: ledgers per key and status, and how many of them are in place."""
-    return sets.ledgers.alias(**results).annotate(key=key).order_by().values("key", "status").annotate(
-        n=Count("pk"), in_place=Count("pk", filter=in_place_condition()))
+def ledger_groups(sets: CampaignSets, *, key, in_place) -> QuerySet:
+    """Rows {key, status, n, in_place}: ledgers per key and status, and how many of them are in place (`in_place`:
+    the campaign's `in_place_filter`)."""
+    return sets.ledgers.annotate(key=key).order_by().values("key", "status").annotate(
+        n=Count("pk"), in_place=Count("pk", filter=in_place))
 
 
 def problem_groups(sets: CampaignSets, *, key) -> QuerySet:
     """Rows {key, n}: active problems."""
     return sets.problems.annotate(key=key).order_by().values("key").annotate(n=Count("pk"))
-
-
-def item_groups(sets: CampaignSets, *, key, today: datetime.date) -> QuerySet:
-    """Rows {key, items, closed, overdue}: measures of active problems."""
-    return sets.items.annotate(key=key).order_by().values("key").annotate(
-        items=Count("pk"), closed=Count("pk", filter=Q(status=ItemStatus.CLOSED)),
-        overdue=Count("pk", filter=overdue_condition(today)))
 
 
 PHASE_FIGURES = ("items", "closed", "overdue")  # what the 按阶段 table shows of each phase
@@ -109,18 +103,6 @@ def item_phase_groups(sets: CampaignSets, *, key, today: datetime.date) -> Query
         overdue=Count("pk", filter=overdue_condition(today)))
 
 
-def grouped_phases(items: QuerySet, *, today: datetime.date) -> dict[int | None, dict[str, int]]:
-    """Phase id (None: in no phase) → {items, closed, overdue} of `items`, one grouped query."""
-    return {row.pop("phase_id"): row for row in items.order_by().values("phase_id").annotate(
-        items=Count("pk"), closed=Count("pk", filter=Q(status=ItemStatus.CLOSED)),
-        overdue=Count("pk", filter=overdue_condition(today)))}
-
-
-def category_groups(problems: QuerySet[Problem], *, key) -> QuerySet:
-    """(key, template category id, active problems)."""
-    return problems.annotate(key=key).order_by().values_list("key", "category_id").annotate(n=Count("pk"))
-
-
 def nature_groups(problems: QuerySet[Problem], *, key) -> QuerySet:
     """(key, problem nature 个性/共性, active problems)."""
     return problems.annotate(key=key).order_by().values_list("key", "nature").annotate(n=Count("pk"))
@@ -137,18 +119,23 @@ def star_groups(ratings: QuerySet[StarRating], *, key) -> QuerySet:
     return ratings.annotate(key=key).order_by().values_list("key", "stars").annotate(n=Count("pk"))
 
 
-def grouped_figures(sets: CampaignSets, *, key, today: datetime.date, results: dict) -> dict[str, dict]:
-    """The row figures of `sets` per value of `key` (an expression over the unit path), in three grouped queries.
+Phases = dict[int | None, dict[str, int]]  # phase id (None: in no phase) → {items, closed, overdue}
 
-    Each value: the FIGURES as counts, and "statuses" (ledger status → ledgers). `results` are the campaign's
-    `in_place_counts`: the ledgers in place are counted by the same rule as the results page.
+
+def grouped_figures(sets: CampaignSets, *, key, today: datetime.date, in_place) -> tuple[dict[str, dict], Phases]:
+    """The row figures of `sets` per value of `key` (an expression over the unit path), and the measures per phase
+    over them all, in three grouped queries (the measures' per key and phase: a query less than apart).
+
+    Each value: the FIGURES as counts, and "statuses" (ledger status → ledgers). `in_place` is the campaign's
+    `in_place_filter`: the ledgers in place are counted by the same rule as the results page.
     """
     totals: dict[str, dict] = {}
+    phases: Phases = {}
 
     def figures(path: str) -> dict:
         return totals.setdefault(path, {**dict.fromkeys(FIGURES, 0), "statuses": {}})
 
-    for row in ledger_groups(sets, key=key, results=results):
+    for row in ledger_groups(sets, key=key, in_place=in_place):
         row_figures, n = figures(row["key"]), row["n"]
         row_figures["statuses"][row["status"]] = n
         row_figures["in_place"] += row["in_place"]
@@ -157,19 +144,24 @@ def grouped_figures(sets: CampaignSets, *, key, today: datetime.date, results: d
         row_figures["accepted"] += n if row["status"] == LedgerStatus.ACCEPTED else 0
     for row in problem_groups(sets, key=key):
         figures(row["key"])["problems"] = row["n"]
-    for row in item_groups(sets, key=key, today=today):
-        figures(row.pop("key")).update(row)
-    return totals
+    for row in item_phase_groups(sets, key=key, today=today):
+        row_figures = figures(row["key"])
+        phase = phases.setdefault(row["phase_id"], dict.fromkeys(PHASE_FIGURES, 0))
+        for name in PHASE_FIGURES:
+            row_figures[name] += row[name]
+            phase[name] += row[name]
+    return totals, phases
 
 
-def grouped_categories(problems: QuerySet[Problem], *, key) -> list[tuple[str, int, int]]:
-    """(key, template category id, active problems)."""
-    return list(category_groups(problems, key=key))
-
-
-def grouped_natures(problems: QuerySet[Problem], *, key) -> list[tuple[str, str, int]]:
-    """(key, problem nature 个性/共性, active problems)."""
-    return list(nature_groups(problems, key=key))
+def grouped_kinds(problems: QuerySet[Problem]) -> tuple[dict[int, int], dict[str, int], dict[str, int]]:
+    """Active problems per template category, per nature (个性/共性) and per recurrence state, one grouped query
+    (for a subtree counted live: the scan the categories need anyway; see `recurring_counts` for big ones)."""
+    kinds: tuple[dict, dict, dict] = ({}, {}, {})
+    grouped = problems.order_by().values_list("category_id", "nature", "recurrence_state").annotate(n=Count("pk"))
+    for *values, n in grouped:
+        for counted, value in zip(kinds, values, strict=True):
+            counted[value] = counted.get(value, 0) + n
+    return kinds
 
 
 def grouped_closures(closures: QuerySet[LedgerEvent], *, key) -> list[tuple[str, datetime.date, int]]:
@@ -187,7 +179,7 @@ def local_week(moment) -> datetime.date:
 
 
 def _tallied_figures(*, sets: CampaignSets, campaign: Campaign, focus: OrgUnit, today: datetime.date,
-                     results: dict) -> dict[str, dict]:
+                     in_place) -> dict[str, dict]:
     """Row figures of a big focus: its children's tallies, plus, counted live, its own ledger and the children
     that have nothing below them (branches directly under it, which get no tally)."""
     totals = {}
@@ -201,7 +193,7 @@ def _tallied_figures(*, sets: CampaignSets, campaign: Campaign, focus: OrgUnit, 
     live = CampaignSets(ledgers=sets.ledgers.filter(unit_path__in=untallied),
                         problems=sets.problems.filter(unit_path__in=untallied),
                         items=sets.items.filter(unit_path__in=untallied), closures=sets.closures, ratings=sets.ratings)
-    for path, figures in grouped_figures(live, key=_row_key(focus), today=today, results=results).items():
+    for path, figures in grouped_figures(live, key=_row_key(focus), today=today, in_place=in_place)[0].items():
         figures.pop("statuses")
         totals[path] = figures
     return totals
@@ -251,12 +243,21 @@ def phase_figures(counted: dict[int | None, dict[str, int]], *, campaign: Campai
     return rows
 
 
+# What the overdue list's rows show (`reviews.templatetags.review_rows.item_table_rows`): reading every column of
+# four models for ten rows was 2–3 ms of CPU.
+OVERDUE_FIELDS = ("number", "measure", "is_ongoing", "deadline", "status", "responsible_name", "ledger__unit__name",
+                  "problem__number", "problem__description")
+
+
+RECURRING = (RecurrenceState.FLAGGED, RecurrenceState.CONFIRMED)
+
+
 def recurring_counts(problems: QuerySet[Problem]) -> dict[str, int]:
     """Recurring problems (问题反弹) among `problems`: flagged (awaiting a decision) and confirmed, one query."""
     # Only the few flagged rows are read (the partial index `problem_recurring`), not every problem of a province.
-    counted = dict(problems.filter(recurrence_state__in=[RecurrenceState.FLAGGED, RecurrenceState.CONFIRMED])
+    counted = dict(problems.filter(recurrence_state__in=RECURRING)
                    .order_by().values_list("recurrence_state").annotate(n=Count("pk")))
-    return {state: counted.get(state, 0) for state in (RecurrenceState.FLAGGED, RecurrenceState.CONFIRMED)}
+    return {state: counted.get(state, 0) for state in RECURRING}
 
 
 def dashboard(*, scope: Scope, campaign: Campaign, focus: OrgUnit, today: datetime.date | None = None) -> dict:
@@ -268,21 +269,22 @@ def dashboard(*, scope: Scope, campaign: Campaign, focus: OrgUnit, today: dateti
     today = today or timezone.localdate()
     sets = campaign_sets(campaign=campaign, unit=focus).scoped(scope)
     tally, parts = tally_or_parts(campaign=campaign, unit=focus, today=today)
-    results = in_place_counts(campaign=campaign, policy=policy_of(campaign))
+    in_place = in_place_filter(campaign=campaign, policy=policy_of(campaign))
+    recurring = None
     if tally is None:
         counted = _live_sets(sets, parts) if parts else sets
-        totals = grouped_figures(counted, key=_row_key(focus), today=today, results=results)
+        totals, phases = grouped_figures(counted, key=_row_key(focus), today=today, in_place=in_place)
         whole = Value(focus.path, output_field=CharField())
-        categories = {category: n for _key, category, n in grouped_categories(counted.problems, key=whole)}
-        natures = {nature: n for _key, nature, n in grouped_natures(counted.problems, key=whole)}
+        categories, natures, states = grouped_kinds(counted.problems)
+        if not parts:  # counted all of `sets.problems`: the recurring ones are among these counts
+            recurring = {state: states.get(state, 0) for state in RECURRING}
         weekly = {week: n for _key, week, n in grouped_closures(counted.closures, key=whole)}
         stars = {stars: n for _key, stars, n in grouped_stars(counted.ratings, key=whole)}
-        phases = grouped_phases(counted.items, today=today)
         if parts:
             _add_stored_parts(parts, focus=focus, totals=totals,
                               maps=(categories, natures, weekly, stars, phases))
     else:
-        totals = _tallied_figures(sets=sets, campaign=campaign, focus=focus, today=today, results=results)
+        totals = _tallied_figures(sets=sets, campaign=campaign, focus=focus, today=today, in_place=in_place)
         categories = {int(category): n for category, n in tally.categories.items()}
         natures = dict(tally.natures)
         weekly = {datetime.date.fromisoformat(week): n for week, n in tally.weekly.items()}
@@ -300,12 +302,11 @@ def dashboard(*, scope: Scope, campaign: Campaign, focus: OrgUnit, today: dateti
         for category in TemplateCategory.objects.filter(pk__in=list(categories)).order_by("order")
     ]
     by_phase = phase_figures(phases, campaign=campaign)
-    overdue_items = list(
-        sets.items.filter(overdue_condition(today)).select_related("ledger__unit", "problem").order_by("deadline", "pk")[:10]
-    )
+    overdue_items = list(sets.items.filter(overdue_condition(today)).select_related("ledger__unit", "problem")
+                         .only(*OVERDUE_FIELDS).order_by("deadline", "pk")[:10])
     return {
         "rows": rows, "total": total, "by_category": by_category, "by_phase": by_phase,
-        "recurring": recurring_counts(sets.problems),
+        "recurring": recurring_counts(sets.problems) if recurring is None else recurring,
         "by_nature": [(value, label, natures.get(value, 0)) for value, label in ProblemNature.choices],
         "weekly": [{"week": week, "n": n} for week, n in sorted(weekly.items())],
         "stars": [(n, stars.get(n, 0)) for n in range(5, 0, -1)], "overdue_items": overdue_items, "today": today,

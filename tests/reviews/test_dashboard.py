@@ -61,10 +61,11 @@ def test_general_branch_sees_its_branches_and_a_branch_itself(client, users, bus
 
 # session, user, role assignments, campaign, the look for a background tally (none: this subtree is small), the
 # results policy (the in-place rule's progress period), then one grouped query each for ledgers (with those in
-# place), problems, items, categories, weekly closures, star distribution, the row
-# units, the categories' titles, the overdue list (joined to units and problems), the recurring problems'
-# counts and the problems' natures (个性/共性); plus the menu's unread-notifications count
-QUERIES = 19  # 18, plus the measures grouped by phase (按阶段; the campaign's phases are read once one is used)
+# place), measures (per unit and phase: the rows and 按阶段), problems, their categories, natures (个性/共性) and
+# recurrence (问题反弹), weekly closures, star distribution, the row units, the categories' titles and the overdue
+# list (joined to units and problems); plus the menu's unread-notifications count (the campaign's phases are read
+# once a measure is in one)
+QUERIES = 16
 
 
 def test_dashboard_queries_do_not_grow_with_branches(client, db):
