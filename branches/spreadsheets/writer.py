@@ -196,6 +196,7 @@ class _SheetStore:
         self.file = tempfile.TemporaryFile()
         self.current: SheetWriter | None = None
         self.spans: dict[int, tuple[int, int]] = {}
+        self.headers: dict[tuple[str, ...], list[Cell]] = {}  # SheetWriter.header's cells, styled once
 
     def start(self, sheet: SheetWriter) -> None:
         if self.current is not None:
@@ -284,8 +285,13 @@ class SheetWriter:
         self.merge(row, row, 1, self.columns)
 
     def header(self, names: list[str]) -> int:
-        return self.append([safe_cell(self.ws, name, font=HEADER_FONT, alignment=WRAP_CENTER) for name in names],
-                           height=24)
+        # made once per workbook: a county's export repeats its header over 8k ledgers
+        key = tuple(names)
+        cells = self.store.headers.get(key)
+        if cells is None:
+            cells = self.store.headers[key] = [safe_cell(self.ws, name, font=HEADER_FONT, alignment=WRAP_CENTER)
+                                               for name in names]
+        return self.append(cells, height=24)
 
 
 COLUMN_LETTERS = [get_column_letter(n) for n in range(1, 27)]
