@@ -252,12 +252,13 @@ def _new_list_sheet(wb: Workbook, name: str, used: set[str], campaign: Campaign,
     return sheet
 
 
-def _unit_label(ledger: LedgerHead, labels: dict[tuple[str, str], str]) -> str:
-    """党支部名称：第一党支部 — the kind's words looked up once per kind, not once per ledger."""
+def _unit_label(ledger: LedgerHead, labels: dict[tuple[str, str], str], pattern: str) -> str:
+    """党支部名称：第一党支部 — the kind's words looked up once per kind, `pattern` translated once per export, not
+    once per ledger."""
     key = (ledger.unit_kind, ledger.unit_kind_name)
     if key not in labels:
         labels[key] = wording.unit_label(*key)
-    return _("%(label)s：%(name)s") % {"label": labels[key], "name": ledger.unit_name}
+    return pattern % {"label": labels[key], "name": ledger.unit_name}
 
 
 PHASE_WIDTHS = (16, 24, 8, 50, 16, 14, 10)
@@ -301,7 +302,7 @@ def write_ledger_sheets(wb: Workbook, selection: ExportSelection, used: set[str]
     current_parent: int | None = None
     sheet: SheetWriter | None = None
     item_rows: ItemRows | None = None
-    column_names, unit_labels = headers(), {}  # translated once, used per ledger
+    column_names, unit_labels, label_pattern = headers(), {}, _("%(label)s：%(name)s")  # translated once
     for ledger, rows in _rows_by_ledger(selection):
         if layout == "per_parent":
             if sheet is None or ledger.parent_id != current_parent:
@@ -309,11 +310,11 @@ def write_ledger_sheets(wb: Workbook, selection: ExportSelection, used: set[str]
                 sheet = _new_list_sheet(wb, ledger.parent_name or ledger.unit_name, used, selection.campaign, ledger)
             else:
                 sheet.append([])
-            sheet.label(_unit_label(ledger, unit_labels))
+            sheet.label(_unit_label(ledger, unit_labels, label_pattern))
             sheet.header(column_names)
         else:
             sheet = _new_list_sheet(wb, ledger.unit_name, used, selection.campaign, ledger)
-            sheet.label(_unit_label(ledger, unit_labels))
+            sheet.label(_unit_label(ledger, unit_labels, label_pattern))
             sheet.header(column_names)
         item_rows = item_rows or ItemRows(sheet.ws)
         LedgerBlockWriter(sheet, categories, item_rows, tick).write(rows)

@@ -22,6 +22,8 @@ SOURCE_DIR = Path("/usr/share/fonts/opentype/noto")
 SIMPLIFIED_CHINESE = 2  # the face's index in Debian's NotoSerifCJK-*.ttc (JP, KR, SC, TC, HK)
 FAMILY = "ReportSerif"
 FACES = {"normal": "Regular", "bold": "Bold"}  # CSS font-weight → Noto's style name
+# Besides GB 2312: ASCII, Latin-1, general punctuation, CJK punctuation, full-width forms
+OTHER_RANGES = [(0x20, 0x7F), (0xA0, 0x100), (0x2000, 0x2070), (0x3000, 0x3040), (0xFF00, 0xFFF0)]
 
 
 def font_path(style: str) -> Path:
@@ -29,15 +31,8 @@ def font_path(style: str) -> Path:
 
 
 def _characters() -> str:
-    gb2312 = set()
-    for first in range(0xA1, 0xF8):
-        for second in range(0xA1, 0xFF):
-            try:
-                gb2312.add(bytes([first, second]).decode("gb2312"))
-            except UnicodeDecodeError:
-                continue
-    ranges = [(0x20, 0x7F), (0xA0, 0x100), (0x2000, 0x2070), (0x3000, 0x3040), (0xFF00, 0xFFF0)]
-    return "".join(sorted(gb2312 | {chr(code) for start, end in ranges for code in range(start, end)}))
+    gb2312 = set(_gb2312_characters())
+    return "".join(sorted(gb2312 | {chr(code) for start, end in OTHER_RANGES for code in range(start, end)}))
 
 
 def build_report_fonts(*, force: bool = False) -> list[Path]:
@@ -51,7 +46,7 @@ def build_report_fonts(*, force: bool = False) -> list[Path]:
         target = font_path(style)
         if not source.exists():
             continue
-        if target.exists() and target.stat().st_mtime >= source.stat().st_mtime and not force:
+        if target.exists() and target.stat().st_mtime >= source.stat().st_mtime and not force and _current(target):
             continue
         characters = characters or _characters()
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -61,11 +56,62 @@ def build_report_fonts(*, force: bool = False) -> list[Path]:
         subsetter = subset.Subsetter(options)
         subsetter.populate(text=characters)
         subsetter.subset(font)
+        _put_everyday_glyphs_first(font)
         _to_truetype(font)
         subset.save_font(font, str(partial), options)
         os.replace(partial, target)  # a half-written font is never picked up
         written.append(target)
     return written
+
+
+def _current(path: Path) -> bool:
+    """Whether a built face is this code's: an older build kept vertical metrics (and Noto's glyph order)."""
+    from fontTools.ttLib import TTFont
+
+    with TTFont(str(path), lazy=True) as font:  # reads the table directory only
+        return "vmtx" not in font
+
+
+def _everyday_order() -> str:
+    """Latin and punctuation, then GB 2312 in its own order: its symbols, its 3,755 everyday hanzi, the rest."""
+    return "".join(chr(code) for start, end in OTHER_RANGES for code in range(start, end)) + "".join(
+        _gb2312_characters())
+
+
+def _gb2312_characters() -> list[str]:
+    found = []
+    for first in range(0xA1, 0xF8):
+        for second in range(0xA1, 0xFF):
+            try:
+                found.append(bytes([first, second]).decode("gb2312"))
+            except UnicodeDecodeError:
+                continue
+    return found
+
+
+def _put_everyday_glyphs_first(font) -> None:
+    """Renumber the glyphs: .notdef, then those of `_everyday_order`, then the rest (forms reached through the
+    layout features); and drop the vertical metrics, which horizontal text never reads.
+
+    WeasyPrint keeps a glyph's number in the PDF's subset, so the subset holds an empty slot (metrics and an
+    offset, ~10 bytes) for every glyph numbered below the highest one used: in Noto's order a report's subset held
+    13,700 slots for 300 characters, and compressing those repetitive bytes at zlib level 9 cost more than
+    compressing the outlines (scale bench). With everyday hanzi first a report rarely needs more than 4,700."""
+    from fontTools.ttLib.reorderGlyphs import reorderGlyphs
+
+    order = font.getGlyphOrder()
+    cmap = font.getBestCmap()
+    first = [order[0]]
+    for character in _everyday_order():
+        name = cmap.get(ord(character))
+        if name is not None:
+            first.append(name)
+    first = list(dict.fromkeys(first))  # a glyph drawn for two characters keeps its first place
+    placed = set(first)
+    reorderGlyphs(font, first + [name for name in order if name not in placed])
+    for table in ("vhea", "vmtx"):
+        if table in font:
+            del font[table]
 
 
 def _to_truetype(font) -> None:

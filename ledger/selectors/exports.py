@@ -184,25 +184,32 @@ def has_common_problems(ledgers: QuerySet[Ledger]) -> bool:
 
 
 def ledger_summaries(ledgers: QuerySet[Ledger], *, natures: bool = False) -> Iterator[tuple]:
-    """Per ledger: its head, status, and problem, measure, closed, open and overdue counts (one query, streamed);
-    with `natures`, then its individual and common problems (个性问题、共性问题)."""
+    """Per ledger: its head, status, and problem, measure, closed, open and overdue counts, streamed; with
+    `natures`, then its individual and common problems (个性问题、共性问题).
+
+    The counts come from two grouped statements (problems, measures), held per ledger id while the ledgers stream:
+    five to seven correlated subqueries per ledger took 0.8 s of the database for a county's 8k ledgers, as long as
+    writing its 30k rows (scale bench)."""
     today = timezone.localdate()
-    problems = Problem.objects.filter(ledger_id=OuterRef("pk"), status=ProblemStatus.ACTIVE)
-    items = RectificationItem.objects.filter(ledger_id=OuterRef("pk"), problem__status=ProblemStatus.ACTIVE)
-    figures = ["n_problems", "n_items", "n_closed", "n_open", "n_overdue"]
-    rows = ledgers.annotate(
-        n_problems=_count(problems),
-        n_items=_count(items),
-        n_closed=_count(items.filter(status=ItemStatus.CLOSED)),
-        n_open=_count(items.filter(~Q(status=ItemStatus.CLOSED))),
-        n_overdue=_count(items.filter(overdue_condition(today))),
-    )
-    if natures:
-        rows = rows.annotate(n_individual=_count(problems.filter(nature=ProblemNature.INDIVIDUAL)),
-                             n_common=_count(problems.filter(nature=ProblemNature.COMMON)))
-        figures += ["n_individual", "n_common"]
-    rows = rows.values_list(*HEAD_FIELDS, "status", *figures)
-    for pk, unit_name, parent_id, parent_name, kind, kind_name, status, *counts in rows.iterator(chunk_size=CHUNK):
+    in_ledgers = ledgers.values("pk")
+    problems = (Problem.objects.filter(ledger__in=in_ledgers, status=ProblemStatus.ACTIVE).order_by()
+                .values("ledger_id").annotate(n=Count("pk"),
+                                              individual=Count("pk", filter=Q(nature=ProblemNature.INDIVIDUAL)),
+                                              common=Count("pk", filter=Q(nature=ProblemNature.COMMON)))
+                .values_list("ledger_id", "n", "individual", "common"))
+    items = (RectificationItem.objects.filter(ledger__in=in_ledgers, problem__status=ProblemStatus.ACTIVE)
+             .order_by().values("ledger_id")
+             .annotate(n=Count("pk"), closed=Count("pk", filter=Q(status=ItemStatus.CLOSED)),
+                       open=Count("pk", filter=~Q(status=ItemStatus.CLOSED)),
+                       overdue=Count("pk", filter=overdue_condition(today)))
+             .values_list("ledger_id", "n", "closed", "open", "overdue"))
+    problem_counts = {ledger_id: counts for ledger_id, *counts in problems}
+    item_counts = {ledger_id: counts for ledger_id, *counts in items}
+    no_problems, no_items = [0, 0, 0], [0, 0, 0, 0]
+    for *head, status in ledgers.values_list(*HEAD_FIELDS, "status").iterator(chunk_size=CHUNK):
+        pk, unit_name, parent_id, parent_name, kind, kind_name = head
+        n_problems, n_individual, n_common = problem_counts.get(pk, no_problems)
+        counts = [n_problems, *item_counts.get(pk, no_items)] + ([n_individual, n_common] if natures else [])
         yield LedgerHead(pk, unit_name, parent_id, parent_name or "", kind, kind_name), status, counts
 
 
