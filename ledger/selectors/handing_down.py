@@ -107,7 +107,10 @@ def handed_down_copies(user, problem: Problem, today: datetime.date | None = Non
 
 def handed_down_summary(ledger: Ledger) -> dict[int, dict[str, int]]:
     """{problem id: {"units": copies, "done": copies with measures all closed}} for the ledger's problems that were
-    handed down: one query."""
+    handed down: one query, none for a branch's ledger (a branch has no units below: nothing is handed down from it,
+    `problems_hand_down` refuses)."""
+    if ledger.unit.kind == UnitKind.BRANCH:
+        return {}
     open_items = RectificationItem.objects.filter(problem=OuterRef("pk"), status__in=OPEN_ITEM_STATUSES)
     any_item = RectificationItem.objects.filter(problem=OuterRef("pk"))
     done = Q(status=ProblemStatus.ACTIVE) & Exists(any_item) & ~Exists(open_items)

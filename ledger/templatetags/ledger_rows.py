@@ -13,15 +13,16 @@ from typing import NamedTuple
 
 from django import template
 from django.template.defaultfilters import linebreaksbr
-from django.utils import dateformat
+from django.urls import get_script_prefix
+from django.utils import dateformat, timezone
 from django.utils.formats import get_format
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 from django.utils.translation import get_language, gettext, ngettext
 
-from ledger.models import RecurrenceState
+from ledger.models import ItemStatus, RecurrenceState
 from ledger.naming import circled, problem_no
-from ledger.templatetags.workflow_tags import badge, nature_label, pk_url, source_label, status_label
+from ledger.templatetags.workflow_tags import badge, nature_label, pk_url, source_label, status_label, url_around_pk
 
 register = template.Library()
 
@@ -34,14 +35,31 @@ class RowLabels(NamedTuple):
     responsible: str
     leader: str
     date_format: str  # the language's DATE_FORMAT, as the `date` filter without an argument uses it
+    statuses: dict[str, str]  # a measure's status → its words, escaped
+    item_url: tuple[str, str]  # the measure page's URL around its pk (`pk_url`, its script prefix read once)
+    download_url: tuple[str, str]
+    thumbnail_url: tuple[str, str]
 
 
 @functools.cache
-def _row_labels(language: str | None) -> RowLabels:
-    """The row's words in `language` (the active one when called), escaped: looked up once per language."""
+def _row_labels(language: str | None, script_prefix: str) -> RowLabels:
+    """The row's words in `language` (the active one when called), escaped, and its links' pieces under
+    `script_prefix`: looked up once per language and mount point, not for each of a ledger's 200 measures."""
     words = (gettext("逾期"), gettext("结转"), gettext("整改时限"), gettext("立行立改、长期坚持"), gettext("责任人"),
              gettext("责任领导"))
-    return RowLabels(*(html.escape(word) for word in words), get_format("DATE_FORMAT"))
+    statuses = {value: html.escape(status_label(value)) for value in ItemStatus.values}
+    urls = (url_around_pk(name, script_prefix)
+            for name in ("ledger:item_detail", "ledger:evidence_download", "ledger:evidence_thumbnail"))
+    return RowLabels(*(html.escape(word) for word in words), get_format("DATE_FORMAT"), statuses, *urls)
+
+
+def row_labels() -> RowLabels:
+    """`_row_labels` of the active language and the request's mount point."""
+    return _row_labels(get_language(), get_script_prefix())
+
+
+def _link(pieces: tuple[str, str], pk: int) -> str:
+    return f"{pieces[0]}{int(pk)}{pieces[1]}"
 
 
 def _e(value) -> str:
@@ -53,9 +71,10 @@ def _cut(text: str, length: int) -> str:
     return text if len(text) <= length else Truncator(text).chars(length)
 
 
-def _badges(item, labels: RowLabels) -> str:
-    parts = [f'<span class="badge text-bg-{badge(item.status)}">{_e(status_label(item.status))}</span>']
-    if item.overdue:
+def _badges(item, labels: RowLabels, today) -> str:
+    status = labels.statuses.get(item.status) or _e(item.status)
+    parts = [f'<span class="badge text-bg-{badge(item.status)}">{status}</span>']
+    if item.is_overdue(today):
         parts.append(f'<span class="badge text-bg-danger">{labels.overdue}</span>')
     if item.carried_from_id:
         parts.append(f'<span class="badge text-bg-light border">{labels.carried}</span>')
@@ -65,14 +84,14 @@ def _badges(item, labels: RowLabels) -> str:
 
 
 @functools.lru_cache(maxsize=2048)
-def _day(day, labels: RowLabels) -> str:
+def _day(day, date_format: str) -> str:
     """A deadline in the language's date format (`date_format` looked the format up again for every row)."""
-    return dateformat.format(day, labels.date_format)
+    return dateformat.format(day, date_format)
 
 
 def _terms(item, labels: RowLabels) -> str:
     """整改时限：… · 责任人：… · 责任领导：… · 责任单位."""
-    deadline = labels.ongoing if item.is_ongoing else (_e(_day(item.deadline, labels)) if item.deadline else "")
+    deadline = labels.ongoing if item.is_ongoing else (_e(_day(item.deadline, labels.date_format)) if item.deadline else "")
     text = f"{labels.deadline}：{deadline}\n    · {labels.responsible}：{_e(item.responsible_name)}"
     if item.responsible_leader:
         text += f" · {labels.leader}：{_e(item.responsible_leader)}"
@@ -81,31 +100,31 @@ def _terms(item, labels: RowLabels) -> str:
     return text
 
 
-def _evidence_link(ev) -> str:
-    download, name = pk_url(ev.pk, "ledger:evidence_download"), _e(ev.original_name)
+def _evidence_link(ev, labels: RowLabels) -> str:
+    download, name = _link(labels.download_url, ev.pk), _e(ev.original_name)
     if ev.thumbnail:
-        thumbnail = pk_url(ev.pk, "ledger:evidence_thumbnail")
+        thumbnail = _link(labels.thumbnail_url, ev.pk)
         return (f'<a href="{download}" title="{name}"><img class="evidence-thumb" src="{thumbnail}" alt="{name}" '
                 f'loading="lazy"></a>')
     return f'<a class="badge text-bg-light border" href="{download}">{_e(_cut(ev.original_name, 24))}</a>'
 
 
-def _evidence(item) -> str:
+def _evidence(item, labels: RowLabels) -> str:
     files = item.evidence_list if hasattr(item, "evidence_list") else item.evidence.all()  # prefetched as a list
     if not files:
         return ""
-    links = "\n      ".join(_evidence_link(ev) for ev in files)
+    links = "\n      ".join(_evidence_link(ev, labels) for ev in files)
     return f'\n  <div class="evidence-strip mt-1">\n      {links}\n  </div>'
 
 
-def _row(item, labels: RowLabels) -> str:
+def _row(item, labels: RowLabels, today) -> str:
     return (
         f'<li class="list-group-item ledger-item" id="item-{int(item.pk)}">\n'
         f'  <div class="d-flex flex-wrap gap-2 justify-content-between">\n'
-        f'    <a href="{pk_url(item.pk, "ledger:item_detail")}" class="fw-semibold text-decoration-none">'
+        f'    <a href="{_link(labels.item_url, item.pk)}" class="fw-semibold text-decoration-none">'
         f'{circled(item.number)} {_e(_cut(item.measure, 120))}</a>\n'
-        f'    <span>\n      {_badges(item, labels)}\n    </span>\n  </div>\n'
-        f'  <div class="small text-muted">\n    {_terms(item, labels)}\n  </div>{_evidence(item)}\n</li>\n'
+        f'    <span>\n      {_badges(item, labels, today)}\n    </span>\n  </div>\n'
+        f'  <div class="small text-muted">\n    {_terms(item, labels)}\n  </div>{_evidence(item, labels)}\n</li>\n'
     )
 
 
@@ -113,14 +132,14 @@ def _row(item, labels: RowLabels) -> str:
 def item_row(item) -> SafeString:
     """One measure as a list-group row: its number and measure linked to its page, status badges, deadline and
     the people responsible, and its evidence (thumbnails or file names, each linked to its download)."""
-    return SafeString(_row(item, _row_labels(get_language())))
+    return SafeString(_row(item, row_labels(), timezone.localdate()))
 
 
 @register.simple_tag
 def item_rows(items) -> SafeString:
     """`item_row` for each of `items`, in one tag call (a problem's measures)."""
-    labels = _row_labels(get_language())
-    return SafeString("".join(_row(item, labels) for item in items))
+    labels, today = row_labels(), timezone.localdate()
+    return SafeString("".join(_row(item, labels, today) for item in items))
 
 
 class ProblemLabels(NamedTuple):
@@ -182,15 +201,17 @@ def problem_block(context, problem) -> SafeString:
     description, carry-over and recurrence links, the measures of the units above, the copies handed down
     (`handed_down`) and its measure rows (`shown_items`). Written in Python as `item_rows` is: the template per
     problem was a fifth of the page of 56 problems (issue 15)."""
-    language = get_language()
-    labels, row_labels = _problem_labels(language), _row_labels(language)
+    labels, words = _problem_labels(get_language()), row_labels()
+    if "ledger_rows_today" not in context.render_context:  # the day read once per page, not once per problem
+        context.render_context["ledger_rows_today"] = timezone.localdate()
+    today = context.render_context["ledger_rows_today"]
     rights, sent = context.get("rights"), (context.get("handed_down") or {}).get(problem.pk)
     extra = ""
     if problem.carried_from_id or problem.recurrence_of_id or problem.carried_to_list:
         extra += _included(context, "ledger/_problem_links.html", problem=problem)
     if problem.common_measures:
         extra += _included(context, "ledger/_common_measures.html", measures=problem.common_measures)
-    rows = "".join(_row(item, row_labels) for item in problem.shown_items) or (
+    rows = "".join(_row(item, words, today) for item in problem.shown_items) or (
         f'<li class="list-group-item small text-warning">{labels.no_measure}</li>')
     return SafeString(
         f'<div class="ledger-problem mb-3" id="problem-{int(problem.pk)}">\n'
