@@ -36,10 +36,12 @@ def test_staff_enrols_on_a_phone_and_is_asked_for_a_code_next_time(staff, visit_
     assert "两步验证已启用" in visit.page.inner_text("main")
 
     visit.page.click(".navbar-toggler")  # the phone's collapsed menu holds 退出
-    visit.page.wait_for_selector("form[action$='/accounts/logout/'] button", state="visible")
-    visit.logout()
+    # opened, not opening: a click during Bootstrap's collapse transition was lost on a loaded machine (no sign-out
+    # reached the server), so wait for `.show`, which Bootstrap sets when the transition has ended
+    visit.page.wait_for_selector(".navbar-collapse.show form[action$='/accounts/logout/'] button", state="visible")
     # the sign-out's POST must have answered before the next navigation, which would otherwise cancel it
-    visit.page.wait_for_url("**/accounts/login/**")
+    with visit.page.expect_navigation(url="**/accounts/login/**"):
+        visit.page.click("form[action$='/accounts/logout/'] button")
     visit.login("zuzhibu", "pw-123456")
     assert "/accounts/2fa/verify/" in visit.page.url
     visit.check("two-factor-verify-phone")
