@@ -229,11 +229,28 @@ def name_or_code_condition(query: str) -> Q:
     """A name containing `query` or a code starting with it, both case-insensitive. On PostgreSQL indexes serve
     both (branches migration 0004): a search that finds little does not read the viewer's subtree unit by unit
     (the province's tree search for a missing name: 115 ms at 30k units, ten times that at 300k)."""
-    code = Q(code__istartswith=query)
+    return _name_condition(query) | Q(code__istartswith=query)
+
+
+def _name_condition(query: str) -> Q:
     if connection.vendor == "postgresql" and len(query) < TRIGRAM:
         # The query is a bound parameter, the SQL a constant (an expression index must match it as written)
-        return Q(RawSQL(NAME_GRAMS, [query], output_field=BooleanField())) | code  # noqa: S611
-    return Q(name__icontains=query) | code
+        return Q(RawSQL(NAME_GRAMS, [query], output_field=BooleanField()))  # noqa: S611
+    return Q(name__icontains=query)
+
+
+def first_matching(units: QuerySet[OrgUnit], query: str, limit: int) -> list[OrgUnit]:
+    """The first `limit` of `units` in tree order whose name contains, or code starts with, `query`.
+
+    Where the database can, the name and the code are looked up apart, each to its first `limit`, and the two
+    joined: as one OR condition PostgreSQL checked the name's pieces again for every unit its index found (the
+    function in `NAME_GRAMS` once per unit: a province's "党委", 2,880 committees, took 45–64 ms; apart, 3)."""
+    units = units.order_by("path")
+    if not connection.features.supports_slicing_ordering_in_compound:
+        return list(units.filter(name_or_code_condition(query))[:limit])
+    by_name = units.filter(_name_condition(query))[:limit]
+    by_code = units.filter(code__istartswith=query)[:limit]
+    return list(by_name.union(by_code).order_by("path")[:limit])
 
 
 def unit_search(user, query: str, *, limit: int = 50) -> list[OrgUnit]:
@@ -241,8 +258,7 @@ def unit_search(user, query: str, *, limit: int = 50) -> list[OrgUnit]:
     query = query.strip()
     if not query:
         return []
-    units = scope_for(user).filter(OrgUnit.objects.filter(name_or_code_condition(query)))
-    return list(units.order_by("path")[:limit])
+    return first_matching(scope_for(user).filter(OrgUnit.objects.all()), query, limit)
 
 
 # ---- picking units in a form (branches.pickers): a bounded search or one level of the tree -------------------
@@ -286,8 +302,9 @@ def units_to_pick(scope: Scope, pick: UnitPick, *, query: str = "", within: int 
     units = pickable_units(scope, pick)
     query = query.strip()
     if query:
-        units = units.filter(name_or_code_condition(query))
-    elif within is not None:
+        found = first_matching(units, query, limit + 1)
+        return found[:limit], len(found) > limit
+    if within is not None:
         units = units.filter(parent_id=within)
     else:
         tops = [unit.pk for unit in scope.units.values()]

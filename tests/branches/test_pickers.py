@@ -10,8 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from branches.models import UnitKind
-from branches.selectors import PICK_LIMIT
+from branches.models import OrgUnit, UnitKind
+from branches.selectors import PICK_LIMIT, Action, UnitPick, scope_for, units_to_pick
 from reviews.models import RatingDelegation, SupervisionRecord
 from tests.conftest import make_unit
 from tests.factories import make_campaign
@@ -121,3 +121,19 @@ def test_delegation_picks_a_unit_above_the_branches_in_scope(client, users, tree
         assert not RatingDelegation.objects.exists()
     assert client.post(url, {"unit": tree.gb1.pk, "username": "gb_staff"}).status_code == 302
     assert RatingDelegation.objects.get().unit == tree.gb1
+
+
+def test_a_search_lists_name_and_code_matches_in_tree_order_once_each(users, tree):
+    """Names and codes are looked up apart on PostgreSQL (branches.selectors.first_matching): what is listed is
+    still the first units of the tree that match either, each once, and "more" when there are more."""
+    make_unit(tree.gb2, UnitKind.BRANCH, "党支部9", "第九支部")  # matches "党支" by its code only
+    make_unit(tree.gb2, UnitKind.BRANCH, "G2-7", "第七党支部")  # by its name only
+    make_unit(tree.gb2, UnitKind.BRANCH, "党支部8", "第八党支部")  # by both
+    scope, every_unit = scope_for(users["org"]), UnitPick(action=Action.VIEW)
+    found, more = units_to_pick(scope, every_unit, query="党支", limit=10)
+    in_tree_order = sorted(OrgUnit.objects.filter(path__startswith=tree.root.path), key=lambda unit: unit.path)
+    expected = [unit.name for unit in in_tree_order if "党支" in unit.name or unit.code.startswith("党支")]
+    assert len(expected) == 6 and {"第九支部", "第七党支部", "第八党支部"} <= set(expected)
+    assert [unit.name for unit in found] == expected and not more
+    first, more = units_to_pick(scope, every_unit, query="党支", limit=4)
+    assert [unit.name for unit in first] == expected[:4] and more
