@@ -70,15 +70,23 @@ def campaign_sets(*, campaign: Campaign, unit: OrgUnit) -> CampaignSets:
 
 
 def ledgers_in(*, scope: Scope, campaign: Campaign, unit: OrgUnit) -> QuerySet[Ledger]:
-    return scope.filter(campaign_sets(campaign=campaign, unit=unit).ledgers, Action.VIEW, "unit_path")
+    return _seen_below(scope, campaign_sets(campaign=campaign, unit=unit).ledgers, unit)
 
 
 def problems_in(*, scope: Scope, campaign: Campaign, unit: OrgUnit) -> QuerySet[Problem]:
-    return scope.filter(campaign_sets(campaign=campaign, unit=unit).problems, Action.VIEW, "unit_path")
+    return _seen_below(scope, campaign_sets(campaign=campaign, unit=unit).problems, unit)
 
 
 def items_in(*, scope: Scope, campaign: Campaign, unit: OrgUnit) -> QuerySet[RectificationItem]:
-    return scope.filter(campaign_sets(campaign=campaign, unit=unit).items, Action.VIEW, "unit_path")
+    return _seen_below(scope, campaign_sets(campaign=campaign, unit=unit).items, unit)
+
+
+def _seen_below(scope: Scope, rows: QuerySet, unit: OrgUnit) -> QuerySet:
+    """`rows` (of `unit`'s subtree, by their `unit_path`) as the viewer sees them. VIEW reaches a unit's whole
+    subtree, so below a unit the viewer sees the subtree is said once: said again (the viewer's own prefix, the
+    same range for a county) PostgreSQL multiplied the two estimates — at 300k it guessed 186 of a county's
+    10,579 ledgers, then read them all to sort instead of stopping at the last page's 51 (25 ms instead of 2)."""
+    return rows if scope.can(Action.VIEW, unit) else scope.filter(rows, Action.VIEW, "unit_path")
 
 
 # The lists' orders, for keyset pagination (`config.lists.keyset_page_of`): tree order, each unit's rows by
