@@ -170,6 +170,8 @@ def _beyond(keys: tuple[str, ...], values: list) -> Q:
 
 
 def _value(row, key: str):
+    if isinstance(row, tuple):  # a values_list(named=True) row: its fields are named by their paths
+        return getattr(row, key.lstrip("-"))
     value = row
     for attribute in key.lstrip("-").split("__"):
         value = getattr(value, attribute)

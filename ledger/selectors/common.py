@@ -276,8 +276,8 @@ def _first_ledgers_problems(scope: Scope, campaign: Campaign, unit: OrgUnit, key
     (~400 problems at a county)."""
     first = _first_ledgers(_visible_below(scope, campaign, unit), keys, shown)
     # by the ledgers' ids, and their paths for the join to the ledgers (else a hash of all the campaign's)
-    rows = (Problem.objects.filter(ledger_id__in=sorted({ledger for _c, _m, ledger, _path in first}),
-                                   ledger__unit_path__in=sorted({path for *_key, path in first}),
+    rows = (Problem.objects.filter(ledger_id__any=sorted({ledger for _c, _m, ledger, _path in first}),
+                                   ledger__unit_path__any=sorted({path for *_key, path in first}),
                                    status=ProblemStatus.ACTIVE).filter(_group_condition(keys))
             .annotate(shown=Left("description", DESCRIPTION_SHOWN + 1))
             .order_by("ledger__unit__code", "unit_path", "number")

@@ -165,3 +165,23 @@ def self_check_rows(context, rows) -> SafeString:
     disabled = "" if rights and rights.edit else " disabled"
     words = _self_check_words(get_language())
     return SafeString("".join(_self_check_row(row, ledger.pk, csrf, disabled, words) for row in rows))
+
+
+# ---- 三单一账 (ledger:campaign_lists, ledger:ledger_lists) -------------------------------------------------------
+
+
+def _list_cell(value) -> str:
+    """`{{ value|linebreaksbr }}` with autoescaping: newlines normalized, the text escaped, newlines as <br>."""
+    return _e(str(value).replace("\r\n", "\n").replace("\r", "\n")).replace("\n", "<br>")
+
+
+@register.simple_tag
+def three_list_rows(headers, rows) -> SafeString:
+    """A page of one of the three lists (`ledger/lists/page.html`), one <tr> per row, each cell labelled with its
+    column's header (`data-label`, the phone's card layout): 50 rows are 350 cells, whose template loop, variables
+    and `linebreaksbr` filters were a third of the page's CPU."""
+    opens = [f'<td data-label="{_e(header)}">' for header in headers]
+    return SafeString("".join(
+        "\n    <tr>" + "".join(f"{opened}{_list_cell(value)}</td>" for opened, value in zip(opens, row, strict=True))
+        + "</tr>\n  "
+        for row in rows))

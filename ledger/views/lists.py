@@ -43,7 +43,7 @@ def _render(request: HttpRequest, kind: ListKind, selection: ExportSelection, pa
     return render(request, "ledger/lists/page.html", {
         **context, "kind": kind, "kinds": KINDS.values(), "campaign": selection.campaign,
         "scope_name": selection_name(selection), "headers": headers, "page": page,
-        "rows": [list(zip(headers, row, strict=True)) for row in rows],
+        "rows": rows,  # cells under `headers`, written by {% list_rows %}
     })
 
 
