@@ -184,9 +184,11 @@ def list_total(page) -> int:
     return page.total.n if getattr(page, "keyset", False) else page.paginator.count
 
 
-# The browser files that take longest (every page at two sizes for four roles; four whole journeys), run first of
-# the browser files; the rest of them by their number of tests, most first.
-LONGEST_BROWSER_FILES = ("test_every_page_fits.py", "test_seed_journeys.py")
+# The browser files that take longest (every page at two sizes, a file per role so both workers walk; four whole
+# journeys), run first of the browser files, longest first; the rest of them by their number of tests, most first.
+LONGEST_BROWSER_FILES = ("test_every_page_fits_org.py", "test_every_page_fits_inspector.py",
+                         "test_every_page_fits_gb_staff.py", "test_every_page_fits_secretary.py",
+                         "test_seed_journeys.py")
 
 
 def pytest_collection_modifyitems(config, items):
