@@ -184,9 +184,11 @@ def list_total(page) -> int:
     return page.total.n if getattr(page, "keyset", False) else page.paginator.count
 
 
-# The browser files that take longest (every page at two sizes for four roles; four whole journeys), run first of
-# the browser files; the rest of them by their number of tests, most first.
-LONGEST_BROWSER_FILES = ("test_every_page_fits.py", "test_seed_journeys.py")
+# The browser files that take longest (every page at two sizes, a file per role so both workers walk; four whole
+# journeys), run first of the browser files, longest first; the rest of them by their number of tests, most first.
+LONGEST_BROWSER_FILES = ("test_every_page_fits_org.py", "test_every_page_fits_inspector.py",
+                         "test_every_page_fits_gb_staff.py", "test_every_page_fits_secretary.py",
+                         "test_seed_journeys.py")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -224,26 +226,35 @@ def pytest_collection_modifyitems(config, items):
 
 
 class DemoCopy:
-    """The worker's seeded demo: `load()` seeds it the first time (and keeps a copy), restores the copy after."""
+    """The worker's seeded demos: `load()` seeds the demo for today the first time (and keeps a copy), restores the
+    copy after; `load(day)` the same for a demo seeded as on `day` (`seed_demo --today`), a copy of its own."""
 
     def __init__(self):
-        self.day = None  # the day the copy was seeded for; None: no copy yet
-        self.sqlite_copy = None  # SQLite: an in-memory database holding the copy
+        self.today = None  # the day today's copy was seeded for; None: no copy yet (a run may pass midnight)
+        self.days = set()  # the fixed days that have a copy
+        self.sqlite_copies = {}  # SQLite: the copies, in-memory databases by the day they were seeded for
 
-    def load(self) -> None:
+    def load(self, day=None) -> None:
         from django.core.management import call_command
         from django.utils import timezone
 
-        today = timezone.localdate()
-        if self.day == today:
-            self._restore()
+        if day is None:
+            today = timezone.localdate()
+            seeded, key, options = self.today == today, "today", {}
         else:
-            call_command("seed_demo", stdout=open(os.devnull, "w"))
-            self._keep()
-            self.day = today
+            seeded, key, options = day in self.days, day.isoformat(), {"today": day.isoformat()}
+        if seeded:
+            self._restore(key)
+        else:
+            call_command("seed_demo", stdout=open(os.devnull, "w"), **options)
+            self._keep(key)
+            if day is None:
+                self.today = today
+            else:
+                self.days.add(day)
         ContentType.objects.clear_cache()  # the copy's content types, not the ids cached before it came back
 
-    def _keep(self) -> None:
+    def _keep(self, key: str) -> None:
         if connection.vendor == "postgresql":
             # A template may have no other session: ours closed here, the live server's close as each request
             # ends; one left idle since the session's start (a content-type read at setup) is ended here.
@@ -251,35 +262,38 @@ class DemoCopy:
             with connection._nodb_cursor() as cursor:
                 cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                                " WHERE datname = %s AND pid <> pg_backend_pid()", [connection.settings_dict["NAME"]])
-                cursor.execute(f"DROP DATABASE IF EXISTS {self._pg_copy_name()}")
-                cursor.execute(f"CREATE DATABASE {self._pg_copy_name()} TEMPLATE {self._pg_name()}")
+                cursor.execute(f"DROP DATABASE IF EXISTS {self._pg_copy_name(key)}")
+                cursor.execute(f"CREATE DATABASE {self._pg_copy_name(key)} TEMPLATE {self._pg_name()}")
         else:
             import sqlite3
 
             connection.ensure_connection()
-            self.sqlite_copy = sqlite3.connect(":memory:", check_same_thread=False)
-            connection.connection.backup(self.sqlite_copy)
+            self.sqlite_copies[key] = sqlite3.connect(":memory:", check_same_thread=False)
+            connection.connection.backup(self.sqlite_copies[key])
 
-    def _restore(self) -> None:
+    def _restore(self, key: str) -> None:
         if connection.vendor == "postgresql":
             connections.close_all()
             with connection._nodb_cursor() as cursor:
                 cursor.execute(f"DROP DATABASE {self._pg_name()} WITH (FORCE)")
-                cursor.execute(f"CREATE DATABASE {self._pg_name()} TEMPLATE {self._pg_copy_name()}")
+                cursor.execute(f"CREATE DATABASE {self._pg_name()} TEMPLATE {self._pg_copy_name(key)}")
         else:
             connection.ensure_connection()
-            self.sqlite_copy.backup(connection.connection)
+            self.sqlite_copies[key].backup(connection.connection)
 
     def drop(self) -> None:
-        if self.day is not None and connection.vendor == "postgresql":
+        if connection.vendor == "postgresql":
+            keys = ["today"] * (self.today is not None) + [day.isoformat() for day in self.days]
             with connection._nodb_cursor() as cursor:
-                cursor.execute(f"DROP DATABASE IF EXISTS {self._pg_copy_name()} WITH (FORCE)")
+                for key in keys:
+                    cursor.execute(f"DROP DATABASE IF EXISTS {self._pg_copy_name(key)} WITH (FORCE)")
 
     def _pg_name(self) -> str:
         return connection.ops.quote_name(connection.settings_dict["NAME"])
 
-    def _pg_copy_name(self) -> str:
-        return connection.ops.quote_name(connection.settings_dict["NAME"] + "_demo")
+    def _pg_copy_name(self, key: str) -> str:
+        suffix = "_demo" if key == "today" else "_demo_" + key.replace("-", "")
+        return connection.ops.quote_name(connection.settings_dict["NAME"] + suffix)
 
 
 @pytest.fixture(scope="session")
@@ -294,3 +308,10 @@ def demo_copy(django_db_setup, django_db_blocker):
 def seeded_demo(transactional_db, demo_copy):
     """The whole demo (`seed_demo`) in a live-server database of this test's own (see DemoCopy above)."""
     demo_copy.load()
+
+
+@pytest.fixture
+def seeded_demo_on(transactional_db, demo_copy):
+    """`seeded_demo_on(day)`: the whole demo as `seed_demo --today <day>` makes it, in a database of this test's own
+    (a copy of the worker's, seeded once for that day: see DemoCopy above)."""
+    return demo_copy.load

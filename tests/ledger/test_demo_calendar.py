@@ -36,9 +36,16 @@ def seed_demo(day: datetime.date) -> None:
     call_command("seed_demo", today=day.isoformat(), stdout=open("/dev/null", "w"))
 
 
+@pytest.fixture(scope="module")
+def demo_media(tmp_path_factory):
+    """The files of the demo seeded on DAY (its CA, its signed report), kept beside the worker's copy of its
+    database (`seeded_demo_on`): every test of the module starts from both as the first seed left them."""
+    return tmp_path_factory.mktemp("demo-on-day") / "media"
+
+
 @pytest.fixture
-def signing(settings, tmp_path):
-    settings.PRIVATE_MEDIA_ROOT = tmp_path / "media"  # no CA yet: the demo creates one
+def signing(settings, demo_media):
+    settings.PRIVATE_MEDIA_ROOT = demo_media  # no CA yet when the demo is first seeded: the demo creates one
     settings.REPORT_SIGNING_PKCS12 = ""
     settings.REPORT_SIGNING_CA_CERTS = []
 
@@ -64,8 +71,8 @@ def test_seeded_on_a_day_the_campaign_is_in_supervision_with_overdue_and_due_soo
     assert history.status == CampaignStatus.CLOSED
 
 
-def test_the_sweep_after_seeding_reminds_of_this_week_only(db, signing):
-    seed_demo(DAY)
+def test_the_sweep_after_seeding_reminds_of_this_week_only(signing, seeded_demo_on):
+    seeded_demo_on(DAY)
     due_soon = Notification.objects.filter(kind=NotificationKind.ITEM_DUE_SOON, recipient__username="zhishu14")
     assert due_soon.exists()
     for log in ReminderLog.objects.filter(kind=NotificationKind.ITEM_DUE_SOON):
@@ -92,8 +99,8 @@ def snapshot() -> dict:
     }
 
 
-def test_seeding_again_the_same_day_or_a_later_one_changes_nothing(db, signing):
-    seed_demo(DAY)
+def test_seeding_again_the_same_day_or_a_later_one_changes_nothing(signing, seeded_demo_on):
+    seeded_demo_on(DAY)
     first, reminders = snapshot(), Notification.objects.count()
     seed_demo(DAY)
     assert (snapshot(), Notification.objects.count()) == (first, reminders)

@@ -30,9 +30,16 @@ from tests.tally_marks import marks_sum
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(scope="module")
+def generated_once(module_db, django_db_blocker):
+    """Generated once for the module (`module_db`): each test reads it, or writes in its own savepoint."""
+    with django_db_blocker.unblock():
+        return ScaleGenerator(Plan(units=300, items=1_000, seed=7)).run()
+
+
 @pytest.fixture
-def generated():
-    return ScaleGenerator(Plan(units=300, items=1_000, seed=7)).run()
+def generated(generated_once, db):
+    return generated_once
 
 
 def test_tree_paths_follow_parents(generated):

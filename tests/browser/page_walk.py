@@ -1,7 +1,10 @@
-"""Every page fits a phone and a desk: each HTML page (GET) an account of each role may open, found from the URL
+"""Every page fits a phone and a desk (the walk; the tests are test_every_page_fits_<role>.py, one file per role so
+pytest-xdist runs them on both workers): each HTML page (GET) an account of each role may open, found from the URL
 configuration with the authorization walk's objects (tests/security/test_authorization_walk.py), is loaded at
-390×844 and 1280×800. Nothing may be wider than the viewport or stick out past its right edge, and a full-page
-screenshot of each is kept under test-artifacts/screenshots/<size>/<role>-<url-name>.png for a person to look at.
+390×844 and 1280×800. Nothing may be wider than the viewport or stick out past its right edge, and axe-core finds no
+serious or critical violation; a full-page screenshot of each page that fails is kept under
+test-artifacts/screenshots/<size>/<role>-<url-name>.png for a person to look at (the checks read the DOM, not the
+picture: taking one of every page cost more than the checks themselves).
 
 What counts as "sticking out": any visible element whose right edge passes the viewport's, except inside an element
 that scrolls sideways (computed overflow-x auto or scroll, e.g. `.table-responsive`): its own box must fit, its
@@ -109,29 +112,34 @@ def open_logged_in(browser, live_server, user, viewport: dict) -> Visit:
     return visit
 
 
-def test_every_page_fits_a_phone_and_a_desk(world, browser, live_server):
+def assert_every_page_fits(world: World, browser, live_server, role: str) -> None:
+    """Every page `role` may open, at each size: nothing wider than the viewport, nothing past its right edge, axe
+    passes (at teardown, `no_console_errors`). A page with a problem is photographed (the whole page) under
+    test-artifacts/screenshots/<size>/<role>-<url-name>.png for a person to look at; the checks read the DOM."""
     problems = []
     walked = 0
-    for role in ROLES:
-        pages = html_pages(world, role)
-        assert len(pages) > 10, f"{role}: only {pages}"  # the walk found the role's pages, not just the home page
-        for size, viewport in SIZES.items():
-            visit = open_logged_in(browser, live_server, world.users[role], viewport)
-            folder = SCREENSHOTS / size
-            folder.mkdir(parents=True, exist_ok=True)
-            for name, url in pages:
-                visit.page.goto(live_server.url + url, wait_until="load")  # no page here polls: "load" is enough
-                walked += 1
-                where = f"{size} {role} {name} ({url})"
-                overflow = visit.page.evaluate(
-                    "document.documentElement.scrollWidth - window.innerWidth")
-                if overflow > 0:
-                    problems.append(f"{where}: the page scrolls sideways by {overflow}px")
-                sticking_out = visit.page.evaluate(STICKING_OUT)
-                if sticking_out:
-                    problems.append(f"{where}: past the right edge: {sticking_out}")
+    pages = html_pages(world, role)
+    assert len(pages) > 10, f"{role}: only {pages}"  # the walk found the role's pages, not just the home page
+    for size, viewport in SIZES.items():
+        visit = open_logged_in(browser, live_server, world.users[role], viewport)
+        for name, url in pages:
+            visit.page.goto(live_server.url + url, wait_until="load")  # no page here polls: "load" is enough
+            walked += 1
+            where = f"{size} {role} {name} ({url})"
+            found = []
+            overflow = visit.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            if overflow > 0:
+                found.append(f"{where}: the page scrolls sideways by {overflow}px")
+            sticking_out = visit.page.evaluate(STICKING_OUT)
+            if sticking_out:
+                found.append(f"{where}: past the right edge: {sticking_out}")
+            violations = len(visit.accessibility_violations)
+            visit.check_accessibility(where)  # axe-core: serious or critical violations fail at teardown
+            if found or len(visit.accessibility_violations) > violations:
+                folder = SCREENSHOTS / size
+                folder.mkdir(parents=True, exist_ok=True)
                 visit.page.screenshot(path=str(folder / f"{role}-{name}.png"), full_page=True)
-                visit.check_accessibility(where)  # axe-core: serious or critical violations fail at teardown
-            visit.page.context.close()
+            problems += found
+        visit.page.context.close()
     assert problems == [], "\n".join(["", *problems])
-    assert walked > 100
+    assert walked == len(pages) * len(SIZES)
