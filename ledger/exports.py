@@ -170,8 +170,12 @@ class LedgerBlockWriter:
             itertools.groupby(rows, key=lambda r: r and r.problem_id), start=1
         ):
             start = len(lines)
-            for row in problem_rows:
-                lines.append(self.item_rows.cells(row, f"{number}. {row.description}" if row else "", label))
+            # A merged range shows its first cell only, and Excel keeps only that one: the rows below carry its
+            # border, not its text again (a county's problem texts and category titles written once per range,
+            # not once per measure: less to escape, write and compress).
+            for index, row in enumerate(problem_rows):
+                problem_label = f"{number}. {row.description}" if row and index == 0 else ""
+                lines.append(self.item_rows.cells(row, problem_label, "" if lines else label))
                 if row:
                     self.progress()
             problems.append((start, len(lines), lines[start][1][0]))
