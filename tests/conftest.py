@@ -230,28 +230,21 @@ class DemoCopy:
     copy after; `load(day)` the same for a demo seeded as on `day` (`seed_demo --today`), a copy of its own."""
 
     def __init__(self):
-        self.today = None  # the day today's copy was seeded for; None: no copy yet (a run may pass midnight)
-        self.days = set()  # the fixed days that have a copy
-        self.sqlite_copies = {}  # SQLite: the copies, in-memory databases by the day they were seeded for
+        self.seeded = {}  # copy key ("today" or the fixed day) → the day it was seeded for (a run may pass midnight)
+        self.sqlite_copies = {}  # SQLite: the copies, in-memory databases by their key
 
     def load(self, day=None) -> None:
         from django.core.management import call_command
         from django.utils import timezone
 
-        if day is None:
-            today = timezone.localdate()
-            seeded, key, options = self.today == today, "today", {}
-        else:
-            seeded, key, options = day in self.days, day.isoformat(), {"today": day.isoformat()}
-        if seeded:
+        key, seeded_for = ("today", timezone.localdate()) if day is None else (day.isoformat(), day)
+        if self.seeded.get(key) == seeded_for:
             self._restore(key)
         else:
+            options = {} if day is None else {"today": day.isoformat()}
             call_command("seed_demo", stdout=open(os.devnull, "w"), **options)
             self._keep(key)
-            if day is None:
-                self.today = today
-            else:
-                self.days.add(day)
+            self.seeded[key] = seeded_for
         ContentType.objects.clear_cache()  # the copy's content types, not the ids cached before it came back
 
     def _keep(self, key: str) -> None:
@@ -283,9 +276,8 @@ class DemoCopy:
 
     def drop(self) -> None:
         if connection.vendor == "postgresql":
-            keys = ["today"] * (self.today is not None) + [day.isoformat() for day in self.days]
             with connection._nodb_cursor() as cursor:
-                for key in keys:
+                for key in self.seeded:
                     cursor.execute(f"DROP DATABASE IF EXISTS {self._pg_copy_name(key)} WITH (FORCE)")
 
     def _pg_name(self) -> str:
